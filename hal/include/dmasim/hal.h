@@ -1,0 +1,352 @@
+/*
+ * dmasim/hal.h - the simulator's face of the HAL emulator.
+ *
+ * dmasim/wdm.h is what a driver sees; this header is what the simulator (and a test, or a
+ * program hosting a driver by hand) uses to build the world the driver runs in: a machine with
+ * its physical memory layout and placement policy, devices, the small platform interface the
+ * HAL needs (time, scheduling, cost, events), the device side of DMA, and the read-back of
+ * every figure (per-adapter counters, verifier findings).
+ *
+ * Errors are values: functions return 0 or a negative DMS_E* code; dms_strerror() names it.
+ */
+#ifndef DMASIM_HAL_H
+#define DMASIM_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dmasim/wdm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors.
+ */
+#define DMS_ERRNO_MAP(X)                                                      \
+    X(EINVAL, -1, "invalid argument")                                         \
+    X(ENOMEM, -2, "out of host memory")                                       \
+    X(ENOSPC, -3, "out of simulated physical memory")                         \
+    X(ERANGE, -4, "value out of range")                                       \
+    X(ESTATE, -5, "operation not allowed in this state")                      \
+    X(ENOENT, -6, "no such object")
+
+enum {
+#define DMS_ERRNO_ENUM(name, value, text) DMS_##name = (value),
+    DMS_ERRNO_MAP(DMS_ERRNO_ENUM)
+#undef DMS_ERRNO_ENUM
+};
+
+const char *dms_strerror(int err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Units.
+ */
+#define DMS_KIB (1024ULL)
+#define DMS_MIB (1024ULL * DMS_KIB)
+#define DMS_GIB (1024ULL * DMS_MIB)
+#define DMS_TIB (1024ULL * DMS_GIB)
+
+/* ---------------------------------------------------------------------------------------------
+ * Machine configuration.
+ */
+enum dms_placement {
+    DMS_PLACE_RANDOM,     /* uniformly across all of RAM: a long-running machine */
+    DMS_PLACE_LOW_FIRST,  /* lowest free frames first */
+    DMS_PLACE_HIGH_FIRST, /* highest free frames first */
+    DMS_PLACE_RANGE       /* lowest free frames within [range_start, range_end) */
+};
+
+struct dms_machine_config {
+    uint64_t ram_bytes;        /* installed RAM; 16 MiB .. 1 PiB, a multiple of 4 KiB */
+    uint64_t mmio_hole_start;  /* RAM above this moves above mmio_hole_end; */
+    uint64_t mmio_hole_end;    /* start == end means no hole */
+    uint64_t reserved_low_bytes; /* below this, RAM is firmware's: never allocated */
+    enum dms_placement placement;
+    uint64_t range_start, range_end; /* for DMS_PLACE_RANGE: physical addresses */
+    uint64_t seed;             /* PRNG seed for random placement */
+    uint32_t map_register_limit; /* platform cap on map registers granted to one adapter */
+    uint64_t bounce_pool_bytes;  /* per address limit: bounce pages shared by adapters */
+    uint32_t dma_alignment;    /* GetDmaAlignment; 1 on x86/x64 */
+};
+
+/* Defaults, with their reasons:
+ * - the low 1 MiB reserved and the MMIO hole at 3-4 GiB: the PC memory map;
+ * - 64 map registers per adapter: C28173 says grants fall short "approaching 64";
+ * - a 64 MiB bounce pool per address limit: Linux swiotlb's default size (IO_TLB_DEFAULT_SIZE).
+ */
+#define DMS_DEFAULT_RESERVED_LOW   (1 * DMS_MIB)
+#define DMS_DEFAULT_HOLE_START     (3 * DMS_GIB)
+#define DMS_DEFAULT_HOLE_END       (4 * DMS_GIB)
+#define DMS_DEFAULT_MAP_REGISTERS  64
+#define DMS_DEFAULT_BOUNCE_POOL    (64 * DMS_MIB)
+#define DMS_MIN_RAM                (16 * DMS_MIB)
+#define DMS_MAX_RAM                (1024 * DMS_TIB)
+
+void dms_machine_config_init(struct dms_machine_config *cfg);
+
+/* dms_machine_config_check - say what is wrong with a configuration.
+ * Returns 0 if it is usable; otherwise DMS_EINVAL/DMS_ERANGE with a sentence in why[]. */
+int dms_machine_config_check(const struct dms_machine_config *cfg, char *why, size_t why_len);
+
+/* ---------------------------------------------------------------------------------------------
+ * Events: every action of the HAL and of device-side DMA is one event. Counters, the cost
+ * ledger, traces and the explain narrative are all built from this one stream.
+ */
+#define DMS_EVENT_MAP(X)                                                              \
+    X(ADAPTER_CREATE, "adapter-create")                                               \
+    X(ADAPTER_PUT, "adapter-put")                                                     \
+    X(CHANNEL_WAIT, "channel-wait")         /* request queued for the adapter */      \
+    X(MAPREG_WAIT, "mapreg-wait")           /* request queued for map registers */    \
+    X(MAPREG_GRANT, "mapreg-grant")         /* count = registers, time = waited */    \
+    X(MAPREG_FREE, "mapreg-free")                                                     \
+    X(CALLBACK, "callback")                 /* ExecutionRoutine / list control ran */ \
+    X(MAP, "map")                           /* one logically contiguous fragment */   \
+    X(BOUNCE_COPY, "bounce-copy")           /* bytes copied, direction in write */    \
+    X(FLUSH, "flush")                                                                 \
+    X(SGL_BUILD, "sgl-build")                                                         \
+    X(SGL_PUT, "sgl-put")                                                             \
+    X(COMMON_ALLOC, "common-alloc")                                                   \
+    X(COMMON_FREE, "common-free")                                                     \
+    X(DEVICE_ACCESS, "device-access")       /* a device read or wrote memory */       \
+    X(DPC_QUEUE, "dpc-queue")                                                         \
+    X(DPC_RUN, "dpc-run")                                                             \
+    X(FINDING, "finding")
+
+enum dms_event_type {
+#define DMS_EVENT_ENUM(name, text) DMS_EV_##name,
+    DMS_EVENT_MAP(DMS_EVENT_ENUM)
+#undef DMS_EVENT_ENUM
+    DMS_EV_COUNT
+};
+
+/* Why a page went through a bounce page. */
+enum dms_bounce_reason {
+    DMS_BOUNCE_NONE,
+    DMS_BOUNCE_ABOVE_LIMIT, /* the page lies above the device's reach */
+    DMS_BOUNCE_CONTIGUITY   /* a device without scatter/gather needs one contiguous range */
+};
+
+struct dms_event {
+    enum dms_event_type type;
+    uint64_t time_ns;
+    uint32_t adapter_id;      /* 0: none */
+    const char *device;       /* the device's name, or NULL */
+    const char *routine;      /* the DMA_OPERATIONS member at work, or NULL */
+    uint64_t physical;        /* a physical address, where one applies */
+    uint64_t logical;         /* the device-visible address, where one applies */
+    uint64_t length;          /* bytes */
+    uint64_t wait_ns;         /* MAPREG_GRANT: how long the request waited */
+    uint32_t count;           /* registers, pages or elements */
+    uint32_t map_register;    /* first map register index, where one applies */
+    uint8_t write_to_device;  /* direction: 1 memory -> device, 0 device -> memory */
+    uint8_t reason;           /* enum dms_bounce_reason for MAP and BOUNCE_COPY */
+    uint8_t stray;            /* DEVICE_ACCESS: outside what the device may touch */
+    int32_t status;           /* an NTSTATUS, where one applies */
+};
+
+const char *dms_event_name(enum dms_event_type type);
+
+/* ---------------------------------------------------------------------------------------------
+ * The platform interface: what the HAL needs from whatever hosts it. The simulator's engine
+ * implements it with virtual time and an event heap; NULL members fall back to a trivial
+ * platform (time stands still, scheduled work runs when the IRQL drops below DISPATCH_LEVEL or
+ * at dms_machine_run_pending).
+ */
+enum dms_cost {
+    DMS_COST_BOUNCE_COPY_BYTES, /* bytes the CPU copied to or from bounce pages */
+    DMS_COST_MAPREG_ALLOC,      /* map registers allocated */
+    DMS_COST_MAPREG_FREE,       /* map registers freed */
+    DMS_COST_SG_ELEMENT,        /* scatter/gather elements built */
+    DMS_COST_MAP_CALL           /* MapTransfer-style calls */
+};
+
+typedef void (*dms_work_fn)(void *arg);
+
+struct dms_platform {
+    void *ctx;
+    uint64_t (*now_ns)(void *ctx);
+    /* Run fn(arg) at IRQL irql after delay_ns of virtual time, in scheduling order. */
+    void (*schedule)(void *ctx, uint64_t delay_ns, KIRQL irql, dms_work_fn fn, void *arg);
+    void (*charge)(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id);
+    void (*event)(void *ctx, const struct dms_event *ev);
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Machines.
+ */
+struct dms_machine;
+
+/* dms_machine_create - build a machine. cfg is copied; platform may be NULL (trivial platform).
+ * The machine is bound to the calling thread if the thread has none (see dms_machine_enter).
+ * Returns 0 and *out, or DMS_EINVAL/DMS_ERANGE for a bad configuration, DMS_ENOMEM. */
+int dms_machine_create(const struct dms_machine_config *cfg, const struct dms_platform *platform,
+                       struct dms_machine **out);
+void dms_machine_destroy(struct dms_machine *m);
+
+/* The WDK routines take no machine argument; they act on the machine bound to the calling
+ * thread. dms_machine_enter binds m (NULL unbinds) and returns the previous binding. */
+struct dms_machine *dms_machine_enter(struct dms_machine *m);
+struct dms_machine *dms_machine_current(void);
+
+/* Run scheduled work (waiting ExecutionRoutines, DPCs) of the trivial platform until none is
+ * left. Returns how many items ran. A no-op under a platform with its own schedule. */
+int dms_machine_run_pending(struct dms_machine *m);
+
+uint64_t dms_machine_top_address(const struct dms_machine *m); /* highest RAM address + 1 */
+uint64_t dms_machine_free_bytes(const struct dms_machine *m);
+uint64_t dms_machine_frames_in_use(const struct dms_machine *m);
+/* Host bytes the machine holds: frame backing pages plus bookkeeping. */
+uint64_t dms_machine_host_bytes(const struct dms_machine *m);
+const struct dms_machine_config *dms_machine_config(const struct dms_machine *m);
+/* Change where new driver buffers go (a workload's buffer policy). Returns 0, or DMS_EINVAL. */
+int dms_machine_set_placement(struct dms_machine *m, enum dms_placement placement,
+                              uint64_t range_start, uint64_t range_end);
+
+/* ---------------------------------------------------------------------------------------------
+ * Devices. A device object stands for both the PDO and the FDO of one simulated device.
+ */
+PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
+                                 ULONG device_extension_bytes);
+const char *dms_device_name(PDEVICE_OBJECT dev);
+
+/* dms_buffer_alloc - a nonpaged driver buffer owned by dev (may be NULL), its pages placed by
+ * the machine's policy; freed with ExFreePool. Returns NULL when memory runs out. */
+PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes);
+
+/* Device-side DMA: a device reads or writes memory by logical address, driving only
+ * address_bits address lines (the upper bits are lost, as on real wires). An access outside
+ * what the device may touch (a mapped buffer page, a bounce page it holds, its common buffer)
+ * is a stray access: it still happens if the frame exists, and it is reported with the frame's
+ * owner. Returns 0, or DMS_EINVAL. *stray (may be NULL) receives the number of stray pages. */
+int dms_device_dma_write(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
+                         const void *src, size_t len, uint32_t *stray);
+int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
+                        void *dst, size_t len, uint32_t *stray);
+
+/* Describe who owns the frame at a physical address ("buffer #17 of nic0"). */
+void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t out_len);
+
+/* Physical address of a byte of a driver buffer, common buffer or bounce page (host pointer). */
+int dms_physical_of(struct dms_machine *m, const void *va, uint64_t *physical);
+
+/* ---------------------------------------------------------------------------------------------
+ * Adapters: read-back.
+ */
+struct dms_adapter_stats {
+    uint64_t transfers;             /* mappings completed: flushed, or S/G lists put */
+    uint64_t bytes_mapped;
+    uint64_t map_calls;             /* MapTransfer and list-building fragments */
+    uint64_t pages_mapped;
+    uint64_t pages_bounced;
+    uint64_t pages_bounced_above_limit;
+    uint64_t pages_bounced_contiguity;
+    uint64_t bytes_bounced_to_device;   /* copied into bounce pages before a write */
+    uint64_t bytes_bounced_from_device; /* copied out of bounce pages after a read */
+    uint64_t map_register_requests;
+    uint64_t map_registers_granted;     /* registers handed out, summed over requests */
+    uint64_t map_registers_in_use;
+    uint64_t map_registers_peak;
+    uint64_t map_register_waits;        /* requests that could not be granted at once */
+    uint64_t map_register_wait_ns;
+    uint64_t sg_lists_built;
+    uint64_t sg_lists_outstanding;
+    uint64_t sg_elements;
+    uint64_t common_buffers;            /* outstanding */
+    uint64_t common_buffer_bytes;       /* outstanding, whole pages */
+    uint64_t device_bytes_read;         /* by the device, from memory */
+    uint64_t device_bytes_written;      /* by the device, to memory */
+    uint64_t stray_accesses;
+    uint64_t findings;
+};
+
+struct dms_adapter_info {
+    uint32_t id;
+    const char *device;
+    ULONG version;              /* DEVICE_DESCRIPTION.Version asked for */
+    uint64_t max_address;       /* highest address the device reaches */
+    unsigned address_bits;
+    BOOLEAN master, scatter_gather;
+    BOOLEAN needs_map_registers; /* bounce-backed map registers were set up */
+    ULONG map_registers_max;     /* what IoGetDmaAdapter returned */
+    uint64_t bounce_pool_base;   /* physical base of the shared bounce pool, or 0 */
+    uint32_t bounce_pool_pages;
+};
+
+const struct dms_adapter_stats *dms_adapter_stats(PDMA_ADAPTER adapter);
+int dms_adapter_info(PDMA_ADAPTER adapter, struct dms_adapter_info *info);
+/* Free bounce pages in the pool behind this adapter (0 if it has none). */
+uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
+
+/* ---------------------------------------------------------------------------------------------
+ * Findings: DMA misuse, reported in Driver Verifier's words (bug check 0xE6 parameter 1) where
+ * one fits, or as a dmasim check (code >= 0x100). A finding never crashes the host.
+ */
+#define DMS_E6_MISC                      0x00
+#define DMS_E6_COMMON_BUFFER_DOUBLE_FREE 0x03
+#define DMS_E6_CHANNEL_DOUBLE_FREE       0x04
+#define DMS_E6_MAPREG_DOUBLE_FREE        0x05
+#define DMS_E6_SGL_DOUBLE_FREE           0x06
+#define DMS_E6_PUT_WITH_COMMON_BUFFERS   0x07
+#define DMS_E6_PUT_WITH_CHANNELS         0x08
+#define DMS_E6_PUT_WITH_MAP_REGISTERS    0x09
+#define DMS_E6_PUT_WITH_SG_LISTS         0x0A
+#define DMS_E6_TOO_MANY_CHANNELS         0x0B
+#define DMS_E6_TOO_MANY_MAP_REGISTERS    0x0C
+#define DMS_E6_NOT_FLUSHED               0x0D
+#define DMS_E6_FREE_WHILE_MAPPED         0x10
+#define DMS_E6_WRONG_IRQL                0x13
+#define DMS_E6_IMPROPER_IRQL             0x14
+#define DMS_E6_FLUSH_NOT_MAPPED          0x16
+#define DMS_E6_ADAPTER_RELEASED          0x18
+#define DMS_E6_NULL_ADAPTER              0x19
+#define DMS_E6_ADDRESS_NOT_IN_MDL        0x1B
+#define DMS_E6_ALREADY_MAPPED            0x1D
+#define DMS_E6_INVALID_BUFFER            0x1F
+#define DMS_E6_FLUSH_NEVER_MAPPED        0x20
+#define DMS_E6_ZERO_LENGTH               0x21
+#define DMS_E6_INSUFFICIENT_BUFFER       0x24
+#define DMS_E6_UNKNOWN_VERSION           0x25
+
+#define DMS_CHECK_STRAY_ACCESS      0x100 /* a device touched memory it was not given */
+#define DMS_CHECK_DIRECTION         0x101 /* flush/put direction differs from the mapping */
+#define DMS_CHECK_NOT_NONPAGED      0x102 /* MDL built over memory that is not nonpaged pool */
+#define DMS_CHECK_BAD_ARGUMENT      0x103 /* an argument the routine cannot accept */
+#define DMS_CHECK_FREE_MISMATCH     0x104 /* FreeCommonBuffer/FreeMapRegisters arguments differ */
+
+struct dms_finding {
+    uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */
+    uint64_t p2, p3, p4;    /* E6 parameters 2-4 as documented for the code */
+    uint64_t time_ns;
+    const char *routine;    /* the routine that found it */
+    char device[32];
+    char message[256];
+};
+
+size_t dms_finding_count(const struct dms_machine *m);
+const struct dms_finding *dms_finding_get(const struct dms_machine *m, size_t index);
+/* Count of findings with a given code (for tests and reports). */
+size_t dms_finding_count_code(const struct dms_machine *m, uint32_t code);
+void dms_findings_clear(struct dms_machine *m);
+
+/* Format a physical address in grouped hex: 0x0000_0001_2345_6000. */
+void dms_format_address(uint64_t address, char out[24]);
+
+/* ---------------------------------------------------------------------------------------------
+ * A seeded PRNG of a named algorithm: xoshiro256** (Blackman & Vigna), seeded by splitmix64.
+ */
+struct dms_rng {
+    uint64_t s[4];
+};
+
+void dms_rng_seed(struct dms_rng *rng, uint64_t seed);
+uint64_t dms_rng_next(struct dms_rng *rng);
+/* Uniform in [0, bound); bound > 0. Unbiased (Lemire's method with rejection). */
+uint64_t dms_rng_below(struct dms_rng *rng, uint64_t bound);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMASIM_HAL_H */

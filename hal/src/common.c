@@ -1,0 +1,124 @@
+/*
+ * common.c - common buffers: memory both the CPU and the device use for as long as the driver
+ * likes (descriptor rings, mailboxes), with no map registers and no copies.
+ *
+ * The rules (reference 3.6): at least one page, physically contiguous, below the device's
+ * reach, handed out with the logical address the device must use (here, with no IOMMU, the
+ * physical address). CacheEnabled is ignored: x64 DMA is coherent. Memory below a limit is a
+ * resource like any other: when no contiguous run of the size is left, the call returns NULL,
+ * which is why drivers are told to allocate at start-up and prefer several one-page buffers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hal_int.h"
+
+PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
+                               PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled)
+{
+    static const char routine[] = "AllocateCommonBuffer";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct dms_machine *m;
+    struct common_buffer *cb;
+    struct dms_event ev = {.type = DMS_EV_COMMON_ALLOC, .routine = routine};
+    uint64_t pages, hi_pfn, base;
+    uint32_t owner;
+
+    (void)CacheEnabled;
+    if (ad == NULL)
+        return NULL;
+    m = ad->m;
+    hal_irql_check(m, ad, routine, IRQL_EXACT_PASSIVE);
+    if (LogicalAddress == NULL || Length == 0) {
+        hal_finding(m, ad, routine, DMS_CHECK_BAD_ARGUMENT, Length, 0, 0,
+                    "%s needs a non-zero Length and a LogicalAddress", routine);
+        return NULL;
+    }
+    pages = BYTES_TO_PAGES((uint64_t)Length);
+    hi_pfn = ad->max_address >= pfn_to_addr(m->top_pfn) ? m->top_pfn
+                                                         : addr_to_pfn(ad->max_address + 1);
+    cb = calloc(1, sizeof(*cb));
+    if (cb == NULL)
+        return NULL;
+    cb->va = host_pages_alloc(pages);
+    if (cb->va == NULL || owner_new(m, OWNER_COMMON, ad->dev->name, ad->dev->common_serial + 1,
+                                    &owner) != 0)
+        goto fail;
+    if (phys_alloc_contig(m, cb->va, pages, 0, hi_pfn, owner, &base) != 0) {
+        owner_put(m, owner);
+        goto fail;
+    }
+    ad->dev->common_serial++;
+    m->owners[owner].ad = ad;
+    m->owners[owner].host = cb->va;
+    m->owners[owner].pages = pages;
+    cb->owner = owner;
+    cb->base_pfn = base;
+    cb->pages = (uint32_t)pages;
+    cb->length = Length;
+    cb->next = ad->commons;
+    ad->commons = cb;
+    *LogicalAddress = phys_addr(pfn_to_addr(base));
+    ev.physical = ev.logical = pfn_to_addr(base);
+    ev.length = pages * HAL_PAGE_SIZE;
+    ev.count = (uint32_t)pages;
+    hal_emit(m, ad, &ev);
+    return cb->va;
+fail:
+    host_pages_free(cb->va, pages);
+    free(cb);
+    return NULL;
+}
+
+/* FreeCommonBuffer - the arguments must be exactly those of the allocation: no partial free.
+ * An unknown address is 0xE6/0x03 (freed twice); other differences leave the buffer as is. */
+VOID hal_FreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRESS LogicalAddress,
+                          PVOID VirtualAddress, BOOLEAN CacheEnabled)
+{
+    static const char routine[] = "FreeCommonBuffer";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct common_buffer **link, *cb;
+    struct dms_event ev = {.type = DMS_EV_COMMON_FREE, .routine = routine};
+
+    (void)CacheEnabled;
+    if (ad == NULL)
+        return;
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_PASSIVE);
+    for (link = &ad->commons; *link != NULL && (*link)->va != VirtualAddress;)
+        link = &(*link)->next;
+    cb = *link;
+    if (cb == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_E6_COMMON_BUFFER_DOUBLE_FREE, 1, 0, 0,
+                    "%s of %p, which is no common buffer of this adapter (freed twice?)",
+                    routine, VirtualAddress);
+        return;
+    }
+    if (Length != cb->length || (uint64_t)LogicalAddress.QuadPart != pfn_to_addr(cb->base_pfn)) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_FREE_MISMATCH, Length, cb->length,
+                    (uint64_t)LogicalAddress.QuadPart,
+                    "%s with Length %u and LogicalAddress 0x%llx; the buffer was allocated "
+                    "with %u and 0x%llx (no partial free: the buffer stays allocated)", routine,
+                    Length, (unsigned long long)LogicalAddress.QuadPart, cb->length,
+                    (unsigned long long)pfn_to_addr(cb->base_pfn));
+        return;
+    }
+    *link = cb->next;
+    ev.physical = ev.logical = pfn_to_addr(cb->base_pfn);
+    ev.length = (uint64_t)cb->pages * HAL_PAGE_SIZE;
+    ev.count = cb->pages;
+    phys_release(ad->m, cb->va, cb->pages);
+    host_pages_free(cb->va, cb->pages);
+    owner_put(ad->m, cb->owner);
+    free(cb);
+    hal_emit(ad->m, ad, &ev);
+}
+
+/* Free the records of an adapter's common buffers; their memory goes with the machine. */
+void common_free_all(struct adapter *ad)
+{
+    while (ad->commons != NULL) {
+        struct common_buffer *next = ad->commons->next;
+        free(ad->commons);
+        ad->commons = next;
+    }
+}

@@ -1,0 +1,374 @@
+/*
+ * hal_int.h - the HAL emulator's private structures, shared by its rooms:
+ *
+ *   machine.c   machine life cycle, thread binding, the trivial platform, events, findings
+ *   physmem.c   sparse physical memory: layout, frames, owners, placement, device-side DMA
+ *   kernel.c    the kernel slice: IRQL, DPCs, MDLs, nonpaged pool, device objects, IRPs
+ *   adapter.c   IoGetDmaAdapter, the operations tables, PutDmaAdapter and the small routines
+ *   mapreg.c    bounce pools, map register files, the adapter channel and the FIFO waits
+ *   transfer.c  MapTransfer and FlushAdapterBuffers: mapping fragments, bounce copies
+ *   sglist.c    scatter/gather lists (v1 Get/Put, v2 Calculate/Build/BuildMdl)
+ *   common.c    common buffers
+ *   u64map.c    the open-addressing hash map behind the sparse memory
+ *
+ * Nothing here is installed or seen by drivers.
+ */
+#ifndef DMASIM_HAL_INT_H
+#define DMASIM_HAL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dmasim/hal.h"
+#include "dmasim/wdm.h"
+
+#define HAL_PAGE_SIZE  ((uint64_t)PAGE_SIZE)
+#define HAL_PAGE_SHIFT 12
+#define HAL_PAGE_MASK  (HAL_PAGE_SIZE - 1)
+
+/* ---------------------------------------------------------------------------------------------
+ * u64map: uint64 -> uint64, open addressing with linear probing and backward-shift deletion
+ * (no tombstones, so a long run of map/unmap never degrades it). Key UINT64_MAX is reserved.
+ */
+struct u64map {
+    uint64_t *keys;
+    uint64_t *vals;
+    size_t cap; /* a power of two */
+    size_t count;
+    unsigned shift;
+};
+
+int u64map_init(struct u64map *map, size_t initial);
+void u64map_free(struct u64map *map);
+bool u64map_get(const struct u64map *map, uint64_t key, uint64_t *val);
+int u64map_put(struct u64map *map, uint64_t key, uint64_t val);
+bool u64map_del(struct u64map *map, uint64_t key);
+size_t u64map_host_bytes(const struct u64map *map);
+
+/* ---------------------------------------------------------------------------------------------
+ * Owners: every frame in use belongs to one, so any access can be attributed.
+ */
+enum owner_kind {
+    OWNER_BUFFER, /* a driver buffer from nonpaged pool */
+    OWNER_BOUNCE, /* a bounce pool */
+    OWNER_COMMON  /* a common buffer */
+};
+
+struct owner {
+    enum owner_kind kind;
+    uint32_t serial; /* buffer #N of its device */
+    char label[40];  /* device name, or "pool tag 'Xyz '" */
+    uint8_t *host;   /* first byte of the host allocation */
+    uint64_t pages;
+    bool live;
+    uint32_t next_free; /* free list of dead owners, so ids are reused */
+    struct bounce_pool *pool; /* OWNER_BOUNCE */
+    struct adapter *ad;       /* OWNER_COMMON */
+};
+
+struct frame {
+    uint8_t *host;     /* the host page that backs the frame */
+    uint32_t owner;    /* index into machine->owners */
+    uint32_t dma_maps; /* live direct (unbounced) mappings of this frame */
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Devices.
+ */
+struct device {
+    DEVICE_OBJECT obj;
+    struct dms_machine *m;
+    char name[32];
+    uint32_t buffer_serial;
+    uint32_t common_serial;
+    bool channel_request_pending; /* AllocateAdapterChannel: one per device object */
+    int in_adapter_control;
+    PIO_DPC_ROUTINE dpc_routine;
+    void *extension;
+    struct adapter *adapter; /* the latest adapter obtained for it */
+};
+
+struct device *device_of(PDEVICE_OBJECT obj);
+
+/* ---------------------------------------------------------------------------------------------
+ * Bounce pools: one per address limit, shared by the adapters with that limit (Windows' master
+ * adapter). Contiguous, so consecutive registers are consecutive physical pages.
+ */
+struct wait_block;
+struct mapreg_file;
+
+struct bounce_pool {
+    struct bounce_pool *next;
+    uint64_t limit; /* highest address reachable */
+    uint64_t base_pfn;
+    uint32_t pages;
+    uint32_t free_pages;
+    uint8_t *host;
+    uint32_t owner;
+    struct mapreg_file **holder; /* per page: the file holding it, or NULL */
+    struct wait_block *wait_head, *wait_tail;
+    bool pump_scheduled;
+    struct dms_machine *m;
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Adapters.
+ */
+#define ADAPTER_MAGIC 0x444d4141u /* "DMAA" */
+#define FILE_MAGIC    0x4d524646u /* "MRFF" */
+#define SGL_MAGIC     0x53474c5044534dULL
+
+struct mapping {
+    PMDL mdl;          /* the MDL the range starts in */
+    uint64_t offset;   /* from MmGetMdlVirtualAddress(mdl) */
+    uint32_t length;
+    uint32_t first_reg; /* index into the file's registers */
+    uint32_t nregs;
+    uint32_t bounce_offset; /* byte offset in the first bounce page */
+    uint64_t logical;
+    uint8_t write;
+    uint8_t reason; /* enum dms_bounce_reason: NONE means direct */
+    uint8_t live;
+};
+
+enum file_state {
+    FILE_WITH_CHANNEL, /* ExecutionRoutine returned KeepObject */
+    FILE_KEPT,         /* DeallocateObjectKeepRegisters: the driver frees it */
+    FILE_SGL,          /* held by a scatter/gather list */
+    FILE_IN_CALLBACK,  /* during the ExecutionRoutine */
+    FILE_ORPHAN,       /* released, but direct mappings await their flush (no real regs) */
+    FILE_IMPLICIT      /* the NULL MapRegisterBase of an adapter that needs no registers */
+};
+
+struct mapreg_file {
+    uint32_t magic;
+    struct adapter *ad;
+    struct mapreg_file *next, *prev; /* the adapter's live files */
+    uint32_t count;  /* registers allocated */
+    uint32_t held;   /* of them, backed by bounce pages (0 when the adapter has no pool) */
+    uint32_t *regs;  /* pool page per register; NULL when the adapter has no pool */
+    uint32_t cap_regs;
+    uint32_t cursor; /* next register MapTransfer uses */
+    struct mapping *maps;
+    uint32_t n_maps, cap_maps, live_maps;
+    enum file_state state;
+};
+
+struct sgl_priv;
+
+struct wait_block {
+    struct wait_block *next;
+    struct adapter *ad;
+    PDEVICE_OBJECT devobj;
+    ULONG nregs;
+    bool is_sgl;
+    bool waited;
+    bool holds_channel;
+    uint64_t enqueue_ns;
+    PDRIVER_CONTROL exec;
+    PVOID ctx;
+    /* scatter/gather requests */
+    PMDL mdl;
+    uint64_t offset; /* CurrentVa - MmGetMdlVirtualAddress(mdl) */
+    ULONG length;
+    PDRIVER_LIST_CONTROL list_fn;
+    BOOLEAN write;
+    void *buffer; /* the list: the caller's (Build) or the HAL's (Get) */
+    ULONG buffer_len;
+    bool hal_allocated;
+};
+
+struct common_buffer {
+    struct common_buffer *next;
+    uint8_t *va;
+    uint64_t base_pfn;
+    uint32_t pages;
+    ULONG length;
+    uint32_t owner;
+};
+
+struct adapter {
+    DMA_ADAPTER hdr; /* first: the driver holds a PDMA_ADAPTER */
+    uint32_t magic;
+    uint32_t id;
+    struct dms_machine *m;
+    struct device *dev;
+    DEVICE_DESCRIPTION desc;
+    uint64_t max_address;
+    unsigned address_bits;
+    bool master, sg, needs_regs, released;
+    ULONG max_regs;
+    struct bounce_pool *pool;
+    /* the adapter channel: one holder at a time, FIFO of waiters */
+    bool channel_busy;
+    struct mapreg_file *channel_file; /* registers kept with the channel (KeepObject) */
+    struct wait_block *chan_head, *chan_tail;
+    bool chan_pump_scheduled;
+    struct mapreg_file *files;
+    struct mapreg_file *spare_files; /* recycled, so a hot path does not malloc */
+    struct mapreg_file *implicit;    /* behind a NULL MapRegisterBase */
+    struct common_buffer *commons;
+    struct sgl_priv *sgls;
+    struct dms_adapter_stats st;
+};
+
+struct sgl_priv {
+    uint64_t magic;
+    struct sgl_priv *next, *prev;
+    struct adapter *ad;
+    struct mapreg_file *file;
+    PSCATTER_GATHER_LIST list;
+    PMDL mdl;
+    uint64_t offset;
+    ULONG length;
+    BOOLEAN write;
+    bool hal_allocated;
+    bool mdl_built;
+    PMDL built_mdl;
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * The machine.
+ */
+struct ram_range {
+    uint64_t start_pfn, end_pfn; /* allocatable: [start, end) */
+};
+
+struct pending {
+    dms_work_fn fn;
+    void *arg;
+    KIRQL irql;
+};
+
+struct dms_machine {
+    struct dms_machine_config cfg;
+    struct dms_platform plat;
+    KIRQL irql;
+    struct ram_range ranges[2];
+    int n_ranges;
+    uint64_t allocatable_frames;
+    uint64_t top_pfn; /* one past the highest RAM frame */
+    struct u64map pfn_map; /* pfn -> frame index */
+    struct u64map vpn_map; /* host page number -> pfn */
+    struct frame *frames;
+    uint32_t n_frames, cap_frames;
+    uint32_t *free_frame_slots;
+    uint32_t n_free_slots, cap_free_slots;
+    uint64_t frames_in_use;
+    uint64_t host_page_bytes; /* host memory backing frames */
+    struct owner *owners;
+    uint32_t n_owners, cap_owners;
+    uint32_t owner_free_head;
+    uint32_t tag_serial;
+    uint64_t low_hint, high_hint; /* placement cursors */
+    struct dms_rng rng;
+    struct bounce_pool *pools;
+    struct adapter **adapters;
+    uint32_t n_adapters, cap_adapters;
+    struct device **devices;
+    uint32_t n_devices, cap_devices;
+    struct dms_finding *findings;
+    size_t n_findings, cap_findings;
+    struct pending *pend;
+    size_t pend_head, pend_count, pend_cap;
+    bool draining;
+};
+
+/* machine.c */
+uint64_t hal_now(struct dms_machine *m);
+void hal_schedule(struct dms_machine *m, KIRQL irql, dms_work_fn fn, void *arg);
+void hal_charge(struct dms_machine *m, enum dms_cost cost, uint64_t amount, uint32_t adapter_id);
+void hal_emit(struct dms_machine *m, struct adapter *ad, struct dms_event *ev);
+void hal_finding(struct dms_machine *m, struct adapter *ad, const char *routine, uint32_t code,
+                 uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
+int hal_drain_pending(struct dms_machine *m);
+
+/* IRQL rules of the reference (3.1). Returns true if the level is right; else reports 0x13. */
+enum irql_rule { IRQL_EXACT_PASSIVE, IRQL_EXACT_DISPATCH, IRQL_MAX_DISPATCH };
+bool hal_irql_check(struct dms_machine *m, struct adapter *ad, const char *routine,
+                    enum irql_rule rule);
+
+/* physmem.c */
+int phys_layout(struct dms_machine *m);
+void phys_free_all(struct dms_machine *m);
+int owner_new(struct dms_machine *m, enum owner_kind kind, const char *label, uint32_t serial,
+              uint32_t *id);
+void owner_put(struct dms_machine *m, uint32_t id);
+struct frame *phys_frame(struct dms_machine *m, uint64_t pfn);
+/* Place npages frames for host pages host..host+npages*4096 by the machine's policy. */
+int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, uint32_t owner);
+/* npages consecutive frames within [lo_pfn, hi_pfn), the highest such run. */
+int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uint64_t lo_pfn,
+                      uint64_t hi_pfn, uint32_t owner, uint64_t *base_pfn);
+void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages);
+bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn);
+uint8_t *host_pages_alloc(uint64_t npages);
+void host_pages_free(uint8_t *host, uint64_t npages);
+
+/* kernel.c */
+struct dms_machine *hal_machine(void);
+void hal_device_free(struct device *d);
+
+/* adapter.c */
+struct adapter *adapter_get(PDMA_ADAPTER a, const char *routine);
+void adapter_free(struct adapter *ad);
+
+/* mapreg.c */
+struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit);
+void pool_free(struct bounce_pool *pool);
+void request_submit(struct wait_block *wb);
+struct mapreg_file *file_lookup(struct adapter *ad, PVOID base);
+void file_release(struct mapreg_file *f, const char *routine);
+void channel_release(struct adapter *ad);
+NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER, PDEVICE_OBJECT, ULONG, PDRIVER_CONTROL, PVOID);
+VOID hal_FreeAdapterChannel(PDMA_ADAPTER);
+VOID hal_FreeMapRegisters(PDMA_ADAPTER, PVOID, ULONG);
+
+/* transfer.c */
+uint64_t mdl_span_pages(PMDL mdl, uint64_t offset, uint64_t length, bool *fits);
+/* Map [offset, offset+*len) of mdl on file f: one fragment for a scatter/gather master, the
+ * whole range (across a chain) otherwise. Returns the logical address; *len = bytes mapped. */
+uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t *len,
+                      bool write, const char *routine);
+/* Unmap live mappings of f that start in [offset, offset+len) of mdl (all when mdl is NULL),
+ * copying bounced bytes back for reads. Returns the number unmapped. */
+uint32_t unmap_range(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint64_t len, bool write,
+                     const char *routine, bool check_direction);
+uint32_t count_fragments(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t len);
+/* Where CurrentVa lies in mdl, or report 0xE6/0x1F and return false. */
+bool va_offset(struct adapter *ad, const char *routine, PMDL mdl, PVOID va, uint64_t *offset);
+/* Drop every live mapping of f without copying anything back. */
+void unmap_discard(struct mapreg_file *f);
+PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER, PMDL, PVOID, PVOID, PULONG, BOOLEAN);
+BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER, PMDL, PVOID, PVOID, ULONG, BOOLEAN);
+
+/* sglist.c */
+void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f);
+void sgl_free_all(struct adapter *ad);
+NTSTATUS hal_GetScatterGatherList(PDMA_ADAPTER, PDEVICE_OBJECT, PMDL, PVOID, ULONG,
+                                  PDRIVER_LIST_CONTROL, PVOID, BOOLEAN);
+VOID hal_PutScatterGatherList(PDMA_ADAPTER, PSCATTER_GATHER_LIST, BOOLEAN);
+NTSTATUS hal_CalculateScatterGatherList(PDMA_ADAPTER, PMDL, PVOID, ULONG, PULONG, PULONG);
+NTSTATUS hal_BuildScatterGatherList(PDMA_ADAPTER, PDEVICE_OBJECT, PMDL, PVOID, ULONG,
+                                    PDRIVER_LIST_CONTROL, PVOID, BOOLEAN, PVOID, ULONG);
+NTSTATUS hal_BuildMdlFromScatterGatherList(PDMA_ADAPTER, PSCATTER_GATHER_LIST, PMDL, PMDL *);
+
+/* common.c */
+PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER, ULONG, PPHYSICAL_ADDRESS, BOOLEAN);
+VOID hal_FreeCommonBuffer(PDMA_ADAPTER, ULONG, PHYSICAL_ADDRESS, PVOID, BOOLEAN);
+void common_free_all(struct adapter *ad);
+
+static inline uint64_t pfn_to_addr(uint64_t pfn) { return pfn << HAL_PAGE_SHIFT; }
+static inline uint64_t addr_to_pfn(uint64_t a) { return a >> HAL_PAGE_SHIFT; }
+
+static inline PHYSICAL_ADDRESS phys_addr(uint64_t a)
+{
+    PHYSICAL_ADDRESS p;
+    p.QuadPart = (LONGLONG)a;
+    return p;
+}
+
+#endif /* DMASIM_HAL_INT_H */

@@ -1,0 +1,414 @@
+/*
+ * kernel.c - the slice of the Windows kernel a DMA driver calls besides the HAL: IRQL, DPCs,
+ * MDLs, nonpaged pool, device objects and IRPs, with the WDK's names and semantics.
+ *
+ * Driver buffers are plain host memory (DESIGN.md, decision 2): ExAllocatePoolWithTag returns
+ * a host pointer the driver reads and writes directly, and each of its pages is given a
+ * simulated physical frame by the machine's placement policy. An MDL's PFN array therefore
+ * holds simulated frame numbers, exactly what the HAL and the devices work from.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal_int.h"
+
+#define IO_TYPE_DEVICE 3 /* DEVICE_OBJECT.Type */
+#define IO_TYPE_IRP    6 /* IRP.Type */
+/* IoAllocateMdl: Windows 7 and later accept up to 4 GiB - PAGE_SIZE. */
+#define MDL_MAX_LENGTH (0xFFFFFFFFu - PAGE_SIZE + 1)
+
+static BOOLEAN physical_64bit = TRUE; /* x64: the hardware and OS address 64-bit memory */
+PBOOLEAN Mm64BitPhysicalAddress = &physical_64bit;
+
+/* hal_machine - the machine bound to this thread. A WDK routine called with none bound is a
+ * bug in the host program, not in a driver: there is no machine to report it to. */
+struct dms_machine *hal_machine(void)
+{
+    struct dms_machine *m = dms_machine_current();
+
+    if (m == NULL) {
+        fprintf(stderr, "dmasim: a WDK routine was called on a thread with no machine bound "
+                        "(see dms_machine_enter)\n");
+        abort();
+    }
+    return m;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * IRQL.
+ */
+KIRQL KeGetCurrentIrql(void)
+{
+    return hal_machine()->irql;
+}
+
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
+{
+    struct dms_machine *m = hal_machine();
+
+    if (NewIrql < m->irql || NewIrql > HIGH_LEVEL)
+        hal_finding(m, NULL, "KeRaiseIrql", DMS_CHECK_BAD_ARGUMENT, NewIrql, m->irql, 0,
+                    "KeRaiseIrql to %u from %u: the new level must not be lower "
+                    "(IRQL_NOT_GREATER_OR_EQUAL)", NewIrql, m->irql);
+    if (OldIrql != NULL)
+        *OldIrql = m->irql;
+    if (NewIrql <= HIGH_LEVEL)
+        m->irql = NewIrql;
+}
+
+KIRQL KeRaiseIrqlToDpcLevel(void)
+{
+    KIRQL old;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    return old;
+}
+
+/* Lowering below DISPATCH_LEVEL is when Windows delivers queued DPCs; the trivial platform runs
+ * its queued work at the same moment. */
+VOID KeLowerIrql(KIRQL NewIrql)
+{
+    struct dms_machine *m = hal_machine();
+
+    if (NewIrql > m->irql) {
+        hal_finding(m, NULL, "KeLowerIrql", DMS_CHECK_BAD_ARGUMENT, NewIrql, m->irql, 0,
+                    "KeLowerIrql to %u from %u: the new level must not be higher "
+                    "(IRQL_NOT_LESS_OR_EQUAL)", NewIrql, m->irql);
+        return;
+    }
+    m->irql = NewIrql;
+    if (NewIrql < DISPATCH_LEVEL)
+        hal_drain_pending(m);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * DPCs. A queued DPC holds a token; KeRemoveQueueDpc cancels the token, so a DPC removed and
+ * queued again runs once, at its new turn.
+ */
+struct dpc_token {
+    PRKDPC dpc;
+    bool cancelled;
+};
+
+VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
+{
+    memset(Dpc, 0, sizeof(*Dpc));
+    Dpc->Type = 0x13; /* DpcObject */
+    Dpc->DeferredRoutine = DeferredRoutine;
+    Dpc->DeferredContext = DeferredContext;
+}
+
+static void run_dpc(void *arg)
+{
+    struct dpc_token *token = arg;
+    PRKDPC dpc = token->dpc;
+    struct dms_machine *m = hal_machine();
+    struct dms_event ev = {.type = DMS_EV_DPC_RUN};
+
+    if (token->cancelled) {
+        free(token);
+        return;
+    }
+    free(token);
+    dpc->DpcData = NULL;
+    hal_emit(m, NULL, &ev);
+    dpc->DeferredRoutine(dpc, dpc->DeferredContext, dpc->SystemArgument1, dpc->SystemArgument2);
+}
+
+BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    struct dms_machine *m = hal_machine();
+    struct dpc_token *token;
+    struct dms_event ev = {.type = DMS_EV_DPC_QUEUE};
+
+    if (Dpc->DpcData != NULL)
+        return FALSE; /* already queued */
+    token = malloc(sizeof(*token));
+    if (token == NULL)
+        abort();
+    token->dpc = Dpc;
+    token->cancelled = false;
+    Dpc->DpcData = token;
+    Dpc->SystemArgument1 = SystemArgument1;
+    Dpc->SystemArgument2 = SystemArgument2;
+    hal_emit(m, NULL, &ev);
+    hal_schedule(m, DISPATCH_LEVEL, run_dpc, token);
+    return TRUE;
+}
+
+BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
+{
+    struct dpc_token *token = Dpc->DpcData;
+
+    if (token == NULL)
+        return FALSE;
+    token->cancelled = true; /* the scheduled run frees it */
+    Dpc->DpcData = NULL;
+    return TRUE;
+}
+
+static VOID dpc_for_isr(PKDPC Dpc, PVOID Context, PVOID Irp, PVOID IsrContext)
+{
+    PDEVICE_OBJECT dev = Context;
+    struct device *d = device_of(dev);
+
+    d->dpc_routine(Dpc, dev, Irp, IsrContext);
+}
+
+VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_ROUTINE DpcRoutine)
+{
+    device_of(DeviceObject)->dpc_routine = DpcRoutine;
+    KeInitializeDpc(&DeviceObject->Dpc, dpc_for_isr, DeviceObject);
+}
+
+VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * MDLs.
+ */
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
+                   BOOLEAN ChargeQuota, PIRP Irp)
+{
+    ULONG pages;
+    PMDL mdl;
+
+    (void)ChargeQuota;
+    if (Length == 0 || Length > MDL_MAX_LENGTH)
+        return NULL;
+    pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
+    mdl = calloc(1, sizeof(MDL) + (size_t)pages * sizeof(PFN_NUMBER));
+    if (mdl == NULL)
+        return NULL;
+    /* Size is a CSHORT: past about 4,000 pages it wraps, as it does on Windows. */
+    mdl->Size = (CSHORT)(sizeof(MDL) + (size_t)pages * sizeof(PFN_NUMBER));
+    mdl->StartVa = PAGE_ALIGN(VirtualAddress);
+    mdl->ByteOffset = BYTE_OFFSET(VirtualAddress);
+    mdl->ByteCount = Length;
+    if (Irp != NULL) {
+        if (SecondaryBuffer && Irp->MdlAddress != NULL) {
+            PMDL tail = Irp->MdlAddress;
+            while (tail->Next != NULL)
+                tail = tail->Next;
+            tail->Next = mdl;
+        } else {
+            Irp->MdlAddress = mdl;
+        }
+    }
+    return mdl;
+}
+
+VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
+{
+    struct dms_machine *m = hal_machine();
+    PPFN_NUMBER pfns = MmGetMdlPfnArray(Mdl);
+    ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), Mdl->ByteCount);
+    ULONG missing = 0;
+
+    for (ULONG i = 0; i < pages; i++) {
+        uint64_t pfn = 0;
+        if (!phys_va_to_pfn(m, (uint8_t *)Mdl->StartVa + (size_t)i * PAGE_SIZE, &pfn))
+            missing++;
+        pfns[i] = (PFN_NUMBER)pfn;
+    }
+    if (missing > 0)
+        hal_finding(m, NULL, "MmBuildMdlForNonPagedPool", DMS_CHECK_NOT_NONPAGED,
+                    (uintptr_t)Mdl, missing, 0,
+                    "MmBuildMdlForNonPagedPool over %u page(s) that are not nonpaged pool "
+                    "(allocate DMA buffers with ExAllocatePool2 or dms_buffer_alloc)", missing);
+    Mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+    Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
+}
+
+VOID IoFreeMdl(PMDL Mdl)
+{
+    free(Mdl);
+}
+
+PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
+{
+    (void)Priority;
+    if (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
+        return Mdl->MappedSystemVa;
+    return NULL; /* pages with no system mapping: this emulator cannot make one */
+}
+
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
+{
+    uint64_t physical = 0;
+
+    dms_physical_of(hal_machine(), BaseAddress, &physical);
+    return phys_addr(physical);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Nonpaged pool.
+ */
+static PVOID pool_alloc(struct dms_machine *m, const char *label, uint32_t serial, SIZE_T bytes)
+{
+    uint64_t npages;
+    uint8_t *host;
+    uint32_t owner;
+
+    if (bytes == 0 || bytes > DMS_MAX_RAM)
+        return NULL;
+    npages = (bytes + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT;
+    if (npages > m->allocatable_frames - m->frames_in_use)
+        return NULL;
+    host = host_pages_alloc(npages);
+    if (host == NULL)
+        return NULL;
+    if (owner_new(m, OWNER_BUFFER, label, serial, &owner) != 0) {
+        host_pages_free(host, npages);
+        return NULL;
+    }
+    m->owners[owner].host = host;
+    m->owners[owner].pages = npages;
+    if (phys_alloc_scattered(m, host, npages, owner) != 0) {
+        owner_put(m, owner);
+        host_pages_free(host, npages);
+        return NULL;
+    }
+    return host;
+}
+
+static PVOID tagged_alloc(SIZE_T bytes, ULONG tag)
+{
+    struct dms_machine *m = hal_machine();
+    char label[32];
+
+    snprintf(label, sizeof(label), "pool tag '%c%c%c%c'", (char)(tag & 0xff),
+             (char)((tag >> 8) & 0xff), (char)((tag >> 16) & 0xff), (char)(tag >> 24));
+    return pool_alloc(m, label, ++m->tag_serial, bytes);
+}
+
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    (void)PoolType; /* paged pool is modelled as resident */
+    return tagged_alloc(NumberOfBytes, Tag);
+}
+
+PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    (void)Flags; /* every allocation is zeroed and resident */
+    return tagged_alloc(NumberOfBytes, Tag);
+}
+
+PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes)
+{
+    struct device *d = device_of(dev);
+
+    if (d == NULL)
+        return pool_alloc(m, "no device", ++m->tag_serial, bytes);
+    return pool_alloc(m, d->name, ++d->buffer_serial, bytes);
+}
+
+VOID ExFreePool(PVOID P)
+{
+    struct dms_machine *m = hal_machine();
+    uint64_t pfn;
+    struct frame *f = NULL;
+    struct owner *o = NULL;
+    uint32_t mapped = 0;
+
+    if (phys_va_to_pfn(m, P, &pfn) && (f = phys_frame(m, pfn)) != NULL)
+        o = &m->owners[f->owner];
+    if (o == NULL || o->kind != OWNER_BUFFER || o->host != P) {
+        hal_finding(m, NULL, "ExFreePool", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)P, 0, 0,
+                    "ExFreePool of %p, which is not the start of a pool allocation "
+                    "(BAD_POOL_CALLER)", P);
+        return;
+    }
+    for (uint64_t i = 0; i < o->pages; i++) {
+        uint64_t p;
+        struct frame *pf;
+        if (phys_va_to_pfn(m, o->host + i * HAL_PAGE_SIZE, &p) && (pf = phys_frame(m, p)))
+            mapped += pf->dma_maps > 0;
+    }
+    if (mapped > 0)
+        hal_finding(m, NULL, "ExFreePool", DMS_E6_NOT_FLUSHED, mapped, 0, 0,
+                    "ExFreePool of %s while %u of its pages are still mapped for DMA",
+                    o->label, mapped);
+    phys_release(m, o->host, o->pages);
+    host_pages_free(o->host, o->pages);
+    owner_put(m, f->owner);
+}
+
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+    (void)Tag;
+    ExFreePool(P);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Devices and IRPs.
+ */
+struct device *device_of(PDEVICE_OBJECT obj)
+{
+    return obj != NULL ? obj->DmasimDevice : NULL;
+}
+
+const char *dms_device_name(PDEVICE_OBJECT dev)
+{
+    struct device *d = device_of(dev);
+
+    return d != NULL ? d->name : "(none)";
+}
+
+PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
+                                 ULONG device_extension_bytes)
+{
+    struct device *d, **list;
+
+    if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(d->name))
+        return NULL;
+    list = hal_grow(m->devices, &m->cap_devices, sizeof(*list), m->n_devices + 1);
+    if (list == NULL)
+        return NULL;
+    m->devices = list;
+    d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return NULL;
+    if (device_extension_bytes > 0 && (d->extension = calloc(1, device_extension_bytes)) == NULL) {
+        free(d);
+        return NULL;
+    }
+    d->m = m;
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    d->obj.Type = IO_TYPE_DEVICE;
+    d->obj.Size = (USHORT)(sizeof(DEVICE_OBJECT) + device_extension_bytes);
+    d->obj.ReferenceCount = 1;
+    d->obj.DeviceExtension = d->extension;
+    d->obj.StackSize = 1;
+    d->obj.DmasimDevice = d;
+    m->devices[m->n_devices++] = d;
+    return &d->obj;
+}
+
+void hal_device_free(struct device *d)
+{
+    free(d->extension);
+    free(d);
+}
+
+PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
+{
+    PIRP irp = calloc(1, sizeof(*irp));
+
+    (void)ChargeQuota;
+    if (irp != NULL) {
+        irp->Type = IO_TYPE_IRP;
+        irp->Size = sizeof(*irp);
+        irp->StackCount = StackSize;
+        irp->CurrentLocation = (CHAR)(StackSize + 1);
+    }
+    return irp;
+}
+
+VOID IoFreeIrp(PIRP Irp)
+{
+    free(Irp);
+}

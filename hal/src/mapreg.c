@@ -1,0 +1,522 @@
+/*
+ * mapreg.c - map registers: the bounce pools behind them, the sets ("map register files") a
+ * request is granted, the adapter channel, and the FIFO queues of requests that must wait.
+ *
+ * The model, after Windows' own: each address limit has one bounce pool (the HAL's master
+ * adapter), a contiguous run of pages below the limit shared by every adapter with that
+ * limit. A request (AllocateAdapterChannel, GetScatterGatherList, BuildScatterGatherList)
+ * first takes its adapter's channel - one holder at a time, waiters in FIFO order - and then
+ * its map registers from the pool, waiting in the pool's FIFO queue when too few are free.
+ * Strict FIFO: a small request never overtakes a large one that came first, so nobody
+ * starves. A device without scatter/gather gets consecutive registers (consecutive physical
+ * pages: one contiguous logical range); a scatter/gather master may get any.
+ *
+ * When resources come free the queue is pumped as scheduled work at DISPATCH_LEVEL, so a
+ * waiting ExecutionRoutine runs as its own event, at its own time, never inside the call that
+ * freed the registers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal_int.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * Bounce pools.
+ */
+static unsigned limit_bits(uint64_t limit)
+{
+    return limit == UINT64_MAX ? 64 : 64 - (unsigned)__builtin_clzll(limit + 1) - 1;
+}
+
+/* pool_get - the bounce pool for an address limit, made on first use: the configured size if
+ * that much contiguous memory is free below the limit, else the largest power-of-two fraction
+ * of it that is. Returns NULL when not even one page can be had. */
+struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
+{
+    struct bounce_pool *pool;
+    uint64_t hi_pfn = limit == UINT64_MAX ? m->top_pfn : addr_to_pfn(limit + 1);
+    char label[16];
+
+    for (pool = m->pools; pool != NULL; pool = pool->next)
+        if (pool->limit == limit)
+            return pool;
+    pool = calloc(1, sizeof(*pool));
+    if (pool == NULL)
+        return NULL;
+    snprintf(label, sizeof(label), "%u-bit", limit_bits(limit));
+    if (owner_new(m, OWNER_BOUNCE, label, 0, &pool->owner) != 0) {
+        free(pool);
+        return NULL;
+    }
+    m->owners[pool->owner].pool = pool;
+    for (uint64_t pages = addr_to_pfn(m->cfg.bounce_pool_bytes); pages > 0; pages /= 2) {
+        pool->host = host_pages_alloc(pages);
+        if (pool->host == NULL)
+            continue;
+        if (phys_alloc_contig(m, pool->host, pages, 0, hi_pfn, pool->owner, &pool->base_pfn) == 0) {
+            pool->pages = (uint32_t)pages;
+            break;
+        }
+        host_pages_free(pool->host, pages);
+        pool->host = NULL;
+    }
+    pool->holder = pool->pages ? calloc(pool->pages, sizeof(*pool->holder)) : NULL;
+    if (pool->holder == NULL) {
+        if (pool->host != NULL) {
+            phys_release(m, pool->host, pool->pages);
+            host_pages_free(pool->host, pool->pages);
+        }
+        owner_put(m, pool->owner);
+        free(pool);
+        return NULL;
+    }
+    m->owners[pool->owner].host = pool->host;
+    m->owners[pool->owner].pages = pool->pages;
+    pool->limit = limit;
+    pool->free_pages = pool->pages;
+    pool->m = m;
+    pool->next = m->pools;
+    m->pools = pool;
+    return pool;
+}
+
+void pool_free(struct bounce_pool *pool)
+{
+    struct wait_block *wb = pool->wait_head;
+
+    while (wb != NULL) {
+        struct wait_block *next = wb->next;
+        free(wb);
+        wb = next;
+    }
+    host_pages_free(pool->host, pool->pages);
+    free(pool->holder);
+    free(pool);
+}
+
+/* Take n pages for f: consecutive ones (first fit) or any (the lowest free). */
+static bool pool_take(struct bounce_pool *pool, struct mapreg_file *f, uint32_t n,
+                      bool consecutive)
+{
+    uint32_t got = 0;
+
+    if (pool->free_pages < n)
+        return false;
+    if (consecutive) {
+        uint32_t run = 0;
+        for (uint32_t i = 0; i < pool->pages && run < n; i++) {
+            run = pool->holder[i] == NULL ? run + 1 : 0;
+            if (run == n) {
+                for (uint32_t k = 0; k < n; k++)
+                    f->regs[k] = i + 1 - n + k;
+            }
+        }
+        if (run < n)
+            return false;
+        got = n;
+    } else {
+        for (uint32_t i = 0; i < pool->pages && got < n; i++)
+            if (pool->holder[i] == NULL)
+                f->regs[got++] = i;
+    }
+    for (uint32_t k = 0; k < got; k++)
+        pool->holder[f->regs[k]] = f;
+    pool->free_pages -= got;
+    return true;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Map register files: one granted set, the MapRegisterBase a driver holds.
+ */
+static struct mapreg_file *file_new(struct adapter *ad, uint32_t count)
+{
+    struct mapreg_file *f = ad->spare_files;
+
+    if (f != NULL) {
+        ad->spare_files = f->next;
+    } else {
+        f = calloc(1, sizeof(*f));
+        if (f == NULL)
+            return NULL;
+    }
+    if (ad->pool != NULL && count > f->cap_regs) {
+        uint32_t *regs = realloc(f->regs, count * sizeof(*regs));
+        if (regs == NULL) {
+            f->next = ad->spare_files;
+            ad->spare_files = f;
+            return NULL;
+        }
+        f->regs = regs;
+        f->cap_regs = count;
+    }
+    f->magic = FILE_MAGIC;
+    f->ad = ad;
+    f->count = count;
+    f->held = ad->pool != NULL ? count : 0;
+    f->cursor = 0;
+    f->n_maps = f->live_maps = 0;
+    f->prev = NULL;
+    f->next = ad->files;
+    if (ad->files != NULL)
+        ad->files->prev = f;
+    ad->files = f;
+    return f;
+}
+
+/* file_lookup - the live file behind a MapRegisterBase, or NULL. A NULL base is accepted for
+ * an adapter that needs no map registers, as Windows hands such drivers a NULL base. */
+struct mapreg_file *file_lookup(struct adapter *ad, PVOID base)
+{
+    if (base == NULL && !ad->needs_regs) {
+        if (ad->implicit == NULL) {
+            ad->implicit = file_new(ad, UINT32_MAX);
+            if (ad->implicit != NULL)
+                ad->implicit->state = FILE_IMPLICIT;
+        }
+        return ad->implicit;
+    }
+    for (struct mapreg_file *f = ad->files; f != NULL; f = f->next)
+        if (f == base)
+            return f;
+    return NULL;
+}
+
+static void pool_pump(void *arg);
+
+static void schedule_pool_pump(struct bounce_pool *pool)
+{
+    if (pool->wait_head != NULL && !pool->pump_scheduled) {
+        pool->pump_scheduled = true;
+        hal_schedule(pool->m, DISPATCH_LEVEL, pool_pump, pool);
+    }
+}
+
+/* file_release - give a file's registers back. Mappings still live are Driver Verifier's 0x10
+ * (map registers freed while some are still mapped): their bounced data is dropped, as it
+ * would be on Windows. */
+void file_release(struct mapreg_file *f, const char *routine)
+{
+    struct adapter *ad = f->ad;
+    struct dms_event ev = {.type = DMS_EV_MAPREG_FREE, .routine = routine, .count = f->held};
+
+    if (f->live_maps > 0) {
+        hal_finding(ad->m, ad, routine, DMS_E6_FREE_WHILE_MAPPED, f->live_maps, 0, 0,
+                    "%s freed map registers while %u mapping(s) were not flushed with "
+                    "FlushAdapterBuffers", routine, f->live_maps);
+        unmap_discard(f);
+    }
+    if (ad->pool != NULL && f->state != FILE_IMPLICIT) {
+        for (uint32_t k = 0; k < f->count; k++)
+            ad->pool->holder[f->regs[k]] = NULL;
+        ad->pool->free_pages += f->count;
+    }
+    hal_emit(ad->m, ad, &ev);
+    hal_charge(ad->m, DMS_COST_MAPREG_FREE, f->held, ad->id);
+    if (f->prev != NULL)
+        f->prev->next = f->next;
+    else
+        ad->files = f->next;
+    if (f->next != NULL)
+        f->next->prev = f->prev;
+    if (ad->implicit == f)
+        ad->implicit = NULL;
+    f->magic = 0;
+    f->next = ad->spare_files;
+    ad->spare_files = f;
+    if (ad->pool != NULL)
+        schedule_pool_pump(ad->pool);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Requests: channel, then registers, then the driver's routine.
+ */
+static void chan_pump(void *arg);
+
+void channel_release(struct adapter *ad)
+{
+    ad->channel_busy = false;
+    ad->channel_file = NULL;
+    if (ad->chan_head != NULL && !ad->chan_pump_scheduled) {
+        ad->chan_pump_scheduled = true;
+        hal_schedule(ad->m, DISPATCH_LEVEL, chan_pump, ad);
+    }
+}
+
+static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
+{
+    struct adapter *ad = wb->ad;
+    struct device *d = device_of(wb->devobj);
+    struct dms_event ev = {.type = DMS_EV_CALLBACK, .routine = "AdapterControl"};
+    KIRQL saved = ad->m->irql;
+    IO_ALLOCATION_ACTION action;
+
+    d->channel_request_pending = false;
+    d->in_adapter_control++;
+    f->state = FILE_IN_CALLBACK;
+    hal_emit(ad->m, ad, &ev);
+    ad->m->irql = DISPATCH_LEVEL; /* AdapterControl runs at DISPATCH_LEVEL */
+    action = wb->exec(wb->devobj, wb->devobj->CurrentIrp, f, wb->ctx);
+    ad->m->irql = saved;
+    d->in_adapter_control--;
+    switch (action) {
+    case KeepObject:
+        f->state = FILE_WITH_CHANNEL;
+        ad->channel_file = f;
+        return;
+    case DeallocateObjectKeepRegisters:
+        f->state = FILE_KEPT;
+        channel_release(ad);
+        return;
+    case DeallocateObject:
+        break;
+    default:
+        hal_finding(ad->m, ad, "AdapterControl", DMS_CHECK_BAD_ARGUMENT, (uint64_t)action, 0, 0,
+                    "the ExecutionRoutine returned %d, which is no IO_ALLOCATION_ACTION; "
+                    "treated as DeallocateObject", (int)action);
+        break;
+    }
+    /* DeallocateObject: the registers go now. Without real registers behind them (a master
+     * that reaches all memory) live mappings are no error: they are tracked until flushed. */
+    if (!ad->needs_regs && f->live_maps > 0)
+        f->state = FILE_ORPHAN;
+    else
+        file_release(f, "DeallocateObject");
+    channel_release(ad);
+}
+
+static void grant(struct wait_block *wb)
+{
+    struct adapter *ad = wb->ad;
+    struct mapreg_file *f = file_new(ad, wb->nregs);
+    struct dms_event ev = {.type = DMS_EV_MAPREG_GRANT};
+    bool consecutive = !ad->sg;
+
+    if (f == NULL)
+        abort(); /* the file was pre-checked to fit; only host memory can fail here */
+    if (ad->pool != NULL && !pool_take(ad->pool, f, wb->nregs, consecutive))
+        abort(); /* callers grant only what can_grant() allowed */
+    ev.routine = wb->is_sgl ? "GetScatterGatherList" : "AllocateAdapterChannel";
+    ev.count = f->held;
+    ev.wait_ns = wb->waited ? hal_now(ad->m) - wb->enqueue_ns : 0;
+    if (ad->pool != NULL && wb->nregs > 0) {
+        ev.map_register = f->regs[0];
+        ev.physical = pfn_to_addr(ad->pool->base_pfn + f->regs[0]);
+    }
+    hal_emit(ad->m, ad, &ev);
+    hal_charge(ad->m, DMS_COST_MAPREG_ALLOC, f->held, ad->id);
+    if (wb->is_sgl)
+        sgl_build_granted(wb, f);
+    else
+        run_execution_routine(wb, f);
+    free(wb);
+}
+
+static bool can_grant(struct adapter *ad, uint32_t n)
+{
+    struct bounce_pool *pool = ad->pool;
+    uint32_t run = 0;
+
+    if (pool == NULL || n == 0)
+        return true;
+    if (pool->free_pages < n)
+        return false;
+    if (ad->sg)
+        return true;
+    for (uint32_t i = 0; i < pool->pages; i++) {
+        run = pool->holder[i] == NULL ? run + 1 : 0;
+        if (run == n)
+            return true;
+    }
+    return false;
+}
+
+static void enqueue(struct wait_block **head, struct wait_block **tail, struct wait_block *wb)
+{
+    wb->next = NULL;
+    if (*tail != NULL)
+        (*tail)->next = wb;
+    else
+        *head = wb;
+    *tail = wb;
+}
+
+static struct wait_block *dequeue(struct wait_block **head, struct wait_block **tail)
+{
+    struct wait_block *wb = *head;
+
+    *head = wb->next;
+    if (*head == NULL)
+        *tail = NULL;
+    return wb;
+}
+
+static void note_wait(struct wait_block *wb, enum dms_event_type type)
+{
+    struct dms_event ev = {.type = type, .count = wb->nregs};
+
+    if (wb->waited)
+        return;
+    wb->waited = true;
+    ev.routine = wb->is_sgl ? "GetScatterGatherList" : "AllocateAdapterChannel";
+    hal_emit(wb->ad->m, wb->ad, &ev);
+}
+
+/* The request holds the channel: take registers now, or queue in FIFO order behind others. */
+static void try_registers(struct wait_block *wb)
+{
+    struct adapter *ad = wb->ad;
+    struct bounce_pool *pool = ad->pool;
+
+    if (pool != NULL && wb->nregs > 0 && (pool->wait_head != NULL || !can_grant(ad, wb->nregs))) {
+        enqueue(&pool->wait_head, &pool->wait_tail, wb);
+        note_wait(wb, DMS_EV_MAPREG_WAIT);
+        return;
+    }
+    grant(wb);
+}
+
+/* request_submit - start a request: runs its routine before returning when everything is
+ * free, else queues it. Called at DISPATCH_LEVEL. */
+void request_submit(struct wait_block *wb)
+{
+    struct adapter *ad = wb->ad;
+
+    wb->enqueue_ns = hal_now(ad->m);
+    if (ad->channel_busy || ad->chan_head != NULL) {
+        enqueue(&ad->chan_head, &ad->chan_tail, wb);
+        note_wait(wb, DMS_EV_CHANNEL_WAIT);
+        return;
+    }
+    ad->channel_busy = true;
+    wb->holds_channel = true;
+    try_registers(wb);
+}
+
+static void chan_pump(void *arg)
+{
+    struct adapter *ad = arg;
+
+    ad->chan_pump_scheduled = false;
+    while (!ad->channel_busy && ad->chan_head != NULL) {
+        struct wait_block *wb = dequeue(&ad->chan_head, &ad->chan_tail);
+        ad->channel_busy = true;
+        wb->holds_channel = true;
+        try_registers(wb);
+    }
+}
+
+static void pool_pump(void *arg)
+{
+    struct bounce_pool *pool = arg;
+
+    pool->pump_scheduled = false;
+    while (pool->wait_head != NULL && can_grant(pool->wait_head->ad, pool->wait_head->nregs))
+        grant(dequeue(&pool->wait_head, &pool->wait_tail));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The version-1 routines.
+ */
+
+/* AllocateAdapterChannel - reserve the channel and NumberOfMapRegisters registers, then call
+ * ExecutionRoutine at once or when they come free. STATUS_INSUFFICIENT_RESOURCES, with the
+ * routine neither called nor queued, when more registers are asked than IoGetDmaAdapter
+ * granted, or when this device object already has a request outstanding. */
+NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                    ULONG NumberOfMapRegisters, PDRIVER_CONTROL ExecutionRoutine,
+                                    PVOID Context)
+{
+    static const char routine[] = "AllocateAdapterChannel";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct device *d = device_of(DeviceObject);
+    struct wait_block *wb;
+
+    if (ad == NULL)
+        return STATUS_INVALID_PARAMETER;
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    if (d == NULL || ExecutionRoutine == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "%s needs a DeviceObject and an ExecutionRoutine", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (NumberOfMapRegisters > ad->max_regs) {
+        hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_MAP_REGISTERS, NumberOfMapRegisters,
+                    ad->max_regs, 0, "%s asked for %u map registers; IoGetDmaAdapter granted %u",
+                    routine, NumberOfMapRegisters, ad->max_regs);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (d->in_adapter_control > 0 || d->channel_request_pending) {
+        hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_CHANNELS, 2, 0, 0,
+                    "%s called %s; only one request may be outstanding per device object",
+                    routine, d->in_adapter_control > 0 ? "from inside AdapterControl"
+                                                       : "while an earlier request waits");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    wb = calloc(1, sizeof(*wb));
+    if (wb == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    wb->ad = ad;
+    wb->devobj = DeviceObject;
+    wb->nregs = NumberOfMapRegisters;
+    wb->exec = ExecutionRoutine;
+    wb->ctx = Context;
+    d->channel_request_pending = true;
+    request_submit(wb);
+    return STATUS_SUCCESS;
+}
+
+/* FreeAdapterChannel - for a routine that returned KeepObject: release the channel and the
+ * registers allocated with it. Anything else is 0xE6/0x04 (too many channels freed). */
+VOID hal_FreeAdapterChannel(PDMA_ADAPTER DmaAdapter)
+{
+    static const char routine[] = "FreeAdapterChannel";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+
+    if (ad == NULL)
+        return;
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    if (ad->channel_file == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_E6_CHANNEL_DOUBLE_FREE, 1, 0, 0,
+                    "%s without an adapter channel kept by KeepObject", routine);
+        return;
+    }
+    file_release(ad->channel_file, routine);
+    channel_release(ad);
+}
+
+/* FreeMapRegisters - for a routine that returned DeallocateObjectKeepRegisters, after
+ * FlushAdapterBuffers. A base that is not live is 0xE6/0x05 (freed twice, or never had). */
+VOID hal_FreeMapRegisters(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase,
+                          ULONG NumberOfMapRegisters)
+{
+    static const char routine[] = "FreeMapRegisters";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct mapreg_file *f;
+
+    if (ad == NULL)
+        return;
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    f = MapRegisterBase != NULL ? file_lookup(ad, MapRegisterBase) : NULL;
+    if (f == NULL || f->state == FILE_IMPLICIT) {
+        hal_finding(ad->m, ad, routine, DMS_E6_MAPREG_DOUBLE_FREE, NumberOfMapRegisters, 0, 0,
+                    "%s of %u register(s) at a MapRegisterBase that holds none (freed twice?)",
+                    routine, NumberOfMapRegisters);
+        return;
+    }
+    if (f->state != FILE_KEPT) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_FREE_MISMATCH, NumberOfMapRegisters,
+                    f->count, f->state,
+                    "%s of registers that %s", routine,
+                    f->state == FILE_WITH_CHANNEL ? "were kept with the channel (KeepObject): "
+                                                    "FreeAdapterChannel frees them"
+                    : f->state == FILE_SGL        ? "belong to a scatter/gather list"
+                                                  : "are still in use by AdapterControl");
+        return;
+    }
+    if (NumberOfMapRegisters != f->count)
+        hal_finding(ad->m, ad, routine, DMS_CHECK_FREE_MISMATCH, NumberOfMapRegisters, f->count,
+                    0, "%s of %u register(s); AllocateAdapterChannel allocated %u", routine,
+                    NumberOfMapRegisters, f->count);
+    file_release(f, routine);
+}

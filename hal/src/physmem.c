@@ -1,0 +1,600 @@
+/*
+ * physmem.c - sparse simulated physical memory.
+ *
+ * The idea: a physical frame exists only while something owns it. Each frame in use is one
+ * entry in a hash map from frame number to a small record (the host page backing it, its
+ * owner, how many DMA mappings use it directly), and each host page of a driver buffer maps
+ * back to its frame. So a 16 TiB machine holding 100 MiB of buffers costs 100 MiB of host
+ * memory plus about 40 bytes a page of bookkeeping, and a frame's owner is always known: a
+ * device that writes through a wrong address hits real bytes of whoever owns that frame, and
+ * the report says whose.
+ *
+ * The layout is a PC's: RAM from 0, the low 1 MiB kept by firmware, an MMIO hole below 4 GiB
+ * (3-4 GiB by default) with the RAM it displaces moved above 4 GiB, so 8 GiB of RAM reaches
+ * 9 GiB. Driver buffers get frames by a placement policy; common buffers and bounce pools get
+ * contiguous runs, searched from the top of the allowed range down as Windows' contiguous
+ * allocator does, and that can fail when the memory below a limit is taken or fragmented.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hal_int.h"
+
+#define NO_SLOT UINT32_MAX
+/* Random placement probes this many random frames before it walks to the next free one. */
+#define RANDOM_PROBES 32
+/* Host allocations of at least this size come from mmap, zero-filled lazily by the kernel, so
+ * a 64 MiB bounce pool costs host memory only for the pages that are used. */
+#define MMAP_THRESHOLD (64 * 1024)
+
+uint8_t *host_pages_alloc(uint64_t npages)
+{
+    size_t bytes = (size_t)(npages * HAL_PAGE_SIZE);
+    void *p;
+
+    if (bytes >= MMAP_THRESHOLD) {
+        p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    if (posix_memalign(&p, HAL_PAGE_SIZE, bytes) != 0)
+        return NULL;
+    memset(p, 0, bytes);
+    return p;
+}
+
+void host_pages_free(uint8_t *host, uint64_t npages)
+{
+    size_t bytes = (size_t)(npages * HAL_PAGE_SIZE);
+
+    if (host == NULL)
+        return;
+    if (bytes >= MMAP_THRESHOLD)
+        munmap(host, bytes);
+    else
+        free(host);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Layout.
+ */
+int phys_layout(struct dms_machine *m)
+{
+    const struct dms_machine_config *c = &m->cfg;
+    uint64_t reserved = addr_to_pfn(c->reserved_low_bytes);
+    uint64_t ram = addr_to_pfn(c->ram_bytes);
+    bool hole = c->mmio_hole_start != c->mmio_hole_end;
+    uint64_t below = hole ? addr_to_pfn(c->mmio_hole_start) : ram;
+
+    if (below >= ram) {
+        m->ranges[0] = (struct ram_range){reserved, ram};
+        m->n_ranges = 1;
+        m->top_pfn = ram;
+    } else {
+        uint64_t above_start = addr_to_pfn(c->mmio_hole_end);
+        m->ranges[0] = (struct ram_range){reserved, below};
+        m->ranges[1] = (struct ram_range){above_start, above_start + (ram - below)};
+        m->n_ranges = 2;
+        m->top_pfn = m->ranges[1].end_pfn;
+    }
+    m->allocatable_frames = 0;
+    for (int i = 0; i < m->n_ranges; i++)
+        m->allocatable_frames += m->ranges[i].end_pfn - m->ranges[i].start_pfn;
+    m->owners = NULL;
+    m->owner_free_head = UINT32_MAX;
+    m->low_hint = c->placement == DMS_PLACE_RANGE ? addr_to_pfn(c->range_start) : 0;
+    m->high_hint = m->top_pfn - 1;
+    return 0;
+}
+
+int dms_machine_set_placement(struct dms_machine *m, enum dms_placement placement,
+                              uint64_t range_start, uint64_t range_end)
+{
+    struct dms_machine_config c = m->cfg;
+
+    c.placement = placement;
+    c.range_start = range_start;
+    c.range_end = range_end;
+    if (dms_machine_config_check(&c, NULL, 0) != 0)
+        return DMS_EINVAL;
+    m->cfg = c;
+    /* the cursors only promise "nothing free below/above"; restarting them is always safe */
+    m->low_hint = placement == DMS_PLACE_RANGE ? addr_to_pfn(range_start) : 0;
+    m->high_hint = m->top_pfn - 1;
+    return 0;
+}
+
+uint64_t dms_machine_top_address(const struct dms_machine *m)
+{
+    return pfn_to_addr(m->top_pfn);
+}
+
+uint64_t dms_machine_frames_in_use(const struct dms_machine *m)
+{
+    return m->frames_in_use;
+}
+
+uint64_t dms_machine_free_bytes(const struct dms_machine *m)
+{
+    return pfn_to_addr(m->allocatable_frames - m->frames_in_use);
+}
+
+uint64_t dms_machine_host_bytes(const struct dms_machine *m)
+{
+    return m->host_page_bytes + u64map_host_bytes(&m->pfn_map) +
+           u64map_host_bytes(&m->vpn_map) + (uint64_t)m->cap_frames * sizeof(struct frame) +
+           (uint64_t)m->cap_free_slots * sizeof(uint32_t) +
+           (uint64_t)m->cap_owners * sizeof(struct owner) + sizeof(*m);
+}
+
+/* The first RAM frame at or above pfn, or UINT64_MAX. */
+static uint64_t ram_at_or_above(const struct dms_machine *m, uint64_t pfn)
+{
+    for (int i = 0; i < m->n_ranges; i++) {
+        if (pfn < m->ranges[i].start_pfn)
+            return m->ranges[i].start_pfn;
+        if (pfn < m->ranges[i].end_pfn)
+            return pfn;
+    }
+    return UINT64_MAX;
+}
+
+/* The last RAM frame at or below pfn, or UINT64_MAX. */
+static uint64_t ram_at_or_below(const struct dms_machine *m, uint64_t pfn)
+{
+    for (int i = m->n_ranges - 1; i >= 0; i--) {
+        if (pfn >= m->ranges[i].end_pfn)
+            return m->ranges[i].end_pfn - 1;
+        if (pfn >= m->ranges[i].start_pfn)
+            return pfn;
+    }
+    return UINT64_MAX;
+}
+
+/* The index-th allocatable frame, counting across the ranges. */
+static uint64_t ram_nth(const struct dms_machine *m, uint64_t index)
+{
+    for (int i = 0; i < m->n_ranges; i++) {
+        uint64_t n = m->ranges[i].end_pfn - m->ranges[i].start_pfn;
+        if (index < n)
+            return m->ranges[i].start_pfn + index;
+        index -= n;
+    }
+    return UINT64_MAX;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Owners and frames.
+ */
+int owner_new(struct dms_machine *m, enum owner_kind kind, const char *label, uint32_t serial,
+              uint32_t *id)
+{
+    uint32_t i;
+
+    if (m->owner_free_head != UINT32_MAX) {
+        i = m->owner_free_head;
+        m->owner_free_head = m->owners[i].next_free;
+    } else {
+        struct owner *p = hal_grow(m->owners, &m->cap_owners, sizeof(*p), m->n_owners + 1);
+        if (p == NULL)
+            return DMS_ENOMEM;
+        m->owners = p;
+        i = m->n_owners++;
+    }
+    memset(&m->owners[i], 0, sizeof(m->owners[i]));
+    m->owners[i].kind = kind;
+    m->owners[i].serial = serial;
+    m->owners[i].live = true;
+    snprintf(m->owners[i].label, sizeof(m->owners[i].label), "%s", label ? label : "");
+    *id = i;
+    return 0;
+}
+
+void owner_put(struct dms_machine *m, uint32_t id)
+{
+    m->owners[id].live = false;
+    m->owners[id].next_free = m->owner_free_head;
+    m->owner_free_head = id;
+}
+
+struct frame *phys_frame(struct dms_machine *m, uint64_t pfn)
+{
+    uint64_t slot;
+
+    if (!u64map_get(&m->pfn_map, pfn, &slot))
+        return NULL;
+    return &m->frames[slot];
+}
+
+static bool frame_used(struct dms_machine *m, uint64_t pfn)
+{
+    uint64_t slot;
+
+    return u64map_get(&m->pfn_map, pfn, &slot);
+}
+
+static int frame_add(struct dms_machine *m, uint64_t pfn, uint8_t *host, uint32_t owner)
+{
+    uint32_t slot;
+    int err;
+
+    if (m->n_free_slots > 0) {
+        slot = m->free_frame_slots[--m->n_free_slots];
+    } else {
+        struct frame *f = hal_grow(m->frames, &m->cap_frames, sizeof(*f), m->n_frames + 1);
+        if (f == NULL)
+            return DMS_ENOMEM;
+        m->frames = f;
+        slot = m->n_frames++;
+    }
+    err = u64map_put(&m->pfn_map, pfn, slot);
+    if (err == 0) {
+        err = u64map_put(&m->vpn_map, (uintptr_t)host >> HAL_PAGE_SHIFT, pfn);
+        if (err)
+            u64map_del(&m->pfn_map, pfn);
+    }
+    if (err) {
+        m->free_frame_slots[m->n_free_slots++] = slot; /* room was there: it came from it */
+        return err;
+    }
+    m->frames[slot] = (struct frame){.host = host, .owner = owner, .dma_maps = 0};
+    m->frames_in_use++;
+    m->host_page_bytes += HAL_PAGE_SIZE;
+    return 0;
+}
+
+static void frame_remove(struct dms_machine *m, uint64_t pfn)
+{
+    uint64_t slot;
+    uint32_t *p;
+
+    if (!u64map_get(&m->pfn_map, pfn, &slot))
+        return;
+    u64map_del(&m->vpn_map, (uintptr_t)m->frames[slot].host >> HAL_PAGE_SHIFT);
+    u64map_del(&m->pfn_map, pfn);
+    p = hal_grow(m->free_frame_slots, &m->cap_free_slots, sizeof(*p), m->n_free_slots + 1);
+    if (p != NULL) { /* else the slot is simply not reused */
+        m->free_frame_slots = p;
+        m->free_frame_slots[m->n_free_slots++] = (uint32_t)slot;
+    }
+    m->frames_in_use--;
+    m->host_page_bytes -= HAL_PAGE_SIZE;
+    if (pfn < m->low_hint)
+        m->low_hint = pfn;
+    if (pfn > m->high_hint)
+        m->high_hint = pfn;
+}
+
+bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn)
+{
+    return u64map_get(&m->vpn_map, (uintptr_t)va >> HAL_PAGE_SHIFT, pfn);
+}
+
+int dms_physical_of(struct dms_machine *m, const void *va, uint64_t *physical)
+{
+    uint64_t pfn;
+
+    if (!phys_va_to_pfn(m, va, &pfn))
+        return DMS_ENOENT;
+    *physical = pfn_to_addr(pfn) | ((uintptr_t)va & HAL_PAGE_MASK);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Placement.
+ */
+static uint64_t pick_random(struct dms_machine *m)
+{
+    uint64_t pfn;
+
+    for (int i = 0; i < RANDOM_PROBES; i++) {
+        pfn = ram_nth(m, dms_rng_below(&m->rng, m->allocatable_frames));
+        if (!frame_used(m, pfn))
+            return pfn;
+    }
+    /* Memory is crowded: walk on from the last probe to the next free frame, wrapping. */
+    for (uint64_t n = 0; n < m->allocatable_frames; n++) {
+        pfn = ram_at_or_above(m, pfn + 1);
+        if (pfn == UINT64_MAX)
+            pfn = m->ranges[0].start_pfn;
+        if (!frame_used(m, pfn))
+            return pfn;
+    }
+    return UINT64_MAX;
+}
+
+static uint64_t pick_low(struct dms_machine *m, uint64_t limit_pfn)
+{
+    for (uint64_t pfn = ram_at_or_above(m, m->low_hint); pfn < limit_pfn;
+         pfn = ram_at_or_above(m, pfn + 1)) {
+        m->low_hint = pfn;
+        if (!frame_used(m, pfn))
+            return pfn;
+    }
+    return UINT64_MAX;
+}
+
+static uint64_t pick_high(struct dms_machine *m)
+{
+    for (uint64_t pfn = ram_at_or_below(m, m->high_hint); pfn != UINT64_MAX && pfn > 0;
+         pfn = ram_at_or_below(m, pfn - 1)) {
+        m->high_hint = pfn;
+        if (!frame_used(m, pfn))
+            return pfn;
+    }
+    return UINT64_MAX;
+}
+
+static uint64_t pick_frame(struct dms_machine *m)
+{
+    switch (m->cfg.placement) {
+    case DMS_PLACE_RANDOM:
+        return pick_random(m);
+    case DMS_PLACE_LOW_FIRST:
+        return pick_low(m, m->top_pfn);
+    case DMS_PLACE_HIGH_FIRST:
+        return pick_high(m);
+    case DMS_PLACE_RANGE:
+        return pick_low(m, addr_to_pfn(m->cfg.range_end));
+    }
+    return UINT64_MAX;
+}
+
+/* phys_alloc_scattered - give each of npages host pages a frame by the placement policy.
+ * High-first placement hands the frames out in ascending order, so a buffer placed high is
+ * still physically ascending, as one carved from the top of memory would be.
+ * Returns 0, or DMS_ENOSPC / DMS_ENOMEM with nothing allocated. */
+int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, uint32_t owner)
+{
+    bool reverse = m->cfg.placement == DMS_PLACE_HIGH_FIRST;
+    uint64_t done;
+    int err = 0;
+
+    if (npages > m->allocatable_frames - m->frames_in_use)
+        return DMS_ENOSPC;
+    for (done = 0; done < npages; done++) {
+        uint64_t pfn = pick_frame(m);
+        uint64_t page = reverse ? npages - 1 - done : done;
+        if (pfn == UINT64_MAX) {
+            err = DMS_ENOSPC;
+            break;
+        }
+        err = frame_add(m, pfn, host + page * HAL_PAGE_SIZE, owner);
+        if (err)
+            break;
+    }
+    if (err) {
+        for (uint64_t i = 0; i < done; i++) {
+            uint64_t page = reverse ? npages - 1 - i : i;
+            uint64_t pfn;
+            if (phys_va_to_pfn(m, host + page * HAL_PAGE_SIZE, &pfn))
+                frame_remove(m, pfn);
+        }
+    }
+    return err;
+}
+
+/* phys_alloc_contig - npages consecutive RAM frames within [lo_pfn, hi_pfn), the highest such
+ * run. The window slides down past the highest used frame it meets, so each frame is looked
+ * at about once: O(range) in the worst case, O(npages) when the top of the range is free.
+ * Returns 0 and *base_pfn, or DMS_ENOSPC / DMS_ENOMEM with nothing allocated. */
+int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uint64_t lo_pfn,
+                      uint64_t hi_pfn, uint32_t owner, uint64_t *base_pfn)
+{
+    for (int r = m->n_ranges - 1; r >= 0; r--) {
+        uint64_t start = m->ranges[r].start_pfn > lo_pfn ? m->ranges[r].start_pfn : lo_pfn;
+        uint64_t end = m->ranges[r].end_pfn < hi_pfn ? m->ranges[r].end_pfn : hi_pfn;
+
+        while (end > start && end - start >= npages) {
+            uint64_t used = UINT64_MAX;
+            for (uint64_t pfn = end; pfn-- > end - npages;) {
+                if (frame_used(m, pfn)) {
+                    used = pfn;
+                    break;
+                }
+            }
+            if (used == UINT64_MAX) {
+                uint64_t base = end - npages;
+                for (uint64_t i = 0; i < npages; i++) {
+                    int err = frame_add(m, base + i, host + i * HAL_PAGE_SIZE, owner);
+                    if (err) {
+                        while (i-- > 0)
+                            frame_remove(m, base + i);
+                        return err;
+                    }
+                }
+                *base_pfn = base;
+                return 0;
+            }
+            end = used;
+        }
+    }
+    return DMS_ENOSPC;
+}
+
+void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages)
+{
+    for (uint64_t i = 0; i < npages; i++) {
+        uint64_t pfn;
+        if (phys_va_to_pfn(m, host + i * HAL_PAGE_SIZE, &pfn))
+            frame_remove(m, pfn);
+    }
+}
+
+/* Release the host memory of every live owner (at machine destruction). */
+void phys_free_all(struct dms_machine *m)
+{
+    for (uint32_t i = 0; i < m->n_owners; i++) {
+        struct owner *o = &m->owners[i];
+        if (o->live && o->kind != OWNER_BOUNCE) /* pools free their own */
+            host_pages_free(o->host, o->pages);
+        o->live = false;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Attribution.
+ */
+static void describe_owner(struct dms_machine *m, uint64_t pfn, const struct frame *f,
+                           char *out, size_t len)
+{
+    const struct owner *o = &m->owners[f->owner];
+
+    switch (o->kind) {
+    case OWNER_BUFFER:
+        snprintf(out, len, "buffer #%u of %s", o->serial, o->label);
+        break;
+    case OWNER_COMMON:
+        snprintf(out, len, "common buffer #%u of %s", o->serial, o->label);
+        break;
+    case OWNER_BOUNCE: {
+        uint32_t page = (uint32_t)(pfn - o->pool->base_pfn);
+        struct mapreg_file *holder = o->pool->holder[page];
+        if (holder != NULL)
+            snprintf(out, len, "bounce page %u of the %s pool, held by %s", page, o->label,
+                     holder->ad->dev->name);
+        else
+            snprintf(out, len, "bounce page %u of the %s pool, free", page, o->label);
+        break;
+    }
+    }
+}
+
+void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t len)
+{
+    uint64_t pfn = addr_to_pfn(physical);
+    struct frame *f = phys_frame(m, pfn);
+
+    if (f != NULL)
+        describe_owner(m, pfn, f, out, len);
+    else if (pfn >= m->top_pfn)
+        snprintf(out, len, "no memory (above the top of RAM)");
+    else if (pfn < m->ranges[0].start_pfn)
+        snprintf(out, len, "memory reserved by firmware");
+    else if (ram_at_or_above(m, pfn) != pfn)
+        snprintf(out, len, "the MMIO hole");
+    else
+        snprintf(out, len, "free memory");
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Device-side DMA.
+ */
+static bool may_touch(struct device *d, struct dms_machine *m, uint64_t pfn, struct frame *f)
+{
+    const struct owner *o;
+
+    if (f == NULL)
+        return false;
+    o = &m->owners[f->owner];
+    switch (o->kind) {
+    case OWNER_BUFFER:
+        return f->dma_maps > 0;
+    case OWNER_COMMON:
+        return o->ad != NULL && o->ad->dev == d;
+    case OWNER_BOUNCE: {
+        struct mapreg_file *holder = o->pool->holder[pfn - o->pool->base_pfn];
+        return holder != NULL && holder->ad->dev == d;
+    }
+    }
+    return false;
+}
+
+/* Consecutive stray bytes with one owner make one finding, not one a page. */
+struct stray_run {
+    uint64_t told, addr, bytes;
+    uint32_t owner; /* UINT32_MAX: no frame */
+    bool open;
+};
+
+static void stray_report(struct device *d, struct adapter *ad, struct stray_run *run,
+                         bool to_memory, unsigned bits)
+{
+    char where[24], told[24], whose[120];
+
+    if (!run->open)
+        return;
+    dms_format_address(run->addr, where);
+    dms_format_address(run->told, told);
+    dms_describe_address(d->m, run->addr, whose, sizeof(whose));
+    if (run->told != run->addr)
+        hal_finding(d->m, ad, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes, run->told,
+                    "device %s %s %" PRIu64 " bytes at %s (told %s; it drives %u address "
+                    "lines), which is %s", d->name, to_memory ? "wrote" : "read", run->bytes,
+                    where, told, bits, whose);
+    else
+        hal_finding(d->m, ad, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes, run->told,
+                    "device %s %s %" PRIu64 " bytes at %s, which is %s", d->name,
+                    to_memory ? "wrote" : "read", run->bytes, where, whose);
+    run->open = false;
+}
+
+static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, uint8_t *buf,
+                      size_t len, bool to_memory, uint32_t *stray)
+{
+    struct device *d = device_of(devobj);
+    struct dms_machine *m;
+    uint64_t mask;
+    struct stray_run run = {0};
+    uint32_t strays = 0;
+    struct dms_event ev = {.type = DMS_EV_DEVICE_ACCESS};
+
+    if (d == NULL || bits == 0 || bits > 64 || buf == NULL)
+        return DMS_EINVAL;
+    m = d->m;
+    mask = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+    for (size_t done = 0; done < len;) {
+        uint64_t told = logical + done;
+        uint64_t addr = told & mask;
+        uint64_t pfn = addr_to_pfn(addr);
+        size_t off = (size_t)(addr & HAL_PAGE_MASK);
+        size_t chunk = len - done < HAL_PAGE_SIZE - off ? len - done : HAL_PAGE_SIZE - off;
+        struct frame *f = phys_frame(m, pfn);
+
+        if (f != NULL && to_memory)
+            memcpy(f->host + off, buf + done, chunk);
+        else if (f != NULL)
+            memcpy(buf + done, f->host + off, chunk);
+        else if (!to_memory)
+            memset(buf + done, 0xff, chunk); /* nothing answers: the bus reads all ones */
+        if (!may_touch(d, m, pfn, f)) {
+            uint32_t owner = f ? f->owner : UINT32_MAX;
+            if (!run.open || run.addr + run.bytes != addr || run.owner != owner) {
+                stray_report(d, d->adapter, &run, to_memory, bits);
+                run = (struct stray_run){.told = told, .addr = addr, .owner = owner,
+                                         .open = true};
+            }
+            run.bytes += chunk;
+            strays++;
+        } else {
+            stray_report(d, d->adapter, &run, to_memory, bits);
+        }
+        done += chunk;
+    }
+    stray_report(d, d->adapter, &run, to_memory, bits);
+    ev.device = d->name;
+    ev.logical = logical;
+    ev.physical = logical & mask;
+    ev.length = len;
+    ev.write_to_device = !to_memory;
+    ev.stray = strays > 0;
+    ev.count = strays;
+    hal_emit(m, d->adapter, &ev);
+    if (stray != NULL)
+        *stray = strays;
+    return 0;
+}
+
+int dms_device_dma_write(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
+                         const void *src, size_t len, uint32_t *stray)
+{
+    return device_dma(dev, address_bits, logical, (uint8_t *)(uintptr_t)src, len, true, stray);
+}
+
+int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical, void *dst,
+                        size_t len, uint32_t *stray)
+{
+    return device_dma(dev, address_bits, logical, dst, len, false, stray);
+}

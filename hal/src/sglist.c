@@ -1,0 +1,409 @@
+/*
+ * sglist.c - scatter/gather lists: GetScatterGatherList and PutScatterGatherList (v1), and
+ * CalculateScatterGatherList, BuildScatterGatherList and BuildMdlFromScatterGatherList (v2).
+ *
+ * A list request is an AllocateAdapterChannel and a MapTransfer loop in one (reference 3.5):
+ * it takes the channel and the registers the range needs (waiting for them in FIFO order if
+ * need be - the call itself returns STATUS_SUCCESS), maps every fragment into the list, runs
+ * AdapterListControl at DISPATCH_LEVEL, and then frees the channel but keeps the registers
+ * until PutScatterGatherList. Unlike AllocateAdapterChannel, any number of lists may be
+ * outstanding per device object.
+ *
+ * Layout: the list is at the start of its buffer and, as the WDK says such buffers must, the
+ * buffer also holds data for the HAL: a private record right after the list's elements. That
+ * is why CalculateScatterGatherList's size is more than the list itself.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal_int.h"
+
+#define SGL_ALIGN 16
+
+static size_t list_bytes(ULONG elements)
+{
+    size_t n = offsetof(SCATTER_GATHER_LIST, Elements) +
+               (size_t)elements * sizeof(SCATTER_GATHER_ELEMENT);
+
+    return (n + SGL_ALIGN - 1) & ~(size_t)(SGL_ALIGN - 1);
+}
+
+static size_t sgl_size(ULONG elements)
+{
+    return list_bytes(elements) + sizeof(struct sgl_priv);
+}
+
+/* The private record of an outstanding list, found by pointer identity (never by reading the
+ * driver's pointer first, so a stale or foreign pointer cannot crash the host). */
+static struct sgl_priv *priv_lookup(struct adapter *ad, PSCATTER_GATHER_LIST list)
+{
+    for (struct sgl_priv *p = ad->sgls; p != NULL; p = p->next)
+        if (p->list == list)
+            return p;
+    return NULL;
+}
+
+/* Checks shared by Get and Build; on success *wb is a request ready to submit. */
+static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
+                        PVOID va, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
+                        BOOLEAN write, PVOID buffer, ULONG buffer_len, struct wait_block **wb)
+{
+    uint64_t offset, nregs;
+    uint32_t elements;
+    size_t need;
+    bool fits, hal_alloc;
+
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    if (dev == NULL || device_of(dev) == NULL || mdl == NULL || fn == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "%s needs a DeviceObject, an Mdl and an ExecutionRoutine", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (length == 0) {
+        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
+                    "%s of a zero-length buffer", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!va_offset(ad, routine, mdl, va, &offset))
+        return STATUS_INVALID_PARAMETER;
+    nregs = mdl_span_pages(mdl, offset, length, &fits);
+    if (!fits)
+        return STATUS_BUFFER_TOO_SMALL; /* "Length too big to fit within the buffer" */
+    if (nregs > ad->max_regs)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    elements = count_fragments(ad, mdl, offset, length);
+    need = sgl_size(elements);
+    if (buffer != NULL && buffer_len < need)
+        return STATUS_BUFFER_TOO_SMALL;
+    hal_alloc = buffer == NULL;
+    *wb = calloc(1, sizeof(**wb));
+    if (*wb == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    if (hal_alloc && (buffer = malloc(need)) == NULL) {
+        free(*wb);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    **wb = (struct wait_block){.ad = ad, .devobj = dev, .nregs = (ULONG)nregs, .is_sgl = true,
+                               .mdl = mdl, .offset = offset, .length = length, .list_fn = fn,
+                               .ctx = ctx, .write = write, .buffer = buffer,
+                               .buffer_len = buffer_len, .hal_allocated = hal_alloc};
+    return STATUS_SUCCESS;
+}
+
+static uint32_t fill_elements(struct wait_block *wb, struct mapreg_file *f,
+                              PSCATTER_GATHER_LIST list)
+{
+    struct adapter *ad = wb->ad;
+    const char *routine = wb->hal_allocated ? "GetScatterGatherList" : "BuildScatterGatherList";
+    PMDL mdl = wb->mdl;
+    uint64_t offset = wb->offset, left = wb->length;
+    uint32_t n = 0;
+
+    while (mdl != NULL && left > 0) {
+        uint32_t len;
+        uint64_t logical;
+
+        if (offset >= mdl->ByteCount) {
+            offset -= mdl->ByteCount;
+            mdl = mdl->Next;
+            continue;
+        }
+        /* a scatter/gather master: one fragment at a time; otherwise the whole range */
+        len = (uint32_t)(ad->sg && mdl->ByteCount - offset < left ? mdl->ByteCount - offset
+                                                                  : left);
+        logical = map_fragment(f, mdl, offset, &len, wb->write != 0, routine);
+        if (len == 0)
+            break; /* reported by map_fragment; cannot happen with the registers granted */
+        list->Elements[n].Address = phys_addr(logical);
+        list->Elements[n].Length = len;
+        list->Elements[n].Reserved = 0;
+        n++;
+        offset += len;
+        left -= len;
+    }
+    return n;
+}
+
+/* sgl_build_granted - the request has its channel and registers: map, call AdapterListControl,
+ * release the channel, keep the registers with the list. */
+void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
+{
+    struct adapter *ad = wb->ad;
+    PSCATTER_GATHER_LIST list = wb->buffer;
+    struct sgl_priv *p;
+    struct dms_event ev = {.type = DMS_EV_SGL_BUILD};
+    struct dms_event cb = {.type = DMS_EV_CALLBACK, .routine = "AdapterListControl"};
+    KIRQL saved = ad->m->irql;
+
+    f->state = FILE_SGL;
+    list->NumberOfElements = fill_elements(wb, f, list);
+    list->Reserved = 0;
+    p = (struct sgl_priv *)((uint8_t *)list + list_bytes(list->NumberOfElements));
+    *p = (struct sgl_priv){.magic = SGL_MAGIC, .ad = ad, .file = f, .list = list,
+                           .mdl = wb->mdl, .offset = wb->offset, .length = wb->length,
+                           .write = wb->write, .hal_allocated = wb->hal_allocated};
+    p->next = ad->sgls;
+    if (ad->sgls != NULL)
+        ad->sgls->prev = p;
+    ad->sgls = p;
+    ev.routine = wb->hal_allocated ? "GetScatterGatherList" : "BuildScatterGatherList";
+    ev.count = list->NumberOfElements;
+    ev.length = wb->length;
+    ev.write_to_device = wb->write;
+    hal_emit(ad->m, ad, &ev);
+    hal_charge(ad->m, DMS_COST_SG_ELEMENT, list->NumberOfElements, ad->id);
+    hal_emit(ad->m, ad, &cb);
+    ad->m->irql = DISPATCH_LEVEL;
+    wb->list_fn(wb->devobj, wb->devobj->CurrentIrp, list, wb->ctx);
+    ad->m->irql = saved;
+    channel_release(ad);
+}
+
+NTSTATUS hal_GetScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                  PMDL Mdl, PVOID CurrentVa, ULONG Length,
+                                  PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+                                  BOOLEAN WriteToDevice)
+{
+    static const char routine[] = "GetScatterGatherList";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct wait_block *wb = NULL;
+    NTSTATUS status;
+
+    if (ad == NULL)
+        return STATUS_INVALID_PARAMETER;
+    status = prepare(ad, routine, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine,
+                     Context, WriteToDevice, NULL, 0, &wb);
+    if (NT_SUCCESS(status))
+        request_submit(wb);
+    return status;
+}
+
+NTSTATUS hal_BuildScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                    PMDL Mdl, PVOID CurrentVa, ULONG Length,
+                                    PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+                                    BOOLEAN WriteToDevice, PVOID ScatterGatherBuffer,
+                                    ULONG ScatterGatherLength)
+{
+    static const char routine[] = "BuildScatterGatherList";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct wait_block *wb = NULL;
+    NTSTATUS status;
+
+    if (ad == NULL)
+        return STATUS_INVALID_PARAMETER;
+    if (ScatterGatherBuffer == NULL || ScatterGatherLength == 0) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "%s needs a ScatterGatherBuffer and its length", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    status = prepare(ad, routine, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine,
+                     Context, WriteToDevice, ScatterGatherBuffer, ScatterGatherLength, &wb);
+    if (NT_SUCCESS(status))
+        request_submit(wb);
+    return status;
+}
+
+static void priv_unlink(struct adapter *ad, struct sgl_priv *p)
+{
+    if (p->prev != NULL)
+        p->prev->next = p->next;
+    else
+        ad->sgls = p->next;
+    if (p->next != NULL)
+        p->next->prev = p->prev;
+    p->magic = 0;
+}
+
+/* Free the MDL copy BuildMdlFromScatterGatherList made (none when it handed back the
+ * original). */
+static void free_built_mdl(struct sgl_priv *p)
+{
+    PMDL m = p->built_mdl;
+
+    while (m != NULL) {
+        PMDL next = m->Next;
+        IoFreeMdl(m);
+        m = next;
+    }
+}
+
+/* PutScatterGatherList - flush (copy back what a read bounced), free the registers and any
+ * MDL built from the list, and free the list if the HAL allocated it. */
+VOID hal_PutScatterGatherList(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST ScatterGather,
+                              BOOLEAN WriteToDevice)
+{
+    static const char routine[] = "PutScatterGatherList";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct dms_event ev = {.type = DMS_EV_SGL_PUT, .routine = routine};
+    struct sgl_priv *p;
+
+    if (ad == NULL)
+        return;
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    p = priv_lookup(ad, ScatterGather);
+    if (p == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_E6_SGL_DOUBLE_FREE, ad->st.sg_lists_built,
+                    ad->st.sg_lists_built - ad->st.sg_lists_outstanding + 1, 0,
+                    "%s of a list that is not outstanding (put twice?)", routine);
+        return;
+    }
+    if ((p->write != 0) != (WriteToDevice != 0))
+        hal_finding(ad->m, ad, routine, DMS_CHECK_DIRECTION, p->write, WriteToDevice, 0,
+                    "%s with WriteToDevice=%s for a list built with WriteToDevice=%s", routine,
+                    WriteToDevice ? "TRUE" : "FALSE", p->write ? "TRUE" : "FALSE");
+    unmap_range(p->file, NULL, 0, UINT64_MAX, WriteToDevice != 0, routine, false);
+    file_release(p->file, routine);
+    free_built_mdl(p);
+    priv_unlink(ad, p);
+    ev.count = ScatterGather->NumberOfElements;
+    ev.length = p->length;
+    ev.write_to_device = WriteToDevice != 0;
+    hal_emit(ad->m, ad, &ev);
+    if (p->hal_allocated)
+        free(ScatterGather);
+}
+
+NTSTATUS hal_CalculateScatterGatherList(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID CurrentVa,
+                                        ULONG Length, PULONG ScatterGatherListSize,
+                                        PULONG pNumberOfMapRegisters)
+{
+    static const char routine[] = "CalculateScatterGatherList";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    uint64_t nregs, offset;
+    uint32_t elements;
+    bool fits = true;
+
+    if (ad == NULL)
+        return STATUS_INVALID_PARAMETER;
+    if (ScatterGatherListSize == NULL || Length == 0) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, Length, 0, 0,
+                    "%s needs a non-zero Length and ScatterGatherListSize", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (Mdl == NULL) { /* the most any buffer of this size could need */
+        nregs = ADDRESS_AND_SIZE_TO_SPAN_PAGES(CurrentVa, Length);
+        elements = ad->sg ? (uint32_t)nregs : 1;
+    } else {
+        if (!va_offset(ad, routine, Mdl, CurrentVa, &offset))
+            return STATUS_INVALID_PARAMETER;
+        nregs = mdl_span_pages(Mdl, offset, Length, &fits);
+        if (!fits)
+            return STATUS_BUFFER_TOO_SMALL;
+        elements = count_fragments(ad, Mdl, offset, Length);
+    }
+    if (nregs > ad->max_regs)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    *ScatterGatherListSize = (ULONG)sgl_size(elements);
+    if (pNumberOfMapRegisters != NULL)
+        *pNumberOfMapRegisters = (ULONG)nregs;
+    return STATUS_SUCCESS;
+}
+
+/* Copy an MDL chain: headers and PFN arrays. Returns the head, or NULL (nothing allocated). */
+static PMDL clone_chain(PMDL mdl)
+{
+    PMDL head = NULL, *link = &head;
+
+    for (; mdl != NULL; mdl = mdl->Next) {
+        ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl), mdl->ByteCount);
+        size_t bytes = sizeof(MDL) + (size_t)pages * sizeof(PFN_NUMBER);
+        PMDL copy = malloc(bytes);
+        if (copy == NULL) {
+            while (head != NULL) {
+                PMDL next = head->Next;
+                free(head);
+                head = next;
+            }
+            return NULL;
+        }
+        memcpy(copy, mdl, bytes);
+        copy->Next = NULL;
+        /* the copy describes bounce pages the CPU has no system mapping for */
+        copy->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL);
+        copy->MappedSystemVa = NULL;
+        *link = copy;
+        link = &copy->Next;
+    }
+    return head;
+}
+
+/* Point the copy's pages at the bounce pages a mapping used. Only a mapping that lies in one
+ * MDL can be described page for page; a packed copy across a chain cannot. */
+static bool redirect(struct sgl_priv *p, PMDL copy, const struct mapping *mp)
+{
+    struct adapter *ad = p->ad;
+    PMDL orig = p->mdl;
+    uint64_t first;
+
+    while (orig != NULL && orig != mp->mdl) {
+        orig = orig->Next;
+        copy = copy->Next;
+    }
+    if (orig == NULL || mp->offset + mp->length > orig->ByteCount)
+        return false;
+    first = ((uint64_t)orig->ByteOffset + mp->offset) >> HAL_PAGE_SHIFT;
+    for (uint32_t i = 0; i < mp->nregs; i++)
+        MmGetMdlPfnArray(copy)[first + i] =
+            (PFN_NUMBER)(ad->pool->base_pfn + p->file->regs[mp->first_reg + i]);
+    return true;
+}
+
+/* BuildMdlFromScatterGatherList - an MDL for the pages the device really uses: the original
+ * when nothing was bounced, else a copy whose bounced pages are the bounce pages. */
+NTSTATUS hal_BuildMdlFromScatterGatherList(PDMA_ADAPTER DmaAdapter,
+                                           PSCATTER_GATHER_LIST ScatterGather, PMDL OriginalMdl,
+                                           PMDL *TargetMdl)
+{
+    static const char routine[] = "BuildMdlFromScatterGatherList";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct sgl_priv *p;
+    PMDL copy;
+    bool bounced = false;
+
+    if (ad == NULL)
+        return STATUS_INVALID_PARAMETER;
+    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    if (OriginalMdl == NULL || TargetMdl == NULL)
+        return STATUS_INVALID_PARAMETER;
+    p = priv_lookup(ad, ScatterGather);
+    if (p == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)ScatterGather, 0, 0,
+                    "%s of a list that is not outstanding", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (p->mdl_built)
+        return STATUS_NONE_MAPPED;
+    for (uint32_t i = 0; i < p->file->n_maps; i++)
+        bounced |= p->file->maps[i].live && p->file->maps[i].reason != DMS_BOUNCE_NONE;
+    if (!bounced) {
+        p->mdl_built = true;
+        *TargetMdl = OriginalMdl;
+        return STATUS_SUCCESS;
+    }
+    copy = clone_chain(p->mdl);
+    if (copy == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    p->built_mdl = copy;
+    for (uint32_t i = 0; i < p->file->n_maps; i++) {
+        const struct mapping *mp = &p->file->maps[i];
+        if (mp->live && mp->reason != DMS_BOUNCE_NONE && !redirect(p, copy, mp)) {
+            free_built_mdl(p);
+            p->built_mdl = NULL;
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    p->mdl_built = true;
+    *TargetMdl = copy;
+    return STATUS_SUCCESS;
+}
+
+void sgl_free_all(struct adapter *ad)
+{
+    while (ad->sgls != NULL) {
+        struct sgl_priv *p = ad->sgls;
+        priv_unlink(ad, p);
+        free_built_mdl(p);
+        if (p->hal_allocated)
+            free(p->list);
+    }
+}

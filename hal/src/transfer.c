@@ -1,0 +1,467 @@
+/*
+ * transfer.c - mapping a buffer for a device, and unmapping it: MapTransfer and
+ * FlushAdapterBuffers, and the fragment mapper the scatter/gather builders share.
+ *
+ * The rules (reference 3.4): a scatter/gather master gets one logically contiguous fragment
+ * per call, *Length shortened to it - a run of physically consecutive pages it can reach, or
+ * one page through a bounce page when the page lies above its reach. Every other device gets
+ * the whole range as one contiguous logical range: directly when the buffer is physically
+ * contiguous and reachable, otherwise through consecutive map registers whose bounce pages
+ * hold a packed copy. Data for a write to the device is copied into bounce pages when mapped;
+ * data from a read is copied back when flushed. Pages the device can reach are never copied.
+ *
+ * Each mapping is recorded in its map register file, so a flush finds what to copy back, a
+ * free finds what was never flushed, and a device touching a page finds whether it may.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "hal_int.h"
+
+static PPFN_NUMBER pfns_of(PMDL mdl)
+{
+    return MmGetMdlPfnArray(mdl);
+}
+
+static bool reachable(const struct adapter *ad, uint64_t pfn)
+{
+    return pfn_to_addr(pfn) + HAL_PAGE_MASK <= ad->max_address;
+}
+
+/* mdl_span_pages - map registers a range needs: the pages it spans in each MDL of the chain
+ * (ADDRESS_AND_SIZE_TO_SPAN_PAGES per MDL). *fits is false if the chain is too short. */
+uint64_t mdl_span_pages(PMDL mdl, uint64_t offset, uint64_t length, bool *fits)
+{
+    uint64_t pages = 0;
+
+    while (mdl != NULL && length > 0) {
+        if (offset >= mdl->ByteCount) {
+            offset -= mdl->ByteCount;
+            mdl = mdl->Next;
+            continue;
+        }
+        uint64_t in_mdl = mdl->ByteCount - offset < length ? mdl->ByteCount - offset : length;
+        uint64_t start = (uint64_t)mdl->ByteOffset + offset;
+        pages += ((start & HAL_PAGE_MASK) + in_mdl + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT;
+        length -= in_mdl;
+        offset = 0;
+        mdl = mdl->Next;
+    }
+    *fits = length == 0;
+    return pages;
+}
+
+/* Copy len bytes of the chain from (mdl, offset) to or from contiguous host memory. A page
+ * with no frame behind it reads as zeros and swallows writes. */
+static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_t len,
+                       uint8_t *bounce, bool to_bounce)
+{
+    while (mdl != NULL && len > 0) {
+        if (offset >= mdl->ByteCount) {
+            offset -= mdl->ByteCount;
+            mdl = mdl->Next;
+            continue;
+        }
+        uint64_t pos = (uint64_t)mdl->ByteOffset + offset;
+        uint64_t o = pos & HAL_PAGE_MASK;
+        uint64_t chunk = HAL_PAGE_SIZE - o;
+        struct frame *fr = phys_frame(m, pfns_of(mdl)[pos >> HAL_PAGE_SHIFT]);
+
+        if (chunk > len)
+            chunk = len;
+        if (chunk > mdl->ByteCount - offset)
+            chunk = mdl->ByteCount - offset;
+        if (fr != NULL && to_bounce)
+            memcpy(bounce, fr->host + o, chunk);
+        else if (fr != NULL)
+            memcpy(fr->host + o, bounce, chunk);
+        else if (to_bounce)
+            memset(bounce, 0, chunk);
+        bounce += chunk;
+        offset += chunk;
+        len -= chunk;
+    }
+}
+
+static uint8_t *bounce_host(const struct adapter *ad, const struct mapreg_file *f, uint32_t reg)
+{
+    return ad->pool->host + (uint64_t)f->regs[reg] * HAL_PAGE_SIZE;
+}
+
+static void direct_maps(struct dms_machine *m, PMDL mdl, uint64_t offset, uint32_t pages,
+                        int delta)
+{
+    PPFN_NUMBER pfns = pfns_of(mdl);
+    uint64_t first = ((uint64_t)mdl->ByteOffset + offset) >> HAL_PAGE_SHIFT;
+
+    for (uint32_t i = 0; i < pages; i++) {
+        struct frame *fr = phys_frame(m, pfns[first + i]);
+        if (fr != NULL)
+            fr->dma_maps += delta;
+    }
+}
+
+static struct mapping *mapping_add(struct mapreg_file *f)
+{
+    if (f->n_maps == f->cap_maps) {
+        uint32_t cap = f->cap_maps;
+        struct mapping *p = hal_grow(f->maps, &cap, sizeof(*p), f->n_maps + 1);
+        if (p == NULL)
+            return NULL;
+        f->maps = p;
+        f->cap_maps = cap;
+    }
+    f->live_maps++;
+    return &f->maps[f->n_maps++];
+}
+
+/* A scatter/gather master: the longest physically contiguous reachable run from offset, or one
+ * page through a bounce page. Sets *pages and *reason; returns the bytes of the fragment. */
+static uint64_t sg_fragment(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t want,
+                            uint32_t avail, uint32_t *pages, uint8_t *reason)
+{
+    PPFN_NUMBER pfns = pfns_of(mdl);
+    uint64_t pos = (uint64_t)mdl->ByteOffset + offset;
+    uint64_t page = pos >> HAL_PAGE_SHIFT;
+    uint64_t frag = HAL_PAGE_SIZE - (pos & HAL_PAGE_MASK);
+
+    if (frag > want)
+        frag = want;
+    *pages = 1;
+    if (!reachable(ad, pfns[page])) {
+        *reason = DMS_BOUNCE_ABOVE_LIMIT;
+        return frag;
+    }
+    *reason = DMS_BOUNCE_NONE;
+    while (frag < want && *pages < avail && pfns[page + *pages] == pfns[page] + *pages &&
+           reachable(ad, pfns[page + *pages])) {
+        uint64_t more = want - frag < HAL_PAGE_SIZE ? want - frag : HAL_PAGE_SIZE;
+        frag += more;
+        (*pages)++;
+    }
+    return frag;
+}
+
+/* count_fragments - how many elements a scatter/gather list of the range has: the fragments
+ * map_fragment would make, one per MDL at least. 1 for a device without scatter/gather. */
+uint32_t count_fragments(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t len)
+{
+    uint32_t n = 0;
+
+    if (!ad->sg)
+        return 1;
+    while (mdl != NULL && len > 0) {
+        uint32_t pages;
+        uint8_t reason;
+        uint64_t frag;
+
+        if (offset >= mdl->ByteCount) {
+            offset -= mdl->ByteCount;
+            mdl = mdl->Next;
+            continue;
+        }
+        frag = mdl->ByteCount - offset < len ? mdl->ByteCount - offset : len;
+        frag = sg_fragment(ad, mdl, offset, frag, UINT32_MAX, &pages, &reason);
+        offset += frag;
+        len -= frag;
+        n++;
+    }
+    return n;
+}
+
+/* Does any page of the range, across the chain, lie above the device's reach? */
+static bool range_above_limit(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t len)
+{
+    while (mdl != NULL && len > 0) {
+        if (offset >= mdl->ByteCount) {
+            offset -= mdl->ByteCount;
+            mdl = mdl->Next;
+            continue;
+        }
+        uint64_t pos = (uint64_t)mdl->ByteOffset + offset;
+        uint64_t chunk = HAL_PAGE_SIZE - (pos & HAL_PAGE_MASK);
+
+        if (!reachable(ad, pfns_of(mdl)[pos >> HAL_PAGE_SHIFT]))
+            return true;
+        if (chunk > len)
+            chunk = len;
+        if (chunk > mdl->ByteCount - offset)
+            chunk = mdl->ByteCount - offset;
+        offset += chunk;
+        len -= chunk;
+    }
+    return false;
+}
+
+/* Any other device: can the whole range be handed over as it lies, one physically contiguous
+ * run in one MDL that the device reaches? If not, say why it must be bounced. */
+static uint8_t whole_range_reason(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t len,
+                                  uint32_t pages)
+{
+    PPFN_NUMBER pfns = pfns_of(mdl);
+    uint64_t first = ((uint64_t)mdl->ByteOffset + offset) >> HAL_PAGE_SHIFT;
+    bool contiguous = offset + len <= mdl->ByteCount;
+
+    for (uint32_t i = 1; i < pages && contiguous; i++)
+        contiguous = pfns[first + i] == pfns[first] + i;
+    if (range_above_limit(ad, mdl, offset, len))
+        return DMS_BOUNCE_ABOVE_LIMIT;
+    return contiguous ? DMS_BOUNCE_NONE : DMS_BOUNCE_CONTIGUITY;
+}
+
+uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t *len,
+                      bool write, const char *routine)
+{
+    struct adapter *ad = f->ad;
+    struct dms_machine *m = ad->m;
+    uint32_t avail = f->count - f->cursor;
+    uint64_t pos = (uint64_t)mdl->ByteOffset + offset;
+    uint32_t o = (uint32_t)(pos & HAL_PAGE_MASK);
+    uint64_t frag = *len;
+    uint32_t pages;
+    uint8_t reason;
+    uint64_t logical, physical = pfn_to_addr(pfns_of(mdl)[pos >> HAL_PAGE_SHIFT]) + o;
+    struct mapping *mp;
+    struct dms_event ev = {.type = DMS_EV_MAP, .routine = routine, .write_to_device = write};
+
+    if (ad->sg) {
+        if (frag > mdl->ByteCount - offset)
+            frag = mdl->ByteCount - offset;
+        frag = sg_fragment(ad, mdl, offset, frag, avail, &pages, &reason);
+    } else {
+        pages = (uint32_t)((o + frag + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT);
+        if (pages > avail && avail > 0) { /* map what the registers cover */
+            pages = avail;
+            frag = (uint64_t)avail * HAL_PAGE_SIZE - o;
+        }
+        reason = pages <= avail ? whole_range_reason(ad, mdl, offset, frag, pages)
+                                : DMS_BOUNCE_NONE;
+    }
+    if (avail == 0 || pages > avail || (reason != DMS_BOUNCE_NONE && ad->pool == NULL)) {
+        hal_finding(m, ad, routine, DMS_E6_MISC, 2, pages, avail,
+                    "%s needs %u more map register(s); %u of the %u allocated are left",
+                    routine, pages, avail, f->count);
+        *len = 0;
+        return 0;
+    }
+    mp = mapping_add(f);
+    if (mp == NULL) {
+        *len = 0;
+        return 0;
+    }
+    if (reason == DMS_BOUNCE_NONE) {
+        logical = physical;
+        direct_maps(m, mdl, offset, pages, +1);
+    } else {
+        logical = pfn_to_addr(ad->pool->base_pfn + f->regs[f->cursor]) + o;
+        if (write)
+            copy_chain(m, mdl, offset, frag, bounce_host(ad, f, f->cursor) + o, true);
+    }
+    *mp = (struct mapping){.mdl = mdl, .offset = offset, .length = (uint32_t)frag,
+                           .first_reg = f->cursor, .nregs = pages, .bounce_offset = o,
+                           .logical = logical, .write = write, .reason = reason, .live = 1};
+    f->cursor += pages;
+    ev.physical = physical;
+    ev.logical = logical;
+    ev.length = frag;
+    ev.count = pages;
+    ev.reason = reason;
+    ev.map_register = mp->first_reg;
+    hal_emit(m, ad, &ev);
+    hal_charge(m, DMS_COST_MAP_CALL, 1, ad->id);
+    if (reason != DMS_BOUNCE_NONE && write) {
+        struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,
+                                 .physical = physical, .logical = logical, .length = frag,
+                                 .count = pages, .write_to_device = 1, .reason = reason};
+        hal_emit(m, ad, &copy);
+        hal_charge(m, DMS_COST_BOUNCE_COPY_BYTES, frag, ad->id);
+    }
+    *len = (uint32_t)frag;
+    return logical;
+}
+
+static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back,
+                      const char *routine)
+{
+    struct adapter *ad = f->ad;
+
+    if (mp->reason == DMS_BOUNCE_NONE) {
+        direct_maps(ad->m, mp->mdl, mp->offset, mp->nregs, -1);
+    } else if (copy_back) {
+        struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,
+                                 .logical = mp->logical, .length = mp->length,
+                                 .count = mp->nregs, .write_to_device = 0,
+                                 .reason = mp->reason};
+        copy_chain(ad->m, mp->mdl, mp->offset, mp->length,
+                   bounce_host(ad, f, mp->first_reg) + mp->bounce_offset, false);
+        hal_emit(ad->m, ad, &copy);
+        hal_charge(ad->m, DMS_COST_BOUNCE_COPY_BYTES, mp->length, ad->id);
+    }
+    mp->live = 0;
+    f->live_maps--;
+}
+
+static void maybe_reset(struct mapreg_file *f)
+{
+    if (f->live_maps > 0)
+        return;
+    f->n_maps = 0;
+    f->cursor = 0; /* flushed registers may be mapped again: the split-transfer loop */
+    if (f->state == FILE_ORPHAN)
+        file_release(f, "FlushAdapterBuffers");
+}
+
+uint32_t unmap_range(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint64_t len, bool write,
+                     const char *routine, bool check_direction)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < f->n_maps; i++) {
+        struct mapping *mp = &f->maps[i];
+        if (!mp->live || (mdl != NULL && (mp->mdl != mdl || mp->offset < offset ||
+                                          mp->offset >= offset + len)))
+            continue;
+        if (check_direction && mp->write != write)
+            hal_finding(f->ad->m, f->ad, routine, DMS_CHECK_DIRECTION, mp->write, write, 0,
+                        "%s with WriteToDevice=%s for a range mapped with WriteToDevice=%s%s",
+                        routine, write ? "TRUE" : "FALSE", mp->write ? "TRUE" : "FALSE",
+                        mp->reason != DMS_BOUNCE_NONE && write
+                            ? ": the device's data is not copied back" : "");
+        /* The flush's own direction decides the copy: a wrong one loses data, as on Windows. */
+        unmap_one(f, mp, !write, routine);
+        n++;
+    }
+    maybe_reset(f);
+    return n;
+}
+
+void unmap_discard(struct mapreg_file *f)
+{
+    for (uint32_t i = 0; i < f->n_maps; i++)
+        if (f->maps[i].live)
+            unmap_one(f, &f->maps[i], false, NULL);
+    f->n_maps = 0;
+    f->cursor = 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The routines.
+ */
+
+/* Where CurrentVa lies in the MDL, or report 0xE6/0x1F (P2=1 before it, 2 after it). */
+bool va_offset(struct adapter *ad, const char *routine, PMDL mdl, PVOID va,
+                      uint64_t *offset)
+{
+    uintptr_t start = (uintptr_t)MmGetMdlVirtualAddress(mdl);
+    uintptr_t at = (uintptr_t)va;
+
+    if (at >= start && at - start < mdl->ByteCount) {
+        *offset = at - start;
+        return true;
+    }
+    hal_finding(ad->m, ad, routine, DMS_E6_INVALID_BUFFER, at < start ? 1 : 2, at,
+                (uintptr_t)mdl, "%s: CurrentVa %p lies %s the MDL (%p, %u bytes)", routine, va,
+                at < start ? "before" : "after", (void *)start, mdl->ByteCount);
+    return false;
+}
+
+static bool overlaps_live(const struct mapreg_file *f, PMDL mdl, uint64_t off, uint64_t len)
+{
+    for (uint32_t i = 0; i < f->n_maps; i++) {
+        const struct mapping *mp = &f->maps[i];
+        if (mp->live && mp->mdl == mdl && off < mp->offset + mp->length &&
+            mp->offset < off + len)
+            return true;
+    }
+    return false;
+}
+
+PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
+                                 PVOID CurrentVa, PULONG Length, BOOLEAN WriteToDevice)
+{
+    static const char routine[] = "MapTransfer";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct mapreg_file *f;
+    uint64_t off;
+    uint32_t len;
+
+    if (ad == NULL)
+        return phys_addr(0);
+    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    if (Mdl == NULL || Length == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "%s needs an Mdl and a Length", routine);
+        return phys_addr(0);
+    }
+    f = file_lookup(ad, MapRegisterBase);
+    if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
+                    0, "%s with a MapRegisterBase that holds no registers", routine);
+        *Length = 0;
+        return phys_addr(0);
+    }
+    if (*Length == 0) {
+        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)Mdl, 0, 0,
+                    "%s of a zero-length buffer", routine);
+        return phys_addr(0);
+    }
+    if (!va_offset(ad, routine, Mdl, CurrentVa, &off)) {
+        *Length = 0;
+        return phys_addr(0);
+    }
+    len = *Length;
+    if (off + len > Mdl->ByteCount) {
+        hal_finding(ad->m, ad, routine, DMS_E6_INSUFFICIENT_BUFFER, off + len - Mdl->ByteCount,
+                    0, 0, "%s of %u bytes at offset %" PRIu64 " overruns the MDL's %u bytes",
+                    routine, len, off, Mdl->ByteCount);
+        len = (uint32_t)(Mdl->ByteCount - off);
+    }
+    if (overlaps_live(f, Mdl, off, len))
+        hal_finding(ad->m, ad, routine, DMS_E6_ALREADY_MAPPED, (uintptr_t)CurrentVa,
+                    (uintptr_t)CurrentVa + len, 0,
+                    "%s of a range that is already mapped and not yet flushed", routine);
+    off = map_fragment(f, Mdl, off, &len, WriteToDevice != 0, routine);
+    *Length = len;
+    return phys_addr(off);
+}
+
+BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
+                                PVOID CurrentVa, ULONG Length, BOOLEAN WriteToDevice)
+{
+    static const char routine[] = "FlushAdapterBuffers";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+    struct dms_event ev = {.type = DMS_EV_FLUSH, .routine = routine, .count = 1};
+    struct mapreg_file *f;
+    uint64_t off;
+    bool started = false;
+
+    if (ad == NULL)
+        return FALSE;
+    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    f = Mdl != NULL ? file_lookup(ad, MapRegisterBase) : NULL;
+    if (f == NULL || f->live_maps == 0) {
+        hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NOT_MAPPED, (uintptr_t)MapRegisterBase, 0,
+                    0, "%s of a buffer that is not mapped", routine);
+        return FALSE;
+    }
+    if (!va_offset(ad, routine, Mdl, CurrentVa, &off))
+        return FALSE;
+    for (uint32_t i = 0; i < f->n_maps && !started; i++)
+        started = f->maps[i].live && f->maps[i].mdl == Mdl && f->maps[i].offset == off;
+    if (!started) {
+        hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NEVER_MAPPED, (uintptr_t)MapRegisterBase,
+                    (uintptr_t)CurrentVa, (uintptr_t)Mdl,
+                    "%s: CurrentVa %p is not where a MapTransfer began (pass the initial "
+                    "CurrentVa)", routine, CurrentVa);
+        return FALSE;
+    }
+    if (off + Length > Mdl->ByteCount)
+        hal_finding(ad->m, ad, routine, DMS_E6_MISC, 1, Mdl->ByteCount - off, Length,
+                    "%s of %u bytes; only %" PRIu64 " are left in the MDL", routine, Length,
+                    Mdl->ByteCount - off);
+    unmap_range(f, Mdl, off, Length, WriteToDevice != 0, routine, true);
+    ev.length = Length;
+    ev.write_to_device = WriteToDevice != 0;
+    hal_emit(ad->m, ad, &ev);
+    return TRUE;
+}

@@ -1,0 +1,165 @@
+/*
+ * test_verifier.c - misuse is a finding in Driver Verifier's words, never a host crash: IRQL
+ * rules per routine, NULL and released adapters, outstanding resources at PutDmaAdapter, and
+ * stray device accesses attributed to the frame's owner.
+ */
+#include <string.h>
+
+#include "helpers.h"
+
+static IO_ALLOCATION_ACTION keep_regs(PDEVICE_OBJECT d, PIRP i, PVOID b, PVOID c)
+{
+    (void)d;
+    (void)i;
+    *(PVOID *)c = b;
+    return DeallocateObjectKeepRegisters;
+}
+
+/* Routines that must run at exactly DISPATCH_LEVEL, called at PASSIVE_LEVEL. */
+START_TEST(test_dispatch_only_routines)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
+    PDEVICE_OBJECT dev = dms_device_create(m, "disk0", 0);
+    PDMA_ADAPTER a = adapter_new(dev, 32, TRUE, 65536, 2, NULL);
+    PVOID base = NULL;
+    const struct dms_finding *f;
+
+    switch (_i) {
+    case 0:
+        a->DmaOperations->AllocateAdapterChannel(a, dev, 1, keep_regs, &base);
+        break;
+    case 1:
+        a->DmaOperations->FreeAdapterChannel(a);
+        break;
+    case 2:
+        a->DmaOperations->FreeMapRegisters(a, NULL, 1);
+        break;
+    }
+    f = dms_finding_get(m, 0);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->code, DMS_E6_WRONG_IRQL);
+    ck_assert_uint_eq(f->p2, 1);
+    ck_assert_uint_eq(f->p3, DISPATCH_LEVEL);
+    ck_assert_uint_eq(f->p4, PASSIVE_LEVEL);
+    machine_done(m);
+}
+END_TEST
+
+START_TEST(test_above_dispatch)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
+    PDMA_ADAPTER a = adapter_new(dms_device_create(m, "disk0", 0), 64, TRUE, 65536, 2, NULL);
+    KIRQL old;
+
+    KeRaiseIrql(HIGH_LEVEL, &old);
+    a->DmaOperations->ReadDmaCounter(a);
+    KeLowerIrql(old);
+    ck_assert_finding(m, DMS_E6_WRONG_IRQL);
+    ck_assert_uint_eq(dms_finding_get(m, 0)->p2, 2);
+    machine_done(m);
+}
+END_TEST
+
+START_TEST(test_null_adapter)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
+    PDMA_ADAPTER a = adapter_new(dms_device_create(m, "disk0", 0), 64, TRUE, 65536, 2, NULL);
+
+    a->DmaOperations->PutDmaAdapter(NULL);
+    ck_assert_finding(m, DMS_E6_NULL_ADAPTER);
+    machine_done(m);
+}
+END_TEST
+
+START_TEST(test_put_with_registers_and_lists)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
+    PDEVICE_OBJECT dev = dms_device_create(m, "disk0", 0);
+    PDMA_ADAPTER a = adapter_new(dev, 32, TRUE, 65536, 2, NULL);
+    PVOID base = NULL;
+    KIRQL old;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    a->DmaOperations->AllocateAdapterChannel(a, dev, 2, keep_regs, &base);
+    KeLowerIrql(old);
+    a->DmaOperations->PutDmaAdapter(a);
+    ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_PUT_WITH_MAP_REGISTERS), 1);
+    ck_assert_uint_eq(dms_finding_get(m, 0)->p3, 1);
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    a->DmaOperations->FreeMapRegisters(a, base, 2); /* too late: released */
+    KeLowerIrql(old);
+    ck_assert_finding(m, DMS_E6_ADAPTER_RELEASED);
+    machine_done(m);
+}
+END_TEST
+
+/* A device with 32 address lines given a 64-bit address touches the truncated one: a real
+ * write into whoever owns that frame, reported with its owner. */
+START_TEST(test_stray_write_attributed)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_LOW_FIRST);
+    PDEVICE_OBJECT disk = dms_device_create(m, "disk0", 0);
+    PDEVICE_OBJECT nic = dms_device_create(m, "nic0", 0);
+    uint8_t *victim, *mine, junk[4096];
+    uint64_t victim_pa;
+    uint32_t strays = 0;
+    const struct dms_finding *f;
+
+    dms_buffer_alloc(m, nic, 4096);
+    victim = pattern_buffer(m, nic, 4096, 1); /* buffer #2 of nic0, low */
+    victim_pa = phys_of(m, victim);
+    dms_machine_set_placement(m, DMS_PLACE_RANGE, victim_pa + 4 * GIB, victim_pa + 4 * GIB + 4096);
+    mine = dms_buffer_alloc(m, disk, 4096); /* exactly 4 GiB above the victim */
+    ck_assert_uint_eq(phys_of(m, mine), victim_pa + 4 * GIB);
+    memset(junk, 0xEE, sizeof(junk));
+    /* the wrong way: the driver hands the device MmGetPhysicalAddress of its buffer */
+    ck_assert_int_eq(dms_device_dma_write(disk, 32, (uint64_t)MmGetPhysicalAddress(mine).QuadPart,
+                                          junk, 4096, &strays), 0);
+    ck_assert_uint_eq(strays, 1);
+    ck_assert_mem_eq(victim, junk, 4096); /* aliasing is real */
+    f = dms_finding_get(m, dms_finding_count(m) - 1);
+    ck_assert_uint_eq(f->code, DMS_CHECK_STRAY_ACCESS);
+    ck_assert_ptr_nonnull(strstr(f->message, "device disk0 wrote 4096 bytes at"));
+    ck_assert_ptr_nonnull(strstr(f->message, "buffer #2 of nic0"));
+    ck_assert_ptr_nonnull(strstr(f->message, "32 address lines"));
+    machine_done(m);
+}
+END_TEST
+
+START_TEST(test_unmapped_read_is_stray)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
+    PDEVICE_OBJECT disk = dms_device_create(m, "disk0", 0);
+    uint8_t *buf = dms_buffer_alloc(m, disk, 4096), out[16];
+    uint32_t strays = 0;
+
+    /* the device's own buffer, but never mapped for DMA */
+    dms_device_dma_read(disk, 64, phys_of(m, buf), out, sizeof(out), &strays);
+    ck_assert_uint_eq(strays, 1);
+    ck_assert_finding(m, DMS_CHECK_STRAY_ACCESS);
+    dms_device_dma_read(disk, 64, 3 * GIB + 64, out, sizeof(out), &strays);
+    ck_assert_uint_eq(out[0], 0xff); /* the MMIO hole answers all ones */
+    ck_assert_ptr_nonnull(strstr(dms_finding_get(m, 1)->message, "the MMIO hole"));
+    machine_done(m);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("hal/verifier");
+    TCase *tc = tcase_create("verifier");
+
+    tcase_add_loop_test(tc, test_dispatch_only_routines, 0, 3);
+    tcase_add_test(tc, test_above_dispatch);
+    tcase_add_test(tc, test_null_adapter);
+    tcase_add_test(tc, test_put_with_registers_and_lists);
+    tcase_add_test(tc, test_stray_write_attributed);
+    tcase_add_test(tc, test_unmapped_read_is_stray);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(make);
+}
