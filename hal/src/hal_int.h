@@ -270,6 +270,7 @@ struct dms_machine {
     uint32_t n_devices, cap_devices;
     struct dms_finding *findings;
     size_t n_findings, cap_findings;
+    struct mdl_node *mdls; /* every MDL handed out and not yet freed */
     struct pending *pend;
     size_t pend_head, pend_count, pend_cap;
     bool draining;
@@ -309,7 +310,15 @@ uint8_t *host_pages_alloc(uint64_t npages);
 void host_pages_free(uint8_t *host, uint64_t npages);
 
 /* kernel.c */
+struct mdl_node {
+    struct mdl_node *next, *prev;
+    struct dms_machine *m;
+    uint64_t pad; /* keeps the MDL behind it 16-byte aligned */
+};
 struct dms_machine *hal_machine(void);
+/* An MDL with room for pages PFNs, zeroed, owned by m until IoFreeMdl or m's destruction. */
+PMDL mdl_alloc(struct dms_machine *m, ULONG pages);
+void mdl_free_all(struct dms_machine *m);
 void hal_device_free(struct device *d);
 
 /* adapter.c */

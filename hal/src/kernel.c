@@ -170,6 +170,46 @@ VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
 /* ---------------------------------------------------------------------------------------------
  * MDLs.
  */
+PMDL mdl_alloc(struct dms_machine *m, ULONG pages)
+{
+    struct mdl_node *n = calloc(1, sizeof(*n) + sizeof(MDL) + (size_t)pages * sizeof(PFN_NUMBER));
+
+    if (n == NULL)
+        return NULL;
+    n->m = m;
+    n->next = m->mdls;
+    if (m->mdls != NULL)
+        m->mdls->prev = n;
+    m->mdls = n;
+    return (PMDL)(n + 1);
+}
+
+VOID IoFreeMdl(PMDL Mdl)
+{
+    struct mdl_node *n;
+
+    if (Mdl == NULL)
+        return;
+    n = (struct mdl_node *)Mdl - 1;
+    if (n->prev != NULL)
+        n->prev->next = n->next;
+    else
+        n->m->mdls = n->next;
+    if (n->next != NULL)
+        n->next->prev = n->prev;
+    free(n);
+}
+
+/* MDLs a driver never freed go with the machine, so a leaky driver does not leak the host. */
+void mdl_free_all(struct dms_machine *m)
+{
+    while (m->mdls != NULL) {
+        struct mdl_node *next = m->mdls->next;
+        free(m->mdls);
+        m->mdls = next;
+    }
+}
+
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
                    BOOLEAN ChargeQuota, PIRP Irp)
 {
@@ -180,7 +220,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
     if (Length == 0 || Length > MDL_MAX_LENGTH)
         return NULL;
     pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
-    mdl = calloc(1, sizeof(MDL) + (size_t)pages * sizeof(PFN_NUMBER));
+    mdl = mdl_alloc(hal_machine(), pages);
     if (mdl == NULL)
         return NULL;
     /* Size is a CSHORT: past about 4,000 pages it wraps, as it does on Windows. */
@@ -221,11 +261,6 @@ VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
                     "(allocate DMA buffers with ExAllocatePool2 or dms_buffer_alloc)", missing);
     Mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
     Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
-}
-
-VOID IoFreeMdl(PMDL Mdl)
-{
-    free(Mdl);
 }
 
 PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)

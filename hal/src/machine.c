@@ -165,6 +165,7 @@ void dms_machine_destroy(struct dms_machine *m)
         hal_device_free(m->devices[i]);
     free(m->devices);
     phys_free_all(m);
+    mdl_free_all(m);
     u64map_free(&m->pfn_map);
     u64map_free(&m->vpn_map);
     free(m->frames);

@@ -300,18 +300,18 @@ NTSTATUS hal_CalculateScatterGatherList(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID
 }
 
 /* Copy an MDL chain: headers and PFN arrays. Returns the head, or NULL (nothing allocated). */
-static PMDL clone_chain(PMDL mdl)
+static PMDL clone_chain(struct dms_machine *m, PMDL mdl)
 {
     PMDL head = NULL, *link = &head;
 
     for (; mdl != NULL; mdl = mdl->Next) {
         ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl), mdl->ByteCount);
         size_t bytes = sizeof(MDL) + (size_t)pages * sizeof(PFN_NUMBER);
-        PMDL copy = malloc(bytes);
+        PMDL copy = mdl_alloc(m, pages);
         if (copy == NULL) {
             while (head != NULL) {
                 PMDL next = head->Next;
-                free(head);
+                IoFreeMdl(head);
                 head = next;
             }
             return NULL;
@@ -380,7 +380,7 @@ NTSTATUS hal_BuildMdlFromScatterGatherList(PDMA_ADAPTER DmaAdapter,
         *TargetMdl = OriginalMdl;
         return STATUS_SUCCESS;
     }
-    copy = clone_chain(p->mdl);
+    copy = clone_chain(ad->m, p->mdl);
     if (copy == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     p->built_mdl = copy;
