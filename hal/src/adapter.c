@@ -255,12 +255,13 @@ static ULONG hal_ReadDmaCounter(PDMA_ADAPTER DmaAdapter)
 
 void adapter_free(struct adapter *ad)
 {
-    struct wait_block *wb = ad->chan_head;
+    struct wait_block *lists[] = {ad->chan_head, ad->spare_wbs};
 
-    while (wb != NULL) {
-        struct wait_block *next = wb->next;
-        free(wb);
-        wb = next;
+    for (int i = 0; i < 2; i++) {
+        for (struct wait_block *wb = lists[i], *next; wb != NULL; wb = next) {
+            next = wb->next;
+            free(wb);
+        }
     }
     sgl_free_all(ad);
     while (ad->files != NULL) {

@@ -208,6 +208,7 @@ struct adapter {
     struct mapreg_file *files;
     struct mapreg_file *spare_files; /* recycled, so a hot path does not malloc */
     struct mapreg_file *implicit;    /* behind a NULL MapRegisterBase */
+    struct wait_block *spare_wbs;    /* recycled request records */
     struct common_buffer *commons;
     struct sgl_priv *sgls;
     struct dms_adapter_stats st;
@@ -328,6 +329,9 @@ void adapter_free(struct adapter *ad);
 /* mapreg.c */
 struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit);
 void pool_free(struct bounce_pool *pool);
+/* A zeroed request record for ad (recycled when one is spare), or NULL; wb_free returns it. */
+struct wait_block *wb_new(struct adapter *ad);
+void wb_free(struct wait_block *wb);
 void request_submit(struct wait_block *wb);
 struct mapreg_file *file_lookup(struct adapter *ad, PVOID base);
 void file_release(struct mapreg_file *f, const char *routine);

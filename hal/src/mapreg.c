@@ -285,6 +285,23 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
     channel_release(ad);
 }
 
+struct wait_block *wb_new(struct adapter *ad)
+{
+    struct wait_block *wb = ad->spare_wbs;
+
+    if (wb == NULL)
+        return calloc(1, sizeof(*wb));
+    ad->spare_wbs = wb->next;
+    memset(wb, 0, sizeof(*wb));
+    return wb;
+}
+
+void wb_free(struct wait_block *wb)
+{
+    wb->next = wb->ad->spare_wbs;
+    wb->ad->spare_wbs = wb;
+}
+
 static void grant(struct wait_block *wb)
 {
     struct adapter *ad = wb->ad;
@@ -309,7 +326,7 @@ static void grant(struct wait_block *wb)
         sgl_build_granted(wb, f);
     else
         run_execution_routine(wb, f);
-    free(wb);
+    wb_free(wb);
 }
 
 static bool can_grant(struct adapter *ad, uint32_t n)
@@ -453,7 +470,7 @@ NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
                                                        : "while an earlier request waits");
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    wb = calloc(1, sizeof(*wb));
+    wb = wb_new(ad);
     if (wb == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     wb->ad = ad;

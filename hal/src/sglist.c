@@ -71,16 +71,19 @@ static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT 
         return STATUS_BUFFER_TOO_SMALL; /* "Length too big to fit within the buffer" */
     if (nregs > ad->max_regs)
         return STATUS_INSUFFICIENT_RESOURCES;
-    elements = count_fragments(ad, mdl, offset, length);
+    /* A caller's buffer must hold the exact list; the HAL's own is sized for the worst case (an
+     * element a page) rather than walk every page twice. */
+    elements = buffer != NULL ? count_fragments(ad, mdl, offset, length)
+                              : (ad->sg ? (uint32_t)nregs : 1);
     need = sgl_size(elements);
     if (buffer != NULL && buffer_len < need)
         return STATUS_BUFFER_TOO_SMALL;
     hal_alloc = buffer == NULL;
-    *wb = calloc(1, sizeof(**wb));
+    *wb = wb_new(ad);
     if (*wb == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     if (hal_alloc && (buffer = malloc(need)) == NULL) {
-        free(*wb);
+        wb_free(*wb);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     **wb = (struct wait_block){.ad = ad, .devobj = dev, .nregs = (ULONG)nregs, .is_sgl = true,
