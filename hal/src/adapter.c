@@ -253,6 +253,17 @@ static ULONG hal_ReadDmaCounter(PDMA_ADAPTER DmaAdapter)
     return 0;
 }
 
+static void file_list_free(struct mapreg_file *f)
+{
+    while (f != NULL) {
+        struct mapreg_file *next = f->next;
+        free(f->regs);
+        free(f->maps);
+        free(f);
+        f = next;
+    }
+}
+
 void adapter_free(struct adapter *ad)
 {
     struct wait_block *lists[] = {ad->chan_head, ad->spare_wbs};
@@ -264,20 +275,8 @@ void adapter_free(struct adapter *ad)
         }
     }
     sgl_free_all(ad);
-    while (ad->files != NULL) {
-        struct mapreg_file *next = ad->files->next;
-        free(ad->files->regs);
-        free(ad->files->maps);
-        free(ad->files);
-        ad->files = next;
-    }
-    while (ad->spare_files != NULL) {
-        struct mapreg_file *next = ad->spare_files->next;
-        free(ad->spare_files->regs);
-        free(ad->spare_files->maps);
-        free(ad->spare_files);
-        ad->spare_files = next;
-    }
+    file_list_free(ad->files);
+    file_list_free(ad->spare_files);
     common_free_all(ad);
     free(ad);
 }

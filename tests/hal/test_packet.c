@@ -181,6 +181,28 @@ START_TEST(test_read_copied_back_at_flush)
     ck_assert_uint_eq(dms_adapter_stats(a)->bytes_bounced_from_device, 4096);
     ck_assert_uint_eq(dms_adapter_stats(a)->bytes_bounced_to_device, 0);
     free_regs(a, c.base, 1);
+    /* the event stream the counters come from: one of each step, in order, with the facts */
+    ck_assert_uint_eq(events_of(DMS_EV_MAPREG_GRANT), 1);
+    ck_assert_uint_eq(events_of(DMS_EV_CALLBACK), 1);
+    ck_assert_uint_eq(events_of(DMS_EV_MAP), dms_adapter_stats(a)->map_calls);
+    ck_assert_uint_eq(events_of(DMS_EV_BOUNCE_COPY), 1);
+    ck_assert_uint_eq(events_of(DMS_EV_FLUSH), 1);
+    ck_assert_uint_eq(events_of(DMS_EV_MAPREG_FREE), 1);
+    for (size_t i = 0, last = 0; i < tp.n_events; i++) {
+        const struct dms_event *ev = &tp.events[i];
+        if (ev->type == DMS_EV_BOUNCE_COPY) {
+            ck_assert_uint_eq(ev->write_to_device, 0);
+            ck_assert_uint_eq(ev->length, 4096);
+            ck_assert_uint_eq(ev->logical, (uint64_t)la.QuadPart);
+            ck_assert_str_eq(ev->routine, "FlushAdapterBuffers");
+        }
+        if (ev->type == DMS_EV_MAP || ev->type == DMS_EV_BOUNCE_COPY ||
+            ev->type == DMS_EV_MAPREG_FREE) {
+            ck_assert_uint_ge(ev->type == DMS_EV_MAP ? 1 : 2, last); /* map, copy, free */
+            last = ev->type == DMS_EV_MAP ? 1 : 2;
+            ck_assert_str_eq(ev->device, "disk0");
+        }
+    }
     machine_done(m);
 }
 END_TEST
