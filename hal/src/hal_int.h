@@ -164,7 +164,6 @@ struct wait_block {
     ULONG nregs;
     bool is_sgl;
     bool waited;
-    bool holds_channel;
     uint64_t enqueue_ns;
     PDRIVER_CONTROL exec;
     PVOID ctx;

@@ -406,7 +406,6 @@ void request_submit(struct wait_block *wb)
         return;
     }
     ad->channel_busy = true;
-    wb->holds_channel = true;
     try_registers(wb);
 }
 
@@ -418,7 +417,6 @@ static void chan_pump(void *arg)
     while (!ad->channel_busy && ad->chan_head != NULL) {
         struct wait_block *wb = dequeue(&ad->chan_head, &ad->chan_tail);
         ad->channel_busy = true;
-        wb->holds_channel = true;
         try_registers(wb);
     }
 }
