@@ -264,16 +264,19 @@ static void file_list_free(struct mapreg_file *f)
     }
 }
 
+static void wb_list_free(struct wait_block *wb)
+{
+    while (wb != NULL) {
+        struct wait_block *next = wb->next;
+        free(wb);
+        wb = next;
+    }
+}
+
 void adapter_free(struct adapter *ad)
 {
-    struct wait_block *lists[] = {ad->chan_head, ad->spare_wbs};
-
-    for (int i = 0; i < 2; i++) {
-        for (struct wait_block *wb = lists[i], *next; wb != NULL; wb = next) {
-            next = wb->next;
-            free(wb);
-        }
-    }
+    wb_list_free(ad->chan_head);
+    wb_list_free(ad->spare_wbs);
     sgl_free_all(ad);
     file_list_free(ad->files);
     file_list_free(ad->spare_files);

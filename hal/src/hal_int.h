@@ -174,7 +174,6 @@ struct wait_block {
     PDRIVER_LIST_CONTROL list_fn;
     BOOLEAN write;
     void *buffer; /* the list: the caller's (Build) or the HAL's (Get) */
-    ULONG buffer_len;
     bool hal_allocated;
 };
 
@@ -220,7 +219,6 @@ struct sgl_priv {
     struct mapreg_file *file;
     PSCATTER_GATHER_LIST list;
     PMDL mdl;
-    uint64_t offset;
     ULONG length;
     BOOLEAN write;
     bool hal_allocated;
@@ -287,9 +285,9 @@ void hal_finding(struct dms_machine *m, struct adapter *ad, const char *routine,
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
 int hal_drain_pending(struct dms_machine *m);
 
-/* IRQL rules of the reference (3.1). Returns true if the level is right; else reports 0x13. */
+/* IRQL rules of the reference (3.1): a wrong level is reported as 0x13; the caller carries on. */
 enum irql_rule { IRQL_EXACT_PASSIVE, IRQL_EXACT_DISPATCH, IRQL_MAX_DISPATCH };
-bool hal_irql_check(struct dms_machine *m, struct adapter *ad, const char *routine,
+void hal_irql_check(struct dms_machine *m, struct adapter *ad, const char *routine,
                     enum irql_rule rule);
 
 /* physmem.c */

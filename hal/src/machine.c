@@ -471,30 +471,29 @@ void dms_findings_clear(struct dms_machine *m)
 /* hal_irql_check - apply one IRQL rule of the reference (3.1). A wrong level is Driver
  * Verifier's 0xE6/0x13: parameter 2 is 1 when the level must be exactly P3, 2 when it may be
  * at most P3; P4 is the current level. The routine then carries on, as the HAL would. */
-bool hal_irql_check(struct dms_machine *m, struct adapter *ad, const char *routine,
+void hal_irql_check(struct dms_machine *m, struct adapter *ad, const char *routine,
                     enum irql_rule rule)
 {
     KIRQL now = m->irql;
 
     switch (rule) {
     case IRQL_EXACT_PASSIVE:
-        if (now == PASSIVE_LEVEL)
-            return true;
-        hal_finding(m, ad, routine, DMS_E6_WRONG_IRQL, 1, PASSIVE_LEVEL, now,
-                    "%s called at IRQL %u; it must be called at PASSIVE_LEVEL", routine, now);
-        return false;
+        if (now != PASSIVE_LEVEL)
+            hal_finding(m, ad, routine, DMS_E6_WRONG_IRQL, 1, PASSIVE_LEVEL, now,
+                        "%s called at IRQL %u; it must be called at PASSIVE_LEVEL", routine,
+                        now);
+        break;
     case IRQL_EXACT_DISPATCH:
-        if (now == DISPATCH_LEVEL)
-            return true;
-        hal_finding(m, ad, routine, DMS_E6_WRONG_IRQL, 1, DISPATCH_LEVEL, now,
-                    "%s called at IRQL %u; it must be called at DISPATCH_LEVEL", routine, now);
-        return false;
+        if (now != DISPATCH_LEVEL)
+            hal_finding(m, ad, routine, DMS_E6_WRONG_IRQL, 1, DISPATCH_LEVEL, now,
+                        "%s called at IRQL %u; it must be called at DISPATCH_LEVEL", routine,
+                        now);
+        break;
     case IRQL_MAX_DISPATCH:
-        if (now <= DISPATCH_LEVEL)
-            return true;
-        hal_finding(m, ad, routine, DMS_E6_WRONG_IRQL, 2, DISPATCH_LEVEL, now,
-                    "%s called at IRQL %u; the most it allows is DISPATCH_LEVEL", routine, now);
-        return false;
+        if (now > DISPATCH_LEVEL)
+            hal_finding(m, ad, routine, DMS_E6_WRONG_IRQL, 2, DISPATCH_LEVEL, now,
+                        "%s called at IRQL %u; the most it allows is DISPATCH_LEVEL", routine,
+                        now);
+        break;
     }
-    return true;
 }

@@ -11,7 +11,9 @@
  *
  * Layout: the list is at the start of its buffer and, as the WDK says such buffers must, the
  * buffer also holds data for the HAL: a private record right after the list's elements. That
- * is why CalculateScatterGatherList's size is more than the list itself.
+ * is why CalculateScatterGatherList's size is more than the list itself. Its size is for one
+ * element per fragment the buffer's pages make; bounced pages whose map registers turn out
+ * consecutive may share an element, so the list can come out shorter, never longer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +91,7 @@ static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT 
     **wb = (struct wait_block){.ad = ad, .devobj = dev, .nregs = (ULONG)nregs, .is_sgl = true,
                                .mdl = mdl, .offset = offset, .length = length, .list_fn = fn,
                                .ctx = ctx, .write = write, .buffer = buffer,
-                               .buffer_len = buffer_len, .hal_allocated = hal_alloc};
+                               .hal_allocated = hal_alloc};
     return STATUS_SUCCESS;
 }
 
@@ -143,7 +145,7 @@ void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     list->Reserved = 0;
     p = (struct sgl_priv *)((uint8_t *)list + list_bytes(list->NumberOfElements));
     *p = (struct sgl_priv){.magic = SGL_MAGIC, .ad = ad, .file = f, .list = list,
-                           .mdl = wb->mdl, .offset = wb->offset, .length = wb->length,
+                           .mdl = wb->mdl, .length = wb->length,
                            .write = wb->write, .hal_allocated = wb->hal_allocated};
     p->next = ad->sgls;
     if (ad->sgls != NULL)

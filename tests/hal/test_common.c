@@ -93,9 +93,13 @@ START_TEST(test_put_with_common_buffer_outstanding)
 
     ck_assert_ptr_nonnull(a->DmaOperations->AllocateCommonBuffer(a, 4096, &la, FALSE));
     KeRaiseIrql(DISPATCH_LEVEL, &old);
-    ck_assert_ptr_null(a->DmaOperations->AllocateCommonBuffer(a, 4096, &la, FALSE) ? NULL : NULL);
+    /* AllocateCommonBuffer is PASSIVE_LEVEL only: reported, and the routine carries on */
+    ck_assert_ptr_nonnull(a->DmaOperations->AllocateCommonBuffer(a, 4096, &la, FALSE));
     KeLowerIrql(old);
-    ck_assert_finding(m, DMS_E6_WRONG_IRQL); /* AllocateCommonBuffer is PASSIVE_LEVEL only */
+    ck_assert_finding(m, DMS_E6_WRONG_IRQL);
+    ck_assert_uint_eq(dms_finding_get(m, 0)->p3, PASSIVE_LEVEL);
+    ck_assert_uint_eq(dms_finding_get(m, 0)->p4, DISPATCH_LEVEL);
+    ck_assert_uint_eq(dms_adapter_stats(a)->common_buffers, 2);
     a->DmaOperations->PutDmaAdapter(a);
     ck_assert_uint_ge(dms_finding_count_code(m, DMS_E6_PUT_WITH_COMMON_BUFFERS), 1);
     machine_done(m);
