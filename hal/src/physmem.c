@@ -541,9 +541,11 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
     uint32_t strays = 0;
     struct dms_event ev = {.type = DMS_EV_DEVICE_ACCESS};
 
-    if (d == NULL || bits == 0 || bits > 64 || buf == NULL)
+    if (d == NULL || bits == 0 || bits > 64)
         return DMS_EINVAL;
     m = d->m;
+    if (buf == NULL && !m->cfg.metadata_only)
+        return DMS_EINVAL;
     mask = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
     for (size_t done = 0; done < len;) {
         uint64_t told = logical + done;
@@ -553,7 +555,9 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
         size_t chunk = len - done < HAL_PAGE_SIZE - off ? len - done : HAL_PAGE_SIZE - off;
         struct frame *f = phys_frame(m, pfn);
 
-        if (f != NULL && to_memory)
+        if (buf == NULL)
+            ; /* metadata mode: the access is checked and counted, no byte moves */
+        else if (f != NULL && to_memory)
             memcpy(f->host + off, buf + done, chunk);
         else if (f != NULL)
             memcpy(buf + done, f->host + off, chunk);

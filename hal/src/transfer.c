@@ -65,6 +65,8 @@ __attribute__((noinline, noclone)) static void copy_bytes(void *dst, const void 
 static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_t len,
                        uint8_t *bounce, bool to_bounce)
 {
+    if (m->cfg.metadata_only)
+        return; /* the copy is still counted and charged by the caller */
     while (mdl != NULL && len > 0) {
         if (offset >= mdl->ByteCount) {
             offset -= mdl->ByteCount;

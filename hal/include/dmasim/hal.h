@@ -69,6 +69,9 @@ struct dms_machine_config {
     uint32_t map_register_limit; /* platform cap on map registers granted to one adapter */
     uint64_t bounce_pool_bytes;  /* per address limit: bounce pages shared by adapters */
     uint32_t dma_alignment;    /* GetDmaAlignment; 1 on x86/x64 */
+    /* Metadata mode: bounce copies and device DMA are counted, charged and checked for strays
+     * exactly as in full mode, but no payload byte moves (fast sweeps). */
+    uint8_t metadata_only;
 };
 
 /* Defaults, with their reasons:
@@ -219,7 +222,8 @@ PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes);
  * address_bits address lines (the upper bits are lost, as on real wires). An access outside
  * what the device may touch (a mapped buffer page, a bounce page it holds, its common buffer)
  * is a stray access: it still happens if the frame exists, and it is reported with the frame's
- * owner. Returns 0, or DMS_EINVAL. *stray (may be NULL) receives the number of stray pages. */
+ * owner. In metadata mode no byte moves and src/dst may be NULL.
+ * Returns 0, or DMS_EINVAL. *stray (may be NULL) receives the number of stray pages. */
 int dms_device_dma_write(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
                          const void *src, size_t len, uint32_t *stray);
 int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,

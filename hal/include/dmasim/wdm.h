@@ -120,6 +120,7 @@ typedef struct _LIST_ENTRY {
 #define STATUS_INTERNAL_ERROR         ((NTSTATUS)0xC00000E5L)
 #define STATUS_CANCELLED              ((NTSTATUS)0xC0000120L)
 #define STATUS_INVALID_DEVICE_STATE   ((NTSTATUS)0xC0000184L)
+#define STATUS_IO_DEVICE_ERROR        ((NTSTATUS)0xC0000185L)
 
 /* ---------------------------------------------------------------------------------------------
  * IRQL (x64 values).

@@ -1,0 +1,127 @@
+/*
+ * devdma.c - the device side of DMA shared by the simulated adapters (see devdma.h).
+ *
+ * Media content is a pure function of (device, byte offset), so a read returns the same bytes
+ * however the driver splits it, and the checksum the device computes as it sends them can be
+ * compared with the one the driver's buffer yields after the DPC.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "devdma.h"
+
+int devdma_init(struct devdma *d, PDEVICE_OBJECT device, unsigned address_bits,
+                const struct dms_bus *bus, uint32_t max_bytes, uint64_t salt)
+{
+    memset(d, 0, sizeof(*d));
+    d->device = device;
+    d->address_bits = address_bits;
+    d->bus = bus;
+    d->salt = salt;
+    if (bus->full_data) {
+        d->scratch = malloc(max_bytes);
+        if (d->scratch == NULL)
+            return DMS_ENOMEM;
+        d->scratch_bytes = max_bytes;
+    }
+    return 0;
+}
+
+void devdma_free(struct devdma *d)
+{
+    free(d->scratch);
+    d->scratch = NULL;
+}
+
+/* splitmix64's finaliser: a good 64-bit mix of the word's offset. */
+static uint64_t media_word(uint64_t offset, uint64_t salt)
+{
+    uint64_t z = offset + salt + 0x9e3779b97f4a7c15ULL;
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void media_fill(uint8_t *dst, uint64_t offset, uint32_t len, uint64_t salt)
+{
+    for (uint32_t i = 0; i < len;) {
+        uint64_t at = offset + i;
+        uint64_t word = media_word(at & ~7ULL, salt);
+        uint32_t skip = (uint32_t)(at & 7);
+        uint32_t n = 8 - skip < len - i ? 8 - skip : len - i;
+
+        memcpy(dst + i, (uint8_t *)&word + skip, n);
+        i += n;
+    }
+}
+
+uint32_t devdma_move(struct devdma *d, const struct devdma_element *el, uint32_t count,
+                     int to_device, uint64_t media_offset, uint32_t *crc)
+{
+    uint32_t strays = 0, pos = 0;
+
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t stray = 0;
+        uint8_t *payload = NULL;
+
+        if (d->scratch != NULL && pos + el[i].length <= d->scratch_bytes)
+            payload = d->scratch + pos;
+        else if (d->scratch != NULL)
+            break; /* longer than the device can carry: the command was checked before */
+        if (to_device) {
+            dms_device_dma_read(d->device, d->address_bits, el[i].address, payload,
+                                el[i].length, &stray);
+        } else {
+            if (payload != NULL)
+                media_fill(payload, media_offset + pos, el[i].length, d->salt);
+            dms_device_dma_write(d->device, d->address_bits, el[i].address, payload,
+                                 el[i].length, &stray);
+        }
+        if (payload != NULL)
+            *crc = d->bus->crc32(*crc, payload, el[i].length);
+        strays += stray;
+        pos += el[i].length;
+    }
+    return strays;
+}
+
+uint32_t devdma_fetch(struct devdma *d, uint64_t logical, void *dst, uint32_t bytes)
+{
+    uint32_t stray = 0;
+
+    dms_device_dma_read(d->device, d->address_bits, logical, dst, bytes, &stray);
+    return stray;
+}
+
+uint32_t devdma_store(struct devdma *d, uint64_t logical, const void *src, uint32_t bytes)
+{
+    uint32_t stray = 0;
+
+    dms_device_dma_write(d->device, d->address_bits, logical, src, bytes, &stray);
+    return stray;
+}
+
+void devdma_describe(PDEVICE_DESCRIPTION desc, unsigned declared_bits, BOOLEAN scatter_gather,
+                     ULONG max_transfer)
+{
+    memset(desc, 0, sizeof(*desc));
+    desc->Version = DEVICE_DESCRIPTION_VERSION2;
+    desc->Master = TRUE;
+    desc->ScatterGather = scatter_gather;
+    desc->Dma32BitAddresses = declared_bits >= 32;
+    desc->Dma64BitAddresses = declared_bits >= 64;
+    /* A 24-bit bus master is an ISA card: on PCI a scatter/gather master is taken to reach
+     * 32 bits whatever it says. */
+    desc->InterfaceType = declared_bits < 32 ? Isa : PCIBus;
+    desc->MaximumLength = max_transfer;
+}
+
+uint64_t devdma_salt(const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *name != '\0'; name++)
+        h = (h ^ (uint8_t)*name) * 0x100000001b3ULL;
+    return h;
+}

@@ -1,0 +1,55 @@
+/*
+ * devdma.h - the device side every simulated adapter shares: its DMA engine walking a list of
+ * (logical address, length) elements over its address lines, the payload it carries, and the
+ * end-to-end checksum of that payload.
+ *
+ * These are the hardware's helpers, not the driver's: a driver never calls them.
+ */
+#ifndef DMASIM_DEVDMA_H
+#define DMASIM_DEVDMA_H
+
+#include <stdint.h>
+
+#include "dmasim/adapter.h"
+
+/* One element as a device's descriptor holds it. */
+struct devdma_element {
+    uint64_t address; /* logical: what the driver wrote in the descriptor */
+    uint32_t length;
+};
+
+/* The payload and bookkeeping of one device. */
+struct devdma {
+    PDEVICE_OBJECT device;
+    unsigned address_bits;
+    const struct dms_bus *bus;
+    uint8_t *scratch;       /* full mode: the bytes on the device's side of the wire */
+    uint32_t scratch_bytes;
+    uint64_t salt;          /* makes each device's media content its own */
+};
+
+/* devdma_init - payload buffer of max_bytes for full mode. Returns 0 or DMS_ENOMEM. */
+int devdma_init(struct devdma *d, PDEVICE_OBJECT device, unsigned address_bits,
+                const struct dms_bus *bus, uint32_t max_bytes, uint64_t salt);
+void devdma_free(struct devdma *d);
+
+/* devdma_move - move the elements' bytes: from memory to the device (to_device) or from the
+ * device's media at media_offset into memory. Full mode fills and checksums the payload;
+ * *crc continues the running crc32 across calls. Returns the stray pages touched. */
+uint32_t devdma_move(struct devdma *d, const struct devdma_element *el, uint32_t count,
+                     int to_device, uint64_t media_offset, uint32_t *crc);
+
+/* Control data (descriptors, commands, completions) moves in both data modes. Returns the
+ * stray pages touched. */
+uint32_t devdma_fetch(struct devdma *d, uint64_t logical, void *dst, uint32_t bytes);
+uint32_t devdma_store(struct devdma *d, uint64_t logical, const void *src, uint32_t bytes);
+
+/* A device's media salt from its name (FNV-1a), so two devices hold different bytes. */
+uint64_t devdma_salt(const char *name);
+
+/* Fill a DEVICE_DESCRIPTION for a bus master that declares declared_bits (24: an ISA master,
+ * 32 or 64: PCI) and may transfer max_transfer bytes at once. */
+void devdma_describe(PDEVICE_DESCRIPTION desc, unsigned declared_bits, BOOLEAN scatter_gather,
+                     ULONG max_transfer);
+
+#endif /* DMASIM_DEVDMA_H */

@@ -1,0 +1,402 @@
+/*
+ * dmatx.c - DMA transactions: one request's buffer moved by the driver's calling pattern, one
+ * device transfer at a time (see dmatx.h for the idea).
+ *
+ * The four patterns, as the reference describes them:
+ * - packet (v1): AllocateAdapterChannel; in the ExecutionRoutine a MapTransfer loop builds the
+ *   element list, the device is programmed, and the routine returns
+ *   DeallocateObjectKeepRegisters (a bus master keeps its registers, not the channel). At DPC
+ *   time FlushAdapterBuffers and FreeMapRegisters. Only one AllocateAdapterChannel may be
+ *   outstanding per device object, so requests take turns.
+ * - sg (v2): GetScatterGatherList; the AdapterListControl programs the device; at DPC time
+ *   PutScatterGatherList (which flushes).
+ * - sg-build: BuildScatterGatherList into a buffer this slot owns, sized once with
+ *   CalculateScatterGatherList; PutScatterGatherList as for sg.
+ * - common-buffer: no mapping per request at all. The driver copies between the request's
+ *   buffer and a common buffer the device can always reach, and the device uses that.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dmatx.h"
+
+#define DMATX_TAG 'xTmD'
+
+static PDMA_OPERATIONS ops(const struct dmatx_enabler *en)
+{
+    return en->adapter->DmaOperations;
+}
+
+/* Bytes the next transfer may carry: what is left, within max_transfer and, where map
+ * registers are involved, within the pages the granted registers can span from here. */
+static ULONG next_length(const struct dmatx *tx)
+{
+    const struct dmatx_enabler *en = tx->en;
+    ULONG left = tx->length - tx->done;
+    ULONG cap = en->max_transfer;
+
+    if (en->pattern != DMS_PATTERN_COMMON_BUFFER) {
+        ULONG in_page = (ULONG)BYTE_OFFSET(tx->va + tx->done);
+        ULONG span = en->map_registers * PAGE_SIZE - in_page;
+        if (span < cap)
+            cap = span;
+    }
+    return left < cap ? left : cap;
+}
+
+static void program_device(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
+{
+    tx->sgl = sgl;
+    tx->transfers++;
+    tx->en->program(tx, sgl);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * packet
+ */
+static void start_channel(struct dmatx *tx);
+
+static IO_ALLOCATION_ACTION packet_execution_routine(PDEVICE_OBJECT DeviceObject, PIRP Irp,
+                                                     PVOID MapRegisterBase, PVOID Context)
+{
+    struct dmatx *tx = Context;
+    struct dmatx_enabler *en = tx->en;
+    PSCATTER_GATHER_LIST list = tx->own_list;
+    PUCHAR va = tx->va + tx->done;
+    ULONG mapped = 0;
+
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    tx->map_register_base = MapRegisterBase;
+    list->NumberOfElements = 0;
+    while (mapped < tx->current) {
+        ULONG len = tx->current - mapped;
+        PHYSICAL_ADDRESS la = ops(en)->MapTransfer(en->adapter, tx->mdl, MapRegisterBase,
+                                                   va + mapped, &len, tx->write_to_device);
+        PSCATTER_GATHER_ELEMENT el = &list->Elements[list->NumberOfElements];
+
+        if (len == 0) /* the HAL refused: the finding says why */
+            break;
+        if (list->NumberOfElements > 0 && (ULONGLONG)el[-1].Address.QuadPart + el[-1].Length ==
+                                              (ULONGLONG)la.QuadPart) {
+            el[-1].Length += len; /* logically contiguous with the last piece */
+        } else {
+            el->Address = la;
+            el->Length = len;
+            list->NumberOfElements++;
+        }
+        mapped += len;
+    }
+    en->channel_busy = false;
+    if (en->waiting_head != NULL)
+        KeInsertQueueDpc(&en->channel_dpc, NULL, NULL);
+    program_device(tx, list);
+    return DeallocateObjectKeepRegisters;
+}
+
+/* The channel is free once the ExecutionRoutine has returned: the next request asks for it. */
+static VOID channel_dpc_routine(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    struct dmatx_enabler *en = Context;
+    struct dmatx *tx = en->waiting_head;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Arg1);
+    UNREFERENCED_PARAMETER(Arg2);
+    if (tx == NULL || en->channel_busy)
+        return;
+    en->waiting_head = tx->next_waiting;
+    if (en->waiting_head == NULL)
+        en->waiting_tail = NULL;
+    start_channel(tx);
+}
+
+static void start_channel(struct dmatx *tx)
+{
+    struct dmatx_enabler *en = tx->en;
+    NTSTATUS status;
+
+    if (en->channel_busy) {
+        tx->next_waiting = NULL;
+        if (en->waiting_tail != NULL)
+            en->waiting_tail->next_waiting = tx;
+        else
+            en->waiting_head = tx;
+        en->waiting_tail = tx;
+        return;
+    }
+    en->channel_busy = true;
+    tx->map_register_count = (ULONG)ADDRESS_AND_SIZE_TO_SPAN_PAGES(tx->va + tx->done,
+                                                                   tx->current);
+    status = ops(en)->AllocateAdapterChannel(en->adapter, en->device, tx->map_register_count,
+                                             packet_execution_routine, tx);
+    if (!NT_SUCCESS(status)) {
+        en->channel_busy = false;
+        tx->status = status;
+        tx->own_list->NumberOfElements = 0;
+        program_device(tx, NULL); /* the driver completes it with the status */
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * sg and sg-build
+ */
+static VOID list_control(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST Sg,
+                         PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    program_device(Context, Sg);
+}
+
+static NTSTATUS start_list(struct dmatx *tx)
+{
+    struct dmatx_enabler *en = tx->en;
+    PVOID va = tx->va + tx->done;
+
+    if (en->pattern == DMS_PATTERN_SG)
+        return ops(en)->GetScatterGatherList(en->adapter, en->device, tx->mdl, va, tx->current,
+                                             list_control, tx, tx->write_to_device);
+    return ops(en)->BuildScatterGatherList(en->adapter, en->device, tx->mdl, va, tx->current,
+                                           list_control, tx, tx->write_to_device, tx->sg_buffer,
+                                           en->sg_buffer_bytes);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * common-buffer
+ */
+static void driver_copy(struct dmatx *tx, PUCHAR dst, const UCHAR *src, ULONG bytes)
+{
+    const struct dms_bus *bus = tx->en->bus;
+
+    if (bus->full_data)
+        memcpy(dst, src, bytes);
+    bus->cpu_copy(bus->ctx, bytes);
+}
+
+static void start_common(struct dmatx *tx)
+{
+    PSCATTER_GATHER_LIST list = tx->own_list;
+
+    if (tx->write_to_device)
+        driver_copy(tx, tx->common_va, tx->va + tx->done, tx->current);
+    list->NumberOfElements = 1;
+    list->Elements[0].Address = tx->common_la;
+    list->Elements[0].Length = tx->current;
+    program_device(tx, list);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Transfers.
+ */
+
+/* Map and program the next transfer, at DISPATCH_LEVEL. A failure ends the transaction: the
+ * device is "programmed" with no list and the driver completes the request with tx->status. */
+static void start_transfer(struct dmatx *tx)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+
+    tx->current = next_length(tx);
+    switch (tx->en->pattern) {
+    case DMS_PATTERN_PACKET:
+        start_channel(tx);
+        return;
+    case DMS_PATTERN_SG:
+    case DMS_PATTERN_SG_BUILD:
+        status = start_list(tx);
+        break;
+    case DMS_PATTERN_COMMON_BUFFER:
+        start_common(tx);
+        return;
+    default:
+        status = STATUS_NOT_SUPPORTED;
+        break;
+    }
+    if (!NT_SUCCESS(status)) {
+        tx->status = status;
+        program_device(tx, NULL);
+    }
+}
+
+NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, PMDL mdl,
+                       PVOID va, ULONG length, BOOLEAN write_to_device)
+{
+    struct dmatx *tx;
+    KIRQL old;
+
+    if (slot >= en->slots || length == 0)
+        return STATUS_INVALID_PARAMETER;
+    tx = &en->txs[slot];
+    tx->request = request;
+    tx->mdl = mdl;
+    tx->va = va;
+    tx->length = length;
+    tx->write_to_device = write_to_device;
+    tx->done = 0;
+    tx->transfers = 0;
+    tx->status = STATUS_SUCCESS;
+    tx->sgl = NULL;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    start_transfer(tx);
+    KeLowerIrql(old);
+    return STATUS_SUCCESS;
+}
+
+/* Release what the transfer under way holds. */
+static void release_transfer(struct dmatx *tx)
+{
+    struct dmatx_enabler *en = tx->en;
+    PUCHAR va = tx->va + tx->done;
+
+    switch (en->pattern) {
+    case DMS_PATTERN_PACKET:
+        ops(en)->FlushAdapterBuffers(en->adapter, tx->mdl, tx->map_register_base, va,
+                                     tx->current, tx->write_to_device);
+        ops(en)->FreeMapRegisters(en->adapter, tx->map_register_base, tx->map_register_count);
+        break;
+    case DMS_PATTERN_SG:
+    case DMS_PATTERN_SG_BUILD:
+        ops(en)->PutScatterGatherList(en->adapter, tx->sgl, tx->write_to_device);
+        break;
+    case DMS_PATTERN_COMMON_BUFFER:
+        if (!tx->write_to_device)
+            driver_copy(tx, va, tx->common_va, tx->current);
+        break;
+    default:
+        break;
+    }
+    tx->sgl = NULL;
+}
+
+BOOLEAN dmatx_transfer_done(struct dmatx *tx)
+{
+    if (tx->sgl == NULL) /* never mapped: tx->status already says why */
+        return TRUE;
+    release_transfer(tx);
+    if (!NT_SUCCESS(tx->status))
+        return TRUE;
+    tx->done += tx->current;
+    if (tx->done == tx->length)
+        return TRUE;
+    start_transfer(tx);
+    return FALSE;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The enabler.
+ */
+static NTSTATUS slot_init(struct dmatx_enabler *en, struct dmatx *tx, char *why, size_t len)
+{
+    ULONG list_bytes = (ULONG)(sizeof(SCATTER_GATHER_LIST) +
+                               en->max_elements * sizeof(SCATTER_GATHER_ELEMENT));
+
+    tx->en = en;
+    tx->own_list = ExAllocatePool2(POOL_FLAG_NON_PAGED, list_bytes, DMATX_TAG);
+    if (tx->own_list == NULL) {
+        snprintf(why, len, "no nonpaged pool for a list of %lu elements",
+                 (unsigned long)en->max_elements);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (en->pattern == DMS_PATTERN_SG_BUILD) {
+        tx->sg_buffer = ExAllocatePool2(POOL_FLAG_NON_PAGED, en->sg_buffer_bytes, DMATX_TAG);
+        if (tx->sg_buffer == NULL) {
+            snprintf(why, len, "no nonpaged pool for a %lu-byte list buffer",
+                     (unsigned long)en->sg_buffer_bytes);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    if (en->pattern == DMS_PATTERN_COMMON_BUFFER) {
+        tx->common_va = ops(en)->AllocateCommonBuffer(en->adapter, en->max_transfer,
+                                                      &tx->common_la, TRUE);
+        if (tx->common_va == NULL) {
+            snprintf(why, len, "AllocateCommonBuffer found no %lu contiguous bytes the device "
+                     "can reach", (unsigned long)en->max_transfer);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+static void slot_release(struct dmatx_enabler *en, struct dmatx *tx, bool idle)
+{
+    if (tx->common_va != NULL && idle)
+        ops(en)->FreeCommonBuffer(en->adapter, en->max_transfer, tx->common_la, tx->common_va,
+                                  TRUE);
+    if (tx->sg_buffer != NULL)
+        ExFreePool(tx->sg_buffer);
+    if (tx->own_list != NULL)
+        ExFreePool(tx->own_list);
+}
+
+/* The list buffer sg-build needs for the worst transfer: the most pages any buffer of
+ * max_transfer bytes can span, starting one byte before a page boundary. */
+static NTSTATUS size_list_buffer(struct dmatx_enabler *en, char *why, size_t len)
+{
+    ULONG bytes = 0, regs = 0;
+    NTSTATUS status = ops(en)->CalculateScatterGatherList(en->adapter, NULL,
+                                                          (PVOID)(ULONG_PTR)(PAGE_SIZE - 1),
+                                                          en->max_transfer, &bytes, &regs);
+
+    if (!NT_SUCCESS(status)) {
+        snprintf(why, len, "CalculateScatterGatherList failed with 0x%08lx",
+                 (unsigned long)(ULONG)status);
+        return status;
+    }
+    en->sg_buffer_bytes = bytes;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
+                            PDEVICE_DESCRIPTION desc, enum dms_pattern pattern,
+                            ULONG max_transfer, uint32_t slots, dmatx_program_fn program,
+                            void *driver, const struct dms_bus *bus, char *why, size_t len)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+
+    memset(en, 0, sizeof(*en));
+    en->device = device;
+    en->pattern = pattern;
+    en->slots = slots;
+    en->program = program;
+    en->driver = driver;
+    en->bus = bus;
+    en->adapter = IoGetDmaAdapter(device, desc, &en->map_registers);
+    if (en->adapter == NULL) {
+        snprintf(why, len, "IoGetDmaAdapter returned NULL (no bounce pages below the "
+                 "device's limit, or an unsupported description)");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    en->max_transfer = max_transfer;
+    en->max_elements = (ULONG)BYTES_TO_PAGES(max_transfer) + 1;
+    KeInitializeDpc(&en->channel_dpc, channel_dpc_routine, en);
+    if (pattern == DMS_PATTERN_SG_BUILD)
+        status = size_list_buffer(en, why, len);
+    if (NT_SUCCESS(status)) {
+        en->txs = ExAllocatePool2(POOL_FLAG_NON_PAGED, (SIZE_T)slots * sizeof(*en->txs),
+                                  DMATX_TAG);
+        if (en->txs == NULL) {
+            snprintf(why, len, "no nonpaged pool for %u transactions", slots);
+            status = STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    for (uint32_t i = 0; NT_SUCCESS(status) && i < slots; i++) {
+        en->txs[i].slot = i;
+        status = slot_init(en, &en->txs[i], why, len);
+    }
+    if (!NT_SUCCESS(status))
+        dmatx_enabler_release(en, true);
+    return status;
+}
+
+void dmatx_enabler_release(struct dmatx_enabler *en, bool idle)
+{
+    if (en->txs != NULL) {
+        for (uint32_t i = 0; i < en->slots; i++)
+            slot_release(en, &en->txs[i], idle);
+        ExFreePool(en->txs);
+        en->txs = NULL;
+    }
+    if (en->adapter != NULL && idle)
+        ops(en)->PutDmaAdapter(en->adapter);
+    en->adapter = NULL;
+}

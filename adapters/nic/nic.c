@@ -1,0 +1,455 @@
+/*
+ * nic.c - a network adapter and its driver.
+ *
+ * The hardware, modelled on the common descriptor-ring NIC: a transmit ring and a receive ring
+ * of 16-byte descriptors in one common buffer, a tail doorbell per ring, and a DMA engine that
+ * works through each ring in order. A packet is a chain of descriptors, one per scatter/gather
+ * element, the last marked end-of-packet. To send, the device fetches the chain, reads the
+ * packet and writes the first descriptor back with "done" set; to receive, it fetches the next
+ * posted chain, writes the packet off the wire into it and writes "done" back. Then it raises
+ * its interrupt. Every descriptor and packet byte crosses the device's own address lines.
+ *
+ * The driver posts receive buffers and queues transmits by the scenario's pattern (dmatx):
+ * sg and sg-build map each packet, common-buffer copies it into a slot of the driver's own
+ * (the classic small-packet trick). The ISR acknowledges and queues the DPC; the DPC reaps
+ * finished chains in ring order, releases their mappings and indicates or completes them.
+ *
+ * There is no packet pattern: AllocateAdapterChannel allows one request per device object at
+ * a time, and a receive ring needs many buffers mapped at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/devdma.h"
+#include "../lib/dmatx.h"
+
+#define NIC_TAG 'ciN_'
+#define NIC_TX 0
+#define NIC_RX 1
+
+#define NIC_DESC_EOP   0x1 /* last descriptor of a packet */
+#define NIC_DESC_DONE  0x2 /* written back by the device */
+#define NIC_DESC_FIRST 0x4 /* first piece of a request: the device starts a new crc */
+#define NIC_DESC_ERROR 0x8 /* written back: the chain was malformed */
+
+typedef struct _NIC_DESCRIPTOR {
+    ULONGLONG Address;
+    ULONG Length;
+    USHORT Flags;
+    USHORT Tag;
+} NIC_DESCRIPTOR;
+
+/* ---- the device model -------------------------------------------------------------------- */
+
+struct nic_ring_hw {
+    ULONGLONG base;     /* logical address of the ring */
+    uint32_t head;      /* next descriptor the device fetches */
+    uint32_t tail;      /* the doorbell's value */
+    bool busy;
+    uint32_t first, count; /* the chain under way */
+    uint64_t media;     /* receive: bytes off the wire so far */
+};
+
+struct nic_hw {
+    struct devdma dma;
+    const struct dms_bus *bus;
+    uint32_t entries, max_elements, max_transfer;
+    struct nic_ring_hw ring[2];
+    struct devdma_element *el[2];
+    USHORT tag[2];
+    uint32_t *crc, *strays; /* per slot */
+    uint32_t slots;
+    bool interrupt_pending;
+};
+
+struct nic_job {
+    struct nic_hw *hw;
+    int which;
+};
+
+static BOOLEAN nic_isr(void *arg);
+static void nic_hw_next(struct nic_hw *hw, int which);
+
+static void nic_hw_count_stray(struct nic_hw *hw, USHORT tag, uint32_t strays)
+{
+    if (tag < hw->slots)
+        hw->strays[tag] += strays;
+}
+
+/* Write "done" (and maybe "error") back into the chain's first descriptor. */
+static void nic_hw_writeback(struct nic_hw *hw, int which, USHORT flags)
+{
+    struct nic_ring_hw *r = &hw->ring[which];
+    ULONGLONG at = r->base + (ULONGLONG)r->first * sizeof(NIC_DESCRIPTOR);
+    NIC_DESCRIPTOR d;
+
+    nic_hw_count_stray(hw, hw->tag[which], devdma_fetch(&hw->dma, at, &d, sizeof(d)));
+    d.Flags |= flags;
+    nic_hw_count_stray(hw, hw->tag[which], devdma_store(&hw->dma, at, &d, sizeof(d)));
+    r->head = (r->first + r->count) % hw->entries;
+    r->busy = false;
+    if (!hw->interrupt_pending) {
+        hw->interrupt_pending = true;
+        hw->bus->interrupt(hw->bus->ctx, nic_isr, hw);
+    }
+    nic_hw_next(hw, which);
+}
+
+static void nic_hw_done(void *arg)
+{
+    struct nic_job *job = arg;
+    struct nic_hw *hw = job->hw;
+    int which = job->which;
+    struct nic_ring_hw *r = &hw->ring[which];
+    USHORT tag = hw->tag[which];
+    uint32_t bytes = 0;
+
+    free(job);
+    for (uint32_t i = 0; i < r->count; i++)
+        bytes += hw->el[which][i].length;
+    if (tag < hw->slots)
+        nic_hw_count_stray(hw, tag, devdma_move(&hw->dma, hw->el[which], r->count,
+                                                which == NIC_TX, r->media, &hw->crc[tag]));
+    r->media += bytes;
+    nic_hw_writeback(hw, which, NIC_DESC_DONE);
+}
+
+/* Fetch the next chain of the ring, up to its end-of-packet descriptor, and queue it. */
+static void nic_hw_next(struct nic_hw *hw, int which)
+{
+    struct nic_ring_hw *r = &hw->ring[which];
+    uint64_t bytes = 0;
+    struct nic_job *job;
+    NIC_DESCRIPTOR d = {0};
+
+    if (r->busy || r->head == r->tail)
+        return;
+    r->busy = true;
+    r->first = r->head;
+    r->count = 0;
+    while (r->count < hw->max_elements && (r->first + r->count) % hw->entries != r->tail) {
+        ULONGLONG at = r->base + (ULONGLONG)((r->first + r->count) % hw->entries) * sizeof(d);
+        uint32_t stray = devdma_fetch(&hw->dma, at, &d, sizeof(d));
+
+        if (r->count == 0) {
+            hw->tag[which] = d.Tag;
+            if ((d.Flags & NIC_DESC_FIRST) && d.Tag < hw->slots)
+                hw->crc[d.Tag] = 0;
+        }
+        nic_hw_count_stray(hw, hw->tag[which], stray);
+        hw->el[which][r->count++] = (struct devdma_element){d.Address, d.Length};
+        bytes += d.Length;
+        if (d.Flags & NIC_DESC_EOP)
+            break;
+    }
+    job = malloc(sizeof(*job));
+    if (job == NULL || !(d.Flags & NIC_DESC_EOP) || bytes > hw->max_transfer) {
+        free(job);
+        nic_hw_writeback(hw, which, NIC_DESC_DONE | NIC_DESC_ERROR);
+        return;
+    }
+    *job = (struct nic_job){hw, which};
+    hw->bus->device_work(hw->bus->ctx, bytes, r->count, nic_hw_done, job);
+}
+
+static void nic_hw_doorbell(struct nic_hw *hw, int which, uint32_t tail)
+{
+    hw->ring[which].tail = tail;
+    nic_hw_next(hw, which);
+}
+
+/* ---- the driver -------------------------------------------------------------------------- */
+
+/* A chain the driver handed the device, in ring order. */
+struct nic_chain {
+    uint32_t slot, first, count;
+};
+
+struct nic_ring {
+    NIC_DESCRIPTOR *desc;      /* the driver's view of the ring (common buffer) */
+    ULONG tail;                /* next descriptor to write */
+    struct nic_chain *chains;  /* FIFO, ring_entries long */
+    ULONG chain_head, chain_count;
+};
+
+struct dms_adapter_dev {
+    PDEVICE_OBJECT DeviceObject;
+    struct dmatx_enabler Dma;
+    struct nic_hw Hw;
+    const struct dms_bus *Bus;
+    PUCHAR Rings;
+    PHYSICAL_ADDRESS RingsLogical;
+    ULONG RingsBytes;
+    ULONG Entries;
+    struct nic_ring Ring[2];
+    struct dms_io **Requests;
+    ULONG Failed;
+    ULONG *FailedSlots;
+};
+
+/* dmatx's program routine, at DISPATCH_LEVEL: write the chain, ring the doorbell. */
+static void NicProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
+{
+    struct dms_adapter_dev *ext = tx->en->driver;
+    int which = tx->write_to_device ? NIC_TX : NIC_RX;
+    struct nic_ring *ring = &ext->Ring[which];
+    struct nic_chain *chain;
+
+    if (sgl == NULL) {
+        ext->FailedSlots[ext->Failed++] = tx->slot;
+        IoRequestDpc(ext->DeviceObject, NULL, NULL);
+        return;
+    }
+    chain = &ring->chains[(ring->chain_head + ring->chain_count++) % ext->Entries];
+    *chain = (struct nic_chain){tx->slot, ring->tail, sgl->NumberOfElements};
+    for (ULONG i = 0; i < sgl->NumberOfElements; i++) {
+        NIC_DESCRIPTOR *d = &ring->desc[ring->tail];
+
+        d->Address = (ULONGLONG)sgl->Elements[i].Address.QuadPart;
+        d->Length = sgl->Elements[i].Length;
+        d->Tag = (USHORT)tx->slot;
+        d->Flags = (USHORT)((i + 1 == sgl->NumberOfElements ? NIC_DESC_EOP : 0) |
+                            (i == 0 && tx->transfers == 1 ? NIC_DESC_FIRST : 0));
+        ring->tail = (ring->tail + 1) % ext->Entries;
+    }
+    nic_hw_doorbell(&ext->Hw, which, ring->tail);
+}
+
+static void NicComplete(struct dms_adapter_dev *ext, ULONG slot)
+{
+    struct dms_io *io = ext->Requests[slot];
+    struct dmatx *tx = &ext->Dma.txs[slot];
+
+    ext->Requests[slot] = NULL;
+    io->status = tx->status;
+    io->dma_transfers = tx->transfers;
+    io->crc_device = ext->Hw.crc[slot];
+    io->stray_pages = ext->Hw.strays[slot];
+    ext->Bus->complete(ext->Bus->ctx, io);
+}
+
+/* Reap the ring's finished chains, oldest first; stop at the first the device has not done. */
+static void NicReap(struct dms_adapter_dev *ext, struct nic_ring *ring)
+{
+    while (ring->chain_count > 0) {
+        struct nic_chain c = ring->chains[ring->chain_head];
+        NIC_DESCRIPTOR *d = &ring->desc[c.first];
+        struct dmatx *tx = &ext->Dma.txs[c.slot];
+
+        if (!(d->Flags & NIC_DESC_DONE))
+            break;
+        if (d->Flags & NIC_DESC_ERROR)
+            tx->status = STATUS_IO_DEVICE_ERROR;
+        ring->chain_head = (ring->chain_head + 1) % ext->Entries;
+        ring->chain_count--;
+        for (ULONG i = 0; i < c.count; i++)
+            ring->desc[(c.first + i) % ext->Entries].Flags = 0;
+        if (dmatx_transfer_done(tx))
+            NicComplete(ext, c.slot);
+    }
+}
+
+static VOID NicDpc(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    struct dms_adapter_dev *ext = DeviceObject->DeviceExtension;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Irp);
+    UNREFERENCED_PARAMETER(Context);
+    NicReap(ext, &ext->Ring[NIC_TX]);
+    NicReap(ext, &ext->Ring[NIC_RX]);
+    while (ext->Failed > 0)
+        NicComplete(ext, ext->FailedSlots[--ext->Failed]);
+}
+
+static BOOLEAN nic_isr(void *arg)
+{
+    struct nic_hw *hw = arg;
+
+    if (!hw->interrupt_pending)
+        return FALSE;
+    hw->interrupt_pending = false;
+    IoRequestDpc(hw->dma.device, NULL, NULL);
+    return TRUE;
+}
+
+/* Post a receive buffer (a read) or queue a transmit (a write). */
+static NTSTATUS nic_submit(struct dms_adapter_dev *ext, struct dms_io *io)
+{
+    NTSTATUS status;
+
+    if (io->slot >= ext->Dma.slots || ext->Requests[io->slot] != NULL)
+        return STATUS_INVALID_PARAMETER;
+    ext->Requests[io->slot] = io;
+    status = dmatx_execute(&ext->Dma, io->slot, io, io->mdl, io->buffer, io->bytes, io->write);
+    if (!NT_SUCCESS(status)) {
+        ext->Requests[io->slot] = NULL;
+        return status;
+    }
+    return STATUS_PENDING;
+}
+
+/* ---- StartDevice, StopDevice ------------------------------------------------------------- */
+
+static NTSTATUS nic_hw_init(struct dms_adapter_dev *ext, const struct dms_device_settings *s)
+{
+    struct nic_hw *hw = &ext->Hw;
+
+    hw->bus = ext->Bus;
+    hw->entries = s->ring_entries;
+    hw->slots = s->slots;
+    hw->max_elements = (uint32_t)BYTES_TO_PAGES(s->max_transfer) + 1;
+    hw->max_transfer = s->max_transfer;
+    for (int i = 0; i < 2; i++) {
+        hw->ring[i].base = (ULONGLONG)ext->RingsLogical.QuadPart +
+                           (ULONGLONG)i * s->ring_entries * sizeof(NIC_DESCRIPTOR);
+        hw->el[i] = calloc(hw->max_elements, sizeof(*hw->el[i]));
+    }
+    hw->crc = calloc(s->slots, sizeof(*hw->crc));
+    hw->strays = calloc(s->slots, sizeof(*hw->strays));
+    if (hw->el[0] == NULL || hw->el[1] == NULL || hw->crc == NULL || hw->strays == NULL ||
+        devdma_init(&hw->dma, ext->DeviceObject, s->address_bits, ext->Bus, s->max_transfer,
+                    devdma_salt(s->name)) != 0)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS nic_rings(struct dms_adapter_dev *ext, const struct dms_device_settings *s,
+                          char *why, size_t len)
+{
+    PDMA_ADAPTER a = ext->Dma.adapter;
+
+    ext->Entries = s->ring_entries;
+    ext->RingsBytes = 2 * s->ring_entries * (ULONG)sizeof(NIC_DESCRIPTOR);
+    ext->Rings = a->DmaOperations->AllocateCommonBuffer(a, ext->RingsBytes, &ext->RingsLogical,
+                                                        TRUE);
+    if (ext->Rings == NULL) {
+        snprintf(why, len, "AllocateCommonBuffer found no %lu contiguous bytes for the "
+                 "descriptor rings", (unsigned long)ext->RingsBytes);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    for (int i = 0; i < 2; i++) {
+        ext->Ring[i].desc = (NIC_DESCRIPTOR *)ext->Rings + (size_t)i * s->ring_entries;
+        ext->Ring[i].chains = ExAllocatePool2(POOL_FLAG_NON_PAGED,
+                                              s->ring_entries * sizeof(struct nic_chain),
+                                              NIC_TAG);
+        if (ext->Ring[i].chains == NULL)
+            break;
+    }
+    ext->Requests = ExAllocatePool2(POOL_FLAG_NON_PAGED, s->slots * sizeof(*ext->Requests),
+                                    NIC_TAG);
+    ext->FailedSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, s->slots * sizeof(ULONG), NIC_TAG);
+    if (ext->Requests == NULL || ext->FailedSlots == NULL || ext->Ring[0].chains == NULL ||
+        ext->Ring[1].chains == NULL) {
+        snprintf(why, len, "no nonpaged pool for the driver's ring bookkeeping");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    return STATUS_SUCCESS;
+}
+
+static void nic_detach(struct dms_adapter_dev *ext, bool idle)
+{
+    PDMA_ADAPTER a = ext->Dma.adapter;
+
+    if (ext->Rings != NULL && idle && a != NULL)
+        a->DmaOperations->FreeCommonBuffer(a, ext->RingsBytes, ext->RingsLogical, ext->Rings,
+                                           TRUE);
+    for (int i = 0; i < 2; i++) {
+        if (ext->Ring[i].chains != NULL)
+            ExFreePool(ext->Ring[i].chains);
+        free(ext->Hw.el[i]);
+    }
+    if (ext->Requests != NULL)
+        ExFreePool(ext->Requests);
+    if (ext->FailedSlots != NULL)
+        ExFreePool(ext->FailedSlots);
+    dmatx_enabler_release(&ext->Dma, idle);
+    devdma_free(&ext->Hw.dma);
+    free(ext->Hw.crc);
+    free(ext->Hw.strays);
+}
+
+static NTSTATUS nic_attach(struct dms_machine *m, const struct dms_device_settings *s,
+                           const struct dms_bus *bus, struct dms_adapter_dev **out, char *why,
+                           size_t len)
+{
+    PDEVICE_OBJECT dev = dms_device_create(m, s->name, sizeof(struct dms_adapter_dev));
+    struct dms_adapter_dev *ext;
+    DEVICE_DESCRIPTION desc;
+    NTSTATUS status;
+
+    if (dev == NULL) {
+        snprintf(why, len, "no memory for the device object");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    ext = dev->DeviceExtension;
+    ext->DeviceObject = dev;
+    ext->Bus = bus;
+    IoInitializeDpcRequest(dev, NicDpc);
+    devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
+    status = dmatx_enabler_init(&ext->Dma, dev, &desc, s->pattern, s->max_transfer, s->slots,
+                                NicProgram, ext, bus, why, len);
+    if (NT_SUCCESS(status))
+        status = nic_rings(ext, s, why, len);
+    if (NT_SUCCESS(status))
+        status = nic_hw_init(ext, s);
+    if (!NT_SUCCESS(status)) {
+        if (why[0] == '\0')
+            snprintf(why, len, "no host memory for the device model");
+        nic_detach(ext, true);
+        return status;
+    }
+    *out = ext;
+    return STATUS_SUCCESS;
+}
+
+/* The rings must hold every request in flight at its longest chain. */
+static int nic_check(const struct dms_device_settings *s, char *why, size_t len)
+{
+    uint64_t longest = BYTES_TO_PAGES(s->max_transfer) + 1;
+
+    if (s->pattern == DMS_PATTERN_PACKET) {
+        snprintf(why, len, "the nic driver has no packet pattern: AllocateAdapterChannel "
+                 "allows one request per device object, and a receive ring needs many "
+                 "buffers mapped at once; use sg, sg-build or common-buffer");
+        return DMS_EINVAL;
+    }
+    if ((uint64_t)s->ring_entries < s->slots * longest) {
+        snprintf(why, len, "ring_entries = %u cannot hold %u packets in flight of up to %llu "
+                 "descriptors each; raise ring_entries to %llu or lower queue_depth",
+                 s->ring_entries, s->slots, (unsigned long long)longest,
+                 (unsigned long long)(s->slots * longest));
+        return DMS_EINVAL;
+    }
+    return 0;
+}
+
+static PDEVICE_OBJECT nic_device_object(struct dms_adapter_dev *ext)
+{
+    return ext->DeviceObject;
+}
+
+static PDMA_ADAPTER nic_dma_adapter(struct dms_adapter_dev *ext)
+{
+    return ext->Dma.adapter;
+}
+
+const struct dms_adapter_kind dms_adapter_nic = {
+    .name = "nic",
+    .summary = "network adapter: transmit and receive descriptor rings in a common buffer; "
+               "reads receive, writes transmit",
+    .patterns = 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
+                1u << DMS_PATTERN_COMMON_BUFFER,
+    .scatter_gather = true,
+    .sg_fixed = false,
+    .max_transfer_limit = 64u << 10,
+    .default_max_transfer = 2048,
+    .default_latency_ns = 0, /* the wire time is the link bandwidth */
+    .check = nic_check,
+    .attach = nic_attach,
+    .submit = nic_submit,
+    .detach = nic_detach,
+    .device_object = nic_device_object,
+    .dma_adapter = nic_dma_adapter,
+};

@@ -1,0 +1,402 @@
+/*
+ * storage.c - a block storage controller and its driver.
+ *
+ * The hardware, modelled on NVMe's shape: a command table and a completion queue that both
+ * live in host memory (one common buffer the driver allocates), a doorbell register per
+ * command slot, and a bus-master DMA engine that takes a scatter/gather list of any length up
+ * to the largest transfer (or a single element when scatter/gather is off). For each command
+ * the device fetches the command by DMA, moves the data, writes a completion entry by DMA and
+ * raises its interrupt. Everything it touches it reaches by logical address over its own
+ * address lines, so a driver that declared more address bits than the device has sees its
+ * commands, data and completions land in the wrong frames, and the simulator names whose.
+ *
+ * The driver: StartDevice gets the DMA adapter and allocates the queues; dispatch maps the
+ * request's buffer by the scenario's pattern (dmatx) and writes the command; the ISR only
+ * acknowledges and queues the DPC; the DPC reads completions, releases the mapping, starts the
+ * next piece of a split request or completes it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/devdma.h"
+#include "../lib/dmatx.h"
+
+#define STOR_TAG 'rotS'
+#define STOR_CMD_FIRST 0x1 /* the first transfer of a request: the device starts a new crc */
+
+/* What the device fetches for a command: a header, then its elements. */
+typedef struct _STOR_ELEMENT {
+    ULONGLONG Address;
+    ULONG Length;
+    ULONG Reserved;
+} STOR_ELEMENT;
+
+typedef struct _STOR_COMMAND {
+    ULONGLONG Offset;  /* device byte offset */
+    ULONG Bytes;
+    UCHAR Write;       /* 1: memory -> device */
+    UCHAR Flags;
+    USHORT Tag;        /* the slot */
+    ULONG Elements;
+    ULONG Reserved;
+    STOR_ELEMENT Element[];
+} STOR_COMMAND;
+
+/* What the device writes back: one entry per finished command. */
+typedef struct _STOR_COMPLETION {
+    USHORT Tag;
+    USHORT Phase;      /* flips each time the queue wraps: new entries are told apart */
+    NTSTATUS Status;
+} STOR_COMPLETION;
+
+/* ---- the device model -------------------------------------------------------------------- */
+
+struct stor_hw {
+    struct devdma dma;
+    const struct dms_bus *bus;
+    uint32_t slots, max_elements, max_transfer;
+    bool scatter_gather;
+    ULONGLONG cmd_base;   /* logical address of the command table (the driver told us) */
+    ULONG cmd_stride;
+    ULONGLONG cq_base;    /* logical address of the completion queue */
+    uint32_t cq_tail;
+    USHORT cq_phase;
+    bool interrupt_pending;
+    STOR_COMMAND *fetched;    /* one per slot: the device's copy of each command */
+    struct devdma_element *el;
+    uint32_t *crc;            /* per slot: the running crc of the request's payload */
+    uint32_t *strays;         /* per slot: instrumentation for the report */
+};
+
+struct stor_job {
+    struct stor_hw *hw;
+    uint32_t slot;
+};
+
+static BOOLEAN stor_isr(void *arg);
+
+static void stor_hw_post(struct stor_hw *hw, uint32_t slot, NTSTATUS status)
+{
+    STOR_COMPLETION entry = {(USHORT)slot, hw->cq_phase, status};
+
+    hw->strays[slot] += devdma_store(&hw->dma, hw->cq_base + hw->cq_tail * sizeof(entry),
+                                     &entry, sizeof(entry));
+    if (++hw->cq_tail == hw->slots) {
+        hw->cq_tail = 0;
+        hw->cq_phase ^= 1;
+    }
+    if (!hw->interrupt_pending) {
+        hw->interrupt_pending = true;
+        hw->bus->interrupt(hw->bus->ctx, stor_isr, hw);
+    }
+}
+
+/* The engine has had its time for the command: move the data, complete it. */
+static void stor_hw_done(void *arg)
+{
+    struct stor_job *job = arg;
+    struct stor_hw *hw = job->hw;
+    STOR_COMMAND *c = (STOR_COMMAND *)((PUCHAR)hw->fetched + job->slot * hw->cmd_stride);
+    struct devdma_element *el = hw->el + (size_t)job->slot * hw->max_elements;
+
+    for (ULONG i = 0; i < c->Elements; i++)
+        el[i] = (struct devdma_element){c->Element[i].Address, c->Element[i].Length};
+    hw->strays[job->slot] += devdma_move(&hw->dma, el, c->Elements, c->Write, c->Offset,
+                                         &hw->crc[job->slot]);
+    stor_hw_post(hw, job->slot, STATUS_SUCCESS);
+    free(job);
+}
+
+/* A command the device cannot carry out: too many elements, lengths that do not add up. */
+static bool stor_hw_valid(const struct stor_hw *hw, const STOR_COMMAND *c)
+{
+    ULONGLONG sum = 0;
+
+    if (c->Elements == 0 || c->Elements > hw->max_elements || c->Bytes > hw->max_transfer ||
+        (!hw->scatter_gather && c->Elements != 1))
+        return false;
+    for (ULONG i = 0; i < c->Elements; i++)
+        sum += c->Element[i].Length;
+    return sum == c->Bytes;
+}
+
+/* The doorbell: the device fetches the command and queues it for its engine. */
+static void stor_hw_doorbell(struct stor_hw *hw, uint32_t slot)
+{
+    STOR_COMMAND *c = (STOR_COMMAND *)((PUCHAR)hw->fetched + slot * hw->cmd_stride);
+    ULONGLONG at = hw->cmd_base + (ULONGLONG)slot * hw->cmd_stride;
+    struct stor_job *job;
+
+    hw->strays[slot] += devdma_fetch(&hw->dma, at, c, sizeof(*c));
+    if (c->Elements <= hw->max_elements)
+        hw->strays[slot] += devdma_fetch(&hw->dma, at + sizeof(*c), c->Element,
+                                         c->Elements * sizeof(STOR_ELEMENT));
+    if (c->Flags & STOR_CMD_FIRST)
+        hw->crc[slot] = 0;
+    job = malloc(sizeof(*job));
+    if (job == NULL || c->Tag != slot || !stor_hw_valid(hw, c)) {
+        free(job);
+        stor_hw_post(hw, slot, STATUS_IO_DEVICE_ERROR);
+        return;
+    }
+    *job = (struct stor_job){hw, slot};
+    hw->bus->device_work(hw->bus->ctx, c->Bytes, c->Elements + 1, stor_hw_done, job);
+}
+
+/* ---- the driver -------------------------------------------------------------------------- */
+
+struct dms_adapter_dev {
+    PDEVICE_OBJECT DeviceObject;
+    struct dmatx_enabler Dma;
+    struct stor_hw Hw;
+    const struct dms_bus *Bus;
+    PUCHAR Queues;             /* common buffer: command table, then completion queue */
+    PHYSICAL_ADDRESS QueuesLogical;
+    ULONG QueuesBytes;
+    ULONG CommandStride;
+    ULONG CqHead;
+    USHORT CqPhase;
+    struct dms_io **Requests;  /* per slot */
+    ULONG Failed;              /* slots to complete from the DPC without the device */
+    ULONG *FailedSlots;
+};
+
+static void StorWriteCommand(struct dms_adapter_dev *ext, struct dmatx *tx,
+                             PSCATTER_GATHER_LIST sgl)
+{
+    STOR_COMMAND *c = (STOR_COMMAND *)(ext->Queues + tx->slot * ext->CommandStride);
+    struct dms_io *io = tx->request;
+
+    c->Offset = io->offset + tx->done;
+    c->Bytes = tx->current;
+    c->Write = tx->write_to_device;
+    c->Flags = tx->transfers == 1 ? STOR_CMD_FIRST : 0;
+    c->Tag = (USHORT)tx->slot;
+    c->Elements = sgl->NumberOfElements;
+    for (ULONG i = 0; i < sgl->NumberOfElements; i++) {
+        c->Element[i].Address = (ULONGLONG)sgl->Elements[i].Address.QuadPart;
+        c->Element[i].Length = sgl->Elements[i].Length;
+    }
+}
+
+/* dmatx's program routine, at DISPATCH_LEVEL: write the command, ring the doorbell. With no
+ * list the mapping failed: the DPC completes the request with the status. */
+static void StorProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
+{
+    struct dms_adapter_dev *ext = tx->en->driver;
+
+    if (sgl == NULL) {
+        ext->FailedSlots[ext->Failed++] = tx->slot;
+        IoRequestDpc(ext->DeviceObject, NULL, NULL);
+        return;
+    }
+    StorWriteCommand(ext, tx, sgl);
+    stor_hw_doorbell(&ext->Hw, tx->slot);
+}
+
+static void StorComplete(struct dms_adapter_dev *ext, ULONG slot)
+{
+    struct dms_io *io = ext->Requests[slot];
+    struct dmatx *tx = &ext->Dma.txs[slot];
+
+    ext->Requests[slot] = NULL;
+    io->status = tx->status;
+    io->dma_transfers = tx->transfers;
+    io->crc_device = ext->Hw.crc[slot];
+    io->stray_pages = ext->Hw.strays[slot];
+    ext->Bus->complete(ext->Bus->ctx, io);
+}
+
+static VOID StorDpc(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    struct dms_adapter_dev *ext = DeviceObject->DeviceExtension;
+    STOR_COMPLETION *cq = (STOR_COMPLETION *)(ext->Queues + ext->Dma.slots * ext->CommandStride);
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Irp);
+    UNREFERENCED_PARAMETER(Context);
+    while (cq[ext->CqHead].Phase == ext->CqPhase) {
+        STOR_COMPLETION entry = cq[ext->CqHead];
+        struct dmatx *tx;
+
+        if (++ext->CqHead == ext->Dma.slots) {
+            ext->CqHead = 0;
+            ext->CqPhase ^= 1;
+        }
+        if (entry.Tag >= ext->Dma.slots || ext->Requests[entry.Tag] == NULL)
+            continue; /* a completion for no request: the device wrote garbage */
+        tx = &ext->Dma.txs[entry.Tag];
+        if (!NT_SUCCESS(entry.Status))
+            tx->status = entry.Status;
+        if (dmatx_transfer_done(tx))
+            StorComplete(ext, entry.Tag);
+    }
+    while (ext->Failed > 0)
+        StorComplete(ext, ext->FailedSlots[--ext->Failed]);
+}
+
+static BOOLEAN stor_isr(void *arg)
+{
+    struct stor_hw *hw = arg;
+
+    if (!hw->interrupt_pending)
+        return FALSE; /* not ours */
+    hw->interrupt_pending = false; /* reading the status register acknowledges */
+    IoRequestDpc(hw->dma.device, NULL, NULL);
+    return TRUE;
+}
+
+static NTSTATUS stor_submit(struct dms_adapter_dev *ext, struct dms_io *io)
+{
+    NTSTATUS status;
+
+    if (io->slot >= ext->Dma.slots || ext->Requests[io->slot] != NULL)
+        return STATUS_INVALID_PARAMETER;
+    ext->Requests[io->slot] = io;
+    status = dmatx_execute(&ext->Dma, io->slot, io, io->mdl, io->buffer, io->bytes, io->write);
+    if (!NT_SUCCESS(status)) {
+        ext->Requests[io->slot] = NULL;
+        return status;
+    }
+    return STATUS_PENDING;
+}
+
+/* ---- StartDevice, StopDevice ------------------------------------------------------------- */
+
+static NTSTATUS stor_hw_init(struct dms_adapter_dev *ext, const struct dms_device_settings *s)
+{
+    struct stor_hw *hw = &ext->Hw;
+    uint32_t n = s->slots;
+
+    hw->bus = ext->Bus;
+    hw->slots = n;
+    hw->max_elements = (uint32_t)BYTES_TO_PAGES(s->max_transfer) + 1;
+    hw->max_transfer = s->max_transfer;
+    hw->scatter_gather = s->scatter_gather;
+    hw->cmd_stride = ext->CommandStride;
+    hw->cmd_base = (ULONGLONG)ext->QueuesLogical.QuadPart; /* the admin "set queues" command */
+    hw->cq_base = hw->cmd_base + (ULONGLONG)n * ext->CommandStride;
+    hw->cq_phase = 1;
+    hw->fetched = calloc(n, ext->CommandStride);
+    hw->el = calloc((size_t)n * hw->max_elements, sizeof(*hw->el));
+    hw->crc = calloc(n, sizeof(*hw->crc));
+    hw->strays = calloc(n, sizeof(*hw->strays));
+    if (hw->fetched == NULL || hw->el == NULL || hw->crc == NULL || hw->strays == NULL ||
+        devdma_init(&hw->dma, ext->DeviceObject, s->address_bits, ext->Bus, s->max_transfer,
+                    devdma_salt(s->name)) != 0)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    return STATUS_SUCCESS;
+}
+
+static void stor_hw_free(struct stor_hw *hw)
+{
+    devdma_free(&hw->dma);
+    free(hw->fetched);
+    free(hw->el);
+    free(hw->crc);
+    free(hw->strays);
+}
+
+static NTSTATUS stor_queues(struct dms_adapter_dev *ext, uint32_t slots, char *why, size_t len)
+{
+    PDMA_ADAPTER a = ext->Dma.adapter;
+
+    ext->QueuesBytes = slots * ext->CommandStride + slots * (ULONG)sizeof(STOR_COMPLETION);
+    ext->Queues = a->DmaOperations->AllocateCommonBuffer(a, ext->QueuesBytes,
+                                                         &ext->QueuesLogical, TRUE);
+    if (ext->Queues == NULL) {
+        snprintf(why, len, "AllocateCommonBuffer found no %lu contiguous bytes for the "
+                 "command and completion queues", (unsigned long)ext->QueuesBytes);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    ext->CqPhase = 1;
+    ext->Requests = ExAllocatePool2(POOL_FLAG_NON_PAGED, slots * sizeof(*ext->Requests),
+                                    STOR_TAG);
+    ext->FailedSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, slots * sizeof(ULONG), STOR_TAG);
+    if (ext->Requests == NULL || ext->FailedSlots == NULL) {
+        snprintf(why, len, "no nonpaged pool for %u request slots", slots);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    return STATUS_SUCCESS;
+}
+
+static void stor_detach(struct dms_adapter_dev *ext, bool idle)
+{
+    PDMA_ADAPTER a = ext->Dma.adapter;
+
+    if (ext->Queues != NULL && idle && a != NULL)
+        a->DmaOperations->FreeCommonBuffer(a, ext->QueuesBytes, ext->QueuesLogical,
+                                           ext->Queues, TRUE);
+    if (ext->Requests != NULL)
+        ExFreePool(ext->Requests);
+    if (ext->FailedSlots != NULL)
+        ExFreePool(ext->FailedSlots);
+    dmatx_enabler_release(&ext->Dma, idle);
+    stor_hw_free(&ext->Hw);
+}
+
+static NTSTATUS stor_attach(struct dms_machine *m, const struct dms_device_settings *s,
+                            const struct dms_bus *bus, struct dms_adapter_dev **out, char *why,
+                            size_t len)
+{
+    PDEVICE_OBJECT dev = dms_device_create(m, s->name, sizeof(struct dms_adapter_dev));
+    struct dms_adapter_dev *ext;
+    DEVICE_DESCRIPTION desc;
+    NTSTATUS status;
+
+    if (dev == NULL) {
+        snprintf(why, len, "no memory for the device object");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    ext = dev->DeviceExtension;
+    ext->DeviceObject = dev;
+    ext->Bus = bus;
+    ext->CommandStride = (ULONG)(sizeof(STOR_COMMAND) +
+                                 (BYTES_TO_PAGES(s->max_transfer) + 1) * sizeof(STOR_ELEMENT));
+    IoInitializeDpcRequest(dev, StorDpc);
+    devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
+    status = dmatx_enabler_init(&ext->Dma, dev, &desc, s->pattern, s->max_transfer, s->slots,
+                                StorProgram, ext, bus, why, len);
+    if (NT_SUCCESS(status))
+        status = stor_queues(ext, s->slots, why, len);
+    if (NT_SUCCESS(status))
+        status = stor_hw_init(ext, s);
+    if (!NT_SUCCESS(status)) {
+        if (why[0] == '\0')
+            snprintf(why, len, "no host memory for the device model");
+        stor_detach(ext, true);
+        return status;
+    }
+    *out = ext;
+    return STATUS_SUCCESS;
+}
+
+static PDEVICE_OBJECT stor_device_object(struct dms_adapter_dev *ext)
+{
+    return ext->DeviceObject;
+}
+
+static PDMA_ADAPTER stor_dma_adapter(struct dms_adapter_dev *ext)
+{
+    return ext->Dma.adapter;
+}
+
+const struct dms_adapter_kind dms_adapter_storage = {
+    .name = "storage",
+    .summary = "block device: command table and completion queue in a common buffer, "
+               "scatter/gather bus master, queue depth",
+    .patterns = 1u << DMS_PATTERN_PACKET | 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
+                1u << DMS_PATTERN_COMMON_BUFFER,
+    .scatter_gather = true,
+    .sg_fixed = false,
+    .max_transfer_limit = 16u << 20,
+    .default_max_transfer = 128u << 10,
+    .default_latency_ns = 20000, /* an assumption: a flash read is tens of microseconds */
+    .check = NULL,
+    .attach = stor_attach,
+    .submit = stor_submit,
+    .detach = stor_detach,
+    .device_object = stor_device_object,
+    .dma_adapter = stor_dma_adapter,
+};

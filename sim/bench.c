@@ -1,0 +1,203 @@
+/*
+ * bench.c - dmasim bench: how fast the simulator itself is, measured in one process run and
+ * printed as figures and ratios, never asserted (shared machines are noisy).
+ *
+ *  1. Simulated 4 KiB transfers per host second through the sg pattern in metadata mode, on
+ *     one core (target: at least 1,000,000).
+ *  2. Full mode's host time per bounced byte over memcpy's: the same workload on a 32-bit and
+ *     a 64-bit controller, buffers above 4 GiB; the extra host time of the 32-bit run divided
+ *     by the bytes it bounced, over the time memcpy takes per byte on the same sizes
+ *     (target: at most 1.25).
+ *  3. Memory stays flat as the transfer count grows: peak resident memory after a short and a
+ *     100x longer run (target: the long run needs no more, beyond the statistics' fixed size).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "bench.h"
+#include "run.h"
+#include "scenario.h"
+
+#define BEST_OF 3
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char sg_text[] =
+    "[machine]\nmemory = 16G\ncpus = 8\ndata = metadata\n"
+    "[device disk0]\nadapter = storage\npattern = sg\nlatency = 0\n"
+    "[workload w]\ndevice = disk0\nsize = 4K\nqueue_depth = 32\n";
+
+static const char bounce_text[] =
+    "[machine]\nmemory = 64G\ncpus = 8\nplacement = high-first\n"
+    "[device disk0]\nadapter = storage\npattern = sg\nlatency = 0\n"
+    "[workload w]\ndevice = disk0\nsize = 64K\nop = mix\nqueue_depth = 16\n";
+
+/* One run of text with overrides; returns 0 and the result. */
+static int bench_run(const char *text, const char *const *sets, int n, struct run_result *r)
+{
+    struct scn_errors errs;
+    struct scenario *s;
+    char why[400];
+    int rc;
+
+    if (scenario_parse("bench", text, sets, n, &s, &errs) != 0) {
+        fprintf(stderr, "dmasim bench: %s\n", errs.text[0]);
+        return -1;
+    }
+    rc = run_scenario(s, NULL, r, why, sizeof(why));
+    if (rc != 0)
+        fprintf(stderr, "dmasim bench: %s\n", why);
+    /* the report's scenario pointer is not used past this point */
+    scenario_free(s);
+    return rc;
+}
+
+static void bench_transfers(uint64_t count)
+{
+    char set[64];
+    const char *sets[] = {set};
+    uint64_t best = UINT64_MAX, ios = 0;
+
+    snprintf(set, sizeof(set), "workload.w.count=%" PRIu64, count);
+    for (int i = 0; i < BEST_OF; i++) {
+        struct run_result r;
+        if (bench_run(sg_text, sets, 1, &r) != 0)
+            return;
+        if (r.host_ns < best)
+            best = r.host_ns;
+        ios = r.total.ios;
+        run_result_free(&r);
+    }
+    printf("sg pattern, metadata mode, 4 KiB: %" PRIu64 " transfers in %.3f s: %.0f transfers "
+           "per host second (target >= 1,000,000)\n", ios, best / 1e9, ios * 1e9 / best);
+}
+
+/* memcpy of size-byte blocks across a working set like the run's: best ns per byte. */
+static double memcpy_ns_per_byte(size_t size, size_t blocks, uint64_t total_bytes)
+{
+    uint8_t *src = malloc(size * blocks), *dst = malloc(size * blocks);
+    double best = 1e30;
+
+    if (src == NULL || dst == NULL) {
+        free(src);
+        free(dst);
+        return 0;
+    }
+    memset(src, 1, size * blocks);
+    memset(dst, 2, size * blocks);
+    for (int rep = 0; rep < BEST_OF; rep++) {
+        uint64_t t0 = now_ns(), moved = 0;
+        for (size_t i = 0; moved < total_bytes; i = (i + 1) % blocks, moved += size)
+            memcpy(dst + ((i * 7) % blocks) * size, src + i * size, size);
+        double per = (double)(now_ns() - t0) / (double)moved;
+        if (per < best)
+            best = per;
+        __asm__ volatile("" : : "r"(dst) : "memory");
+    }
+    free(src);
+    free(dst);
+    return best;
+}
+
+static void bench_bounce(uint64_t count)
+{
+    char set_count[64];
+    const char *narrow[] = {set_count, "device.disk0.address_bits=32"};
+    const char *wide[] = {set_count, "device.disk0.address_bits=64"};
+    uint64_t best32 = UINT64_MAX, best64 = UINT64_MAX, bounced = 0;
+    double per_byte, copy;
+
+    snprintf(set_count, sizeof(set_count), "workload.w.count=%" PRIu64, count);
+    for (int i = 0; i < BEST_OF; i++) {
+        struct run_result r32, r64;
+        if (bench_run(bounce_text, narrow, 2, &r32) != 0 ||
+            bench_run(bounce_text, wide, 2, &r64) != 0)
+            return;
+        bounced = r32.total.hal.bytes_bounced_to_device + r32.total.hal.bytes_bounced_from_device;
+        if (r32.host_ns < best32)
+            best32 = r32.host_ns;
+        if (r64.host_ns < best64)
+            best64 = r64.host_ns;
+        run_result_free(&r32);
+        run_result_free(&r64);
+    }
+    if (bounced == 0 || best32 <= best64) {
+        printf("full mode, bounce: no measurable extra host time (32-bit %.3f s, 64-bit %.3f s)"
+               "\n", best32 / 1e9, best64 / 1e9);
+        return;
+    }
+    per_byte = (double)(best32 - best64) / (double)bounced;
+    copy = memcpy_ns_per_byte(64 << 10, 16, bounced);
+    printf("full mode, bounce: %.3f ns of host time per bounced byte, memcpy %.3f ns: ratio "
+           "%.2f (target <= 1.25)\n", per_byte, copy, copy > 0 ? per_byte / copy : 0.0);
+}
+
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void bench_memory(uint64_t small, uint64_t large)
+{
+    char set[64];
+    const char *sets[] = {set};
+    struct run_result r;
+    long before, after_small, after_large;
+
+    before = max_rss_kib();
+    snprintf(set, sizeof(set), "workload.w.count=%" PRIu64, small);
+    if (bench_run(sg_text, sets, 1, &r) != 0)
+        return;
+    run_result_free(&r);
+    after_small = max_rss_kib();
+    snprintf(set, sizeof(set), "workload.w.count=%" PRIu64, large);
+    if (bench_run(sg_text, sets, 1, &r) != 0)
+        return;
+    run_result_free(&r);
+    after_large = max_rss_kib();
+    printf("memory: peak resident %.1f MiB before, %.1f MiB after %" PRIu64 " transfers, "
+           "%.1f MiB after %" PRIu64 ": the longer run grew it by %.1f MiB (target: flat)\n",
+           before / 1024.0, after_small / 1024.0, small, after_large / 1024.0, large,
+           (after_large - after_small) / 1024.0);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    bool quick = false;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: dmasim bench [--quick]\n\n"
+                   "Measure the simulator itself and print figures and ratios (never pass or "
+                   "fail):\n"
+                   "  - 4 KiB transfers per host second, sg pattern, metadata mode, one core\n"
+                   "  - full mode's host time per bounced byte over memcpy's\n"
+                   "  - peak memory after 100 thousand and after 10 million transfers\n"
+                   "--quick runs 100x fewer transfers (a smoke test).\n");
+            return 0;
+        } else {
+            fprintf(stderr, "dmasim bench: unknown option '%s' (accepted: --quick, --help)\n",
+                    argv[i]);
+            return 2;
+        }
+    }
+    bench_transfers(quick ? 20000 : 2000000);
+    bench_bounce(quick ? 500 : 20000);
+    bench_memory(quick ? 1000 : 100000, quick ? 100000 : 10000000);
+    return 0;
+}

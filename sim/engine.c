@@ -1,0 +1,541 @@
+/*
+ * engine.c - the discrete-event engine (see engine.h for the model).
+ *
+ * The heap is a binary min-heap of small records by value, keyed by (time, sequence); the
+ * sequence number makes the order total, so the same scenario and seed replay identically.
+ * CPU work items and device jobs come from free lists: a long run allocates nothing once warm.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define STOP_CHECK_EVERY 4096
+
+struct event {
+    uint64_t time_ns;
+    uint64_t seq;
+    engine_fn fn;
+    void *arg;
+};
+
+enum cpu_priority { PRIO_DEVICE, PRIO_DISPATCH, PRIO_PASSIVE, PRIO_COUNT };
+
+struct cpu_work {
+    struct cpu_work *next;
+    engine_fn fn;
+    void *arg;
+    uint64_t fixed_ns;
+    uint32_t device;
+    enum cpu_category cat;
+    KIRQL irql;
+    struct engine *e;
+};
+
+struct device_job {
+    struct device_job *next;
+    engine_fn done;
+    void *arg;
+    uint64_t bytes;
+    uint64_t queued_at;
+    uint32_t descriptors;
+    uint32_t device;
+    struct engine *e;
+};
+
+struct engine_dev {
+    struct engine_device_params p;
+    struct engine_device_stats st;
+    uint32_t busy;
+    struct device_job *head, *tail;
+};
+
+/* What the CPU work running now has been charged. */
+struct cpu_context {
+    bool active;
+    uint32_t device;
+    KIRQL irql;
+    uint64_t charged_ns;
+};
+
+struct engine {
+    uint64_t now;
+    uint64_t seq;
+    struct event *heap;
+    size_t heap_len, heap_cap;
+    uint64_t events;
+    struct cost_model cost;
+    struct dms_machine *machine;
+    /* CPUs */
+    uint32_t ncpus, idle_cpus;
+    struct cpu_work *queue_head[PRIO_COUNT], *queue_tail[PRIO_COUNT];
+    struct cpu_work *free_work;
+    struct cpu_context ctx;
+    uint64_t cpu_busy_ns, cpu_waits;
+    /* devices; index ndevices is "the machine" for work nobody owns */
+    uint32_t ndevices;
+    struct engine_dev *dev;
+    uint64_t (*ledger)[CPU_CATEGORY_COUNT];
+    struct device_job *free_jobs;
+    uint32_t *adapter_device;
+    uint32_t adapter_cap;
+};
+
+const char *cpu_category_name(enum cpu_category c)
+{
+    static const char *const names[] = {
+#define CPU_CATEGORY_NAME(name, text) text,
+        CPU_CATEGORY_MAP(CPU_CATEGORY_NAME)
+#undef CPU_CATEGORY_NAME
+    };
+    return (unsigned)c < CPU_CATEGORY_COUNT ? names[c] : "unknown";
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The heap.
+ */
+static bool before(const struct event *a, const struct event *b)
+{
+    return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
+}
+
+static void heap_push(struct engine *e, uint64_t time_ns, engine_fn fn, void *arg)
+{
+    struct event ev = {time_ns, e->seq++, fn, arg};
+    size_t i;
+
+    if (e->heap_len == e->heap_cap) {
+        size_t cap = e->heap_cap ? e->heap_cap * 2 : 1024;
+        struct event *p = realloc(e->heap, cap * sizeof(*p));
+        if (p == NULL)
+            abort(); /* an event that cannot be queued would silently change the run */
+        e->heap = p;
+        e->heap_cap = cap;
+    }
+    i = e->heap_len++;
+    while (i > 0 && before(&ev, &e->heap[(i - 1) / 2])) {
+        e->heap[i] = e->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    e->heap[i] = ev;
+}
+
+static struct event heap_pop(struct engine *e)
+{
+    struct event top = e->heap[0];
+    struct event last = e->heap[--e->heap_len];
+    size_t i = 0, n = e->heap_len;
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && before(&e->heap[c + 1], &e->heap[c]))
+            c++;
+        if (!before(&e->heap[c], &last))
+            break;
+        e->heap[i] = e->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        e->heap[i] = last;
+    return top;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Life cycle.
+ */
+static void cpu_arrive(void *arg);
+static void device_arrive(void *arg);
+static void device_finish(void *arg);
+
+struct engine *engine_create(uint32_t ncpus, const struct cost_model *cost, uint32_t ndevices)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+
+    if (e == NULL)
+        return NULL;
+    e->ncpus = e->idle_cpus = ncpus;
+    e->cost = *cost;
+    e->ndevices = ndevices;
+    e->dev = calloc(ndevices + 1, sizeof(*e->dev));
+    e->ledger = calloc(ndevices + 1, sizeof(*e->ledger));
+    if (e->dev == NULL || e->ledger == NULL) {
+        engine_destroy(e);
+        return NULL;
+    }
+    for (uint32_t i = 0; i <= ndevices; i++)
+        e->dev[i].p = (struct engine_device_params){1, 0, cost->link_bandwidth,
+                                                    cost->descriptor_ns};
+    return e;
+}
+
+void engine_destroy(struct engine *e)
+{
+    if (e == NULL)
+        return;
+    while (e->free_work != NULL) {
+        struct cpu_work *w = e->free_work;
+        e->free_work = w->next;
+        free(w);
+    }
+    for (int p = 0; p < PRIO_COUNT; p++) {
+        while (e->queue_head[p] != NULL) {
+            struct cpu_work *w = e->queue_head[p];
+            e->queue_head[p] = w->next;
+            free(w);
+        }
+    }
+    while (e->free_jobs != NULL) {
+        struct device_job *j = e->free_jobs;
+        e->free_jobs = j->next;
+        free(j);
+    }
+    for (uint32_t i = 0; e->dev != NULL && i <= e->ndevices; i++) {
+        while (e->dev[i].head != NULL) {
+            struct device_job *j = e->dev[i].head;
+            e->dev[i].head = j->next;
+            free(j);
+        }
+    }
+    /* Events still queued (a run cut short) point at work and jobs: free those we own. */
+    for (size_t i = 0; i < e->heap_len; i++)
+        if (e->heap[i].fn == cpu_arrive || e->heap[i].fn == device_arrive ||
+            e->heap[i].fn == device_finish)
+            free(e->heap[i].arg);
+    free(e->heap);
+    free(e->dev);
+    free(e->ledger);
+    free(e->adapter_device);
+    free(e);
+}
+
+void engine_set_machine(struct engine *e, struct dms_machine *m)
+{
+    e->machine = m;
+}
+
+void engine_device_setup(struct engine *e, uint32_t device, const struct engine_device_params *p)
+{
+    if (device < e->ndevices)
+        e->dev[device].p = *p;
+}
+
+void engine_bind_adapter(struct engine *e, uint32_t adapter_id, uint32_t device)
+{
+    if (adapter_id >= e->adapter_cap) {
+        uint32_t cap = adapter_id + 16;
+        uint32_t *p = realloc(e->adapter_device, cap * sizeof(*p));
+        if (p == NULL)
+            abort();
+        for (uint32_t i = e->adapter_cap; i < cap; i++)
+            p[i] = e->ndevices;
+        e->adapter_device = p;
+        e->adapter_cap = cap;
+    }
+    e->adapter_device[adapter_id] = device;
+}
+
+uint64_t engine_now(const struct engine *e)
+{
+    return e->now + (e->ctx.active ? e->ctx.charged_ns : 0);
+}
+
+void engine_at(struct engine *e, uint64_t delay_ns, engine_fn fn, void *arg)
+{
+    heap_push(e, engine_now(e) + delay_ns, fn, arg);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Cost.
+ */
+static uint64_t bytes_ns(uint64_t bytes, uint64_t per_second)
+{
+    if (per_second == 0)
+        return 0;
+    return (uint64_t)(((unsigned __int128)bytes * 1000000000u + per_second / 2) / per_second);
+}
+
+uint64_t engine_copy_ns(const struct engine *e, uint64_t bytes)
+{
+    return bytes_ns(bytes, e->cost.copy_bandwidth);
+}
+
+void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns)
+{
+    if (device > e->ndevices)
+        device = e->ndevices;
+    e->ledger[device][cat] += ns;
+    if (e->ctx.active)
+        e->ctx.charged_ns += ns;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * CPUs.
+ */
+static enum cpu_priority priority_of(KIRQL irql)
+{
+    return irql > DISPATCH_LEVEL ? PRIO_DEVICE : irql == DISPATCH_LEVEL ? PRIO_DISPATCH
+                                                                        : PRIO_PASSIVE;
+}
+
+static void cpu_released(void *arg);
+
+static void cpu_start(struct engine *e, struct cpu_work *w)
+{
+    KIRQL old = PASSIVE_LEVEL;
+    uint64_t busy;
+
+    e->idle_cpus--;
+    e->ctx = (struct cpu_context){true, w->device, w->irql, 0};
+    engine_charge(e, w->device, w->cat, w->fixed_ns);
+    if (e->machine != NULL && w->irql > PASSIVE_LEVEL)
+        KeRaiseIrql(w->irql, &old);
+    w->fn(w->arg);
+    if (e->machine != NULL && w->irql > PASSIVE_LEVEL)
+        KeLowerIrql(old);
+    busy = e->ctx.charged_ns;
+    e->ctx.active = false;
+    e->cpu_busy_ns += busy;
+    w->next = e->free_work;
+    e->free_work = w;
+    heap_push(e, e->now + busy, cpu_released, e);
+}
+
+static void cpu_dispatch(struct engine *e)
+{
+    for (int p = 0; p < PRIO_COUNT && e->idle_cpus > 0; p++) {
+        while (e->queue_head[p] != NULL && e->idle_cpus > 0) {
+            struct cpu_work *w = e->queue_head[p];
+            e->queue_head[p] = w->next;
+            if (e->queue_head[p] == NULL)
+                e->queue_tail[p] = NULL;
+            cpu_start(e, w);
+        }
+    }
+}
+
+static void cpu_released(void *arg)
+{
+    struct engine *e = arg;
+
+    e->idle_cpus++;
+    cpu_dispatch(e);
+}
+
+static void cpu_arrive(void *arg)
+{
+    struct cpu_work *w = arg;
+    struct engine *e = w->e;
+    enum cpu_priority p = priority_of(w->irql);
+
+    if (e->idle_cpus > 0 && e->queue_head[p] == NULL) {
+        cpu_start(e, w);
+        return;
+    }
+    e->cpu_waits++;
+    w->next = NULL;
+    if (e->queue_tail[p] != NULL)
+        e->queue_tail[p]->next = w;
+    else
+        e->queue_head[p] = w;
+    e->queue_tail[p] = w;
+    cpu_dispatch(e);
+}
+
+void engine_cpu(struct engine *e, uint64_t delay_ns, uint32_t device, enum cpu_category cat,
+                KIRQL irql, uint64_t fixed_ns, engine_fn fn, void *arg)
+{
+    struct cpu_work *w = e->free_work;
+
+    if (w != NULL)
+        e->free_work = w->next;
+    else if ((w = malloc(sizeof(*w))) == NULL)
+        abort();
+    *w = (struct cpu_work){NULL, fn, arg, fixed_ns, device > e->ndevices ? e->ndevices : device,
+                           cat, irql, e};
+    heap_push(e, engine_now(e) + delay_ns, cpu_arrive, w);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Device engines.
+ */
+static void device_start(struct engine *e, struct device_job *j)
+{
+    struct engine_dev *d = &e->dev[j->device];
+    uint64_t busy = j->descriptors * d->p.descriptor_ns + bytes_ns(j->bytes, d->p.link_bandwidth);
+
+    d->busy++;
+    d->st.busy_ns += busy;
+    d->st.transfers++;
+    if (e->now > j->queued_at) {
+        d->st.queued++;
+        d->st.queue_ns += e->now - j->queued_at;
+    }
+    heap_push(e, e->now + busy, device_finish, j);
+}
+
+static void device_arrive(void *arg)
+{
+    struct device_job *j = arg;
+    struct engine *e = j->e;
+    struct engine_dev *d = &e->dev[j->device];
+
+    j->queued_at = e->now;
+    if (d->busy < d->p.engines && d->head == NULL) {
+        device_start(e, j);
+        return;
+    }
+    j->next = NULL;
+    if (d->tail != NULL)
+        d->tail->next = j;
+    else
+        d->head = j;
+    d->tail = j;
+}
+
+static void device_finish(void *arg)
+{
+    struct device_job *j = arg;
+    struct engine *e = j->e;
+    struct engine_dev *d = &e->dev[j->device];
+    engine_fn done = j->done;
+    void *done_arg = j->arg;
+
+    d->busy--;
+    j->next = e->free_jobs;
+    e->free_jobs = j;
+    done(done_arg);
+    if (d->head != NULL && d->busy < d->p.engines) {
+        struct device_job *next = d->head;
+        d->head = next->next;
+        if (d->head == NULL)
+            d->tail = NULL;
+        device_start(e, next);
+    }
+}
+
+void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint32_t descriptors,
+                        engine_fn done, void *arg)
+{
+    struct device_job *j = e->free_jobs;
+
+    if (device >= e->ndevices)
+        abort(); /* the simulator's own wiring: cannot happen */
+    if (j != NULL)
+        e->free_jobs = j->next;
+    else if ((j = malloc(sizeof(*j))) == NULL)
+        abort();
+    *j = (struct device_job){NULL, done, arg, bytes, 0, descriptors, device, e};
+    heap_push(e, engine_now(e) + e->dev[device].p.latency_ns, device_arrive, j);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The platform interface.
+ */
+static uint64_t plat_now(void *ctx)
+{
+    return engine_now(ctx);
+}
+
+/* Work the HAL defers: a DPC when an ISR (above DISPATCH_LEVEL) queues it, else the HAL's own
+ * routine (a waiter granted its map registers, say) on a CPU at the level it asks for. */
+static void plat_schedule(void *ctx, uint64_t delay_ns, KIRQL irql, dms_work_fn fn, void *arg)
+{
+    struct engine *e = ctx;
+    uint32_t device = e->ctx.active ? e->ctx.device : e->ndevices;
+
+    if (e->ctx.active && e->ctx.irql > DISPATCH_LEVEL && irql == DISPATCH_LEVEL)
+        engine_cpu(e, delay_ns + e->cost.dpc_latency_ns, device, CPU_INTERRUPT, irql,
+                   e->cost.dpc_ns, fn, arg);
+    else
+        engine_cpu(e, delay_ns, device, CPU_DRIVER, irql, 0, fn, arg);
+}
+
+static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id)
+{
+    struct engine *e = ctx;
+    uint32_t device = adapter_id < e->adapter_cap ? e->adapter_device[adapter_id] : e->ndevices;
+    const struct cost_model *c = &e->cost;
+
+    switch (cost) {
+    case DMS_COST_BOUNCE_COPY_BYTES:
+        engine_charge(e, device, CPU_BOUNCE, bytes_ns(amount, c->copy_bandwidth));
+        break;
+    case DMS_COST_MAPREG_ALLOC:
+        engine_charge(e, device, CPU_MAPREG, amount * c->mapreg_alloc_ns);
+        break;
+    case DMS_COST_MAPREG_FREE:
+        engine_charge(e, device, CPU_MAPREG, amount * c->mapreg_free_ns);
+        break;
+    case DMS_COST_SG_ELEMENT:
+        engine_charge(e, device, CPU_MAPPING, amount * c->sg_element_ns);
+        break;
+    case DMS_COST_MAP_CALL:
+        engine_charge(e, device, CPU_MAPPING, amount * c->map_call_ns);
+        break;
+    }
+}
+
+void engine_platform(struct engine *e, struct dms_platform *plat)
+{
+    memset(plat, 0, sizeof(*plat));
+    plat->ctx = e;
+    plat->now_ns = plat_now;
+    plat->schedule = plat_schedule;
+    plat->charge = plat_charge;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Running.
+ */
+uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_ns)
+{
+    uint64_t ran = 0;
+
+    while (e->heap_len > 0) {
+        struct event ev;
+
+        if (until_ns != 0 && e->heap[0].time_ns > until_ns)
+            break;
+        if ((ran % STOP_CHECK_EVERY) == 0 && stop != NULL && *stop)
+            break;
+        ev = heap_pop(e);
+        e->now = ev.time_ns;
+        ev.fn(ev.arg);
+        ran++;
+    }
+    e->events += ran;
+    return ran;
+}
+
+uint64_t engine_cpu_ns(const struct engine *e, uint32_t device, enum cpu_category cat)
+{
+    return device <= e->ndevices && (unsigned)cat < CPU_CATEGORY_COUNT ? e->ledger[device][cat]
+                                                                       : 0;
+}
+
+const struct engine_device_stats *engine_device_stats(const struct engine *e, uint32_t device)
+{
+    return device < e->ndevices ? &e->dev[device].st : NULL;
+}
+
+uint64_t engine_events(const struct engine *e)
+{
+    return e->events;
+}
+
+uint64_t engine_cpu_busy_ns(const struct engine *e)
+{
+    return e->cpu_busy_ns;
+}
+
+uint32_t engine_cpus(const struct engine *e)
+{
+    return e->ncpus;
+}
+
+uint64_t engine_cpu_waits(const struct engine *e)
+{
+    return e->cpu_waits;
+}

@@ -1,0 +1,123 @@
+/*
+ * engine.h - the discrete-event engine: virtual time, the event heap, CPUs and device DMA
+ * engines as resources on the timeline, and the CPU-time ledger the cost model fills.
+ *
+ * Time is virtual, in nanoseconds. Events are ordered by (time, sequence number), so two
+ * events at the same instant run in the order they were scheduled: a run is a pure function of
+ * its scenario and seed.
+ *
+ * Work that needs a CPU (the application's own work, the driver's dispatch path, ISRs, DPCs,
+ * the HAL's deferred routines) queues for one of N CPUs; once started it runs to completion,
+ * and the CPU stays busy for its fixed cost plus everything charged to it while it ran (bounce
+ * copies, map register handling, ...). Inside such work, engine_now() is the start time plus
+ * what has been charged so far, so whatever it starts (a device transfer, a DPC) starts after
+ * the CPU time that preceded it. Work waiting for a CPU is taken by priority (device IRQL, then
+ * DISPATCH_LEVEL, then PASSIVE_LEVEL) and in arrival order within one priority; a running item
+ * is never preempted, which is the simplification the docs state.
+ */
+#ifndef DMASIM_ENGINE_H
+#define DMASIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmasim/hal.h"
+
+struct engine;
+typedef void (*engine_fn)(void *arg);
+
+/* Where CPU time went, per device. */
+#define CPU_CATEGORY_MAP(X)                                                 \
+    X(APP, "application")       /* the application's own work per I/O */   \
+    X(DRIVER, "driver")         /* dispatch path: I/O manager and driver */ \
+    X(BOUNCE, "bounce-copies")  /* the HAL copying to and from bounce pages */ \
+    X(MAPREG, "map-registers")  /* map register allocation and release */  \
+    X(MAPPING, "mapping")       /* MapTransfer calls and S/G elements built */ \
+    X(INTERRUPT, "interrupt-dpc") /* ISR and DPC dispatch */              \
+    X(DRIVER_COPY, "driver-copies") /* a common-buffer driver's own copies */
+
+enum cpu_category {
+#define CPU_CATEGORY_ENUM(name, text) CPU_##name,
+    CPU_CATEGORY_MAP(CPU_CATEGORY_ENUM)
+#undef CPU_CATEGORY_ENUM
+    CPU_CATEGORY_COUNT
+};
+
+const char *cpu_category_name(enum cpu_category c);
+
+/* The cost model, in the engine's units. Every field is a scenario key of [cost]. */
+struct cost_model {
+    uint64_t copy_bandwidth;   /* bytes/s: CPU copies (bounce pages, driver copies) */
+    uint64_t link_bandwidth;   /* bytes/s: a device's default link */
+    uint64_t descriptor_ns;    /* a device fetching one descriptor */
+    uint64_t mapreg_alloc_ns;  /* per map register allocated */
+    uint64_t mapreg_free_ns;   /* per map register freed */
+    uint64_t sg_element_ns;    /* per scatter/gather element built */
+    uint64_t map_call_ns;      /* per MapTransfer call (or list fragment) */
+    uint64_t isr_ns;           /* interrupt dispatch and ISR */
+    uint64_t dpc_latency_ns;   /* from IoRequestDpc until the DPC starts */
+    uint64_t dpc_ns;           /* DPC dispatch */
+    uint64_t submit_ns;        /* the dispatch path of one I/O */
+    uint64_t app_work_ns;      /* the application's CPU work per I/O */
+};
+
+/* One device's timeline resource: its DMA engines and their figures. */
+struct engine_device_params {
+    uint32_t engines;
+    uint64_t latency_ns;      /* media/wire latency before the engine moves the data */
+    uint64_t link_bandwidth;  /* bytes/s */
+    uint64_t descriptor_ns;
+};
+
+struct engine_device_stats {
+    uint64_t busy_ns;         /* engine time used, summed over engines */
+    uint64_t transfers;
+    uint64_t queued;          /* transfers that waited for a free engine */
+    uint64_t queue_ns;        /* and how long */
+};
+
+/* engine_create - an engine for ncpus CPUs and ndevices devices. Returns NULL without memory. */
+struct engine *engine_create(uint32_t ncpus, const struct cost_model *cost, uint32_t ndevices);
+void engine_destroy(struct engine *e);
+
+/* The platform interface the HAL needs, backed by this engine. */
+void engine_platform(struct engine *e, struct dms_platform *plat);
+/* The machine the engine's CPUs run (for IRQL); set once it exists. */
+void engine_set_machine(struct engine *e, struct dms_machine *m);
+/* Attribute an adapter's charges to a device index. */
+void engine_bind_adapter(struct engine *e, uint32_t adapter_id, uint32_t device);
+void engine_device_setup(struct engine *e, uint32_t device, const struct engine_device_params *p);
+
+uint64_t engine_now(const struct engine *e);
+
+/* Run fn(arg) after delay_ns, outside any CPU. */
+void engine_at(struct engine *e, uint64_t delay_ns, engine_fn fn, void *arg);
+
+/* Queue CPU work after delay_ns: fn(arg) at irql (the machine's IRQL is set around it), the CPU
+ * busy for fixed_ns plus what fn's work charges, fixed_ns counted to (device, category). */
+void engine_cpu(struct engine *e, uint64_t delay_ns, uint32_t device, enum cpu_category cat,
+                KIRQL irql, uint64_t fixed_ns, engine_fn fn, void *arg);
+
+/* Charge CPU time to the work running now (and the ledger of device). */
+void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns);
+/* Nanoseconds to copy bytes at the cost model's CPU copy bandwidth. */
+uint64_t engine_copy_ns(const struct engine *e, uint64_t bytes);
+
+/* A device transfer: after the device's latency, queue for one of its engines; the engine is
+ * busy for descriptors * descriptor_ns + bytes at link bandwidth; then done(arg). */
+void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint32_t descriptors,
+                        engine_fn done, void *arg);
+
+/* engine_run - run events until none is left, *stop becomes non-zero (checked every few
+ * thousand events) or the clock passes until_ns (0: no limit). Returns the events run. */
+uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_ns);
+
+/* Read-back. */
+uint64_t engine_cpu_ns(const struct engine *e, uint32_t device, enum cpu_category cat);
+const struct engine_device_stats *engine_device_stats(const struct engine *e, uint32_t device);
+uint64_t engine_events(const struct engine *e);
+uint64_t engine_cpu_busy_ns(const struct engine *e); /* all CPUs, all work */
+uint32_t engine_cpus(const struct engine *e);
+uint64_t engine_cpu_waits(const struct engine *e);    /* work that found every CPU busy */
+
+#endif /* DMASIM_ENGINE_H */

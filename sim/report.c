@@ -1,0 +1,463 @@
+/*
+ * report.c - write a run's result as text, JSON or CSV.
+ *
+ * The JSON writer is hand-written: the report is a fixed tree whose key order must be the same
+ * every time (byte-identical reports for identical runs), it needs only objects, arrays,
+ * strings and numbers, and none of the allowed dependencies writes JSON. Strings are escaped
+ * per RFC 8259; numbers are integers, or decimals printed with a fixed precision.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "dmasim/adapter.h"
+#include "report.h"
+#include "units.h"
+
+int report_format_parse(const char *name)
+{
+    if (strcmp(name, "text") == 0)
+        return REPORT_TEXT;
+    if (strcmp(name, "json") == 0)
+        return REPORT_JSON;
+    if (strcmp(name, "csv") == 0)
+        return REPORT_CSV;
+    return -1;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Figures derived from a device's counters: one definition for every format.
+ */
+struct derived {
+    uint64_t elapsed_ns;
+    double throughput, iops;
+    uint64_t p50, p99, max, mean;
+    uint64_t cpu_total, cpu_per_io;
+    double bounced_share;
+    double elements_per_transfer;
+};
+
+static void derive(const struct run_device *d, struct derived *x)
+{
+    memset(x, 0, sizeof(*x));
+    if (d->ios > 0 && d->last_complete_ns > 0)
+        x->elapsed_ns = d->last_complete_ns;
+    if (x->elapsed_ns > 0) {
+        x->throughput = (double)d->bytes * 1e9 / (double)x->elapsed_ns;
+        x->iops = (double)(d->ios - d->failed) * 1e9 / (double)x->elapsed_ns;
+    }
+    x->p50 = hist_quantile(&d->latency, 0.50);
+    x->p99 = hist_quantile(&d->latency, 0.99);
+    x->max = d->latency.max;
+    x->mean = hist_mean(&d->latency);
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        x->cpu_total += d->cpu_ns[c];
+    x->cpu_per_io = d->ios ? x->cpu_total / d->ios : 0;
+    x->bounced_share = d->hal.pages_mapped ? (double)d->hal.pages_bounced /
+                                                 (double)d->hal.pages_mapped
+                                           : 0.0;
+    x->elements_per_transfer = d->hal.sg_lists_built ? (double)d->hal.sg_elements /
+                                                           (double)d->hal.sg_lists_built
+                                                     : 0.0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Text.
+ */
+static void text_device(FILE *out, const struct run_device *d, bool total)
+{
+    struct derived x;
+    char a[32], b[32], c[32], e[32];
+
+    derive(d, &x);
+    if (!total)
+        fprintf(out, "\ndevice %s: %s, pattern %s, %u address lines (driver declares %u), %s, "
+                "max transfer %u bytes\n", d->name, d->adapter, d->pattern, d->address_bits,
+                d->declared_bits, d->scatter_gather ? "scatter/gather" : "no scatter/gather",
+                d->max_transfer);
+    else
+        fprintf(out, "\ntotal\n");
+    units_format_size(d->bytes, a, sizeof(a));
+    units_format_time(x.elapsed_ns, b, sizeof(b));
+    fprintf(out, "  transfers       %" PRIu64 " I/Os (%" PRIu64 " reads, %" PRIu64 " writes, %"
+            PRIu64 " failed), %s in %s virtual\n", d->ios, d->reads, d->writes, d->failed, a,
+            b);
+    if (d->failed > 0)
+        fprintf(out, "  first failure   status 0x%08x\n", (unsigned)d->first_failure);
+    units_format_bandwidth(x.throughput, a, sizeof(a));
+    fprintf(out, "  throughput      %s, %.0f IOPS\n", a, x.iops);
+    units_format_time(x.p50, a, sizeof(a));
+    units_format_time(x.p99, b, sizeof(b));
+    units_format_time(x.max, c, sizeof(c));
+    units_format_time(x.mean, e, sizeof(e));
+    fprintf(out, "  latency         p50 %s, p99 %s, max %s (mean %s)\n", a, b, c, e);
+    units_format_time(x.cpu_per_io, a, sizeof(a));
+    fprintf(out, "  CPU per I/O     %s:", a);
+    for (int k = 0; k < CPU_CATEGORY_COUNT; k++) {
+        units_format_time(d->ios ? d->cpu_ns[k] / d->ios : 0, b, sizeof(b));
+        fprintf(out, "%s %s %s", k ? "," : "", cpu_category_name((enum cpu_category)k), b);
+    }
+    fprintf(out, "\n");
+    units_format_size(d->hal.bytes_bounced_to_device, a, sizeof(a));
+    units_format_size(d->hal.bytes_bounced_from_device, b, sizeof(b));
+    fprintf(out, "  bounced         %" PRIu64 " of %" PRIu64 " pages (%.1f%%: %" PRIu64
+            " above the device's reach, %" PRIu64 " for contiguity); %s copied to the device, "
+            "%s from it\n", d->hal.pages_bounced, d->hal.pages_mapped, 100.0 * x.bounced_share,
+            d->hal.pages_bounced_above_limit, d->hal.pages_bounced_contiguity, a, b);
+    units_format_time(d->hal.map_register_wait_ns, a, sizeof(a));
+    fprintf(out, "  map registers   %u granted by IoGetDmaAdapter, peak in use %" PRIu64
+            ", %" PRIu64 " waits (%s waited)\n", d->map_registers_granted,
+            d->hal.map_registers_peak, d->hal.map_register_waits, a);
+    fprintf(out, "  S/G elements    %.2f per list (%" PRIu64 " lists); %" PRIu64
+            " device transfers\n", x.elements_per_transfer, d->hal.sg_lists_built,
+            d->dma_transfers);
+    units_format_size(d->common_buffer_bytes, a, sizeof(a));
+    units_format_time(d->engine.queue_ns, b, sizeof(b));
+    fprintf(out, "  common buffers  %s; device engine busy %.1f%%, %" PRIu64
+            " transfers queued (%s)\n", a,
+            x.elapsed_ns ? 100.0 * (double)d->engine.busy_ns / (double)x.elapsed_ns : 0.0,
+            d->engine.queued, b);
+    fprintf(out, "  integrity       %" PRIu64 " verified, %" PRIu64 " mismatches; %" PRIu64
+            " I/Os with stray device accesses; %" PRIu64 " findings\n", d->verified,
+            d->mismatches, d->stray_ios, d->findings);
+    for (uint64_t i = 0; i < d->mismatches && i < RUN_MISMATCH_DETAILS; i++)
+        fprintf(out, "    mismatch I/O #%" PRIu64 " (%s %u bytes at %" PRIu64 "): %s\n",
+                d->mismatch[i].serial, d->mismatch[i].write ? "write" : "read",
+                d->mismatch[i].bytes, d->mismatch[i].offset, d->mismatch[i].cause);
+}
+
+static void text_report(FILE *out, const struct run_result *r, bool with_host)
+{
+    const struct scenario *s = r->scenario;
+    char mem[32], top[24], t[32];
+
+    units_format_size(s->machine.memory, mem, sizeof(mem));
+    dms_format_address(r->top_address, top);
+    fprintf(out, "dmasim run %s\nseed %" PRIu64 ", data %s, %s of RAM (top %s), %u CPUs\n",
+            s->path, r->seed, r->metadata ? "metadata" : "full", mem, top,
+            (unsigned)s->machine.cpus);
+    if (r->interrupted)
+        fprintf(out, "INTERRUPTED: no new I/O after the stop; in-flight I/O drained. Partial "
+                "results.\n");
+    for (uint32_t i = 0; i < r->n_devices; i++)
+        text_device(out, &r->devices[i], false);
+    if (r->n_devices > 1)
+        text_device(out, &r->total, true);
+    units_format_time(r->elapsed_ns, t, sizeof(t));
+    fprintf(out, "\nCPUs busy %.1f%% of %s virtual\n",
+            r->elapsed_ns ? 100.0 * (double)r->cpu_busy_ns /
+                                ((double)r->elapsed_ns * (double)s->machine.cpus)
+                          : 0.0, t);
+    if (r->findings > 0) {
+        fprintf(out, "\nfindings (%" PRIu64 "):\n", r->findings);
+        for (uint32_t i = 0; i < r->n_finding_details && i < 10; i++)
+            fprintf(out, "  0x%02x %s %s: %s\n", r->finding[i].code, r->finding[i].device,
+                    r->finding[i].routine, r->finding[i].message);
+        if (r->findings > 10)
+            fprintf(out, "  ... %" PRIu64 " more in the JSON report\n", r->findings - 10);
+    }
+    if (with_host)
+        fprintf(out, "\nhost-measured (varies run to run): %.3f s wall, %" PRIu64 " events, "
+                "%.0f I/Os per host second\n", r->host_ns / 1e9, r->events,
+                r->host_ns ? (double)r->total.ios * 1e9 / (double)r->host_ns : 0.0);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * JSON.
+ */
+struct json {
+    FILE *out;
+    int depth;
+    bool first;
+};
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(out, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", out);
+        else if (ch < 0x20)
+            fprintf(out, "\\u%04x", ch);
+        else
+            fputc(ch, out);
+    }
+    fputc('"', out);
+}
+
+static void json_key(struct json *j, const char *key)
+{
+    fprintf(j->out, "%s\n%*s", j->first ? "" : ",", 2 * j->depth, "");
+    j->first = false;
+    if (key != NULL) {
+        json_string(j->out, key);
+        fputs(": ", j->out);
+    }
+}
+
+static void json_open(struct json *j, const char *key, char brace)
+{
+    json_key(j, key);
+    fputc(brace, j->out);
+    j->depth++;
+    j->first = true;
+}
+
+static void json_close(struct json *j, char brace)
+{
+    j->depth--;
+    if (!j->first)
+        fprintf(j->out, "\n%*s", 2 * j->depth, "");
+    fputc(brace, j->out);
+    j->first = false;
+}
+
+static void json_u64(struct json *j, const char *key, uint64_t v)
+{
+    json_key(j, key);
+    fprintf(j->out, "%" PRIu64, v);
+}
+
+static void json_f(struct json *j, const char *key, double v)
+{
+    json_key(j, key);
+    fprintf(j->out, "%.6f", v);
+}
+
+static void json_str(struct json *j, const char *key, const char *v)
+{
+    json_key(j, key);
+    json_string(j->out, v);
+}
+
+static void json_bool(struct json *j, const char *key, bool v)
+{
+    json_key(j, key);
+    fputs(v ? "true" : "false", j->out);
+}
+
+static void json_device(struct json *j, const struct run_device *d, bool total)
+{
+    struct derived x;
+    static const char *const cpu_keys[] = {"application", "driver", "bounce_copies",
+                                           "map_registers", "mapping", "interrupt_dpc",
+                                           "driver_copies"};
+
+    derive(d, &x);
+    json_open(j, total ? "total" : NULL, '{');
+    json_str(j, "name", d->name);
+    if (!total) {
+        json_str(j, "adapter", d->adapter);
+        json_str(j, "pattern", d->pattern);
+        json_u64(j, "address_bits", d->address_bits);
+        json_u64(j, "declared_bits", d->declared_bits);
+        json_bool(j, "scatter_gather", d->scatter_gather);
+        json_u64(j, "max_transfer", d->max_transfer);
+    }
+    json_u64(j, "ios", d->ios);
+    json_u64(j, "reads", d->reads);
+    json_u64(j, "writes", d->writes);
+    json_u64(j, "failed", d->failed);
+    json_u64(j, "first_failure_status", (uint32_t)d->first_failure);
+    json_u64(j, "bytes", d->bytes);
+    json_u64(j, "elapsed_ns", x.elapsed_ns);
+    json_f(j, "throughput_bytes_per_s", x.throughput);
+    json_f(j, "iops", x.iops);
+    json_open(j, "latency_ns", '{');
+    json_u64(j, "p50", x.p50);
+    json_u64(j, "p99", x.p99);
+    json_u64(j, "max", x.max);
+    json_u64(j, "mean", x.mean);
+    json_close(j, '}');
+    json_open(j, "cpu_ns", '{');
+    json_u64(j, "total", x.cpu_total);
+    json_u64(j, "per_io", x.cpu_per_io);
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        json_u64(j, cpu_keys[c], d->cpu_ns[c]);
+    json_close(j, '}');
+    json_open(j, "bounce", '{');
+    json_u64(j, "pages_mapped", d->hal.pages_mapped);
+    json_u64(j, "pages_bounced", d->hal.pages_bounced);
+    json_u64(j, "pages_bounced_above_limit", d->hal.pages_bounced_above_limit);
+    json_u64(j, "pages_bounced_contiguity", d->hal.pages_bounced_contiguity);
+    json_f(j, "bounced_share", x.bounced_share);
+    json_u64(j, "bytes_to_device", d->hal.bytes_bounced_to_device);
+    json_u64(j, "bytes_from_device", d->hal.bytes_bounced_from_device);
+    json_close(j, '}');
+    json_open(j, "map_registers", '{');
+    json_u64(j, "granted_by_adapter", d->map_registers_granted);
+    json_u64(j, "requests", d->hal.map_register_requests);
+    json_u64(j, "granted", d->hal.map_registers_granted);
+    json_u64(j, "peak", d->hal.map_registers_peak);
+    json_u64(j, "waits", d->hal.map_register_waits);
+    json_u64(j, "wait_ns", d->hal.map_register_wait_ns);
+    json_close(j, '}');
+    json_open(j, "scatter_gather", '{');
+    json_u64(j, "lists", d->hal.sg_lists_built);
+    json_u64(j, "elements", d->hal.sg_elements);
+    json_f(j, "elements_per_list", x.elements_per_transfer);
+    json_u64(j, "map_calls", d->hal.map_calls);
+    json_u64(j, "device_transfers", d->dma_transfers);
+    json_close(j, '}');
+    json_u64(j, "common_buffer_bytes", d->common_buffer_bytes);
+    json_open(j, "device_engine", '{');
+    json_u64(j, "busy_ns", d->engine.busy_ns);
+    json_u64(j, "transfers", d->engine.transfers);
+    json_u64(j, "queued", d->engine.queued);
+    json_u64(j, "queue_ns", d->engine.queue_ns);
+    json_close(j, '}');
+    json_open(j, "integrity", '{');
+    json_u64(j, "verified", d->verified);
+    json_u64(j, "mismatches", d->mismatches);
+    json_u64(j, "stray_ios", d->stray_ios);
+    json_u64(j, "stray_accesses", d->hal.stray_accesses);
+    json_u64(j, "findings", d->findings);
+    json_open(j, "details", '[');
+    for (uint64_t i = 0; i < d->mismatches && i < RUN_MISMATCH_DETAILS; i++) {
+        const struct run_mismatch *m = &d->mismatch[i];
+        json_open(j, NULL, '{');
+        json_u64(j, "io", m->serial);
+        json_str(j, "op", m->write ? "write" : "read");
+        json_u64(j, "offset", m->offset);
+        json_u64(j, "bytes", m->bytes);
+        json_u64(j, "expected_crc32", m->expected_crc);
+        json_u64(j, "got_crc32", m->got_crc);
+        json_str(j, "cause", m->cause);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+    json_close(j, '}');
+    json_close(j, '}');
+}
+
+struct config_writer {
+    struct json *j;
+    char section[64];
+};
+
+static void config_value(void *ctx, const char *section, const char *key, const char *value,
+                         bool is_number)
+{
+    struct config_writer *w = ctx;
+
+    if (strcmp(w->section, section) != 0) {
+        if (w->section[0] != '\0')
+            json_close(w->j, '}');
+        snprintf(w->section, sizeof(w->section), "%s", section);
+        json_open(w->j, section, '{');
+    }
+    json_key(w->j, key);
+    if (is_number)
+        fputs(value, w->j->out);
+    else
+        json_string(w->j->out, value);
+}
+
+static void json_report(FILE *out, const struct run_result *r, bool with_host)
+{
+    struct json j = {out, 0, true};
+    struct config_writer cw = {&j, ""};
+
+    json_open(&j, NULL, '{');
+    json_str(&j, "schema", REPORT_SCHEMA);
+    json_str(&j, "dmasim_version", DMASIM_VERSION);
+    json_str(&j, "scenario", r->scenario->path);
+    json_u64(&j, "seed", r->seed);
+    json_str(&j, "data", r->metadata ? "metadata" : "full");
+    json_bool(&j, "interrupted", r->interrupted);
+    json_u64(&j, "elapsed_ns", r->elapsed_ns);
+    json_u64(&j, "top_address", r->top_address);
+    json_u64(&j, "cpus", r->scenario->machine.cpus);
+    json_u64(&j, "cpu_busy_ns", r->cpu_busy_ns);
+    json_u64(&j, "unattributed_cpu_ns", r->unattributed_cpu_ns);
+    json_open(&j, "config", '{');
+    scenario_each_value(r->scenario, config_value, &cw);
+    if (cw.section[0] != '\0')
+        json_close(&j, '}');
+    json_close(&j, '}');
+    json_open(&j, "devices", '[');
+    for (uint32_t i = 0; i < r->n_devices; i++)
+        json_device(&j, &r->devices[i], false);
+    json_close(&j, ']');
+    json_device(&j, &r->total, true);
+    json_open(&j, "findings", '{');
+    json_u64(&j, "count", r->findings);
+    json_open(&j, "list", '[');
+    for (uint32_t i = 0; i < r->n_finding_details; i++) {
+        json_open(&j, NULL, '{');
+        json_u64(&j, "code", r->finding[i].code);
+        json_str(&j, "device", r->finding[i].device);
+        json_str(&j, "routine", r->finding[i].routine);
+        json_u64(&j, "time_ns", r->finding[i].time_ns);
+        json_str(&j, "message", r->finding[i].message);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    json_close(&j, '}');
+    if (with_host) {
+        json_open(&j, "host", '{');
+        json_u64(&j, "wall_ns", r->host_ns);
+        json_u64(&j, "events", r->events);
+        json_close(&j, '}');
+    }
+    json_close(&j, '}');
+    fputc('\n', out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * CSV.
+ */
+static void csv_row(FILE *out, const struct run_device *d, bool total)
+{
+    struct derived x;
+
+    derive(d, &x);
+    fprintf(out, "%s,%s,%s,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%"
+            PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, d->name, total ? "" : d->adapter,
+            total ? "" : d->pattern, total ? 0 : d->address_bits, total ? 0 : d->declared_bits,
+            d->ios, d->failed, d->bytes, x.elapsed_ns, x.throughput, x.iops, x.p50, x.p99,
+            x.max, x.cpu_per_io);
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        fprintf(out, ",%" PRIu64, d->ios ? d->cpu_ns[c] / d->ios : 0);
+    fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64
+            ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+            d->hal.pages_mapped, d->hal.pages_bounced, x.bounced_share,
+            d->hal.bytes_bounced_to_device, d->hal.bytes_bounced_from_device,
+            d->map_registers_granted, d->hal.map_registers_peak, d->hal.map_register_waits,
+            d->hal.map_register_wait_ns, x.elements_per_transfer, d->common_buffer_bytes,
+            d->verified, d->mismatches, d->stray_ios, d->findings);
+}
+
+static void csv_report(FILE *out, const struct run_result *r)
+{
+    fputs("device,adapter,pattern,address_bits,declared_bits,ios,failed,bytes,elapsed_ns,"
+          "throughput_bytes_per_s,iops,latency_p50_ns,latency_p99_ns,latency_max_ns,"
+          "cpu_per_io_ns", out);
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        fprintf(out, ",cpu_%s_per_io_ns", cpu_category_name((enum cpu_category)c));
+    fputs(",pages_mapped,pages_bounced,bounced_share,bytes_bounced_to_device,"
+          "bytes_bounced_from_device,map_registers_granted,map_registers_peak,"
+          "map_register_waits,map_register_wait_ns,sg_elements_per_list,common_buffer_bytes,"
+          "verified,mismatches,stray_ios,findings\n", out);
+    for (uint32_t i = 0; i < r->n_devices; i++)
+        csv_row(out, &r->devices[i], false);
+    csv_row(out, &r->total, true);
+}
+
+void report_write(FILE *out, const struct run_result *r, enum report_format format,
+                  bool with_host)
+{
+    switch (format) {
+    case REPORT_JSON:
+        json_report(out, r, with_host);
+        break;
+    case REPORT_CSV:
+        csv_report(out, r);
+        break;
+    default:
+        text_report(out, r, with_host);
+        break;
+    }
+}

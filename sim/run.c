@@ -1,0 +1,317 @@
+/*
+ * run.c - one run: build the machine, the engine and every device, drive the workloads,
+ * collect the figures, tear down (see run.h).
+ *
+ * The engine implements the HAL's platform interface; each device gets a bus (run_int.h)
+ * through which its model reaches the engine: its DMA engines, its interrupt (an ISR on a CPU
+ * at device IRQL), the CPU cost of a driver's own copies, and the completion of an I/O.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zlib.h>
+
+#include "run_int.h"
+
+#define DEVICE_IRQL 5 /* a device IRQL: above DISPATCH_LEVEL, below CLOCK_LEVEL */
+
+static uint64_t host_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The bus each device model is given.
+ */
+static void bus_device_work(void *ctx, uint64_t bytes, uint32_t descriptors, void (*done)(void *),
+                            void *arg)
+{
+    struct sim_device *d = ctx;
+
+    engine_device_work(d->run->engine, d->index, bytes, descriptors, done, arg);
+}
+
+static void run_isr(void *arg)
+{
+    struct sim_device *d = arg;
+
+    d->isr(d->isr_arg);
+}
+
+/* Each device model raises one interrupt with one ISR; keep it and queue the ISR on a CPU. */
+static void bus_interrupt(void *ctx, BOOLEAN (*isr)(void *), void *arg)
+{
+    struct sim_device *d = ctx;
+
+    d->isr = isr;
+    d->isr_arg = arg;
+    engine_cpu(d->run->engine, 0, d->index, CPU_INTERRUPT, DEVICE_IRQL, d->run->s->cost.isr_ns,
+               run_isr, d);
+}
+
+static void bus_cpu_copy(void *ctx, uint64_t bytes)
+{
+    struct sim_device *d = ctx;
+
+    engine_charge(d->run->engine, d->index, CPU_DRIVER_COPY,
+                  engine_copy_ns(d->run->engine, bytes));
+}
+
+static uint32_t bus_crc32(uint32_t crc, const void *buf, size_t len)
+{
+    return (uint32_t)crc32(crc, buf, (uInt)len);
+}
+
+static void bus_complete(void *ctx, struct dms_io *io)
+{
+    workload_complete(ctx, io);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Building.
+ */
+static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
+{
+    struct sim_device *d = &run->devices[i];
+    const struct scenario *s = run->s;
+
+    d->run = run;
+    d->index = i;
+    d->cfg = &s->devices[i];
+    d->wl = &s->workloads[d->cfg->workload];
+    d->kind = dms_adapter_kinds[d->cfg->adapter];
+    d->out = out;
+    d->bus = (struct dms_bus){d, run->full, bus_device_work, bus_interrupt, bus_cpu_copy,
+                              bus_crc32, bus_complete};
+    snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
+    out->adapter = d->kind->name;
+    out->pattern = dms_pattern_name((enum dms_pattern)d->cfg->pattern);
+    out->address_bits = (unsigned)d->cfg->address_bits;
+    out->declared_bits = (unsigned)d->cfg->declared_bits;
+    out->scatter_gather = d->cfg->scatter_gather != 0;
+    out->max_transfer = (uint32_t)d->cfg->max_transfer;
+    out->first_submit_ns = UINT64_MAX;
+    hist_init(&out->latency);
+}
+
+static int device_attach(struct sim_run *run, uint32_t i, char *why, size_t len)
+{
+    struct sim_device *d = &run->devices[i];
+    struct dms_device_settings set;
+    struct dms_adapter_info info;
+    struct engine_device_params p;
+    char reason[200] = "";
+    NTSTATUS status;
+
+    scenario_device_settings(run->s, i, &set);
+    status = d->kind->attach(run->machine, &set, &d->bus, &d->drv, reason, sizeof(reason));
+    if (!NT_SUCCESS(status)) {
+        snprintf(why, len, "[device %s]: the driver could not start (status 0x%08x): %s",
+                 d->cfg->name, (unsigned)status, reason);
+        return -1;
+    }
+    if (dms_adapter_info(d->kind->dma_adapter(d->drv), &info) == 0) {
+        engine_bind_adapter(run->engine, info.id, i);
+        d->out->map_registers_granted = info.map_registers_max;
+    }
+    p.engines = (uint32_t)d->cfg->engines;
+    p.latency_ns = d->cfg->latency;
+    p.link_bandwidth = d->cfg->link_bandwidth;
+    p.descriptor_ns = run->s->cost.descriptor_ns;
+    engine_device_setup(run->engine, i, &p);
+    return workload_setup(d, why, len);
+}
+
+static int build(struct sim_run *run, char *why, size_t len)
+{
+    const struct scenario *s = run->s;
+    struct dms_machine_config cfg;
+    struct dms_platform plat;
+    int err;
+
+    run->engine = engine_create((uint32_t)s->machine.cpus, &s->cost, s->n_devices);
+    run->devices = calloc(s->n_devices, sizeof(*run->devices));
+    run->result->devices = calloc(s->n_devices, sizeof(*run->result->devices));
+    if (run->engine == NULL || run->devices == NULL || run->result->devices == NULL) {
+        snprintf(why, len, "out of host memory");
+        return -1;
+    }
+    engine_platform(run->engine, &plat);
+    scenario_machine_config(s, &cfg);
+    err = dms_machine_create(&cfg, &plat, &run->machine);
+    if (err != 0) {
+        snprintf(why, len, "the machine could not be built: %s", dms_strerror(err));
+        return -1;
+    }
+    dms_machine_enter(run->machine);
+    engine_set_machine(run->engine, run->machine);
+    run->n_devices = s->n_devices;
+    run->result->n_devices = s->n_devices;
+    for (uint32_t i = 0; i < s->n_devices; i++)
+        device_init(run, i, &run->result->devices[i]);
+    for (uint32_t i = 0; i < s->n_devices; i++)
+        if (device_attach(run, i, why, len) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Collecting.
+ */
+static void collect_device(struct sim_run *run, struct sim_device *d)
+{
+    struct run_device *out = d->out;
+    const struct dms_adapter_stats *st = d->drv ? dms_adapter_stats(d->kind->dma_adapter(d->drv))
+                                                : NULL;
+
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        out->cpu_ns[c] = engine_cpu_ns(run->engine, d->index, (enum cpu_category)c);
+    if (st != NULL) {
+        out->hal = *st;
+        out->common_buffer_bytes = st->common_buffer_bytes;
+    }
+    out->engine = *engine_device_stats(run->engine, d->index);
+}
+
+static void add_device(struct run_device *t, const struct run_device *d)
+{
+    t->ios += d->ios;
+    t->failed += d->failed;
+    t->reads += d->reads;
+    t->writes += d->writes;
+    t->bytes += d->bytes;
+    if (d->first_submit_ns < t->first_submit_ns)
+        t->first_submit_ns = d->first_submit_ns;
+    if (d->last_complete_ns > t->last_complete_ns)
+        t->last_complete_ns = d->last_complete_ns;
+    if (t->first_failure == STATUS_SUCCESS)
+        t->first_failure = d->first_failure;
+    hist_merge(&t->latency, &d->latency);
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        t->cpu_ns[c] += d->cpu_ns[c];
+#define ADD(f) t->hal.f += d->hal.f
+    ADD(transfers); ADD(bytes_mapped); ADD(map_calls); ADD(pages_mapped); ADD(pages_bounced);
+    ADD(pages_bounced_above_limit); ADD(pages_bounced_contiguity); ADD(bytes_bounced_to_device);
+    ADD(bytes_bounced_from_device); ADD(map_register_requests); ADD(map_registers_granted);
+    ADD(map_register_waits); ADD(map_register_wait_ns); ADD(sg_lists_built); ADD(sg_elements);
+    ADD(device_bytes_read); ADD(device_bytes_written); ADD(stray_accesses); ADD(findings);
+#undef ADD
+    if (d->hal.map_registers_peak > t->hal.map_registers_peak)
+        t->hal.map_registers_peak = d->hal.map_registers_peak;
+    t->map_registers_granted += d->map_registers_granted;
+    t->common_buffer_bytes += d->common_buffer_bytes;
+    t->dma_transfers += d->dma_transfers;
+    t->engine.busy_ns += d->engine.busy_ns;
+    t->engine.transfers += d->engine.transfers;
+    t->engine.queued += d->engine.queued;
+    t->engine.queue_ns += d->engine.queue_ns;
+    t->verified += d->verified;
+    t->mismatches += d->mismatches;
+    t->stray_ios += d->stray_ios;
+    t->findings += d->findings;
+}
+
+static void collect_findings(struct sim_run *run)
+{
+    struct run_result *r = run->result;
+    size_t n = dms_finding_count(run->machine);
+
+    r->findings = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct dms_finding *f = dms_finding_get(run->machine, i);
+        for (uint32_t j = 0; j < run->n_devices; j++)
+            if (strcmp(f->device, r->devices[j].name) == 0)
+                r->devices[j].findings++;
+        if (r->n_finding_details < RUN_FINDING_DETAILS) {
+            struct run_finding *o = &r->finding[r->n_finding_details++];
+            o->code = f->code;
+            o->time_ns = f->time_ns;
+            snprintf(o->routine, sizeof(o->routine), "%s", f->routine ? f->routine : "");
+            snprintf(o->device, sizeof(o->device), "%s", f->device);
+            snprintf(o->message, sizeof(o->message), "%s", f->message);
+        }
+    }
+}
+
+static void totals(struct sim_run *run)
+{
+    struct run_result *r = run->result;
+
+    memset(&r->total, 0, sizeof(r->total));
+    snprintf(r->total.name, sizeof(r->total.name), "total");
+    r->total.first_submit_ns = UINT64_MAX;
+    hist_init(&r->total.latency);
+    for (uint32_t i = 0; i < r->n_devices; i++)
+        add_device(&r->total, &r->devices[i]);
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        r->unattributed_cpu_ns += engine_cpu_ns(run->engine, run->n_devices,
+                                                (enum cpu_category)c);
+    r->elapsed_ns = r->total.last_complete_ns;
+    r->cpu_busy_ns = engine_cpu_busy_ns(run->engine);
+}
+
+static void teardown(struct sim_run *run)
+{
+    bool idle = true;
+
+    for (uint32_t i = 0; i < run->n_devices; i++)
+        idle = idle && run->devices[i].in_flight == 0;
+    for (uint32_t i = 0; i < run->n_devices; i++)
+        workload_teardown(&run->devices[i]);
+    for (uint32_t i = 0; i < run->n_devices; i++)
+        if (run->devices[i].drv != NULL)
+            run->devices[i].kind->detach(run->devices[i].drv, idle);
+}
+
+int run_scenario(const struct scenario *s, const volatile int *stop, struct run_result *r,
+                 char *why, size_t len)
+{
+    static const volatile int never;
+    struct sim_run run = {.s = s, .stop = stop ? stop : &never, .result = r};
+    struct dms_machine *prev = dms_machine_current();
+    uint64_t t0;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->scenario = s;
+    r->seed = s->machine.seed;
+    r->metadata = s->machine.data == DATA_METADATA;
+    run.full = !r->metadata;
+    rc = build(&run, why, len);
+    if (rc == 0) {
+        r->top_address = dms_machine_top_address(run.machine);
+        for (uint32_t i = 0; i < run.n_devices; i++)
+            workload_start(&run.devices[i]);
+        t0 = host_now_ns();
+        engine_run(run.engine, NULL, 0);
+        r->host_ns = host_now_ns() - t0;
+        r->events = engine_events(run.engine);
+        r->interrupted = *run.stop != 0;
+        for (uint32_t i = 0; i < run.n_devices; i++)
+            collect_device(&run, &run.devices[i]);
+    }
+    teardown(&run);
+    if (rc == 0) {
+        collect_findings(&run); /* after teardown: a leak at PutDmaAdapter is a finding too */
+        totals(&run);
+    }
+    dms_machine_destroy(run.machine);
+    dms_machine_enter(prev);
+    engine_destroy(run.engine);
+    free(run.devices);
+    if (rc != 0) {
+        free(r->devices);
+        r->devices = NULL;
+    }
+    return rc;
+}
+
+void run_result_free(struct run_result *r)
+{
+    free(r->devices);
+    r->devices = NULL;
+}

@@ -1,0 +1,90 @@
+/*
+ * run.h - one simulation run: a scenario in, a result out.
+ *
+ * A run builds the machine and the engine, attaches every device's driver, drives each
+ * device's workload as a closed loop (each of queue_depth slots: application work, submit, wait
+ * for completion, again), and collects the figures. Everything in a result except the host
+ * section is a pure function of the scenario and its seed.
+ */
+#ifndef DMASIM_RUN_H
+#define DMASIM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmasim/hal.h"
+#include "engine.h"
+#include "histogram.h"
+#include "scenario.h"
+
+#define RUN_MISMATCH_DETAILS 8
+#define RUN_FINDING_DETAILS 50
+
+struct run_mismatch {
+    uint64_t serial;
+    bool write;
+    uint64_t offset;
+    uint32_t bytes;
+    uint32_t expected_crc, got_crc;
+    char cause[240];
+};
+
+struct run_device {
+    char name[SCN_NAME_MAX];
+    const char *adapter;
+    const char *pattern;
+    unsigned address_bits, declared_bits;
+    bool scatter_gather;
+    uint32_t max_transfer;
+    uint64_t ios, failed, reads, writes, bytes;
+    NTSTATUS first_failure;
+    uint64_t first_submit_ns, last_complete_ns;
+    struct histogram latency;
+    uint64_t cpu_ns[CPU_CATEGORY_COUNT];
+    struct dms_adapter_stats hal;
+    uint32_t map_registers_granted;  /* what IoGetDmaAdapter returned */
+    uint64_t common_buffer_bytes;    /* held while running */
+    uint64_t dma_transfers;          /* device operations (more than I/Os when split) */
+    struct engine_device_stats engine;
+    uint64_t verified, mismatches;
+    struct run_mismatch mismatch[RUN_MISMATCH_DETAILS];
+    uint64_t stray_ios;
+    uint64_t findings;
+};
+
+struct run_finding {
+    uint32_t code;
+    uint64_t time_ns;
+    char routine[40];
+    char device[32];
+    char message[256];
+};
+
+struct run_result {
+    const struct scenario *scenario;
+    uint64_t seed;
+    bool metadata;
+    bool interrupted;
+    uint64_t elapsed_ns;        /* virtual: the last completion */
+    uint32_t n_devices;
+    struct run_device *devices;
+    struct run_device total;
+    uint64_t cpu_busy_ns;       /* all CPUs */
+    uint64_t unattributed_cpu_ns;
+    uint64_t top_address;       /* of the machine's RAM */
+    uint64_t findings;
+    uint32_t n_finding_details;
+    struct run_finding finding[RUN_FINDING_DETAILS];
+    /* host-measured: not part of the deterministic report */
+    uint64_t host_ns;
+    uint64_t events;
+};
+
+/* run_scenario - run s to the end (or until *stop, after which in-flight I/O drains).
+ * Returns 0 and fills *r (free with run_result_free), or -1 with a sentence in why[] when the
+ * machine or a driver could not start (exit status 1). */
+int run_scenario(const struct scenario *s, const volatile int *stop, struct run_result *r,
+                 char *why, size_t len);
+void run_result_free(struct run_result *r);
+
+#endif /* DMASIM_RUN_H */

@@ -1,0 +1,59 @@
+/*
+ * run_int.h - what run.c (building and collecting) and workload.c (driving I/O) share.
+ */
+#ifndef DMASIM_RUN_INT_H
+#define DMASIM_RUN_INT_H
+
+#include "dmasim/adapter.h"
+#include "run.h"
+
+struct sim_run;
+struct sim_device;
+
+/* One queue slot of a workload: its request and buffer. */
+struct wl_slot {
+    struct dms_io io;
+    struct sim_device *dev;
+    uint8_t *buffer;        /* pool: the slot's own; fresh: this I/O's */
+    PMDL mdl;
+    uint32_t capacity;
+    uint64_t submit_ns;
+    uint32_t crc_host;      /* full mode, writes: crc32 of what was handed to the driver */
+    size_t findings_before; /* the machine's finding count at submission */
+};
+
+struct sim_device {
+    struct sim_run *run;
+    uint32_t index;
+    const struct scn_device *cfg;
+    const struct scn_workload *wl;
+    const struct dms_adapter_kind *kind;
+    struct dms_adapter_dev *drv;
+    struct dms_bus bus;
+    struct dms_rng rng;
+    struct wl_slot *slots;
+    uint64_t issued, in_flight;
+    uint64_t next_offset;   /* sequential offsets */
+    BOOLEAN (*isr)(void *);
+    void *isr_arg;
+    struct run_device *out;
+};
+
+struct sim_run {
+    const struct scenario *s;
+    const volatile int *stop;
+    struct engine *engine;
+    struct dms_machine *machine;
+    struct sim_device *devices;
+    uint32_t n_devices;
+    bool full;
+    struct run_result *result;
+};
+
+/* workload.c */
+int workload_setup(struct sim_device *d, char *why, size_t len);
+void workload_start(struct sim_device *d);
+void workload_teardown(struct sim_device *d);
+void workload_complete(struct sim_device *d, struct dms_io *io);
+
+#endif /* DMASIM_RUN_INT_H */

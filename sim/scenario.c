@@ -1,0 +1,882 @@
+/*
+ * scenario.c - the key table, and reading a scenario file with inih.
+ *
+ * inih gives us sections and key = value pairs but not the line a pair came from (Debian builds
+ * it without INI_HANDLER_LINENO), and it treats an indented line as the continuation of the
+ * last value. So the file is read through our own line reader: it counts lines, strips leading
+ * blanks (indentation is not continuation here), finds section headers itself (so a section
+ * with no keys, or the same section twice, is seen), and refuses overlong lines and NUL bytes
+ * with the line named. inih then does the rest of the parsing.
+ */
+#define _GNU_SOURCE /* memrchr */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "scenario_int.h"
+#include "units.h"
+
+#define MAX_FILE_BYTES (1u << 20)
+
+static const char *const placement_names[] = {"random", "low-first", "high-first", "range", NULL};
+static const char *const data_names[] = {"full", "metadata", NULL};
+static const char *const op_names[] = {"read", "write", "mix", NULL};
+static const char *const offsets_names[] = {"random", "sequential", NULL};
+static const char *const buffers_names[] = {"pool", "fresh", NULL};
+
+#define M(f) offsetof(struct scn_machine, f)
+#define C(f) offsetof(struct cost_model, f)
+#define D(f) offsetof(struct scn_device, f)
+#define W(f) offsetof(struct scn_workload, f)
+#define BIG UINT64_MAX
+
+/* Every key a scenario may hold. docs/scenarios.md is generated from this table. */
+const struct key_def scn_keys[] = {
+    /* [machine] */
+    {SEC_MACHINE, "memory", KT_SIZE, M(memory), 16 << 20, 1ULL << 50, NULL, false, "8G",
+     "Installed RAM (16M .. 1P, a multiple of 4K). RAM under the MMIO hole moves above 4 GiB.",
+     NULL},
+    {SEC_MACHINE, "mmio_hole_start", KT_SIZE, M(mmio_hole_start), 0, 4ULL << 30, NULL, false,
+     "3G", "Start of the MMIO hole below 4 GiB (equal to the end: no hole).", NULL},
+    {SEC_MACHINE, "mmio_hole_end", KT_SIZE, M(mmio_hole_end), 0, 4ULL << 30, NULL, false, "4G",
+     "End of the MMIO hole; at most 4G.", NULL},
+    {SEC_MACHINE, "reserved_low", KT_SIZE, M(reserved_low), 0, 1ULL << 40, NULL, false, "1M",
+     "Low memory the firmware keeps; never allocated.", NULL},
+    {SEC_MACHINE, "placement", KT_ENUM, M(placement), 0, 0, placement_names, false, "random",
+     "Where driver buffers land: random (a long-running machine), low-first, high-first, "
+     "or range (within range_start .. range_end).", NULL},
+    {SEC_MACHINE, "range_start", KT_SIZE, M(range_start), 0, BIG, NULL, false, "0",
+     "placement = range: lowest physical address used.", NULL},
+    {SEC_MACHINE, "range_end", KT_SIZE, M(range_end), 0, BIG, NULL, false, "0",
+     "placement = range: physical address the range stops below.", NULL},
+    {SEC_MACHINE, "cpus", KT_COUNT, M(cpus), 1, 1024, NULL, false, "4",
+     "CPUs that run application work, dispatch, ISRs, DPCs and bounce copies.", NULL},
+    {SEC_MACHINE, "seed", KT_COUNT, M(seed), 0, BIG, NULL, false, "1",
+     "Seed of the run's PRNG (xoshiro256**): placement, sizes, offsets, operation mix.", NULL},
+    {SEC_MACHINE, "data", KT_ENUM, M(data), 0, 0, data_names, false, "full",
+     "full: every byte moves and each transfer is checked with crc32; metadata: no payload "
+     "copies, identical accounting (for fast sweeps).", NULL},
+    {SEC_MACHINE, "map_register_limit", KT_COUNT, M(map_register_limit), 1, 1 << 20, NULL,
+     false, "64", "Most map registers the platform grants one adapter.",
+     "C28173: grants fall short as requests approach 64"},
+    {SEC_MACHINE, "bounce_pool", KT_SIZE, M(bounce_pool), 4096, 4ULL << 30, NULL, false, "64M",
+     "Bounce pages per address limit, shared by the adapters with that limit.",
+     "Linux swiotlb's default IO_TLB_DEFAULT_SIZE"},
+
+    /* [cost] */
+    {SEC_COST, "copy_bandwidth", KT_BANDWIDTH, C(copy_bandwidth), 1, BIG, NULL, false, "10GB/s",
+     "CPU copy bandwidth for bounce copies and a driver's own copies.",
+     "perf-anchors H15/H16: one core copies 6-13 GB/s; §2 uses 10 GB/s (102 ns/KiB)"},
+    {SEC_COST, "link_bandwidth", KT_BANDWIDTH, C(link_bandwidth), 1, BIG, NULL, false,
+     "7.2GB/s", "A device's link bandwidth unless the device says otherwise.",
+     "perf-anchors H17: PCIe Gen3 x8 7.88 GB/s, x 91.4 % payload efficiency at MPS 256 (§2)"},
+    {SEC_COST, "descriptor", KT_TIME, C(descriptor_ns), 0, BIG, NULL, false, "300ns",
+     "Device time to fetch one descriptor (or command) from memory.",
+     "perf-anchors §2: a PCIe round trip is 300-400 ns unloaded"},
+    {SEC_COST, "mapreg_alloc", KT_TIME, C(mapreg_alloc_ns), 0, BIG, NULL, false, "125ns",
+     "CPU time per map register allocated.",
+     "perf-anchors H7: 1.0 us to map 8 pages = 125 ns/page (Linux DMA API; no Windows figure)"},
+    {SEC_COST, "mapreg_free", KT_TIME, C(mapreg_free_ns), 0, BIG, NULL, false, "160ns",
+     "CPU time per map register freed.",
+     "perf-anchors H7: 1.3 us to unmap 8 pages = 162 ns/page"},
+    {SEC_COST, "sg_element", KT_TIME, C(sg_element_ns), 0, BIG, NULL, false, "50ns",
+     "CPU time per scatter/gather element built.",
+     "perf-anchors H7: 8-entry S/G map 1.4 us vs 1.0 us single = 50 ns per element"},
+    {SEC_COST, "map_call", KT_TIME, C(map_call_ns), 0, BIG, NULL, false, "100ns",
+     "CPU time per MapTransfer call or list fragment.",
+     "assumption: a call with its checks; Microsoft publishes no figure (perf-anchors §1.1)"},
+    {SEC_COST, "isr", KT_TIME, C(isr_ns), 0, BIG, NULL, false, "1us",
+     "CPU time of interrupt dispatch and the ISR.",
+     "perf-anchors §2: interrupt-to-DPC averages 1.18-2.66 us (LatencyMon; anecdotal)"},
+    {SEC_COST, "dpc_latency", KT_TIME, C(dpc_latency_ns), 0, BIG, NULL, false, "1.2us",
+     "Delay from IoRequestDpc until the DPC starts.",
+     "perf-anchors §2: the low end of the measured 1.18-2.66 us average"},
+    {SEC_COST, "dpc", KT_TIME, C(dpc_ns), 0, BIG, NULL, false, "1us",
+     "CPU time of DPC dispatch (the DMA calls it makes are charged apart).",
+     "assumption, well inside the 100 us DPC budget (perf-anchors H18)"},
+    {SEC_COST, "submit", KT_TIME, C(submit_ns), 0, BIG, NULL, false, "2us",
+     "CPU time of one I/O's dispatch path: I/O manager, driver, doorbell.",
+     "assumption; no published figure"},
+    {SEC_COST, "app_work", KT_TIME, C(app_work_ns), 0, BIG, NULL, false, "0",
+     "The application's own CPU work per I/O, unless the workload says otherwise.",
+     "the workload's business: a database does tens of microseconds per I/O"},
+
+    /* [device NAME] */
+    {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
+     "The simulated adapter: storage, nic or legacy (required).", NULL},
+    {SEC_DEVICE, "address_bits", KT_COUNT, D(address_bits), 1, 64, NULL, false, "64",
+     "Address lines the device really drives (1 .. 64); higher address bits are lost.", NULL},
+    {SEC_DEVICE, "declared_bits", KT_COUNT, D(declared_bits), 24, 64, NULL, true, "auto",
+     "What the driver tells IoGetDmaAdapter: 24, 32 or 64. auto: the largest not above "
+     "address_bits. Declaring more than the device has is the classic bug.", NULL},
+    {SEC_DEVICE, "scatter_gather", KT_BOOL, D(scatter_gather), 0, 1, NULL, true, "auto",
+     "The DMA engine takes element lists. auto: the adapter's own (legacy has none).", NULL},
+    {SEC_DEVICE, "max_transfer", KT_SIZE, D(max_transfer), 512, 16 << 20, NULL, true, "auto",
+     "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K.", NULL},
+    {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, false, "sg",
+     "The driver's calling pattern: packet, sg, sg-build or common-buffer.", NULL},
+    {SEC_DEVICE, "engines", KT_COUNT, D(engines), 1, 64, NULL, false, "1",
+     "DMA engines working in parallel; transfers queue for a free one.", NULL},
+    {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, BIG, NULL, true, "auto",
+     "Media or wire time before the engine moves data. auto: storage 20us, nic 0, legacy 0.",
+     NULL},
+    {SEC_DEVICE, "link_bandwidth", KT_BANDWIDTH, D(link_bandwidth), 1, BIG, NULL, true, "auto",
+     "This device's link. auto: [cost] link_bandwidth.", NULL},
+    {SEC_DEVICE, "ring_entries", KT_COUNT, D(ring_entries), 16, 65536, NULL, false, "256",
+     "nic only: descriptors per ring.", NULL},
+
+    /* [workload NAME] */
+    {SEC_WORKLOAD, "device", KT_NAME, W(device_name), 0, 0, NULL, false, NULL,
+     "The [device NAME] this workload drives (required; one workload per device).", NULL},
+    {SEC_WORKLOAD, "op", KT_ENUM, W(op), 0, 0, op_names, false, "read",
+     "read, write or mix. For a nic, read is receive and write is transmit.", NULL},
+    {SEC_WORKLOAD, "read_share", KT_PERCENT, W(read_share), 0, 100, NULL, false, "50%",
+     "op = mix: the share of reads.", NULL},
+    {SEC_WORKLOAD, "size", KT_SIZES, W(size), 1, 16 << 20, NULL, false, "4K",
+     "I/O size: fixed (4K), uniform (4K..64K; 512-byte steps when both ends are multiples of "
+     "512) or weighted (4K:70,64K:30).", NULL},
+    {SEC_WORKLOAD, "offsets", KT_ENUM, W(offsets), 0, 0, offsets_names, false, "random",
+     "storage and legacy: random or sequential device offsets.", NULL},
+    {SEC_WORKLOAD, "span", KT_SIZE, W(span), 4096, 1ULL << 50, NULL, false, "64G",
+     "storage and legacy: the device bytes offsets range over.", NULL},
+    {SEC_WORKLOAD, "align", KT_SIZE, W(align), 512, 1 << 30, NULL, false, "4K",
+     "Random offsets are multiples of this (a power of two).", NULL},
+    {SEC_WORKLOAD, "queue_depth", KT_COUNT, W(queue_depth), 1, 4096, NULL, false, "8",
+     "I/Os in flight at once; each slot issues its next I/O when the last completes.", NULL},
+    {SEC_WORKLOAD, "count", KT_COUNT, W(count), 1, BIG, NULL, false, "10000",
+     "I/Os to complete (unless duration is given).", NULL},
+    {SEC_WORKLOAD, "duration", KT_TIME, W(duration), 0, BIG, NULL, false, "0",
+     "Virtual time to keep issuing I/Os instead of a count.", NULL},
+    {SEC_WORKLOAD, "cpu_work", KT_TIME, W(cpu_work), 0, BIG, NULL, true, "auto",
+     "Application CPU work before each I/O. auto: [cost] app_work.", NULL},
+    {SEC_WORKLOAD, "buffers", KT_ENUM, W(buffers), 0, 0, buffers_names, false, "pool",
+     "pool: each slot reuses one buffer (as drivers and databases do); fresh: a new buffer, "
+     "placed by the machine's policy, for every I/O.", NULL},
+};
+
+const int scn_n_keys = (int)(sizeof(scn_keys) / sizeof(scn_keys[0]));
+
+static const char *const section_names[] = {"machine", "cost", "device", "workload"};
+
+int scn_key_find(enum scn_section section, const char *name)
+{
+    for (int i = 0; i < scn_n_keys; i++)
+        if (scn_keys[i].section == section && strcmp(scn_keys[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+bool scenario_key_exists(enum scn_section section, const char *key)
+{
+    return scn_key_find(section, key) >= 0;
+}
+
+bool scenario_key_at(int n, enum scn_section *section, const char **name)
+{
+    if (n < 0 || n >= scn_n_keys)
+        return false;
+    *section = scn_keys[n].section;
+    *name = scn_keys[n].name;
+    return true;
+}
+
+int scn_line(const struct scenario *s, int inst, const char *key)
+{
+    const struct key_def *k0 = NULL;
+    int i;
+
+    for (i = 0; i < scn_n_keys; i++) {
+        if (strcmp(scn_keys[i].name, key) == 0) {
+            k0 = &scn_keys[i];
+            if ((inst == INST_MACHINE && k0->section == SEC_MACHINE) ||
+                (inst == INST_COST && k0->section == SEC_COST) ||
+                (inst >= INST_DEVICE(0) && inst < INST_WORKLOAD(0) &&
+                 k0->section == SEC_DEVICE) ||
+                (inst >= INST_WORKLOAD(0) && k0->section == SEC_WORKLOAD))
+                return s->key_lines[inst][i];
+        }
+    }
+    return 0;
+}
+
+void scn_error(struct scn_errors *err, const char *path, int line, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    if (err->count >= SCN_MAX_ERRORS) {
+        err->more++;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(err->text[err->count++], sizeof(err->text[0]), "%s:%d: %s", path, line, msg);
+    else
+        snprintf(err->text[err->count++], sizeof(err->text[0]), "%s: %s", path, msg);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Values.
+ */
+static void *instance_base(struct scenario *s, int inst)
+{
+    if (inst == INST_MACHINE)
+        return &s->machine;
+    if (inst == INST_COST)
+        return &s->cost;
+    if (inst < INST_WORKLOAD(0))
+        return &s->devices[inst - INST_DEVICE(0)];
+    return &s->workloads[inst - INST_WORKLOAD(0)];
+}
+
+static void list_choices(const char *const *choices, char *out, size_t len)
+{
+    size_t at = 0;
+
+    out[0] = '\0';
+    for (int i = 0; choices[i] != NULL && at < len; i++)
+        at += (size_t)snprintf(out + at, len - at, "%s%s", i ? ", " : "", choices[i]);
+}
+
+static int parse_choice(const char *const *choices, const char *text, uint64_t *out, char *why,
+                        size_t len)
+{
+    char list[160];
+
+    for (int i = 0; choices[i] != NULL; i++) {
+        if (strcmp(choices[i], text) == 0) {
+            *out = (uint64_t)i;
+            return 0;
+        }
+    }
+    list_choices(choices, list, sizeof(list));
+    snprintf(why, len, "'%s' is not accepted (accepted: %s)", text, list);
+    return -1;
+}
+
+static int parse_adapter(const char *text, uint64_t *out, char *why, size_t len)
+{
+    const char *names[8] = {NULL};
+    int n = 0;
+
+    for (; dms_adapter_kinds[n] != NULL && n < 7; n++)
+        names[n] = dms_adapter_kinds[n]->name;
+    return parse_choice(names, text, out, why, len);
+}
+
+static int parse_pattern(const char *text, uint64_t *out, char *why, size_t len)
+{
+    const char *names[DMS_PATTERN_COUNT + 1] = {NULL};
+
+    for (int i = 0; i < DMS_PATTERN_COUNT; i++)
+        names[i] = dms_pattern_name((enum dms_pattern)i);
+    return parse_choice(names, text, out, why, len);
+}
+
+/* "4K", "4K..64K" or "4K:70,64K:30". */
+static int parse_sizes(const char *text, struct scn_sizes *out, char *why, size_t len)
+{
+    char copy[200], *save = NULL, *item;
+    const char *dots = strstr(text, "..");
+    struct scn_sizes v = {0};
+
+    if (strlen(text) >= sizeof(copy)) {
+        snprintf(why, len, "size list too long");
+        return -1;
+    }
+    if (dots != NULL) {
+        snprintf(copy, sizeof(copy), "%.*s", (int)(dots - text), text);
+        v.kind = SIZES_UNIFORM;
+        v.count = 2;
+        if (units_size(copy, &v.bytes[0], why, len) || units_size(dots + 2, &v.bytes[1], why, len))
+            return -1;
+        if (v.bytes[0] > v.bytes[1]) {
+            snprintf(why, len, "'%s': the range's low end is above its high end", text);
+            return -1;
+        }
+        *out = v;
+        return 0;
+    }
+    if (strchr(text, ':') == NULL) {
+        v.kind = SIZES_FIXED;
+        v.count = 1;
+        v.weight[0] = 1;
+        v.weight_total = 1;
+        if (units_size(text, &v.bytes[0], why, len))
+            return -1;
+        *out = v;
+        return 0;
+    }
+    v.kind = SIZES_WEIGHTED;
+    snprintf(copy, sizeof(copy), "%s", text);
+    for (item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(item, ':');
+        if (colon == NULL || v.count == SCN_MAX_SIZES) {
+            snprintf(why, len, "'%s': a weighted list is SIZE:WEIGHT,... (at most %d entries)",
+                     text, SCN_MAX_SIZES);
+            return -1;
+        }
+        *colon = '\0';
+        if (units_size(item, &v.bytes[v.count], why, len) ||
+            units_count(colon + 1, &v.weight[v.count], why, len))
+            return -1;
+        if (v.weight[v.count] == 0 || v.weight[v.count] > 1000000) {
+            snprintf(why, len, "'%s': weights are 1 .. 1000000", text);
+            return -1;
+        }
+        v.weight_total += v.weight[v.count++];
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_number(const struct key_def *k, const char *value, uint64_t *v, char *why,
+                        size_t len)
+{
+    switch (k->type) {
+    case KT_SIZE:
+        return units_size(value, v, why, len);
+    case KT_TIME:
+        return units_time(value, v, why, len);
+    case KT_BANDWIDTH:
+        return units_bandwidth(value, v, why, len);
+    case KT_COUNT:
+        return units_count(value, v, why, len);
+    case KT_PERCENT:
+        return units_percent(value, v, why, len);
+    case KT_BOOL:
+        return units_bool(value, v, why, len);
+    case KT_ENUM:
+        return parse_choice(k->choices, value, v, why, len);
+    case KT_ADAPTER:
+        return parse_adapter(value, v, why, len);
+    case KT_PATTERN:
+        return parse_pattern(value, v, why, len);
+    default:
+        return -1;
+    }
+}
+
+static bool ranged(const struct key_def *k)
+{
+    return k->type == KT_SIZE || k->type == KT_TIME || k->type == KT_BANDWIDTH ||
+           k->type == KT_COUNT || k->type == KT_PERCENT;
+}
+
+/* set_value - parse value for key k into instance inst. Returns 0, or -1 with why[]. */
+static int set_value(struct scenario *s, int inst, const struct key_def *k, const char *value,
+                     char *why, size_t len)
+{
+    void *field = (char *)instance_base(s, inst) + k->offset;
+    uint64_t v;
+
+    if (k->type == KT_NAME) {
+        if (value[0] == '\0' || strlen(value) >= SCN_NAME_MAX) {
+            snprintf(why, len, "'%s' is not a section name (1 .. %d characters)", value,
+                     SCN_NAME_MAX - 1);
+            return -1;
+        }
+        snprintf(field, SCN_NAME_MAX, "%s", value);
+        return 0;
+    }
+    if (k->type == KT_SIZES) {
+        struct scn_sizes sz;
+        if (parse_sizes(value, &sz, why, len) != 0)
+            return -1;
+        for (uint32_t i = 0; i < sz.count; i++) {
+            if (sz.bytes[i] < k->min || sz.bytes[i] > k->max) {
+                snprintf(why, len, "'%s': sizes must be 1 byte .. 16M", value);
+                return -1;
+            }
+        }
+        *(struct scn_sizes *)field = sz;
+        return 0;
+    }
+    if (k->auto_ok && strcmp(value, "auto") == 0) {
+        *(uint64_t *)field = SCN_AUTO;
+        return 0;
+    }
+    if (parse_number(k, value, &v, why, len) != 0) {
+        if (k->auto_ok) {
+            size_t n = strlen(why);
+            snprintf(why + n, len - n, "; or auto");
+        }
+        return -1;
+    }
+    if (ranged(k) && (v < k->min || v > k->max)) {
+        char lo[32], hi[32];
+        if (k->type == KT_SIZE) {
+            units_format_size(k->min, lo, sizeof(lo));
+            units_format_size(k->max, hi, sizeof(hi));
+        } else {
+            snprintf(lo, sizeof(lo), "%" PRIu64, k->min);
+            snprintf(hi, sizeof(hi), "%" PRIu64, k->max);
+        }
+        snprintf(why, len, "'%s' is out of range (accepted: %s .. %s%s)", value, lo,
+                 k->max == BIG ? "any" : hi, k->auto_ok ? ", or auto" : "");
+        return -1;
+    }
+    *(uint64_t *)field = v;
+    return 0;
+}
+
+static void set_defaults(struct scenario *s, int inst, enum scn_section section)
+{
+    char why[200];
+
+    for (int i = 0; i < scn_n_keys; i++) {
+        if (scn_keys[i].section != section || scn_keys[i].def == NULL)
+            continue;
+        if (set_value(s, inst, &scn_keys[i], scn_keys[i].def, why, sizeof(why)) != 0)
+            abort(); /* the table's own default does not parse: cannot happen */
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Reading the file.
+ */
+struct reader {
+    struct scenario *s;
+    struct scn_errors *err;
+    const char *text;
+    size_t at, size;
+    int line;
+    int inst;        /* the current section instance, -1 for none or a bad one */
+    enum scn_section section;
+    bool bad_section;
+};
+
+static bool valid_name(const char *name)
+{
+    if (name[0] == '\0' || strlen(name) >= SCN_NAME_MAX)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+            return false;
+    return true;
+}
+
+static int named_instance(struct reader *r, enum scn_section sec, const char *name)
+{
+    struct scenario *s = r->s;
+    uint32_t *n = sec == SEC_DEVICE ? &s->n_devices : &s->n_workloads;
+    int i;
+
+    for (uint32_t j = 0; j < *n; j++) {
+        const char *have = sec == SEC_DEVICE ? s->devices[j].name : s->workloads[j].name;
+        int line = sec == SEC_DEVICE ? s->devices[j].line : s->workloads[j].line;
+        if (strcmp(have, name) == 0) {
+            scn_error(r->err, s->path, r->line, "[%s %s] appears twice (first at line %d)",
+                      section_names[sec], name, line);
+            return -1;
+        }
+    }
+    if (*n == SCN_MAX_DEVICES) {
+        scn_error(r->err, s->path, r->line, "too many [%s] sections (at most %d)",
+                  section_names[sec], SCN_MAX_DEVICES);
+        return -1;
+    }
+    i = (int)(*n)++;
+    if (sec == SEC_DEVICE) {
+        snprintf(s->devices[i].name, SCN_NAME_MAX, "%s", name);
+        s->devices[i].line = r->line;
+        s->devices[i].workload = -1;
+        set_defaults(s, INST_DEVICE(i), SEC_DEVICE);
+        return INST_DEVICE(i);
+    }
+    snprintf(s->workloads[i].name, SCN_NAME_MAX, "%s", name);
+    s->workloads[i].line = r->line;
+    s->workloads[i].device = -1;
+    set_defaults(s, INST_WORKLOAD(i), SEC_WORKLOAD);
+    return INST_WORKLOAD(i);
+}
+
+/* A section header line: "[machine]", "[cost]", "[device NAME]", "[workload NAME]". */
+static void section_header(struct reader *r, const char *line)
+{
+    char kind[32] = "", name[64] = "", extra[8] = "";
+    const char *close = strchr(line, ']');
+    char inside[128];
+    int got;
+
+    r->inst = -1;
+    if (close == NULL || (size_t)(close - line - 1) >= sizeof(inside))
+        return; /* inih reports the malformed line */
+    snprintf(inside, sizeof(inside), "%.*s", (int)(close - line - 1), line + 1);
+    got = sscanf(inside, "%31s %63s %7s", kind, name, extra);
+    if (strcmp(kind, "machine") == 0 || strcmp(kind, "cost") == 0) {
+        int inst = kind[0] == 'm' ? INST_MACHINE : INST_COST;
+        int *seen = kind[0] == 'm' ? &r->s->machine_line : &r->s->cost_line;
+        if (got != 1) {
+            scn_error(r->err, r->s->path, r->line, "[%s] takes no name", kind);
+        } else if (*seen) {
+            scn_error(r->err, r->s->path, r->line, "[%s] appears twice (first at line %d)",
+                      kind, *seen);
+        } else {
+            *seen = r->line;
+            r->inst = inst;
+            r->section = inst == INST_MACHINE ? SEC_MACHINE : SEC_COST;
+        }
+        return;
+    }
+    if (strcmp(kind, "device") == 0 || strcmp(kind, "workload") == 0) {
+        enum scn_section sec = kind[0] == 'd' ? SEC_DEVICE : SEC_WORKLOAD;
+        if (got != 2 || !valid_name(name)) {
+            scn_error(r->err, r->s->path, r->line, "[%s NAME] needs one name of 1 .. %d "
+                      "letters, digits, '_' or '-'", kind, SCN_NAME_MAX - 1);
+            return;
+        }
+        r->inst = named_instance(r, sec, name);
+        r->section = sec;
+        return;
+    }
+    scn_error(r->err, r->s->path, r->line, "unknown section [%s] (accepted: [machine], [cost], "
+              "[device NAME], [workload NAME])", inside);
+}
+
+/* inih's line source: one line a call, with the bookkeeping described at the top. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct reader *r = stream;
+    const char *p, *end;
+    size_t n;
+
+    if (r->at >= r->size)
+        return NULL;
+    p = r->text + r->at;
+    end = memchr(p, '\n', r->size - r->at);
+    n = end ? (size_t)(end - p) : r->size - r->at;
+    r->at += n + (end != NULL);
+    r->line++;
+    if (memchr(p, '\0', n) != NULL) {
+        scn_error(r->err, r->s->path, r->line, "the line holds a NUL byte: not a text file?");
+        n = 0;
+    }
+    while (n > 0 && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
+    if (n + 2 > (size_t)num) {
+        scn_error(r->err, r->s->path, r->line, "line longer than %d characters", num - 2);
+        n = 0;
+    }
+    memcpy(str, p, n);
+    str[n] = '\n';
+    str[n + 1] = '\0';
+    if (n > 0 && *p == '[')
+        section_header(r, str);
+    return str;
+}
+
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+    struct reader *r = user;
+    struct scenario *s = r->s;
+    char why[256];
+    int k;
+
+    if (r->inst < 0) {
+        if (section[0] == '\0')
+            scn_error(r->err, s->path, r->line, "'%s' is outside any section (keys belong "
+                      "under [machine], [cost], [device NAME] or [workload NAME])", name);
+        return 1; /* otherwise the bad section was reported at its header */
+    }
+    k = scn_key_find(r->section, name);
+    if (k < 0) {
+        char list[400];
+        size_t at = 0;
+        for (int i = 0; i < scn_n_keys && at < sizeof(list); i++)
+            if (scn_keys[i].section == r->section)
+                at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", at ? ", " : "",
+                                       scn_keys[i].name);
+        scn_error(r->err, s->path, r->line, "unknown key '%s' in [%s] (accepted: %s)", name,
+                  section_names[r->section], list);
+        return 1;
+    }
+    if (s->key_lines[r->inst][k] > 0) {
+        scn_error(r->err, s->path, r->line, "'%s' is set twice in this section (first at line "
+                  "%d)", name, s->key_lines[r->inst][k]);
+        return 1;
+    }
+    if (set_value(s, r->inst, &scn_keys[k], value, why, sizeof(why)) != 0) {
+        scn_error(r->err, s->path, r->line, "%s: %s", name, why);
+        return 1;
+    }
+    s->key_lines[r->inst][k] = r->line;
+    return 1;
+}
+
+static char *slurp(const char *path, size_t *size, char *why, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+
+    if (f == NULL) {
+        snprintf(why, len, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    buf = malloc(MAX_FILE_BYTES + 1);
+    if (buf == NULL) {
+        fclose(f);
+        snprintf(why, len, "out of memory");
+        return NULL;
+    }
+    *size = fread(buf, 1, MAX_FILE_BYTES + 1, f);
+    if (ferror(f) || *size > MAX_FILE_BYTES) {
+        snprintf(why, len, ferror(f) ? "cannot read: %s" : "larger than 1 MiB: not a scenario?",
+                 strerror(errno));
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+static int parse_text(struct scenario *s, const char *text, size_t size,
+                      struct scn_errors *err)
+{
+    struct reader r = {.s = s, .err = err, .inst = -1, .text = text, .size = size};
+    int bad = ini_parse_stream(read_line, &r, on_pair, &r);
+
+    if (bad > 0)
+        scn_error(err, s->path, bad, "not a section header, key = value, or comment");
+    return err->count > 0 ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * --set section.key=value
+ */
+static int apply_override(struct scenario *s, const char *text, struct scn_errors *err)
+{
+    char sect[96], place[200], why[256];
+    const char *eq = strchr(text, '='), *dot;
+    char key[48];
+    enum scn_section sec;
+    int inst = -1, k;
+
+    snprintf(place, sizeof(place), "--set '%s'", text);
+    if (eq == NULL || (dot = memrchr(text, '.', (size_t)(eq - text))) == NULL || dot == text ||
+        (size_t)(eq - dot - 1) >= sizeof(key) || (size_t)(dot - text) >= sizeof(sect)) {
+        scn_error(err, place, 0, "expected section.key=value, e.g. machine.memory=64G or "
+                  "device.disk0.address_bits=32");
+        return -1;
+    }
+    snprintf(sect, sizeof(sect), "%.*s", (int)(dot - text), text);
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+    if (strcmp(sect, "machine") == 0 || strcmp(sect, "cost") == 0) {
+        sec = sect[0] == 'm' ? SEC_MACHINE : SEC_COST;
+        inst = sec == SEC_MACHINE ? INST_MACHINE : INST_COST;
+    } else if (strncmp(sect, "device.", 7) == 0 || strncmp(sect, "workload.", 9) == 0) {
+        const char *name = strchr(sect, '.') + 1;
+        sec = sect[0] == 'd' ? SEC_DEVICE : SEC_WORKLOAD;
+        for (uint32_t i = 0; sec == SEC_DEVICE && i < s->n_devices; i++)
+            if (strcmp(s->devices[i].name, name) == 0)
+                inst = INST_DEVICE(i);
+        for (uint32_t i = 0; sec == SEC_WORKLOAD && i < s->n_workloads; i++)
+            if (strcmp(s->workloads[i].name, name) == 0)
+                inst = INST_WORKLOAD(i);
+        if (inst < 0) {
+            scn_error(err, place, 0, "the scenario has no [%s %s]", section_names[sec], name);
+            return -1;
+        }
+    } else {
+        scn_error(err, place, 0, "unknown section '%s' (accepted: machine, cost, device.NAME, "
+                  "workload.NAME)", sect);
+        return -1;
+    }
+    k = scn_key_find(sec, key);
+    if (k < 0) {
+        scn_error(err, place, 0, "unknown key '%s' in [%s]", key, section_names[sec]);
+        return -1;
+    }
+    if (set_value(s, inst, &scn_keys[k], eq + 1, why, sizeof(why)) != 0) {
+        scn_error(err, place, 0, "%s: %s", key, why);
+        return -1;
+    }
+    s->key_lines[inst][k] = -1;
+    return 0;
+}
+
+static int load(const char *name, const char *text, size_t size, const char *const *overrides,
+                int n_overrides, const uint64_t *seed_override, struct scenario **out,
+                struct scn_errors *err)
+{
+    struct scenario *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        scn_error(err, name, 0, "out of memory");
+        return -1;
+    }
+    snprintf(s->path, sizeof(s->path), "%s", name);
+    set_defaults(s, INST_MACHINE, SEC_MACHINE);
+    set_defaults(s, INST_COST, SEC_COST);
+    if (parse_text(s, text, size, err) == 0) {
+        for (int i = 0; i < n_overrides; i++)
+            apply_override(s, overrides[i], err);
+        if (seed_override != NULL) {
+            s->machine.seed = *seed_override;
+            s->key_lines[INST_MACHINE][scn_key_find(SEC_MACHINE, "seed")] = -1;
+        }
+    }
+    if (err->count == 0)
+        scenario_resolve(s, err);
+    if (err->count > 0) {
+        free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int scenario_load(const char *path, const char *const *overrides, int n_overrides,
+                  const uint64_t *seed_override, struct scenario **out, struct scn_errors *err)
+{
+    char why[160];
+    size_t size = 0;
+    char *text;
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    text = slurp(path, &size, why, sizeof(why));
+    if (text == NULL) {
+        scn_error(err, path, 0, "%s", why);
+        return -1;
+    }
+    rc = load(path, text, size, overrides, n_overrides, seed_override, out, err);
+    free(text);
+    return rc;
+}
+
+int scenario_parse(const char *name, const char *text, const char *const *overrides,
+                   int n_overrides, struct scenario **out, struct scn_errors *err)
+{
+    memset(err, 0, sizeof(*err));
+    return load(name, text, strlen(text), overrides, n_overrides, NULL, out, err);
+}
+
+void scenario_free(struct scenario *s)
+{
+    free(s);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Read-back.
+ */
+static void format_sizes(const struct scn_sizes *z, char *out, size_t len)
+{
+    size_t at = 0;
+
+    if (z->kind == SIZES_UNIFORM) {
+        snprintf(out, len, "%" PRIu64 "..%" PRIu64, z->bytes[0], z->bytes[1]);
+        return;
+    }
+    if (z->kind == SIZES_FIXED) {
+        snprintf(out, len, "%" PRIu64, z->bytes[0]);
+        return;
+    }
+    out[0] = '\0';
+    for (uint32_t i = 0; i < z->count && at < len; i++)
+        at += (size_t)snprintf(out + at, len - at, "%s%" PRIu64 ":%" PRIu64, i ? "," : "",
+                               z->bytes[i], z->weight[i]);
+}
+
+static void each_in(struct scenario *s, int inst, enum scn_section sec, const char *title,
+                    void (*fn)(void *, const char *, const char *, const char *, bool),
+                    void *ctx)
+{
+    char value[200];
+
+    for (int i = 0; i < scn_n_keys; i++) {
+        const struct key_def *k = &scn_keys[i];
+        const void *field = (const char *)instance_base(s, inst) + k->offset;
+        uint64_t v = k->type == KT_NAME || k->type == KT_SIZES ? 0 : *(const uint64_t *)field;
+        bool number = true;
+
+        if (k->section != sec)
+            continue;
+        switch (k->type) {
+        case KT_NAME:
+            snprintf(value, sizeof(value), "%s", (const char *)field);
+            number = false;
+            break;
+        case KT_SIZES:
+            format_sizes(field, value, sizeof(value));
+            number = ((const struct scn_sizes *)field)->kind == SIZES_FIXED;
+            break;
+        case KT_ENUM:
+            snprintf(value, sizeof(value), "%s", k->choices[v]);
+            number = false;
+            break;
+        case KT_ADAPTER:
+            snprintf(value, sizeof(value), "%s", dms_adapter_kinds[v]->name);
+            number = false;
+            break;
+        case KT_PATTERN:
+            snprintf(value, sizeof(value), "%s", dms_pattern_name((enum dms_pattern)v));
+            number = false;
+            break;
+        case KT_BOOL:
+            snprintf(value, sizeof(value), "%s", v ? "true" : "false");
+            break;
+        default:
+            snprintf(value, sizeof(value), "%" PRIu64, v);
+            break;
+        }
+        fn(ctx, title, k->name, value, number);
+    }
+}
+
+void scenario_each_value(const struct scenario *cs,
+                         void (*fn)(void *, const char *, const char *, const char *, bool),
+                         void *ctx)
+{
+    struct scenario *s = (struct scenario *)(uintptr_t)cs; /* read only; shares instance_base */
+    char title[64];
+
+    each_in(s, INST_MACHINE, SEC_MACHINE, "machine", fn, ctx);
+    each_in(s, INST_COST, SEC_COST, "cost", fn, ctx);
+    for (uint32_t i = 0; i < s->n_devices; i++) {
+        snprintf(title, sizeof(title), "device %s", s->devices[i].name);
+        each_in(s, INST_DEVICE(i), SEC_DEVICE, title, fn, ctx);
+    }
+    for (uint32_t i = 0; i < s->n_workloads; i++) {
+        snprintf(title, sizeof(title), "workload %s", s->workloads[i].name);
+        each_in(s, INST_WORKLOAD(i), SEC_WORKLOAD, title, fn, ctx);
+    }
+}
+
+static const char *type_doc(const struct key_def *k)
+{
+    static const char *const names[] = {"size", "time", "bandwidth", "count", "percent",
+                                        "yes/no", "choice", "adapter", "pattern", "sizes",
+                                        "name"};
+    return names[k->type];
+}
+
+void scenario_write_reference(FILE *out)
+{
+    static const char *const titles[] = {"[machine]", "[cost]", "[device NAME]",
+                                         "[workload NAME]"};
+
+    for (int sec = 0; sec < SEC_COUNT; sec++) {
+        fprintf(out, "### %s\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
+                titles[sec]);
+        for (int i = 0; i < scn_n_keys; i++) {
+            const struct key_def *k = &scn_keys[i];
+            if (k->section != (enum scn_section)sec)
+                continue;
+            fprintf(out, "| `%s` | %s | %s | %s%s%s%s |\n", k->name, type_doc(k),
+                    k->def ? k->def : "(required)", k->doc, k->source ? " Source: " : "",
+                    k->source ? k->source : "", k->source ? "." : "");
+        }
+        fprintf(out, "\n");
+    }
+}

@@ -1,0 +1,123 @@
+/*
+ * scenario.h - scenario files: what they may say, their defaults, and the validated result.
+ *
+ * A scenario is an INI file (read with inih) of four kinds of section:
+ *   [machine]         the simulated machine: memory, MMIO hole, placement, CPUs, seed, data
+ *   [cost]            the cost model's parameters
+ *   [device NAME]     one simulated adapter: kind, address lines, pattern, limits
+ *   [workload NAME]   what one device is asked to do
+ * Every key, its type, default, range and meaning is one row of the key table (scenario.c);
+ * docs/scenarios.md is written from the same table and a test keeps them in step.
+ *
+ * Loading either yields a complete, validated scenario (every "auto" resolved) or a list of
+ * errors, each "file:line: message"; nothing is half-applied.
+ */
+#ifndef DMASIM_SCENARIO_H
+#define DMASIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dmasim/adapter.h"
+#include "engine.h"
+
+#define SCN_NAME_MAX 32
+#define SCN_MAX_DEVICES 32
+#define SCN_MAX_SIZES 16
+#define SCN_MAX_ERRORS 20
+#define SCN_MAX_KEYS 64
+#define SCN_INSTANCES (2 + 2 * SCN_MAX_DEVICES) /* machine, cost, devices, workloads */
+#define SCN_AUTO UINT64_MAX /* an "auto" value before resolution */
+
+enum scn_section { SEC_MACHINE, SEC_COST, SEC_DEVICE, SEC_WORKLOAD, SEC_COUNT };
+enum scn_placement { PLACE_RANDOM, PLACE_LOW_FIRST, PLACE_HIGH_FIRST, PLACE_RANGE };
+enum scn_data { DATA_FULL, DATA_METADATA };
+enum scn_op { OP_READ, OP_WRITE, OP_MIX };
+enum scn_offsets { OFFSETS_RANDOM, OFFSETS_SEQUENTIAL };
+enum scn_buffers { BUFFERS_POOL, BUFFERS_FRESH };
+enum scn_size_kind { SIZES_FIXED, SIZES_UNIFORM, SIZES_WEIGHTED };
+
+struct scn_sizes {
+    uint64_t kind;           /* enum scn_size_kind */
+    uint32_t count;
+    uint64_t bytes[SCN_MAX_SIZES];
+    uint64_t weight[SCN_MAX_SIZES];
+    uint64_t weight_total;
+};
+
+struct scn_machine {
+    uint64_t memory, mmio_hole_start, mmio_hole_end, reserved_low;
+    uint64_t placement, range_start, range_end;
+    uint64_t cpus, seed, data, map_register_limit, bounce_pool;
+};
+
+struct scn_device {
+    char name[SCN_NAME_MAX];
+    int line;
+    uint64_t adapter;        /* index into dms_adapter_kinds */
+    uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
+    uint64_t engines, latency, link_bandwidth, ring_entries;
+    int workload;            /* index of its workload, -1 none */
+};
+
+struct scn_workload {
+    char name[SCN_NAME_MAX];
+    int line;
+    char device_name[SCN_NAME_MAX];
+    int device;              /* index into devices */
+    uint64_t op, read_share;
+    struct scn_sizes size;
+    uint64_t offsets, span, align, queue_depth, count, duration, cpu_work, buffers;
+};
+
+struct scenario {
+    char path[256];
+    struct scn_machine machine;
+    struct cost_model cost;
+    struct scn_device devices[SCN_MAX_DEVICES];
+    struct scn_workload workloads[SCN_MAX_DEVICES];
+    uint32_t n_devices, n_workloads;
+    int machine_line, cost_line;
+    /* where each key was set: line in the file, 0 for a default, -1 for --set */
+    int key_lines[SCN_INSTANCES][SCN_MAX_KEYS];
+};
+
+struct scn_errors {
+    char text[SCN_MAX_ERRORS][320];
+    int count;
+    int more; /* errors beyond SCN_MAX_ERRORS */
+};
+
+/* scenario_load - read path, apply overrides ("section.key=value"; a device or workload
+ * section is "device.NAME"), resolve and validate. seed_override: 0 keeps the file's.
+ * Returns 0 and a scenario to scenario_free, or -1 with errors filled. */
+int scenario_load(const char *path, const char *const *overrides, int n_overrides,
+                  const uint64_t *seed_override, struct scenario **out, struct scn_errors *err);
+/* scenario_parse - the same from text in memory; name stands for the file in messages. */
+int scenario_parse(const char *name, const char *text, const char *const *overrides,
+                   int n_overrides, struct scenario **out, struct scn_errors *err);
+void scenario_free(struct scenario *s);
+
+/* The HAL's machine configuration the scenario describes. */
+void scenario_machine_config(const struct scenario *s, struct dms_machine_config *cfg);
+
+/* The effective settings of a device, as the adapter takes them. */
+void scenario_device_settings(const struct scenario *s, uint32_t device,
+                              struct dms_device_settings *out);
+
+/* Walk every key of every section instance with its effective value as text (for the JSON
+ * report's configuration). fn gets the section as written ("device disk0"), key and value. */
+void scenario_each_value(const struct scenario *s,
+                         void (*fn)(void *ctx, const char *section, const char *key,
+                                    const char *value, bool is_number),
+                         void *ctx);
+
+/* Write the key reference (Markdown) that docs/scenarios.md holds. */
+void scenario_write_reference(FILE *out);
+/* Is key a key of section (for tests)? */
+bool scenario_key_exists(enum scn_section section, const char *key);
+/* The n-th key's section and name; false past the end. */
+bool scenario_key_at(int n, enum scn_section *section, const char **name);
+
+#endif /* DMASIM_SCENARIO_H */

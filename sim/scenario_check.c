@@ -1,0 +1,268 @@
+/*
+ * scenario_check.c - after every key has parsed: resolve "auto", tie workloads to devices, and
+ * refuse what no single key can show is wrong (a pattern the hardware cannot use, a size above
+ * the device's largest transfer, a machine the HAL would not build). Each error names the line
+ * of the key at fault, or of its section when the key was left at its default.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario_int.h"
+#include "units.h"
+
+/* The line to blame: the key's if it was set in the file, else its section's. */
+static int blame(const struct scenario *s, int inst, const char *key, int section_line)
+{
+    int line = scn_line(s, inst, key);
+
+    return line != 0 ? line : section_line;
+}
+
+static void err_at(struct scn_errors *err, const struct scenario *s, int line, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+static void err_at(struct scn_errors *err, const struct scenario *s, int line, const char *fmt,
+                   ...)
+{
+    char msg[300];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (line < 0)
+        scn_error(err, "--set", 0, "%s", msg);
+    else
+        scn_error(err, s->path, line, "%s", msg);
+}
+
+static unsigned auto_declared(uint64_t bits)
+{
+    return bits >= 64 ? 64 : bits >= 32 ? 32 : 24;
+}
+
+static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *err)
+{
+    struct scn_device *d = &s->devices[i];
+    int inst = INST_DEVICE(i);
+    const struct dms_adapter_kind *kind;
+    struct dms_device_settings set;
+    char why[300], name[80];
+
+    snprintf(name, sizeof(name), "[device %s]", d->name);
+    if (scn_line(s, inst, "adapter") == 0) {
+        err_at(err, s, d->line, "%s needs adapter = storage, nic or legacy%s", name, "");
+        return;
+    }
+    kind = dms_adapter_kinds[d->adapter];
+    if (d->declared_bits == SCN_AUTO) {
+        if (d->address_bits < 24) {
+            snprintf(why, sizeof(why), "%s has %" PRIu64 " address lines, fewer than any "
+                     "DEVICE_DESCRIPTION can declare (24); set declared_bits to show what "
+                     "happens when the driver claims more", name, d->address_bits);
+            err_at(err, s, blame(s, inst, "address_bits", d->line), "%s%s", why, "");
+            return;
+        }
+        d->declared_bits = auto_declared(d->address_bits);
+    } else if (d->declared_bits != 24 && d->declared_bits != 32 && d->declared_bits != 64) {
+        err_at(err, s, blame(s, inst, "declared_bits", d->line),
+               "declared_bits: a DEVICE_DESCRIPTION declares 24, 32 or 64 bits%s%s", "", "");
+    }
+    if (d->scatter_gather == SCN_AUTO)
+        d->scatter_gather = kind->scatter_gather;
+    if (d->max_transfer == SCN_AUTO)
+        d->max_transfer = kind->default_max_transfer;
+    else if (d->max_transfer > kind->max_transfer_limit) {
+        char lim[32];
+        units_format_size(kind->max_transfer_limit, lim, sizeof(lim));
+        err_at(err, s, blame(s, inst, "max_transfer", d->line),
+               "max_transfer: the %s adapter takes at most %s", kind->name, lim);
+    }
+    if (d->latency == SCN_AUTO)
+        d->latency = kind->default_latency_ns;
+    if (d->link_bandwidth == SCN_AUTO)
+        d->link_bandwidth = s->cost.link_bandwidth;
+    if (scn_line(s, inst, "ring_entries") != 0 && strcmp(kind->name, "nic") != 0)
+        err_at(err, s, blame(s, inst, "ring_entries", d->line),
+               "ring_entries applies only to adapter = nic, not %s%s", kind->name, "");
+    if (d->workload < 0)
+        return; /* reported by the workload pass; settings below need its queue depth */
+    scenario_device_settings(s, i, &set);
+    why[0] = '\0';
+    if (kind->check != NULL && kind->check(&set, why, sizeof(why)) != 0) {
+        int line = blame(s, inst, "pattern", d->line);
+        if (strstr(why, "scatter") != NULL)
+            line = blame(s, inst, "scatter_gather", d->line);
+        else if (strstr(why, "ring_entries") != NULL)
+            line = blame(s, inst, "ring_entries", d->line);
+        err_at(err, s, line, "%s: %s", name, why);
+    } else if (!(kind->patterns & (1u << d->pattern))) {
+        char list[120];
+        size_t at = 0;
+        for (int p = 0; p < DMS_PATTERN_COUNT; p++)
+            if (kind->patterns & (1u << p))
+                at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", at ? ", " : "",
+                                       dms_pattern_name((enum dms_pattern)p));
+        snprintf(why, sizeof(why), "pattern: the %s driver does not offer %s (it offers: %s)",
+                 kind->name, dms_pattern_name((enum dms_pattern)d->pattern), list);
+        err_at(err, s, blame(s, inst, "pattern", d->line), "%s%s", why, "");
+    }
+}
+
+static uint64_t largest_size(const struct scn_sizes *z)
+{
+    uint64_t most = 0;
+
+    for (uint32_t i = 0; i < z->count; i++)
+        if (z->bytes[i] > most)
+            most = z->bytes[i];
+    return most;
+}
+
+static void check_sizes(struct scenario *s, uint32_t i, const struct scn_device *d,
+                        struct scn_errors *err)
+{
+    struct scn_workload *w = &s->workloads[i];
+    int inst = INST_WORKLOAD(i);
+    int line = blame(s, inst, "size", w->line);
+    bool block = strcmp(dms_adapter_kinds[d->adapter]->name, "nic") != 0;
+    char most[32], lim[96];
+
+    if (largest_size(&w->size) > d->max_transfer) {
+        units_format_size(largest_size(&w->size), most, sizeof(most));
+        units_format_size(d->max_transfer, lim, sizeof(lim));
+        snprintf(lim + strlen(lim), sizeof(lim) - strlen(lim), " of [device %s]", d->name);
+        err_at(err, s, line, "size: %s is above the device's max_transfer %s", most, lim);
+    }
+    for (uint32_t j = 0; block && j < w->size.count; j++) {
+        if (w->size.bytes[j] % 512 != 0) {
+            snprintf(most, sizeof(most), "%" PRIu64, w->size.bytes[j]);
+            err_at(err, s, line, "size: a block device moves whole 512-byte sectors; %s bytes "
+                   "is not a multiple of 512%s", most, "");
+            break;
+        }
+    }
+    if (block && w->span < largest_size(&w->size))
+        err_at(err, s, blame(s, inst, "span", w->line),
+               "span: the offsets' range is smaller than the largest I/O%s%s", "", "");
+    if (w->align & (w->align - 1))
+        err_at(err, s, blame(s, inst, "align", w->line), "align: must be a power of two%s%s",
+               "", "");
+}
+
+static void resolve_workload(struct scenario *s, uint32_t i, struct scn_errors *err)
+{
+    struct scn_workload *w = &s->workloads[i];
+    int inst = INST_WORKLOAD(i);
+    char name[80];
+
+    snprintf(name, sizeof(name), "[workload %s]", w->name);
+    if (scn_line(s, inst, "device") == 0) {
+        err_at(err, s, w->line, "%s needs device = NAME of a [device NAME] section%s", name, "");
+        return;
+    }
+    for (uint32_t j = 0; j < s->n_devices; j++)
+        if (strcmp(s->devices[j].name, w->device_name) == 0)
+            w->device = (int)j;
+    if (w->device < 0) {
+        err_at(err, s, blame(s, inst, "device", w->line),
+               "device: there is no [device %s] in this scenario%s", w->device_name, "");
+        return;
+    }
+    if (s->devices[w->device].workload >= 0) {
+        err_at(err, s, blame(s, inst, "device", w->line),
+               "device: [device %s] already has [workload %s]; one workload per device",
+               w->device_name, s->workloads[s->devices[w->device].workload].name);
+        w->device = -1;
+        return;
+    }
+    s->devices[w->device].workload = (int)i;
+    if (scn_line(s, inst, "read_share") != 0 && w->op != OP_MIX)
+        err_at(err, s, blame(s, inst, "read_share", w->line),
+               "read_share applies only to op = mix%s%s", "", "");
+    if (scn_line(s, inst, "duration") != 0 && scn_line(s, inst, "count") != 0)
+        err_at(err, s, blame(s, inst, "duration", w->line),
+               "count and duration are exclusive: give one%s%s", "", "");
+    if (scn_line(s, inst, "duration") != 0 && w->duration == 0)
+        err_at(err, s, blame(s, inst, "duration", w->line),
+               "duration: must be more than 0 (or give a count instead)");
+    if (scn_line(s, inst, "duration") != 0)
+        w->count = 0; /* run for the duration */
+    else
+        w->duration = 0;
+    if (w->cpu_work == SCN_AUTO)
+        w->cpu_work = s->cost.app_work_ns;
+}
+
+static void check_machine(struct scenario *s, struct scn_errors *err)
+{
+    struct scn_machine *m = &s->machine;
+    struct dms_machine_config cfg;
+    char why[200];
+    bool range_keys = scn_line(s, INST_MACHINE, "range_start") != 0 ||
+                      scn_line(s, INST_MACHINE, "range_end") != 0;
+
+    if (m->placement != PLACE_RANGE && range_keys)
+        err_at(err, s, blame(s, INST_MACHINE, "range_start", s->machine_line),
+               "range_start and range_end apply only to placement = range%s%s", "", "");
+    scenario_machine_config(s, &cfg);
+    if (dms_machine_config_check(&cfg, why, sizeof(why)) != 0)
+        err_at(err, s, blame(s, INST_MACHINE, "memory", s->machine_line), "[machine]: %s%s",
+               why, "");
+}
+
+int scenario_resolve(struct scenario *s, struct scn_errors *err)
+{
+    check_machine(s, err);
+    if (s->n_devices == 0)
+        scn_error(err, s->path, 0, "no [device NAME] section: a scenario needs at least one "
+                  "device and its workload");
+    for (uint32_t i = 0; i < s->n_workloads; i++)
+        resolve_workload(s, i, err);
+    for (uint32_t i = 0; i < s->n_devices; i++) {
+        resolve_device(s, i, err);
+        if (s->devices[i].workload < 0 && scn_line(s, INST_DEVICE(i), "adapter") != 0)
+            err_at(err, s, s->devices[i].line, "[device %s] has no workload: add a [workload "
+                   "NAME] with device = %s", s->devices[i].name, s->devices[i].name);
+    }
+    for (uint32_t i = 0; i < s->n_workloads; i++)
+        if (s->workloads[i].device >= 0 && err->count == 0)
+            check_sizes(s, i, &s->devices[s->workloads[i].device], err);
+    return err->count > 0 ? -1 : 0;
+}
+
+void scenario_machine_config(const struct scenario *s, struct dms_machine_config *cfg)
+{
+    const struct scn_machine *m = &s->machine;
+
+    dms_machine_config_init(cfg);
+    cfg->ram_bytes = m->memory;
+    cfg->mmio_hole_start = m->mmio_hole_start;
+    cfg->mmio_hole_end = m->mmio_hole_end;
+    cfg->reserved_low_bytes = m->reserved_low;
+    cfg->placement = (enum dms_placement)m->placement;
+    cfg->range_start = m->range_start;
+    cfg->range_end = m->range_end;
+    cfg->seed = m->seed;
+    cfg->map_register_limit = (uint32_t)m->map_register_limit;
+    cfg->bounce_pool_bytes = m->bounce_pool;
+    cfg->metadata_only = m->data == DATA_METADATA;
+}
+
+void scenario_device_settings(const struct scenario *s, uint32_t i,
+                              struct dms_device_settings *out)
+{
+    const struct scn_device *d = &s->devices[i];
+
+    memset(out, 0, sizeof(*out));
+    out->name = d->name;
+    out->address_bits = (unsigned)d->address_bits;
+    out->declared_bits = (unsigned)d->declared_bits;
+    out->scatter_gather = d->scatter_gather != 0;
+    out->max_transfer = (uint32_t)d->max_transfer;
+    out->pattern = (enum dms_pattern)d->pattern;
+    out->slots = d->workload >= 0 ? (uint32_t)s->workloads[d->workload].queue_depth : 1;
+    out->ring_entries = (uint32_t)d->ring_entries;
+}
