@@ -50,6 +50,14 @@ struct engine_dev {
     struct device_job *head, *tail;
 };
 
+/* A CPU: the work it runs and when it is free again. */
+struct cpu {
+    struct engine *e;
+    bool busy;
+    enum cpu_priority running; /* the priority of the work it resumes when preemptions end */
+    uint64_t release_at;       /* a release event for any other time is stale */
+};
+
 /* What the CPU work running now has been charged. */
 struct cpu_context {
     bool active;
@@ -68,6 +76,7 @@ struct engine {
     struct dms_machine *machine;
     /* CPUs */
     uint32_t ncpus, idle_cpus;
+    struct cpu *cpus;
     struct cpu_work *queue_head[PRIO_COUNT], *queue_tail[PRIO_COUNT];
     struct cpu_work *free_work;
     struct cpu_context ctx;
@@ -158,12 +167,15 @@ struct engine *engine_create(uint32_t ncpus, const struct cost_model *cost, uint
     e->ncpus = e->idle_cpus = ncpus;
     e->cost = *cost;
     e->ndevices = ndevices;
+    e->cpus = calloc(ncpus, sizeof(*e->cpus));
     e->dev = calloc(ndevices + 1, sizeof(*e->dev));
     e->ledger = calloc(ndevices + 1, sizeof(*e->ledger));
-    if (e->dev == NULL || e->ledger == NULL) {
+    if (e->cpus == NULL || e->dev == NULL || e->ledger == NULL) {
         engine_destroy(e);
         return NULL;
     }
+    for (uint32_t i = 0; i < ncpus; i++)
+        e->cpus[i].e = e;
     for (uint32_t i = 0; i <= ndevices; i++)
         e->dev[i].p = (struct engine_device_params){1, 0, cost->link_bandwidth,
                                                     cost->descriptor_ns};
@@ -204,6 +216,7 @@ void engine_destroy(struct engine *e)
             e->heap[i].fn == device_finish)
             free(e->heap[i].arg);
     free(e->heap);
+    free(e->cpus);
     free(e->dev);
     free(e->ledger);
     free(e->adapter_device);
@@ -281,12 +294,14 @@ static enum cpu_priority priority_of(KIRQL irql)
 
 static void cpu_released(void *arg);
 
-static void cpu_start(struct engine *e, struct cpu_work *w)
+/* Run w on cpu now. On an idle CPU it holds the CPU for its time; preempting lower-priority
+ * work, it pushes that work's release back by its own time (the preempted work's effects
+ * were all timed when it started; only the CPU's availability moves). */
+static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
 {
     KIRQL old = PASSIVE_LEVEL;
     uint64_t busy;
 
-    e->idle_cpus--;
     e->ctx = (struct cpu_context){true, w->device, w->irql, 0};
     engine_charge(e, w->device, w->cat, w->fixed_ns);
     if (e->machine != NULL && w->irql > PASSIVE_LEVEL)
@@ -297,9 +312,39 @@ static void cpu_start(struct engine *e, struct cpu_work *w)
     busy = e->ctx.charged_ns;
     e->ctx.active = false;
     e->cpu_busy_ns += busy;
+    if (cpu->busy) {
+        cpu->release_at += busy;
+    } else {
+        e->idle_cpus--;
+        cpu->busy = true;
+        cpu->running = priority_of(w->irql);
+        cpu->release_at = e->now + busy;
+    }
     w->next = e->free_work;
     e->free_work = w;
-    heap_push(e, e->now + busy, cpu_released, e);
+    heap_push(e, cpu->release_at, cpu_released, cpu);
+}
+
+static struct cpu *idle_cpu(struct engine *e)
+{
+    for (uint32_t i = 0; i < e->ncpus; i++)
+        if (!e->cpus[i].busy)
+            return &e->cpus[i];
+    return NULL;
+}
+
+/* The CPU running the least urgent work below priority p, or NULL: interrupts preempt DPCs
+ * and application work, DPCs preempt application work. */
+static struct cpu *preemptible_cpu(struct engine *e, enum cpu_priority p)
+{
+    struct cpu *best = NULL;
+
+    for (uint32_t i = 0; i < e->ncpus; i++) {
+        struct cpu *c = &e->cpus[i];
+        if (c->busy && c->running > p && (best == NULL || c->running > best->running))
+            best = c;
+    }
+    return best;
 }
 
 static void cpu_dispatch(struct engine *e)
@@ -310,15 +355,19 @@ static void cpu_dispatch(struct engine *e)
             e->queue_head[p] = w->next;
             if (e->queue_head[p] == NULL)
                 e->queue_tail[p] = NULL;
-            cpu_start(e, w);
+            cpu_start(e, idle_cpu(e), w);
         }
     }
 }
 
 static void cpu_released(void *arg)
 {
-    struct engine *e = arg;
+    struct cpu *cpu = arg;
+    struct engine *e = cpu->e;
 
+    if (!cpu->busy || cpu->release_at != e->now)
+        return; /* stale: a preemption moved the release */
+    cpu->busy = false;
     e->idle_cpus++;
     cpu_dispatch(e);
 }
@@ -328,9 +377,14 @@ static void cpu_arrive(void *arg)
     struct cpu_work *w = arg;
     struct engine *e = w->e;
     enum cpu_priority p = priority_of(w->irql);
+    struct cpu *cpu;
 
     if (e->idle_cpus > 0 && e->queue_head[p] == NULL) {
-        cpu_start(e, w);
+        cpu_start(e, idle_cpu(e), w);
+        return;
+    }
+    if (p < PRIO_PASSIVE && e->queue_head[p] == NULL && (cpu = preemptible_cpu(e, p)) != NULL) {
+        cpu_start(e, cpu, w);
         return;
     }
     e->cpu_waits++;

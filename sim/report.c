@@ -83,6 +83,10 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
             b);
     if (d->failed > 0)
         fprintf(out, "  first failure   status 0x%08x\n", (unsigned)d->first_failure);
+    if (d->lost > 0)
+        fprintf(out, "  LOST            %" PRIu64 " I/Os never completed: nothing was left to "
+                "happen while they were in flight (a completion the driver never saw)\n",
+                d->lost);
     units_format_bandwidth(x.throughput, a, sizeof(a));
     fprintf(out, "  throughput      %s, %.0f IOPS\n", a, x.iops);
     units_format_time(x.p50, a, sizeof(a));
@@ -260,6 +264,7 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "reads", d->reads);
     json_u64(j, "writes", d->writes);
     json_u64(j, "failed", d->failed);
+    json_u64(j, "lost", d->lost);
     json_u64(j, "first_failure_status", (uint32_t)d->first_failure);
     json_u64(j, "bytes", d->bytes);
     json_u64(j, "elapsed_ns", x.elapsed_ns);
@@ -419,6 +424,7 @@ static void csv_row(FILE *out, const struct run_device *d, bool total)
             total ? "" : d->pattern, total ? 0 : d->address_bits, total ? 0 : d->declared_bits,
             d->ios, d->failed, d->bytes, x.elapsed_ns, x.throughput, x.iops, x.p50, x.p99,
             x.max, x.cpu_per_io);
+    fprintf(out, ",%" PRIu64, d->lost);
     for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
         fprintf(out, ",%" PRIu64, d->ios ? d->cpu_ns[c] / d->ios : 0);
     fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64
@@ -434,7 +440,7 @@ static void csv_report(FILE *out, const struct run_result *r)
 {
     fputs("device,adapter,pattern,address_bits,declared_bits,ios,failed,bytes,elapsed_ns,"
           "throughput_bytes_per_s,iops,latency_p50_ns,latency_p99_ns,latency_max_ns,"
-          "cpu_per_io_ns", out);
+          "cpu_per_io_ns,lost", out);
     for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
         fprintf(out, ",cpu_%s_per_io_ns", cpu_category_name((enum cpu_category)c));
     fputs(",pages_mapped,pages_bounced,bounced_share,bytes_bounced_to_device,"

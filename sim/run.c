@@ -35,6 +35,13 @@ static void bus_device_work(void *ctx, uint64_t bytes, uint32_t descriptors, voi
     engine_device_work(d->run->engine, d->index, bytes, descriptors, done, arg);
 }
 
+static void bus_post(void *ctx, void (*fn)(void *), void *arg)
+{
+    struct sim_device *d = ctx;
+
+    engine_at(d->run->engine, 0, fn, arg);
+}
+
 static void run_isr(void *arg)
 {
     struct sim_device *d = arg;
@@ -85,8 +92,8 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->wl = &s->workloads[d->cfg->workload];
     d->kind = dms_adapter_kinds[d->cfg->adapter];
     d->out = out;
-    d->bus = (struct dms_bus){d, run->full, bus_device_work, bus_interrupt, bus_cpu_copy,
-                              bus_crc32, bus_complete};
+    d->bus = (struct dms_bus){d, run->full, bus_device_work, bus_post, bus_interrupt,
+                              bus_cpu_copy, bus_crc32, bus_complete};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
     out->pattern = dms_pattern_name((enum dms_pattern)d->cfg->pattern);
@@ -175,6 +182,7 @@ static void collect_device(struct sim_run *run, struct sim_device *d)
         out->common_buffer_bytes = st->common_buffer_bytes;
     }
     out->engine = *engine_device_stats(run->engine, d->index);
+    out->lost = d->in_flight;
 }
 
 static void add_device(struct run_device *t, const struct run_device *d)
@@ -184,6 +192,7 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->reads += d->reads;
     t->writes += d->writes;
     t->bytes += d->bytes;
+    t->lost += d->lost;
     if (d->first_submit_ns < t->first_submit_ns)
         t->first_submit_ns = d->first_submit_ns;
     if (d->last_complete_ns > t->last_complete_ns)

@@ -52,9 +52,11 @@ static void legacy_hw_done(void *arg)
     hw->bus->interrupt(hw->bus->ctx, legacy_isr, hw);
 }
 
-/* The "go" bit. The registers hold only as many address bits as the device has lines. */
-static void legacy_hw_go(struct legacy_hw *hw)
+/* The "go" bit reaches the device. */
+static void legacy_hw_go_arrives(void *arg)
 {
+    struct legacy_hw *hw = arg;
+
     if (hw->first) {
         hw->crc = 0;
         hw->strays = 0;
@@ -67,6 +69,11 @@ static void legacy_hw_go(struct legacy_hw *hw)
     }
     hw->busy = true;
     hw->bus->device_work(hw->bus->ctx, hw->count, 1, legacy_hw_done, hw);
+}
+
+static void legacy_hw_go(struct legacy_hw *hw)
+{
+    hw->bus->post(hw->bus->ctx, legacy_hw_go_arrives, hw);
 }
 
 /* ---- the driver -------------------------------------------------------------------------- */

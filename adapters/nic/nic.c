@@ -153,10 +153,30 @@ static void nic_hw_next(struct nic_hw *hw, int which)
     hw->bus->device_work(hw->bus->ctx, bytes, r->count, nic_hw_done, job);
 }
 
+struct nic_doorbell {
+    struct nic_hw *hw;
+    int which;
+    uint32_t tail;
+};
+
+static void nic_hw_doorbell_arrives(void *arg)
+{
+    struct nic_doorbell db = *(struct nic_doorbell *)arg;
+
+    free(arg);
+    db.hw->ring[db.which].tail = db.tail;
+    nic_hw_next(db.hw, db.which);
+}
+
+/* The driver writes the ring's new tail to its doorbell register. */
 static void nic_hw_doorbell(struct nic_hw *hw, int which, uint32_t tail)
 {
-    hw->ring[which].tail = tail;
-    nic_hw_next(hw, which);
+    struct nic_doorbell *db = malloc(sizeof(*db));
+
+    if (db == NULL)
+        abort(); /* a lost register write would hang the ring */
+    *db = (struct nic_doorbell){hw, which, tail};
+    hw->bus->post(hw->bus->ctx, nic_hw_doorbell_arrives, db);
 }
 
 /* ---- the driver -------------------------------------------------------------------------- */

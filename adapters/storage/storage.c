@@ -121,9 +121,12 @@ static bool stor_hw_valid(const struct stor_hw *hw, const STOR_COMMAND *c)
     return sum == c->Bytes;
 }
 
-/* The doorbell: the device fetches the command and queues it for its engine. */
-static void stor_hw_doorbell(struct stor_hw *hw, uint32_t slot)
+/* The doorbell reaches the device: it fetches the command and queues it for its engine. */
+static void stor_hw_doorbell_arrives(void *arg)
 {
+    struct stor_job *ring = arg;
+    struct stor_hw *hw = ring->hw;
+    uint32_t slot = ring->slot;
     STOR_COMMAND *c = (STOR_COMMAND *)((PUCHAR)hw->fetched + slot * hw->cmd_stride);
     ULONGLONG at = hw->cmd_base + (ULONGLONG)slot * hw->cmd_stride;
     struct stor_job *job;
@@ -134,14 +137,24 @@ static void stor_hw_doorbell(struct stor_hw *hw, uint32_t slot)
                                          c->Elements * sizeof(STOR_ELEMENT));
     if (c->Flags & STOR_CMD_FIRST)
         hw->crc[slot] = 0;
-    job = malloc(sizeof(*job));
-    if (job == NULL || c->Tag != slot || !stor_hw_valid(hw, c)) {
+    job = ring; /* the doorbell's record becomes the engine's job */
+    if (c->Tag != slot || !stor_hw_valid(hw, c)) {
         free(job);
         stor_hw_post(hw, slot, STATUS_IO_DEVICE_ERROR);
         return;
     }
-    *job = (struct stor_job){hw, slot};
     hw->bus->device_work(hw->bus->ctx, c->Bytes, c->Elements + 1, stor_hw_done, job);
+}
+
+/* The driver writes the slot number to the doorbell register. */
+static void stor_hw_doorbell(struct stor_hw *hw, uint32_t slot)
+{
+    struct stor_job *ring = malloc(sizeof(*ring));
+
+    if (ring == NULL)
+        abort(); /* a lost register write would hang the request */
+    *ring = (struct stor_job){hw, slot};
+    hw->bus->post(hw->bus->ctx, stor_hw_doorbell_arrives, ring);
 }
 
 /* ---- the driver -------------------------------------------------------------------------- */

@@ -81,6 +81,10 @@ struct dms_bus {
      * (queueing for a free engine behind earlier work); done(arg) runs when it has finished. */
     void (*device_work)(void *ctx, uint64_t bytes, uint32_t descriptors, void (*done)(void *),
                         void *arg);
+    /* A register write reaches the device: fn(arg) runs at the time the CPU writing it has
+     * reached (the work before it on that CPU has taken its time), as an event of its own.
+     * Doorbells go this way, so the device never acts on a write before it was made. */
+    void (*post)(void *ctx, void (*fn)(void *), void *arg);
     /* The device raises its interrupt: isr(arg) runs on a CPU at the device's IRQL. */
     void (*interrupt)(void *ctx, BOOLEAN (*isr)(void *), void *arg);
     /* The driver's CPU copied bytes itself (a common-buffer driver): charge the copy. */
