@@ -193,7 +193,8 @@ static void json_string(FILE *out, const char *s)
 
 static void json_key(struct json *j, const char *key)
 {
-    fprintf(j->out, "%s\n%*s", j->first ? "" : ",", 2 * j->depth, "");
+    if (j->depth > 0)
+        fprintf(j->out, "%s\n%*s", j->first ? "" : ",", 2 * j->depth, "");
     j->first = false;
     if (key != NULL) {
         json_string(j->out, key);

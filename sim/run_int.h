@@ -30,7 +30,8 @@ struct sim_device {
     const struct dms_adapter_kind *kind;
     struct dms_adapter_dev *drv;
     struct dms_bus bus;
-    struct dms_rng rng;
+    struct dms_rng rng;         /* the workload's choices: op, size, offset */
+    struct dms_rng payload_rng; /* full mode's payload bytes: apart, so both modes choose alike */
     struct wl_slot *slots;
     uint64_t issued, in_flight;
     uint64_t next_offset;   /* sequential offsets */

@@ -121,7 +121,7 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, false, "sg",
      "The driver's calling pattern: packet, sg, sg-build or common-buffer.", NULL},
     {SEC_DEVICE, "engines", KT_COUNT, D(engines), 1, 64, NULL, false, "1",
-     "DMA engines working in parallel; transfers queue for a free one.", NULL},
+     "DMA engines working in parallel, each at link_bandwidth; transfers queue for a free one.", NULL},
     {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, BIG, NULL, true, "auto",
      "Media or wire time before the engine moves data. auto: storage 20us, nic 0, legacy 0.",
      NULL},

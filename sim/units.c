@@ -123,6 +123,7 @@ int units_bandwidth(const char *text, uint64_t *out, char *why, size_t len)
 {
     char copy[64];
     size_t n = strlen(text);
+    uint64_t v;
 
     while (n > 0 && isspace((unsigned char)text[n - 1]))
         n--;
@@ -135,12 +136,13 @@ int units_bandwidth(const char *text, uint64_t *out, char *why, size_t len)
     if (n > 2 && strcmp(copy + n - 2, "/s") == 0)
         copy[n - 2] = '\0';
     if (parse_scaled(copy, size_suffixes, "bandwidth",
-                     "a size per second, e.g. 10GB/s or 512M/s", out, why, len) != 0)
+                     "a size per second, e.g. 10GB/s or 512M/s", &v, why, len) != 0)
         return -1;
-    if (*out == 0) {
+    if (v == 0) {
         snprintf(why, len, "'%s': a bandwidth must be more than zero", text);
         return -1;
     }
+    *out = v;
     return 0;
 }
 

@@ -91,11 +91,11 @@ static void fill_payload(struct sim_device *d, uint8_t *buf, uint32_t bytes)
     uint32_t i = 0;
 
     for (; i + 8 <= bytes; i += 8) {
-        uint64_t v = dms_rng_next(&d->rng);
+        uint64_t v = dms_rng_next(&d->payload_rng);
         memcpy(buf + i, &v, 8);
     }
     if (i < bytes) {
-        uint64_t v = dms_rng_next(&d->rng);
+        uint64_t v = dms_rng_next(&d->payload_rng);
         memcpy(buf + i, &v, bytes - i);
     }
 }
@@ -286,6 +286,7 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
     PDEVICE_OBJECT devobj = d->kind->device_object(d->drv);
 
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);
+    dms_rng_seed(&d->payload_rng, ~d->run->s->machine.seed + d->index);
     d->slots = calloc(n, sizeof(*d->slots));
     if (d->slots == NULL) {
         snprintf(why, len, "out of host memory");

@@ -1,0 +1,196 @@
+/*
+ * test_cli.c - the dmasim command as a user meets it: help for every command, exit status 2
+ * with "file:line: message" for bad input, reports written whole, and Ctrl-C stopping a run
+ * cleanly with the partial report printed.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct outcome {
+    int status; /* exit status, or 128 + signal */
+    char out[1 << 16], err[1 << 14];
+};
+
+static void slurp_fd(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    ssize_t got;
+
+    while (n + 1 < cap && (got = read(fd, buf + n, cap - 1 - n)) > 0)
+        n += (size_t)got;
+    buf[n] = '\0';
+}
+
+/* Run dmasim with argv; if sigint_after_ms > 0, send SIGINT that long after the start. */
+static void run_cli(const char *const *argv, int sigint_after_ms, struct outcome *o)
+{
+    int out[2], err[2], st;
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(out), 0);
+    ck_assert_int_eq(pipe(err), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(out[0]);
+        close(err[0]);
+        execv(DMASIM_BIN, (char *const *)(uintptr_t)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    if (sigint_after_ms > 0) {
+        usleep((useconds_t)sigint_after_ms * 1000);
+        kill(pid, SIGINT);
+    }
+    slurp_fd(out[0], o->out, sizeof(o->out));
+    slurp_fd(err[0], o->err, sizeof(o->err));
+    close(out[0]);
+    close(err[0]);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    o->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static struct outcome o;
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/tmp/dmasim-cli-%d-%s", (int)getpid(), name);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+START_TEST(test_help)
+{
+    static const char *const cases[][4] = {
+        {"dmasim", "--help", NULL}, {"dmasim", "run", "--help", NULL},
+        {"dmasim", "bench", "--help", NULL}, {"dmasim", "keys", "--help", NULL},
+    };
+    static const char *const says[] = {"commands:", "--set S.K=V", "transfers per host second",
+                                       "scenario key"};
+
+    run_cli(cases[_i], 0, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_msg(strstr(o.out, says[_i]) != NULL, "%s", o.out);
+}
+END_TEST
+
+START_TEST(test_usage_errors)
+{
+    static const char *const cases[][5] = {
+        {"dmasim", NULL},
+        {"dmasim", "fly", NULL},
+        {"dmasim", "run", NULL},
+        {"dmasim", "run", "a.ini", "b.ini", NULL},
+        {"dmasim", "run", "a.ini", "--format", "xml"},
+        {"dmasim", "run", "a.ini", "--seed", "soon"},
+        {"dmasim", "run", "a.ini", "--bogus", NULL},
+        {"dmasim", "bench", "--slow", NULL},
+    };
+    const char *argv[6] = {NULL};
+
+    memcpy(argv, cases[_i], sizeof(cases[_i]));
+    run_cli(argv, 0, &o);
+    ck_assert_int_eq(o.status, 2);
+    ck_assert_msg(strstr(o.err, "dmasim") != NULL, "%s", o.err);
+}
+END_TEST
+
+START_TEST(test_bad_scenario_exit_2)
+{
+    const char *path = write_file("bad.ini", "[device d]\nadapter = storage\naddress_bits = 99\n"
+                                             "[workload w]\ndevice = d\n");
+    const char *argv[] = {"dmasim", "run", path, NULL};
+    char want[200];
+
+    run_cli(argv, 0, &o);
+    ck_assert_int_eq(o.status, 2);
+    snprintf(want, sizeof(want), "%s:3: address_bits: '99' is out of range", path);
+    ck_assert_msg(strstr(o.err, want) != NULL, "%s", o.err);
+    ck_assert_str_eq(o.out, ""); /* nothing ran */
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_report_to_file)
+{
+    const char *path = write_file("ok.ini", "[device d]\nadapter = storage\naddress_bits = 32\n"
+                                            "[workload w]\ndevice = d\ncount = 50\n");
+    char scen[128], report[160];
+    FILE *f;
+    char head[64] = "";
+
+    snprintf(scen, sizeof(scen), "%s", path);
+    snprintf(report, sizeof(report), "%s.json", scen);
+    {
+        const char *argv[] = {"dmasim", "run", scen, "--format", "json", "-o", report, NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    f = fopen(report, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(head, sizeof(head), f));
+    fclose(f);
+    ck_assert_str_eq(head, "{\n");
+    {
+        const char *argv[] = {"dmasim", "run", scen, "-o", "/nonexistent-dir/r.txt", NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_ptr_nonnull(strstr(o.err, "cannot write /nonexistent-dir/r.txt"));
+    unlink(report);
+    unlink(scen);
+}
+END_TEST
+
+START_TEST(test_ctrl_c)
+{
+    const char *path = write_file("long.ini", "[machine]\ndata = metadata\n"
+                                              "[device d]\nadapter = storage\nlatency = 0\n"
+                                              "[workload w]\ndevice = d\ncount = 1G\n");
+    const char *argv[] = {"dmasim", "run", path, NULL};
+
+    run_cli(argv, 400, &o);
+    ck_assert_int_eq(o.status, 130);
+    ck_assert_msg(strstr(o.out, "INTERRUPTED") != NULL, "%s", o.out);
+    ck_assert_ptr_nonnull(strstr(o.out, "transfers"));
+    ck_assert_ptr_nonnull(strstr(o.err, "stopping"));
+    ck_assert_ptr_null(strstr(o.out, "LOST"));
+    unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_help, 0, 4);
+    tcase_add_loop_test(tc, test_usage_errors, 0, 8);
+    tcase_add_test(tc, test_bad_scenario_exit_2);
+    tcase_add_test(tc, test_report_to_file);
+    tcase_add_test(tc, test_ctrl_c);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

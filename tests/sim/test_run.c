@@ -1,0 +1,334 @@
+/*
+ * test_run.c - whole runs, end to end: every pattern on every adapter at 24, 32 and 64 bits
+ * with its bytes checked, determinism, stray accesses attributed, map-register queueing in
+ * latency, full and metadata modes accounting alike, and resource exhaustion at start.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "run.h"
+#include "scenario.h"
+
+static struct scenario *parse(const char *text, const char *const *sets, int n)
+{
+    struct scenario *s = NULL;
+    struct scn_errors err;
+
+    ck_assert_msg(scenario_parse("test", text, sets, n, &s, &err) == 0, "%s", err.text[0]);
+    return s;
+}
+
+static void run_ok(struct scenario *s, struct run_result *r)
+{
+    char why[400] = "";
+
+    ck_assert_msg(run_scenario(s, NULL, r, why, sizeof(why)) == 0, "%s", why);
+}
+
+static char *json_of(const struct run_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    report_write(f, r, REPORT_JSON, false);
+    fclose(f);
+    return buf;
+}
+
+/* ---- every pattern on every adapter, at 24, 32 and 64 bits ------------------------------- */
+
+static const struct {
+    const char *adapter, *pattern;
+    bool sg_hw;
+} combos[] = {
+    {"storage", "packet", true}, {"storage", "sg", true}, {"storage", "sg-build", true},
+    {"storage", "common-buffer", true}, {"legacy", "packet", false}, {"legacy", "sg", false},
+    {"legacy", "sg-build", false}, {"legacy", "common-buffer", false}, {"nic", "sg", true},
+    {"nic", "sg-build", true}, {"nic", "common-buffer", true},
+};
+static const unsigned widths[] = {24, 32, 64};
+
+START_TEST(test_pattern_matrix)
+{
+    int c = _i / 3;
+    unsigned bits = widths[_i % 3];
+    bool nic = strcmp(combos[c].adapter, "nic") == 0;
+    char text[512];
+    struct scenario *s;
+    struct run_result r;
+    const struct run_device *d;
+
+    snprintf(text, sizeof(text),
+             "[machine]\nmemory = 64G\n[device d]\nadapter = %s\naddress_bits = %u\n"
+             "pattern = %s\n[workload w]\ndevice = d\nop = mix\nsize = %s\ncount = 200\n"
+             "queue_depth = 4\n", combos[c].adapter, bits, combos[c].pattern,
+             nic ? "60..2048" : "512..64K");
+    s = parse(text, NULL, 0);
+    run_ok(s, &r);
+    d = &r.devices[0];
+    ck_assert_uint_eq(d->ios, 200);
+    ck_assert_uint_eq(d->failed, 0);
+    ck_assert_uint_eq(d->lost, 0);
+    ck_assert_uint_gt(d->reads, 0);
+    ck_assert_uint_gt(d->writes, 0);
+    ck_assert_uint_eq(d->verified, 200); /* every byte checked end to end */
+    ck_assert_uint_eq(d->mismatches, 0);
+    ck_assert_uint_eq(d->stray_ios, 0);
+    ck_assert_uint_eq(r.findings, 0);
+    if (strcmp(combos[c].pattern, "common-buffer") == 0) {
+        ck_assert_uint_eq(d->hal.pages_mapped, 0);
+        ck_assert_uint_gt(d->cpu_ns[CPU_DRIVER_COPY], 0);
+        ck_assert_uint_eq(d->cpu_ns[CPU_BOUNCE], 0);
+    } else if (bits == 64 && combos[c].sg_hw) {
+        ck_assert_uint_gt(d->hal.pages_mapped, 0);
+        ck_assert_uint_eq(d->hal.pages_bounced, 0);
+        ck_assert_uint_eq(d->cpu_ns[CPU_BOUNCE], 0);
+    } else if (bits == 24 || !combos[c].sg_hw) {
+        /* hardly any of a 64 GiB machine's buffers lie below 16 MiB; without S/G a buffer
+         * of more than one page bounces for contiguity anyway */
+        ck_assert_uint_ge(d->hal.pages_bounced, d->hal.pages_mapped * 95 / 100);
+        ck_assert_uint_gt(d->cpu_ns[CPU_BOUNCE], 0);
+        if (!combos[c].sg_hw && bits == 64)
+            ck_assert_uint_eq(d->hal.pages_bounced_above_limit, 0);
+        if (!combos[c].sg_hw && bits == 64)
+            ck_assert_uint_gt(d->hal.pages_bounced_contiguity, 0);
+    } else {
+        /* 32 bits: the pages above 4 GiB, most of a 64 GiB machine */
+        ck_assert_uint_gt(d->hal.pages_bounced, d->hal.pages_mapped / 2);
+        ck_assert_uint_le(d->hal.pages_bounced, d->hal.pages_mapped);
+        ck_assert_uint_eq(d->hal.pages_bounced_contiguity, 0);
+    }
+    if (strcmp(combos[c].pattern, "sg") == 0 || strcmp(combos[c].pattern, "sg-build") == 0)
+        ck_assert_uint_ge(d->hal.sg_lists_built, 200);
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
+/* ---- determinism ------------------------------------------------------------------------- */
+
+static const char busy_text[] =
+    "[machine]\nmemory = 16G\ncpus = 2\n"
+    "[device a]\nadapter = storage\naddress_bits = 32\n"
+    "[device b]\nadapter = nic\naddress_bits = 32\n"
+    "[workload wa]\ndevice = a\nop = mix\nsize = 4K:50,8K:30,64K:20\nqueue_depth = 8\n"
+    "count = 400\ncpu_work = 5us\n"
+    "[workload wb]\ndevice = b\nop = mix\nsize = 64..1500\nqueue_depth = 16\ncount = 600\n";
+
+START_TEST(test_determinism)
+{
+    const char *seed7[] = {"machine.seed=7"};
+    struct scenario *s1 = parse(busy_text, NULL, 0), *s2 = parse(busy_text, NULL, 0);
+    struct scenario *s3 = parse(busy_text, seed7, 1);
+    struct run_result r1, r2, r3;
+    char *j1, *j2, *j3;
+
+    run_ok(s1, &r1);
+    run_ok(s2, &r2);
+    run_ok(s3, &r3);
+    j1 = json_of(&r1);
+    j2 = json_of(&r2);
+    j3 = json_of(&r3);
+    ck_assert_str_eq(j1, j2);
+    ck_assert_str_ne(j1, j3);
+    ck_assert_ptr_nonnull(strstr(j1, "\"schema\": \"dmasim-run/1\""));
+    ck_assert_uint_eq(r1.total.ios, 1000);
+    free(j1);
+    free(j2);
+    free(j3);
+    run_result_free(&r1);
+    run_result_free(&r2);
+    run_result_free(&r3);
+    scenario_free(s1);
+    scenario_free(s2);
+    scenario_free(s3);
+}
+END_TEST
+
+/* ---- full and metadata modes account alike ------------------------------------------------ */
+
+START_TEST(test_full_vs_metadata)
+{
+    const char *meta[] = {"machine.data=metadata"};
+    struct scenario *sf = parse(busy_text, NULL, 0), *sm = parse(busy_text, meta, 1);
+    struct run_result f, m;
+
+    run_ok(sf, &f);
+    run_ok(sm, &m);
+    ck_assert(!f.metadata && m.metadata);
+    ck_assert_uint_eq(f.elapsed_ns, m.elapsed_ns);
+    ck_assert_uint_eq(f.cpu_busy_ns, m.cpu_busy_ns);
+    for (uint32_t i = 0; i < f.n_devices; i++) {
+        const struct run_device *a = &f.devices[i], *b = &m.devices[i];
+        ck_assert_uint_eq(a->ios, b->ios);
+        ck_assert_uint_eq(a->bytes, b->bytes);
+        ck_assert_int_eq(memcmp(&a->hal, &b->hal, sizeof(a->hal)), 0);
+        ck_assert_int_eq(memcmp(a->cpu_ns, b->cpu_ns, sizeof(a->cpu_ns)), 0);
+        ck_assert_int_eq(memcmp(&a->latency, &b->latency, sizeof(a->latency)), 0);
+        ck_assert_int_eq(memcmp(&a->engine, &b->engine, sizeof(a->engine)), 0);
+        ck_assert_uint_gt(a->hal.bytes_bounced_to_device, 0);
+        ck_assert_uint_eq(a->verified, a->ios); /* full mode checked every byte */
+        ck_assert_uint_eq(b->verified, 0);      /* metadata mode moved none */
+    }
+    run_result_free(&f);
+    run_result_free(&m);
+    scenario_free(sf);
+    scenario_free(sm);
+}
+END_TEST
+
+/* ---- a stray access, detected and attributed ---------------------------------------------- */
+
+START_TEST(test_stray_attributed)
+{
+    static const char text[] =
+        "[machine]\nmemory = 16G\n"
+        "[device card]\nadapter = legacy\naddress_bits = 32\ndeclared_bits = 64\n"
+        "[workload w]\ndevice = card\nop = mix\nsize = 4K\ncount = 100\nqueue_depth = 2\n";
+    struct scenario *s = parse(text, NULL, 0);
+    struct run_result r;
+    const struct run_device *d;
+
+    run_ok(s, &r);
+    d = &r.devices[0];
+    ck_assert_uint_gt(d->stray_ios, 0);
+    ck_assert_uint_gt(d->mismatches, 0);
+    ck_assert_uint_eq(d->mismatches, d->stray_ios);
+    ck_assert_ptr_nonnull(strstr(d->mismatch[0].cause, "it drives 32 address lines but its "
+                                                       "driver declared 64"));
+    ck_assert_uint_gt(r.findings, 0);
+    ck_assert_uint_eq(r.finding[0].code, DMS_CHECK_STRAY_ACCESS);
+    ck_assert_ptr_nonnull(strstr(r.finding[0].message, "it drives 32 address lines"));
+    ck_assert_ptr_nonnull(strstr(r.finding[0].message, "(told 0x0000_000"));
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
+/* A storage controller that lost its queues above 4 GiB: nothing completes, and the run says so. */
+START_TEST(test_lost_completions)
+{
+    static const char text[] =
+        "[machine]\nmemory = 64G\n"
+        "[device d]\nadapter = storage\naddress_bits = 32\ndeclared_bits = 64\n"
+        "[workload w]\ndevice = d\nsize = 4K\ncount = 100\nqueue_depth = 4\n";
+    struct scenario *s = parse(text, NULL, 0);
+    struct run_result r;
+
+    run_ok(s, &r);
+    ck_assert_uint_eq(r.devices[0].lost, 4);
+    ck_assert_uint_eq(r.devices[0].ios, 0);
+    ck_assert_uint_gt(r.findings, 0);
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
+/* ---- map-register queueing shows in latency ------------------------------------------------ */
+
+START_TEST(test_mapreg_queueing)
+{
+    static const char text[] =
+        "[machine]\nmemory = 32G\ncpus = 8\nmap_register_limit = 17\nbounce_pool = 256K\n"
+        "[device d]\nadapter = storage\naddress_bits = 32\nmax_transfer = 64K\nengines = 16\n"
+        "[workload w]\ndevice = d\nop = read\nsize = 64K\nqueue_depth = 16\ncount = 400\n";
+    const char *ample[] = {"machine.bounce_pool=64M"};
+    struct scenario *tight = parse(text, NULL, 0), *wide = parse(text, ample, 1);
+    struct run_result t, w;
+
+    run_ok(tight, &t);
+    run_ok(wide, &w);
+    ck_assert_uint_gt(t.devices[0].hal.map_register_waits, 0);
+    ck_assert_uint_gt(t.devices[0].hal.map_register_wait_ns, 0);
+    ck_assert_uint_eq(w.devices[0].hal.map_register_waits, 0);
+    ck_assert_uint_le(t.devices[0].hal.map_registers_peak, 64); /* the pool's pages */
+    ck_assert_uint_gt(hist_quantile(&t.devices[0].latency, 0.5),
+                      2 * hist_quantile(&w.devices[0].latency, 0.5));
+    ck_assert_uint_eq(t.devices[0].mismatches, 0);
+    run_result_free(&t);
+    run_result_free(&w);
+    scenario_free(tight);
+    scenario_free(wide);
+}
+END_TEST
+
+/* ---- buffers, stop, exhaustion ------------------------------------------------------------- */
+
+START_TEST(test_fresh_buffers)
+{
+    const char *fresh[] = {"workload.wa.buffers=fresh", "workload.wb.buffers=fresh"};
+    struct scenario *s = parse(busy_text, fresh, 2);
+    struct run_result r;
+
+    run_ok(s, &r);
+    ck_assert_uint_eq(r.total.ios, 1000);
+    ck_assert_uint_eq(r.total.verified, 1000);
+    ck_assert_uint_eq(r.total.mismatches, 0);
+    ck_assert_uint_eq(r.findings, 0);
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_stop_before_start)
+{
+    struct scenario *s = parse(busy_text, NULL, 0);
+    struct run_result r;
+    volatile int stop = 1;
+    char why[200];
+
+    ck_assert_int_eq(run_scenario(s, &stop, &r, why, sizeof(why)), 0);
+    ck_assert(r.interrupted);
+    ck_assert_uint_eq(r.total.ios, 0);
+    ck_assert_uint_eq(r.findings, 0); /* a clean teardown: nothing leaked at PutDmaAdapter */
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_common_buffer_exhausted)
+{
+    static const char text[] =
+        "[machine]\nmemory = 4G\n"
+        "[device isa]\nadapter = legacy\naddress_bits = 24\npattern = common-buffer\n"
+        "max_transfer = 1M\n[workload w]\ndevice = isa\nsize = 1M\nqueue_depth = 32\n";
+    struct scenario *s = parse(text, NULL, 0);
+    struct run_result r;
+    char why[400] = "";
+
+    ck_assert_int_eq(run_scenario(s, NULL, &r, why, sizeof(why)), -1);
+    ck_assert_ptr_nonnull(strstr(why, "[device isa]: the driver could not start (status "
+                                      "0xc000009a)"));
+    ck_assert_ptr_nonnull(strstr(why, "AllocateCommonBuffer"));
+    scenario_free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("run");
+    TCase *tc = tcase_create("run");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_pattern_matrix, 0, 3 * (int)(sizeof(combos) / sizeof(combos[0])));
+    tcase_add_test(tc, test_determinism);
+    tcase_add_test(tc, test_full_vs_metadata);
+    tcase_add_test(tc, test_stray_attributed);
+    tcase_add_test(tc, test_lost_completions);
+    tcase_add_test(tc, test_mapreg_queueing);
+    tcase_add_test(tc, test_fresh_buffers);
+    tcase_add_test(tc, test_stop_before_start);
+    tcase_add_test(tc, test_common_buffer_exhausted);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

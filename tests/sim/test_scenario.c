@@ -1,0 +1,290 @@
+/*
+ * test_scenario.c - scenario files: defaults, units, --set, and the bad-input table: every
+ * file below must be refused with "file:line: message" naming the key, and nothing built.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+#define GOOD_DEVICE "[device d]\nadapter = storage\n[workload w]\ndevice = d\n"
+
+/* Write text to a fresh file and load it. */
+static int load_text(const char *text, const char *const *sets, int n, struct scenario **s,
+                     struct scn_errors *err, char *path, size_t path_len)
+{
+    FILE *f;
+
+    snprintf(path, path_len, "/tmp/dmasim-test-%d.ini", (int)getpid());
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return scenario_load(path, sets, n, NULL, s, err);
+}
+
+START_TEST(test_defaults)
+{
+    struct scenario *s;
+    struct scn_errors err;
+    char path[64];
+    struct dms_device_settings set;
+
+    ck_assert_int_eq(load_text(GOOD_DEVICE, NULL, 0, &s, &err, path, sizeof(path)), 0);
+    ck_assert_uint_eq(s->machine.memory, 8ULL << 30);
+    ck_assert_uint_eq(s->machine.cpus, 4);
+    ck_assert_uint_eq(s->cost.copy_bandwidth, 10000000000ULL);
+    ck_assert_uint_eq(s->cost.dpc_latency_ns, 1200);
+    ck_assert_uint_eq(s->n_devices, 1);
+    ck_assert_uint_eq(s->devices[0].declared_bits, 64); /* auto from 64 lines */
+    ck_assert_uint_eq(s->devices[0].max_transfer, 128 << 10);
+    ck_assert_uint_eq(s->devices[0].latency, 20000);
+    ck_assert_uint_eq(s->devices[0].link_bandwidth, s->cost.link_bandwidth);
+    ck_assert_uint_eq(s->workloads[0].count, 10000);
+    ck_assert_uint_eq(s->workloads[0].queue_depth, 8);
+    scenario_device_settings(s, 0, &set);
+    ck_assert_uint_eq(set.slots, 8);
+    ck_assert_int_eq(set.pattern, DMS_PATTERN_SG);
+    scenario_free(s);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_overrides_and_auto)
+{
+    static const char text[] =
+        "; a comment\n[machine]\n  memory = 64G   ; indented, with a trailing comment\n"
+        "[device d]\nadapter = legacy\naddress_bits = 36\n"
+        "[workload w]\ndevice = d\nsize = 4K:70,64K:30\nduration = 2ms\n";
+    const char *sets[] = {"machine.cpus=16", "device.d.pattern=packet",
+                          "workload.w.queue_depth=3"};
+    struct scenario *s;
+    struct scn_errors err;
+    char path[64];
+
+    ck_assert_msg(load_text(text, sets, 3, &s, &err, path, sizeof(path)) == 0, "%s",
+                  err.text[0]);
+    ck_assert_uint_eq(s->machine.memory, 64ULL << 30);
+    ck_assert_uint_eq(s->machine.cpus, 16);
+    ck_assert_uint_eq(s->devices[0].declared_bits, 32); /* 36 lines: declare 32 */
+    ck_assert_uint_eq(s->devices[0].scatter_gather, 0); /* legacy's own */
+    ck_assert_uint_eq(s->devices[0].pattern, DMS_PATTERN_PACKET);
+    ck_assert_uint_eq(s->workloads[0].queue_depth, 3);
+    ck_assert_uint_eq(s->workloads[0].size.kind, SIZES_WEIGHTED);
+    ck_assert_uint_eq(s->workloads[0].size.weight_total, 100);
+    ck_assert_uint_eq(s->workloads[0].count, 0);
+    ck_assert_uint_eq(s->workloads[0].duration, 2000000);
+    scenario_free(s);
+    unlink(path);
+}
+END_TEST
+
+/* The bad-input table: a file, the line to blame (0: no line), and what the message says. */
+static const struct {
+    const char *text;
+    int line;
+    const char *says;
+} bad[] = {
+    {"[machine]\nmemory = lots\n" GOOD_DEVICE, 2, "memory: 'lots' is not a size"},
+    {"[machine]\nmemory = 8X\n" GOOD_DEVICE, 2, "unknown unit 'X'"},
+    {"[machine]\nmemory = 4M\n" GOOD_DEVICE, 2, "memory: '4M' is out of range"},
+    {"[machine]\nmemory = 2P\n" GOOD_DEVICE, 2, "out of range"},
+    {"[machine]\nmemory = 8G\nmemory = 16G\n" GOOD_DEVICE, 3, "set twice"},
+    {"[machine]\nmemroy = 8G\n" GOOD_DEVICE, 2, "unknown key 'memroy' in [machine]"},
+    {"[machine]\ncpus = 0\n" GOOD_DEVICE, 2, "cpus: '0' is out of range (accepted: 1 .. 1024)"},
+    {"[machine]\nplacement = middle\n" GOOD_DEVICE, 2, "accepted: random, low-first"},
+    {"[machine]\ndata = some\n" GOOD_DEVICE, 2, "accepted: full, metadata"},
+    {"[machine]\nrange_start = 1G\n" GOOD_DEVICE, 2, "apply only to placement = range"},
+    {"[machine]\nmmio_hole_start = 3G\nmmio_hole_end = 2G\n" GOOD_DEVICE, 1,
+     "MMIO hole starts after it ends"},
+    {"[machine]\nbounce_pool = 1K\n" GOOD_DEVICE, 2, "bounce_pool"},
+    {"[machine]\n[machine]\n" GOOD_DEVICE, 2, "[machine] appears twice (first at line 1)"},
+    {"[machine extra]\n" GOOD_DEVICE, 1, "[machine] takes no name"},
+    {"[cost]\ncopy_bandwidth = 0GB/s\n" GOOD_DEVICE, 2, "more than zero"},
+    {"[cost]\nisr = 5\n" GOOD_DEVICE, 2, "isr: '5': unknown unit"},
+    {"[cost]\nwarp = 9\n" GOOD_DEVICE, 2, "unknown key 'warp' in [cost]"},
+    {"[disk d]\nadapter = storage\n", 1, "unknown section [disk d]"},
+    {"memory = 8G\n" GOOD_DEVICE, 1, "outside any section"},
+    {"[device]\nadapter = storage\n", 1, "[device NAME] needs one name"},
+    {"[device a b]\nadapter = storage\n", 1, "needs one name"},
+    {"[device d!]\nadapter = storage\n", 1, "needs one name"},
+    {GOOD_DEVICE "[device d]\nadapter = nic\n", 5, "[device d] appears twice"},
+    {"[device d]\naddress_bits = 32\n[workload w]\ndevice = d\n", 1, "needs adapter ="},
+    {"[device d]\nadapter = gpu\n[workload w]\ndevice = d\n", 2, "accepted: storage, nic, "
+                                                                  "legacy"},
+    {"[device d]\nadapter = storage\naddress_bits = 65\n[workload w]\ndevice = d\n", 3,
+     "address_bits: '65' is out of range (accepted: 1 .. 64)"},
+    {"[device d]\nadapter = storage\naddress_bits = 20\n[workload w]\ndevice = d\n", 3,
+     "fewer than any DEVICE_DESCRIPTION can declare"},
+    {"[device d]\nadapter = storage\ndeclared_bits = 40\n[workload w]\ndevice = d\n", 3,
+     "declares 24, 32 or 64"},
+    {"[device d]\nadapter = storage\npattern = dma\n[workload w]\ndevice = d\n", 3,
+     "accepted: packet, sg, sg-build, common-buffer"},
+    {"[device d]\nadapter = nic\npattern = packet\n[workload w]\ndevice = d\n", 3,
+     "the nic driver has no packet pattern"},
+    {"[device d]\nadapter = legacy\nscatter_gather = yes\n[workload w]\ndevice = d\n", 3,
+     "no scatter/gather engine"},
+    {"[device d]\nadapter = storage\nscatter_gather = perhaps\n[workload w]\ndevice = d\n", 3,
+     "not yes or no"},
+    {"[device d]\nadapter = storage\nmax_transfer = 32M\n[workload w]\ndevice = d\n", 3,
+     "max_transfer"},
+    {"[device d]\nadapter = legacy\nmax_transfer = 2M\n[workload w]\ndevice = d\n", 3,
+     "the legacy adapter takes at most 1 MiB"},
+    {"[device d]\nadapter = storage\nring_entries = 64\n[workload w]\ndevice = d\n", 3,
+     "ring_entries applies only to adapter = nic"},
+    {"[device d]\nadapter = nic\nring_entries = 16\n[workload w]\ndevice = d\n"
+     "queue_depth = 32\n", 3, "cannot hold 32 packets"},
+    {"[device d]\nadapter = storage\n", 1, "[device d] has no workload"},
+    {"[device d]\nadapter = storage\n[workload w]\n", 3, "needs device = NAME"},
+    {"[device d]\nadapter = storage\n[workload w]\ndevice = e\n", 4, "no [device e]"},
+    {GOOD_DEVICE "[workload v]\ndevice = d\n", 6, "already has [workload w]"},
+    {GOOD_DEVICE "op = both\n", 5, "accepted: read, write, mix"},
+    {GOOD_DEVICE "read_share = 70%\n", 5, "read_share applies only to op = mix"},
+    {GOOD_DEVICE "op = mix\nread_share = 170%\n", 6, "out of range (accepted: 0 .. 100)"},
+    {GOOD_DEVICE "size = 1M\n", 5, "above the device's max_transfer 128 KiB"},
+    {GOOD_DEVICE "size = 1000\n", 5, "not a multiple of 512"},
+    {GOOD_DEVICE "size = 64K..4K\n", 5, "low end is above its high end"},
+    {GOOD_DEVICE "size = 4K:0,8K:1\n", 5, "weights are 1 .. 1000000"},
+    {GOOD_DEVICE "size = 4K;8K\n", 5, "unknown unit"},
+    {GOOD_DEVICE "count = 10\nduration = 1ms\n", 6, "count and duration are exclusive"},
+    {GOOD_DEVICE "duration = 0\n", 5, "duration: must be more than 0"},
+    {GOOD_DEVICE "queue_depth = 0\n", 5, "queue_depth: '0' is out of range"},
+    {GOOD_DEVICE "align = 3K\n", 5, "align: must be a power of two"},
+    {GOOD_DEVICE "span = 4K\nsize = 8K\n", 5, "span: the offsets' range is smaller"},
+    {GOOD_DEVICE "buffers = borrowed\n", 5, "accepted: pool, fresh"},
+    {GOOD_DEVICE "cpu_work = soon\n", 5, "or auto"},
+    {"[device d]\nadapter = storage\n[workload w\ndevice = d\n", 3,
+     "not a section header, key = value"},
+    {"[device d]\nadapter storage\n[workload w]\ndevice = d\n", 2,
+     "not a section header, key = value"},
+    {"", 0, "no [device NAME] section"},
+};
+
+START_TEST(test_bad_file)
+{
+    struct scenario *s = NULL;
+    struct scn_errors err;
+    char path[64], want[96];
+
+    ck_assert_int_eq(load_text(bad[_i].text, NULL, 0, &s, &err, path, sizeof(path)), -1);
+    ck_assert_ptr_null(s);
+    ck_assert_int_ge(err.count, 1);
+    if (bad[_i].line > 0)
+        snprintf(want, sizeof(want), "%s:%d: ", path, bad[_i].line);
+    else
+        snprintf(want, sizeof(want), "%s: ", path);
+    ck_assert_msg(strncmp(err.text[0], want, strlen(want)) == 0, "case %d: '%s' does not start "
+                  "with '%s'", _i, err.text[0], want);
+    ck_assert_msg(strstr(err.text[0], bad[_i].says) != NULL, "case %d: '%s' does not say '%s'",
+                  _i, err.text[0], bad[_i].says);
+    unlink(path);
+}
+END_TEST
+
+static const struct {
+    const char *set;
+    const char *says;
+} bad_sets[] = {
+    {"memory=8G", "expected section.key=value"},
+    {"machine.memory", "expected section.key=value"},
+    {"machine.memory=big", "memory: 'big' is not a size"},
+    {"disk.d.address_bits=32", "unknown section 'disk.d'"},
+    {"device.e.address_bits=32", "the scenario has no [device e]"},
+    {"device.d.colour=red", "unknown key 'colour' in [device]"},
+    {"workload.w.queue_depth=-1", "not a count"},
+};
+
+START_TEST(test_bad_set)
+{
+    struct scenario *s = NULL;
+    struct scn_errors err;
+    char path[64];
+    const char *sets[] = {bad_sets[_i].set};
+
+    ck_assert_int_eq(load_text(GOOD_DEVICE, sets, 1, &s, &err, path, sizeof(path)), -1);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strncmp(err.text[0], "--set '", 7) == 0, "%s", err.text[0]);
+    ck_assert_msg(strstr(err.text[0], bad_sets[_i].says) != NULL, "'%s' does not say '%s'",
+                  err.text[0], bad_sets[_i].says);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+    struct scenario *s = NULL;
+    struct scn_errors err;
+
+    ck_assert_int_eq(scenario_load("/nonexistent/x.ini", NULL, 0, NULL, &s, &err), -1);
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_nonnull(strstr(err.text[0], "/nonexistent/x.ini: cannot open"));
+}
+END_TEST
+
+START_TEST(test_long_line_and_nul)
+{
+    char text[600];
+    struct scenario *s = NULL;
+    struct scn_errors err;
+    char path[64];
+    FILE *f;
+
+    memset(text, 'x', sizeof(text));
+    memcpy(text, "[machine]\nmemory = 8G ;", 23);
+    text[sizeof(text) - 1] = '\0';
+    ck_assert_int_eq(load_text(text, NULL, 0, &s, &err, path, sizeof(path)), -1);
+    ck_assert_ptr_nonnull(strstr(err.text[0], ":2: line longer than"));
+    f = fopen(path, "wb");
+    fwrite("[machine]\nmem\0ory = 8G\n", 1, 23, f);
+    fclose(f);
+    ck_assert_int_eq(scenario_load(path, NULL, 0, NULL, &s, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.text[0], ":2: the line holds a NUL byte"));
+    unlink(path);
+}
+END_TEST
+
+/* docs/scenarios.md documents every key of the table. */
+START_TEST(test_docs_cover_keys)
+{
+    FILE *f = fopen(DMASIM_SOURCE_DIR "/docs/scenarios.md", "r");
+    static char doc[1 << 17];
+    size_t n;
+    enum scn_section sec;
+    const char *name;
+    char want[80];
+
+    ck_assert_ptr_nonnull(f);
+    n = fread(doc, 1, sizeof(doc) - 1, f);
+    doc[n] = '\0';
+    fclose(f);
+    for (int i = 0; scenario_key_at(i, &sec, &name); i++) {
+        snprintf(want, sizeof(want), "| `%s` |", name);
+        ck_assert_msg(strstr(doc, want) != NULL, "docs/scenarios.md lacks key %s", name);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scenario");
+    TCase *tc = tcase_create("scenario");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_overrides_and_auto);
+    tcase_add_loop_test(tc, test_bad_file, 0, sizeof(bad) / sizeof(bad[0]));
+    tcase_add_loop_test(tc, test_bad_set, 0, sizeof(bad_sets) / sizeof(bad_sets[0]));
+    tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_long_line_and_nul);
+    tcase_add_test(tc, test_docs_cover_keys);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
