@@ -15,8 +15,10 @@ build: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The main job: a 64-bit and a 32-bit storage controller side by side on an 8 GiB
+# database-like machine, and what double-buffering costs the 32-bit one.
 demo: build
-	./$(BUILD)/dmasim-example
+	./$(BUILD)/dmasim run scenarios/db-64-vs-32.ini
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -27,6 +29,7 @@ test-sanitize: setup
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 bench: build
+	./$(BUILD)/dmasim bench
 	./$(BUILD)/dmasim-bench-hal
 
 clean:
