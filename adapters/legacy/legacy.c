@@ -79,8 +79,8 @@ static void legacy_hw_go(struct legacy_hw *hw)
 /* ---- the driver -------------------------------------------------------------------------- */
 
 struct dms_adapter_dev {
+    struct dmatx_enabler Dma;   /* first: dmatx's accessors rely on it */
     PDEVICE_OBJECT DeviceObject;
-    struct dmatx_enabler Dma;
     struct legacy_hw Hw;
     const struct dms_bus *Bus;
     struct dms_io *Current;     /* the request on the hardware */
@@ -115,14 +115,8 @@ static void LegacyProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
 
 static void LegacyComplete(struct dms_adapter_dev *ext, struct dmatx *tx)
 {
-    struct dms_io *io = ext->Current;
-
     ext->Current = NULL;
-    io->status = tx->status;
-    io->dma_transfers = tx->transfers;
-    io->crc_device = ext->Hw.crc;
-    io->stray_pages = ext->Hw.strays;
-    ext->Bus->complete(ext->Bus->ctx, io);
+    dmatx_complete(tx, ext->Hw.crc, ext->Hw.strays);
     LegacyStartNext(ext);
 }
 
@@ -244,16 +238,6 @@ static int legacy_check(const struct dms_device_settings *s, char *why, size_t l
     return 0;
 }
 
-static PDEVICE_OBJECT legacy_device_object(struct dms_adapter_dev *ext)
-{
-    return ext->DeviceObject;
-}
-
-static PDMA_ADAPTER legacy_dma_adapter(struct dms_adapter_dev *ext)
-{
-    return ext->Dma.adapter;
-}
-
 const struct dms_adapter_kind dms_adapter_legacy = {
     .name = "legacy",
     .summary = "bus master without scatter/gather: one contiguous range at a time through "
@@ -269,6 +253,6 @@ const struct dms_adapter_kind dms_adapter_legacy = {
     .attach = legacy_attach,
     .submit = legacy_submit,
     .detach = legacy_detach,
-    .device_object = legacy_device_object,
-    .dma_adapter = legacy_dma_adapter,
+    .device_object = dmatx_device_object,
+    .dma_adapter = dmatx_dma_adapter,
 };

@@ -227,6 +227,8 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     if (slot >= en->slots || length == 0)
         return STATUS_INVALID_PARAMETER;
     tx = &en->txs[slot];
+    if (tx->request != NULL && tx->request != request)
+        return STATUS_DEVICE_BUSY;
     tx->request = request;
     tx->mdl = mdl;
     tx->va = va;
@@ -240,6 +242,39 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     start_transfer(tx);
     KeLowerIrql(old);
     return STATUS_SUCCESS;
+}
+
+NTSTATUS dmatx_submit(struct dmatx_enabler *en, struct dms_io *io)
+{
+    NTSTATUS status;
+
+    if (io->slot >= en->slots || en->txs[io->slot].request != NULL)
+        return STATUS_INVALID_PARAMETER;
+    status = dmatx_execute(en, io->slot, io, io->mdl, io->buffer, io->bytes, io->write);
+    return NT_SUCCESS(status) ? STATUS_PENDING : status;
+}
+
+void dmatx_complete(struct dmatx *tx, uint32_t crc_device, uint32_t stray_pages)
+{
+    struct dms_io *io = tx->request;
+    const struct dms_bus *bus = tx->en->bus;
+
+    tx->request = NULL;
+    io->status = tx->status;
+    io->dma_transfers = tx->transfers;
+    io->crc_device = crc_device;
+    io->stray_pages = stray_pages;
+    bus->complete(bus->ctx, io);
+}
+
+PDEVICE_OBJECT dmatx_device_object(struct dms_adapter_dev *dev)
+{
+    return ((struct dmatx_enabler *)(void *)dev)->device;
+}
+
+PDMA_ADAPTER dmatx_dma_adapter(struct dms_adapter_dev *dev)
+{
+    return ((struct dmatx_enabler *)(void *)dev)->adapter;
 }
 
 /* Release what the transfer under way holds. */

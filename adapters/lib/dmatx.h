@@ -83,6 +83,19 @@ void dmatx_enabler_release(struct dmatx_enabler *en, bool idle);
 NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, PMDL mdl,
                        PVOID va, ULONG length, BOOLEAN write_to_device);
 
+/* dmatx_submit - the dispatch routine the queue-per-slot drivers share: the request takes its
+ * slot's transaction, which starts. Returns STATUS_PENDING, or why it could not start. */
+NTSTATUS dmatx_submit(struct dmatx_enabler *en, struct dms_io *io);
+
+/* dmatx_complete - complete the transaction's request with tx->status, from the DPC. The
+ * device's crc32 of the payload and its stray pages go into the request for the report. */
+void dmatx_complete(struct dmatx *tx, uint32_t crc_device, uint32_t stray_pages);
+
+/* Every driver's device extension starts with its enabler, so these serve as the adapter
+ * kind's device_object and dma_adapter for all of them. */
+PDEVICE_OBJECT dmatx_device_object(struct dms_adapter_dev *dev);
+PDMA_ADAPTER dmatx_dma_adapter(struct dms_adapter_dev *dev);
+
 /* dmatx_transfer_done - the device finished the transfer under way: flush and free it (DPC,
  * DISPATCH_LEVEL). Returns TRUE when the transaction is over (tx->status says how), FALSE when
  * the next transfer has been started. */

@@ -194,8 +194,8 @@ struct nic_ring {
 };
 
 struct dms_adapter_dev {
+    struct dmatx_enabler Dma;  /* first: dmatx's accessors rely on it */
     PDEVICE_OBJECT DeviceObject;
-    struct dmatx_enabler Dma;
     struct nic_hw Hw;
     const struct dms_bus *Bus;
     PUCHAR Rings;
@@ -203,7 +203,6 @@ struct dms_adapter_dev {
     ULONG RingsBytes;
     ULONG Entries;
     struct nic_ring Ring[2];
-    struct dms_io **Requests;
     ULONG Failed;
     ULONG *FailedSlots;
 };
@@ -238,15 +237,7 @@ static void NicProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
 
 static void NicComplete(struct dms_adapter_dev *ext, ULONG slot)
 {
-    struct dms_io *io = ext->Requests[slot];
-    struct dmatx *tx = &ext->Dma.txs[slot];
-
-    ext->Requests[slot] = NULL;
-    io->status = tx->status;
-    io->dma_transfers = tx->transfers;
-    io->crc_device = ext->Hw.crc[slot];
-    io->stray_pages = ext->Hw.strays[slot];
-    ext->Bus->complete(ext->Bus->ctx, io);
+    dmatx_complete(&ext->Dma.txs[slot], ext->Hw.crc[slot], ext->Hw.strays[slot]);
 }
 
 /* Reap the ring's finished chains, oldest first; stop at the first the device has not done. */
@@ -297,17 +288,7 @@ static BOOLEAN nic_isr(void *arg)
 /* Post a receive buffer (a read) or queue a transmit (a write). */
 static NTSTATUS nic_submit(struct dms_adapter_dev *ext, struct dms_io *io)
 {
-    NTSTATUS status;
-
-    if (io->slot >= ext->Dma.slots || ext->Requests[io->slot] != NULL)
-        return STATUS_INVALID_PARAMETER;
-    ext->Requests[io->slot] = io;
-    status = dmatx_execute(&ext->Dma, io->slot, io, io->mdl, io->buffer, io->bytes, io->write);
-    if (!NT_SUCCESS(status)) {
-        ext->Requests[io->slot] = NULL;
-        return status;
-    }
-    return STATUS_PENDING;
+    return dmatx_submit(&ext->Dma, io);
 }
 
 /* ---- StartDevice, StopDevice ------------------------------------------------------------- */
@@ -357,10 +338,8 @@ static NTSTATUS nic_rings(struct dms_adapter_dev *ext, const struct dms_device_s
         if (ext->Ring[i].chains == NULL)
             break;
     }
-    ext->Requests = ExAllocatePool2(POOL_FLAG_NON_PAGED, s->slots * sizeof(*ext->Requests),
-                                    NIC_TAG);
     ext->FailedSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, s->slots * sizeof(ULONG), NIC_TAG);
-    if (ext->Requests == NULL || ext->FailedSlots == NULL || ext->Ring[0].chains == NULL ||
+    if (ext->FailedSlots == NULL || ext->Ring[0].chains == NULL ||
         ext->Ring[1].chains == NULL) {
         snprintf(why, len, "no nonpaged pool for the driver's ring bookkeeping");
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -380,8 +359,6 @@ static void nic_detach(struct dms_adapter_dev *ext, bool idle)
             ExFreePool(ext->Ring[i].chains);
         free(ext->Hw.el[i]);
     }
-    if (ext->Requests != NULL)
-        ExFreePool(ext->Requests);
     if (ext->FailedSlots != NULL)
         ExFreePool(ext->FailedSlots);
     dmatx_enabler_release(&ext->Dma, idle);
@@ -445,16 +422,6 @@ static int nic_check(const struct dms_device_settings *s, char *why, size_t len)
     return 0;
 }
 
-static PDEVICE_OBJECT nic_device_object(struct dms_adapter_dev *ext)
-{
-    return ext->DeviceObject;
-}
-
-static PDMA_ADAPTER nic_dma_adapter(struct dms_adapter_dev *ext)
-{
-    return ext->Dma.adapter;
-}
-
 const struct dms_adapter_kind dms_adapter_nic = {
     .name = "nic",
     .summary = "network adapter: transmit and receive descriptor rings in a common buffer; "
@@ -470,6 +437,6 @@ const struct dms_adapter_kind dms_adapter_nic = {
     .attach = nic_attach,
     .submit = nic_submit,
     .detach = nic_detach,
-    .device_object = nic_device_object,
-    .dma_adapter = nic_dma_adapter,
+    .device_object = dmatx_device_object,
+    .dma_adapter = dmatx_dma_adapter,
 };

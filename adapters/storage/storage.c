@@ -160,8 +160,8 @@ static void stor_hw_doorbell(struct stor_hw *hw, uint32_t slot)
 /* ---- the driver -------------------------------------------------------------------------- */
 
 struct dms_adapter_dev {
+    struct dmatx_enabler Dma;  /* first: dmatx's accessors rely on it */
     PDEVICE_OBJECT DeviceObject;
-    struct dmatx_enabler Dma;
     struct stor_hw Hw;
     const struct dms_bus *Bus;
     PUCHAR Queues;             /* common buffer: command table, then completion queue */
@@ -170,7 +170,6 @@ struct dms_adapter_dev {
     ULONG CommandStride;
     ULONG CqHead;
     USHORT CqPhase;
-    struct dms_io **Requests;  /* per slot */
     ULONG Failed;              /* slots to complete from the DPC without the device */
     ULONG *FailedSlots;
 };
@@ -210,15 +209,7 @@ static void StorProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
 
 static void StorComplete(struct dms_adapter_dev *ext, ULONG slot)
 {
-    struct dms_io *io = ext->Requests[slot];
-    struct dmatx *tx = &ext->Dma.txs[slot];
-
-    ext->Requests[slot] = NULL;
-    io->status = tx->status;
-    io->dma_transfers = tx->transfers;
-    io->crc_device = ext->Hw.crc[slot];
-    io->stray_pages = ext->Hw.strays[slot];
-    ext->Bus->complete(ext->Bus->ctx, io);
+    dmatx_complete(&ext->Dma.txs[slot], ext->Hw.crc[slot], ext->Hw.strays[slot]);
 }
 
 static VOID StorDpc(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
@@ -237,7 +228,7 @@ static VOID StorDpc(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Cont
             ext->CqHead = 0;
             ext->CqPhase ^= 1;
         }
-        if (entry.Tag >= ext->Dma.slots || ext->Requests[entry.Tag] == NULL)
+        if (entry.Tag >= ext->Dma.slots || ext->Dma.txs[entry.Tag].request == NULL)
             continue; /* a completion for no request: the device wrote garbage */
         tx = &ext->Dma.txs[entry.Tag];
         if (!NT_SUCCESS(entry.Status))
@@ -262,17 +253,7 @@ static BOOLEAN stor_isr(void *arg)
 
 static NTSTATUS stor_submit(struct dms_adapter_dev *ext, struct dms_io *io)
 {
-    NTSTATUS status;
-
-    if (io->slot >= ext->Dma.slots || ext->Requests[io->slot] != NULL)
-        return STATUS_INVALID_PARAMETER;
-    ext->Requests[io->slot] = io;
-    status = dmatx_execute(&ext->Dma, io->slot, io, io->mdl, io->buffer, io->bytes, io->write);
-    if (!NT_SUCCESS(status)) {
-        ext->Requests[io->slot] = NULL;
-        return status;
-    }
-    return STATUS_PENDING;
+    return dmatx_submit(&ext->Dma, io);
 }
 
 /* ---- StartDevice, StopDevice ------------------------------------------------------------- */
@@ -324,10 +305,8 @@ static NTSTATUS stor_queues(struct dms_adapter_dev *ext, uint32_t slots, char *w
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     ext->CqPhase = 1;
-    ext->Requests = ExAllocatePool2(POOL_FLAG_NON_PAGED, slots * sizeof(*ext->Requests),
-                                    STOR_TAG);
     ext->FailedSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, slots * sizeof(ULONG), STOR_TAG);
-    if (ext->Requests == NULL || ext->FailedSlots == NULL) {
+    if (ext->FailedSlots == NULL) {
         snprintf(why, len, "no nonpaged pool for %u request slots", slots);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
@@ -341,8 +320,6 @@ static void stor_detach(struct dms_adapter_dev *ext, bool idle)
     if (ext->Queues != NULL && idle && a != NULL)
         a->DmaOperations->FreeCommonBuffer(a, ext->QueuesBytes, ext->QueuesLogical,
                                            ext->Queues, TRUE);
-    if (ext->Requests != NULL)
-        ExFreePool(ext->Requests);
     if (ext->FailedSlots != NULL)
         ExFreePool(ext->FailedSlots);
     dmatx_enabler_release(&ext->Dma, idle);
@@ -385,16 +362,6 @@ static NTSTATUS stor_attach(struct dms_machine *m, const struct dms_device_setti
     return STATUS_SUCCESS;
 }
 
-static PDEVICE_OBJECT stor_device_object(struct dms_adapter_dev *ext)
-{
-    return ext->DeviceObject;
-}
-
-static PDMA_ADAPTER stor_dma_adapter(struct dms_adapter_dev *ext)
-{
-    return ext->Dma.adapter;
-}
-
 const struct dms_adapter_kind dms_adapter_storage = {
     .name = "storage",
     .summary = "block device: command table and completion queue in a common buffer, "
@@ -410,6 +377,6 @@ const struct dms_adapter_kind dms_adapter_storage = {
     .attach = stor_attach,
     .submit = stor_submit,
     .detach = stor_detach,
-    .device_object = stor_device_object,
-    .dma_adapter = stor_dma_adapter,
+    .device_object = dmatx_device_object,
+    .dma_adapter = dmatx_dma_adapter,
 };
