@@ -12,8 +12,10 @@
  * copies, map register handling, ...). Inside such work, engine_now() is the start time plus
  * what has been charged so far, so whatever it starts (a device transfer, a DPC) starts after
  * the CPU time that preceded it. Work waiting for a CPU is taken by priority (device IRQL, then
- * DISPATCH_LEVEL, then PASSIVE_LEVEL) and in arrival order within one priority; a running item
- * is never preempted, which is the simplification the docs state.
+ * DISPATCH_LEVEL, then PASSIVE_LEVEL) and in arrival order within one priority. With no CPU
+ * idle, an interrupt preempts a DPC or application work and a DPC preempts application work:
+ * the preempted CPU comes free later by the preemptor's time (the preempted work's effects
+ * were timed when it started; that is the simplification docs/architecture.md states).
  */
 #ifndef DMASIM_ENGINE_H
 #define DMASIM_ENGINE_H

@@ -35,6 +35,7 @@ struct sim_device {
     struct wl_slot *slots;
     uint64_t issued, in_flight;
     uint64_t next_offset;   /* sequential offsets */
+    bool has_offsets;       /* a block device: I/Os have device offsets (not a nic) */
     BOOLEAN (*isr)(void *);
     void *isr_arg;
     struct run_device *out;

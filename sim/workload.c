@@ -74,7 +74,7 @@ static uint64_t pick_offset(struct sim_device *d, uint32_t bytes)
     const struct scn_workload *w = d->wl;
     uint64_t at;
 
-    if (strcmp(d->kind->name, "nic") == 0)
+    if (!d->has_offsets)
         return 0;
     if (w->offsets == OFFSETS_SEQUENTIAL) {
         if (d->next_offset + bytes > w->span)
@@ -285,6 +285,7 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
     uint32_t n = (uint32_t)d->wl->queue_depth;
     PDEVICE_OBJECT devobj = d->kind->device_object(d->drv);
 
+    d->has_offsets = strcmp(d->kind->name, "nic") != 0;
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);
     dms_rng_seed(&d->payload_rng, ~d->run->s->machine.seed + d->index);
     d->slots = calloc(n, sizeof(*d->slots));

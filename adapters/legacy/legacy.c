@@ -79,10 +79,8 @@ static void legacy_hw_go(struct legacy_hw *hw)
 /* ---- the driver -------------------------------------------------------------------------- */
 
 struct dms_adapter_dev {
-    struct dmatx_enabler Dma;   /* first: dmatx's accessors rely on it */
-    PDEVICE_OBJECT DeviceObject;
+    struct dmatx_enabler Dma;   /* first: dmatx relies on it; holds the device and bus */
     struct legacy_hw Hw;
-    const struct dms_bus *Bus;
     struct dms_io *Current;     /* the request on the hardware */
     struct dms_io **Queue;      /* FIFO of waiting requests, slots long */
     ULONG QueueHead, QueueCount;
@@ -102,7 +100,7 @@ static void LegacyProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
             tx->status = STATUS_INVALID_DEVICE_REQUEST; /* the card takes one range */
         hw->status = tx->status;
         hw->interrupt_pending = true;
-        ext->Bus->interrupt(ext->Bus->ctx, legacy_isr, hw);
+        hw->bus->interrupt(hw->bus->ctx, legacy_isr, hw);
         return;
     }
     hw->address = (ULONGLONG)sgl->Elements[0].Address.QuadPart;
@@ -164,7 +162,7 @@ static void LegacyStartNext(struct dms_adapter_dev *ext)
         if (!NT_SUCCESS(status)) {
             ext->Current = NULL;
             io->status = status;
-            ext->Bus->complete(ext->Bus->ctx, io);
+            ext->Dma.bus->complete(ext->Dma.bus->ctx, io);
         }
     }
 }
@@ -192,29 +190,20 @@ static NTSTATUS legacy_attach(struct dms_machine *m, const struct dms_device_set
                               const struct dms_bus *bus, struct dms_adapter_dev **out,
                               char *why, size_t len)
 {
-    PDEVICE_OBJECT dev = dms_device_create(m, s->name, sizeof(struct dms_adapter_dev));
-    struct dms_adapter_dev *ext;
-    DEVICE_DESCRIPTION desc;
-    NTSTATUS status;
+    void *extension = NULL;
+    NTSTATUS status = dmatx_add_device(m, s, bus, sizeof(struct dms_adapter_dev), LegacyDpc,
+                                       LegacyProgram, &extension, why, len);
+    struct dms_adapter_dev *ext = extension;
 
-    if (dev == NULL) {
-        snprintf(why, len, "no memory for the device object");
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
-    ext = dev->DeviceExtension;
-    ext->DeviceObject = dev;
-    ext->Bus = bus;
+    if (ext == NULL)
+        return status;
     ext->Hw.bus = bus;
     ext->Hw.max_transfer = s->max_transfer;
-    IoInitializeDpcRequest(dev, LegacyDpc);
-    devdma_describe(&desc, s->declared_bits, FALSE, s->max_transfer);
-    status = dmatx_enabler_init(&ext->Dma, dev, &desc, s->pattern, s->max_transfer, s->slots,
-                                LegacyProgram, ext, bus, why, len);
     if (NT_SUCCESS(status)) {
         ext->Queue = ExAllocatePool2(POOL_FLAG_NON_PAGED, s->slots * sizeof(*ext->Queue),
                                      LEGACY_TAG);
         if (ext->Queue == NULL ||
-            devdma_init(&ext->Hw.dma, dev, s->address_bits, bus, s->max_transfer,
+            devdma_init(&ext->Hw.dma, ext->Dma.device, s->address_bits, bus, s->max_transfer,
                         devdma_salt(s->name)) != 0) {
             snprintf(why, len, "no memory for the request queue");
             status = STATUS_INSUFFICIENT_RESOURCES;

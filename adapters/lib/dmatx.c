@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devdma.h"
 #include "dmatx.h"
 
 #define DMATX_TAG 'xTmD'
@@ -434,4 +435,23 @@ void dmatx_enabler_release(struct dmatx_enabler *en, bool idle)
     if (en->adapter != NULL && idle)
         ops(en)->PutDmaAdapter(en->adapter);
     en->adapter = NULL;
+}
+
+NTSTATUS dmatx_add_device(struct dms_machine *m, const struct dms_device_settings *s,
+                          const struct dms_bus *bus, ULONG extension_bytes,
+                          PIO_DPC_ROUTINE dpc, dmatx_program_fn program, void **extension,
+                          char *why, size_t len)
+{
+    PDEVICE_OBJECT dev = dms_device_create(m, s->name, extension_bytes);
+    DEVICE_DESCRIPTION desc;
+
+    if (dev == NULL) {
+        snprintf(why, len, "no memory for the device object");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    *extension = dev->DeviceExtension;
+    IoInitializeDpcRequest(dev, dpc);
+    devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
+    return dmatx_enabler_init(*extension, dev, &desc, s->pattern, s->max_transfer, s->slots,
+                              program, *extension, bus, why, len);
 }

@@ -73,6 +73,16 @@ NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
                             ULONG max_transfer, uint32_t slots, dmatx_program_fn program,
                             void *driver, const struct dms_bus *bus, char *why, size_t len);
 
+/* dmatx_add_device - AddDevice and the start of StartDevice every driver here shares: create
+ * the device object named s->name with an extension of extension_bytes that begins with its
+ * struct dmatx_enabler, register dpc as its DpcForIsr, describe the device from s and set up
+ * the enabler (program gets the extension as its driver). Returns STATUS_SUCCESS and the
+ * extension in *extension, or the failing status with a sentence in why[]. */
+NTSTATUS dmatx_add_device(struct dms_machine *m, const struct dms_device_settings *s,
+                          const struct dms_bus *bus, ULONG extension_bytes,
+                          PIO_DPC_ROUTINE dpc, dmatx_program_fn program, void **extension,
+                          char *why, size_t len);
+
 /* dmatx_enabler_release - free every slot's resources and put the DMA adapter. idle: nothing
  * is in flight (otherwise only host memory is freed; the machine's teardown takes the rest). */
 void dmatx_enabler_release(struct dmatx_enabler *en, bool idle);

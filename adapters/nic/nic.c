@@ -194,10 +194,8 @@ struct nic_ring {
 };
 
 struct dms_adapter_dev {
-    struct dmatx_enabler Dma;  /* first: dmatx's accessors rely on it */
-    PDEVICE_OBJECT DeviceObject;
+    struct dmatx_enabler Dma;  /* first: dmatx relies on it; holds the device and bus */
     struct nic_hw Hw;
-    const struct dms_bus *Bus;
     PUCHAR Rings;
     PHYSICAL_ADDRESS RingsLogical;
     ULONG RingsBytes;
@@ -217,7 +215,7 @@ static void NicProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
 
     if (sgl == NULL) {
         ext->FailedSlots[ext->Failed++] = tx->slot;
-        IoRequestDpc(ext->DeviceObject, NULL, NULL);
+        IoRequestDpc(ext->Dma.device, NULL, NULL);
         return;
     }
     chain = &ring->chains[(ring->chain_head + ring->chain_count++) % ext->Entries];
@@ -297,7 +295,7 @@ static NTSTATUS nic_hw_init(struct dms_adapter_dev *ext, const struct dms_device
 {
     struct nic_hw *hw = &ext->Hw;
 
-    hw->bus = ext->Bus;
+    hw->bus = ext->Dma.bus;
     hw->entries = s->ring_entries;
     hw->slots = s->slots;
     hw->max_elements = (uint32_t)BYTES_TO_PAGES(s->max_transfer) + 1;
@@ -310,7 +308,7 @@ static NTSTATUS nic_hw_init(struct dms_adapter_dev *ext, const struct dms_device
     hw->crc = calloc(s->slots, sizeof(*hw->crc));
     hw->strays = calloc(s->slots, sizeof(*hw->strays));
     if (hw->el[0] == NULL || hw->el[1] == NULL || hw->crc == NULL || hw->strays == NULL ||
-        devdma_init(&hw->dma, ext->DeviceObject, s->address_bits, ext->Bus, s->max_transfer,
+        devdma_init(&hw->dma, ext->Dma.device, s->address_bits, ext->Dma.bus, s->max_transfer,
                     devdma_salt(s->name)) != 0)
         return STATUS_INSUFFICIENT_RESOURCES;
     return STATUS_SUCCESS;
@@ -371,22 +369,13 @@ static NTSTATUS nic_attach(struct dms_machine *m, const struct dms_device_settin
                            const struct dms_bus *bus, struct dms_adapter_dev **out, char *why,
                            size_t len)
 {
-    PDEVICE_OBJECT dev = dms_device_create(m, s->name, sizeof(struct dms_adapter_dev));
-    struct dms_adapter_dev *ext;
-    DEVICE_DESCRIPTION desc;
-    NTSTATUS status;
+    void *extension = NULL;
+    NTSTATUS status = dmatx_add_device(m, s, bus, sizeof(struct dms_adapter_dev), NicDpc,
+                                       NicProgram, &extension, why, len);
+    struct dms_adapter_dev *ext = extension;
 
-    if (dev == NULL) {
-        snprintf(why, len, "no memory for the device object");
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
-    ext = dev->DeviceExtension;
-    ext->DeviceObject = dev;
-    ext->Bus = bus;
-    IoInitializeDpcRequest(dev, NicDpc);
-    devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
-    status = dmatx_enabler_init(&ext->Dma, dev, &desc, s->pattern, s->max_transfer, s->slots,
-                                NicProgram, ext, bus, why, len);
+    if (ext == NULL)
+        return status;
     if (NT_SUCCESS(status))
         status = nic_rings(ext, s, why, len);
     if (NT_SUCCESS(status))

@@ -160,10 +160,8 @@ static void stor_hw_doorbell(struct stor_hw *hw, uint32_t slot)
 /* ---- the driver -------------------------------------------------------------------------- */
 
 struct dms_adapter_dev {
-    struct dmatx_enabler Dma;  /* first: dmatx's accessors rely on it */
-    PDEVICE_OBJECT DeviceObject;
+    struct dmatx_enabler Dma;  /* first: dmatx relies on it; holds the device and bus */
     struct stor_hw Hw;
-    const struct dms_bus *Bus;
     PUCHAR Queues;             /* common buffer: command table, then completion queue */
     PHYSICAL_ADDRESS QueuesLogical;
     ULONG QueuesBytes;
@@ -200,7 +198,7 @@ static void StorProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
 
     if (sgl == NULL) {
         ext->FailedSlots[ext->Failed++] = tx->slot;
-        IoRequestDpc(ext->DeviceObject, NULL, NULL);
+        IoRequestDpc(ext->Dma.device, NULL, NULL);
         return;
     }
     StorWriteCommand(ext, tx, sgl);
@@ -263,7 +261,7 @@ static NTSTATUS stor_hw_init(struct dms_adapter_dev *ext, const struct dms_devic
     struct stor_hw *hw = &ext->Hw;
     uint32_t n = s->slots;
 
-    hw->bus = ext->Bus;
+    hw->bus = ext->Dma.bus;
     hw->slots = n;
     hw->max_elements = (uint32_t)BYTES_TO_PAGES(s->max_transfer) + 1;
     hw->max_transfer = s->max_transfer;
@@ -277,7 +275,7 @@ static NTSTATUS stor_hw_init(struct dms_adapter_dev *ext, const struct dms_devic
     hw->crc = calloc(n, sizeof(*hw->crc));
     hw->strays = calloc(n, sizeof(*hw->strays));
     if (hw->fetched == NULL || hw->el == NULL || hw->crc == NULL || hw->strays == NULL ||
-        devdma_init(&hw->dma, ext->DeviceObject, s->address_bits, ext->Bus, s->max_transfer,
+        devdma_init(&hw->dma, ext->Dma.device, s->address_bits, ext->Dma.bus, s->max_transfer,
                     devdma_salt(s->name)) != 0)
         return STATUS_INSUFFICIENT_RESOURCES;
     return STATUS_SUCCESS;
@@ -330,24 +328,15 @@ static NTSTATUS stor_attach(struct dms_machine *m, const struct dms_device_setti
                             const struct dms_bus *bus, struct dms_adapter_dev **out, char *why,
                             size_t len)
 {
-    PDEVICE_OBJECT dev = dms_device_create(m, s->name, sizeof(struct dms_adapter_dev));
-    struct dms_adapter_dev *ext;
-    DEVICE_DESCRIPTION desc;
-    NTSTATUS status;
+    void *extension = NULL;
+    NTSTATUS status = dmatx_add_device(m, s, bus, sizeof(struct dms_adapter_dev), StorDpc,
+                                       StorProgram, &extension, why, len);
+    struct dms_adapter_dev *ext = extension;
 
-    if (dev == NULL) {
-        snprintf(why, len, "no memory for the device object");
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
-    ext = dev->DeviceExtension;
-    ext->DeviceObject = dev;
-    ext->Bus = bus;
+    if (ext == NULL)
+        return status;
     ext->CommandStride = (ULONG)(sizeof(STOR_COMMAND) +
                                  (BYTES_TO_PAGES(s->max_transfer) + 1) * sizeof(STOR_ELEMENT));
-    IoInitializeDpcRequest(dev, StorDpc);
-    devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
-    status = dmatx_enabler_init(&ext->Dma, dev, &desc, s->pattern, s->max_transfer, s->slots,
-                                StorProgram, ext, bus, why, len);
     if (NT_SUCCESS(status))
         status = stor_queues(ext, s->slots, why, len);
     if (NT_SUCCESS(status))
