@@ -451,6 +451,8 @@ struct reader {
     int inst;        /* the current section instance, -1 for none or a bad one */
     enum scn_section section;
     bool bad_section;
+    int variant;     /* in [variant NAME]: its index, else -1 */
+    bool in_sweep;   /* in [sweep] */
 };
 
 static bool valid_name(const char *name)
@@ -507,6 +509,8 @@ static void section_header(struct reader *r, const char *line)
     int got;
 
     r->inst = -1;
+    r->variant = -1;
+    r->in_sweep = false;
     if (close == NULL || (size_t)(close - line - 1) >= sizeof(inside))
         return; /* inih reports the malformed line */
     snprintf(inside, sizeof(inside), "%.*s", (int)(close - line - 1), line + 1);
@@ -537,8 +541,42 @@ static void section_header(struct reader *r, const char *line)
         r->section = sec;
         return;
     }
+    if (strcmp(kind, "variant") == 0) {
+        struct scenario *s = r->s;
+        if (got != 2 || !valid_name(name)) {
+            scn_error(r->err, s->path, r->line, "[variant NAME] needs one name of 1 .. %d "
+                      "letters, digits, '_' or '-'", SCN_NAME_MAX - 1);
+            return;
+        }
+        for (uint32_t j = 0; j < s->n_variants; j++) {
+            if (strcmp(s->variants[j].name, name) == 0) {
+                scn_error(r->err, s->path, r->line, "[variant %s] appears twice (first at "
+                          "line %d)", name, s->variants[j].line);
+                return;
+            }
+        }
+        if (s->n_variants == SCN_MAX_VARIANTS) {
+            scn_error(r->err, s->path, r->line, "too many [variant] sections (at most %d)",
+                      SCN_MAX_VARIANTS);
+            return;
+        }
+        r->variant = (int)s->n_variants++;
+        snprintf(s->variants[r->variant].name, SCN_NAME_MAX, "%s", name);
+        s->variants[r->variant].line = r->line;
+        return;
+    }
+    if (strcmp(kind, "sweep") == 0) {
+        if (got != 1)
+            scn_error(r->err, r->s->path, r->line, "[sweep] takes no name");
+        else if (r->s->sweep_line)
+            scn_error(r->err, r->s->path, r->line, "[sweep] appears twice (first at line %d)",
+                      r->s->sweep_line);
+        else
+            r->in_sweep = true, r->s->sweep_line = r->line;
+        return;
+    }
     scn_error(r->err, r->s->path, r->line, "unknown section [%s] (accepted: [machine], [cost], "
-              "[device NAME], [workload NAME])", inside);
+              "[device NAME], [workload NAME], [variant NAME], [sweep])", inside);
 }
 
 /* inih's line source: one line a call, with the bookkeeping described at the top. */
@@ -575,6 +613,47 @@ static char *read_line(char *str, int num, void *stream)
     return str;
 }
 
+/* A line of [variant NAME] or [sweep]: "section.key = value", kept as written; what it says is
+ * checked once the whole file has been read (it may name a device defined further down). */
+static void store_set(struct reader *r, const char *name, const char *value)
+{
+    struct scenario *s = r->s;
+    struct scn_set *set;
+
+    if (r->in_sweep) {
+        for (uint32_t j = 0; j < s->n_sweep; j++) {
+            size_t n = strlen(name);
+            if (strncmp(s->sweep[j].text, name, n) == 0 && s->sweep[j].text[n] == '=') {
+                scn_error(r->err, s->path, r->line, "'%s' is swept twice (first at line %d)",
+                          name, s->sweep[j].line);
+                return;
+            }
+        }
+        if (s->n_sweep == SCN_MAX_AXES) {
+            scn_error(r->err, s->path, r->line, "a sweep varies at most %d parameters",
+                      SCN_MAX_AXES);
+            return;
+        }
+        set = &s->sweep[s->n_sweep++];
+    } else {
+        struct scn_variant *v = &s->variants[r->variant];
+        if (v->n_sets == SCN_MAX_SETS) {
+            scn_error(r->err, s->path, r->line, "[variant %s] holds more than %d keys", v->name,
+                      SCN_MAX_SETS);
+            return;
+        }
+        set = &v->sets[v->n_sets++];
+    }
+    if (strlen(name) >= SCN_SET_MAX / 2 || strlen(value) >= SCN_SET_MAX / 2) {
+        scn_error(r->err, s->path, r->line, "an override's key and value are at most %d "
+                  "characters each", SCN_SET_MAX / 2 - 1);
+        return;
+    }
+    snprintf(set->text, sizeof(set->text), "%.*s=%.*s", SCN_SET_MAX / 2 - 1, name,
+             SCN_SET_MAX / 2 - 1, value);
+    set->line = r->line;
+}
+
 static int on_pair(void *user, const char *section, const char *name, const char *value)
 {
     struct reader *r = user;
@@ -582,6 +661,10 @@ static int on_pair(void *user, const char *section, const char *name, const char
     char why[256];
     int k;
 
+    if (r->variant >= 0 || r->in_sweep) {
+        store_set(r, name, value);
+        return 1;
+    }
     if (r->inst < 0) {
         if (section[0] == '\0')
             scn_error(r->err, s->path, r->line, "'%s' is outside any section (keys belong "
@@ -643,7 +726,8 @@ static char *slurp(const char *path, size_t *size, char *why, size_t len)
 static int parse_text(struct scenario *s, const char *text, size_t size,
                       struct scn_errors *err)
 {
-    struct reader r = {.s = s, .err = err, .inst = -1, .text = text, .size = size};
+    struct reader r = {.s = s, .err = err, .inst = -1, .text = text, .size = size,
+                       .variant = -1};
     int bad = ini_parse_stream(read_line, &r, on_pair, &r);
 
     if (bad > 0)
@@ -652,25 +736,29 @@ static int parse_text(struct scenario *s, const char *text, size_t size,
 }
 
 /* ---------------------------------------------------------------------------------------------
- * --set section.key=value
+ * Overrides: --set section.key=value, [variant] lines, swept values.
  */
-static int apply_override(struct scenario *s, const char *text, struct scn_errors *err)
+
+/* Split "section.key=value" into the section instance and key. Returns the key's index, or
+ * -1 with errors placed at (where, line). */
+static int override_target(const struct scenario *s, const char *text, const char *where,
+                           int line, int *inst_out, struct scn_errors *err)
 {
-    char sect[96], place[200], why[256];
+    char sect[96], key[48];
     const char *eq = strchr(text, '='), *dot;
-    char key[48];
     enum scn_section sec;
     int inst = -1, k;
 
-    snprintf(place, sizeof(place), "--set '%s'", text);
     if (eq == NULL || (dot = memrchr(text, '.', (size_t)(eq - text))) == NULL || dot == text ||
         (size_t)(eq - dot - 1) >= sizeof(key) || (size_t)(dot - text) >= sizeof(sect)) {
-        scn_error(err, place, 0, "expected section.key=value, e.g. machine.memory=64G or "
-                  "device.disk0.address_bits=32");
+        scn_error(err, where, line, "'%s': expected section.key=value, e.g. machine.memory=64G "
+                  "or device.disk0.address_bits=32", text);
         return -1;
     }
     snprintf(sect, sizeof(sect), "%.*s", (int)(dot - text), text);
     snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+    while (strlen(key) > 0 && isspace((unsigned char)key[strlen(key) - 1]))
+        key[strlen(key) - 1] = '\0';
     if (strcmp(sect, "machine") == 0 || strcmp(sect, "cost") == 0) {
         sec = sect[0] == 'm' ? SEC_MACHINE : SEC_COST;
         inst = sec == SEC_MACHINE ? INST_MACHINE : INST_COST;
@@ -684,50 +772,110 @@ static int apply_override(struct scenario *s, const char *text, struct scn_error
             if (strcmp(s->workloads[i].name, name) == 0)
                 inst = INST_WORKLOAD(i);
         if (inst < 0) {
-            scn_error(err, place, 0, "the scenario has no [%s %s]", section_names[sec], name);
+            scn_error(err, where, line, "the scenario has no [%s %s]", section_names[sec], name);
             return -1;
         }
     } else {
-        scn_error(err, place, 0, "unknown section '%s' (accepted: machine, cost, device.NAME, "
-                  "workload.NAME)", sect);
+        scn_error(err, where, line, "unknown section '%s' (accepted: machine, cost, "
+                  "device.NAME, workload.NAME)", sect);
         return -1;
     }
     k = scn_key_find(sec, key);
     if (k < 0) {
-        scn_error(err, place, 0, "unknown key '%s' in [%s]", key, section_names[sec]);
+        scn_error(err, where, line, "unknown key '%s' in [%s]", key, section_names[sec]);
         return -1;
     }
-    if (set_value(s, inst, &scn_keys[k], eq + 1, why, sizeof(why)) != 0) {
-        scn_error(err, place, 0, "%s: %s", key, why);
+    *inst_out = inst;
+    return k;
+}
+
+/* Apply override number index of the list being loaded. */
+static int apply_override(struct scenario *s, const struct scn_override *ov, int index,
+                          struct scn_errors *err)
+{
+    char why[256];
+    const char *value;
+    int inst, k;
+
+    k = override_target(s, ov->text, ov->where, ov->line, &inst, err);
+    if (k < 0)
+        return -1;
+    value = strchr(ov->text, '=') + 1;
+    while (isspace((unsigned char)*value))
+        value++;
+    if (set_value(s, inst, &scn_keys[k], value, why, sizeof(why)) != 0) {
+        scn_error(err, ov->where, ov->line, "%s: %s", scn_keys[k].name, why);
         return -1;
     }
-    s->key_lines[inst][k] = -1;
+    s->key_lines[inst][k] = ov->line > 0 ? ov->line : -(1 + index);
     return 0;
 }
 
-static int load(const char *name, const char *text, size_t size, const char *const *overrides,
-                int n_overrides, const uint64_t *seed_override, struct scenario **out,
-                struct scn_errors *err)
+/* Every [variant] line must name a key and a value it accepts, on this scenario. */
+static void check_variants(const struct scenario *s, struct scenario *scratch,
+                           struct scn_errors *err)
+{
+    for (uint32_t v = 0; v < s->n_variants; v++) {
+        for (uint32_t j = 0; j < s->variants[v].n_sets; j++) {
+            struct scn_override ov = {s->variants[v].sets[j].text, s->path,
+                                      s->variants[v].sets[j].line};
+            *scratch = *s;
+            apply_override(scratch, &ov, 0, err);
+        }
+    }
+}
+
+static void check_sweep(const struct scenario *s, struct scn_errors *err)
+{
+    struct scn_axis *axis = malloc(sizeof(*axis));
+
+    if (axis == NULL) {
+        scn_error(err, s->path, 0, "out of memory");
+        return;
+    }
+    for (uint32_t j = 0; j < s->n_sweep; j++)
+        scenario_axis(s, s->sweep[j].text, s->path, s->sweep[j].line, axis, err);
+    free(axis);
+}
+
+int scenario_build(const char *name, const char *text, size_t size,
+                   const struct scn_override *overrides, int n_overrides,
+                   const uint64_t *seed_override, struct scenario **out,
+                   struct scn_errors *err)
 {
     struct scenario *s = calloc(1, sizeof(*s));
+    struct scenario *scratch = NULL;
 
+    memset(err, 0, sizeof(*err));
     if (s == NULL) {
         scn_error(err, name, 0, "out of memory");
         return -1;
     }
     snprintf(s->path, sizeof(s->path), "%s", name);
+    s->loading = overrides;
     set_defaults(s, INST_MACHINE, SEC_MACHINE);
     set_defaults(s, INST_COST, SEC_COST);
     if (parse_text(s, text, size, err) == 0) {
         for (int i = 0; i < n_overrides; i++)
-            apply_override(s, overrides[i], err);
+            apply_override(s, &overrides[i], i, err);
         if (seed_override != NULL) {
             s->machine.seed = *seed_override;
-            s->key_lines[INST_MACHINE][scn_key_find(SEC_MACHINE, "seed")] = -1;
+            s->key_lines[INST_MACHINE][scn_key_find(SEC_MACHINE, "seed")] = 0;
         }
     }
     if (err->count == 0)
         scenario_resolve(s, err);
+    if (err->count == 0 && s->n_variants > 0) {
+        scratch = malloc(sizeof(*scratch));
+        if (scratch == NULL)
+            scn_error(err, name, 0, "out of memory");
+        else
+            check_variants(s, scratch, err);
+        free(scratch);
+    }
+    if (err->count == 0 && s->n_sweep > 0)
+        check_sweep(s, err);
+    s->loading = NULL;
     if (err->count > 0) {
         free(s);
         return -1;
@@ -736,21 +884,54 @@ static int load(const char *name, const char *text, size_t size, const char *con
     return 0;
 }
 
+/* The command line's --set options as overrides that name themselves in messages. */
+static int build_with_sets(const char *name, const char *text, size_t size,
+                           const char *const *sets, int n, const uint64_t *seed,
+                           struct scenario **out, struct scn_errors *err)
+{
+    struct scn_override *ov = n > 0 ? calloc((size_t)n, sizeof(*ov)) : NULL;
+    char (*where)[SCN_SET_MAX + 16] = n > 0 ? calloc((size_t)n, sizeof(*where)) : NULL;
+    int rc;
+
+    if (n > 0 && (ov == NULL || where == NULL)) {
+        free(ov);
+        free(where);
+        memset(err, 0, sizeof(*err));
+        scn_error(err, name, 0, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(where[i], sizeof(where[i]), "--set '%.*s'", SCN_SET_MAX, sets[i]);
+        ov[i] = (struct scn_override){sets[i], where[i], 0};
+    }
+    rc = scenario_build(name, text, size, ov, n, seed, out, err);
+    free(ov);
+    free(where);
+    return rc;
+}
+
+char *scenario_read(const char *path, size_t *size, struct scn_errors *err)
+{
+    char why[160];
+    char *text;
+
+    memset(err, 0, sizeof(*err));
+    text = slurp(path, size, why, sizeof(why));
+    if (text == NULL)
+        scn_error(err, path, 0, "%s", why);
+    return text;
+}
+
 int scenario_load(const char *path, const char *const *overrides, int n_overrides,
                   const uint64_t *seed_override, struct scenario **out, struct scn_errors *err)
 {
-    char why[160];
     size_t size = 0;
-    char *text;
+    char *text = scenario_read(path, &size, err);
     int rc;
 
-    memset(err, 0, sizeof(*err));
-    text = slurp(path, &size, why, sizeof(why));
-    if (text == NULL) {
-        scn_error(err, path, 0, "%s", why);
+    if (text == NULL)
         return -1;
-    }
-    rc = load(path, text, size, overrides, n_overrides, seed_override, out, err);
+    rc = build_with_sets(path, text, size, overrides, n_overrides, seed_override, out, err);
     free(text);
     return rc;
 }
@@ -758,8 +939,157 @@ int scenario_load(const char *path, const char *const *overrides, int n_override
 int scenario_parse(const char *name, const char *text, const char *const *overrides,
                    int n_overrides, struct scenario **out, struct scn_errors *err)
 {
-    memset(err, 0, sizeof(*err));
-    return load(name, text, strlen(text), overrides, n_overrides, NULL, out, err);
+    return build_with_sets(name, text, strlen(text), overrides, n_overrides, NULL, out, err);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Sweeps: a list or a range of values for one key.
+ */
+
+/* A number as the exact text its key reads back: sizes with the largest binary suffix that
+ * divides them (4G, 1T), everything else in the key's base unit. */
+static void exact_text(const struct key_def *k, uint64_t v, char *out, size_t len)
+{
+    static const char suffix[] = "KMGTP";
+    int at = -1;
+
+    if (k->type == KT_SIZE) {
+        while (at < 4 && v != 0 && (v & 1023) == 0) {
+            v >>= 10;
+            at++;
+        }
+    }
+    if (at >= 0)
+        snprintf(out, len, "%" PRIu64 "%c", v, suffix[at]);
+    else if (k->type == KT_TIME)
+        snprintf(out, len, "%" PRIu64 "ns", v);
+    else
+        snprintf(out, len, "%" PRIu64, v);
+}
+
+static void trim(char *t)
+{
+    size_t n = strlen(t), b = 0;
+
+    while (n > 0 && isspace((unsigned char)t[n - 1]))
+        t[--n] = '\0';
+    while (isspace((unsigned char)t[b]))
+        b++;
+    memmove(t, t + b, n - b + 1);
+}
+
+/* "A..B*F" or "A..B+S": expand; 0, or -1 with why[]. */
+static int expand_range(const struct key_def *k, const char *spec, struct scn_axis *out,
+                        char *why, size_t len)
+{
+    char lo_text[SCN_VALUE_MAX], hi_text[SCN_VALUE_MAX];
+    const char *dots = strstr(spec, ".."), *op;
+    uint64_t lo, hi, step, v;
+    bool times;
+
+    op = strpbrk(dots + 2, "*+");
+    if (!ranged(k) || op == NULL || (size_t)(dots - spec) >= sizeof(lo_text) ||
+        (size_t)(op - dots - 2) >= sizeof(hi_text)) {
+        snprintf(why, len, "'%.60s': a range is LOW..HIGH*FACTOR or LOW..HIGH+STEP, for a "
+                 "numeric key", spec);
+        return -1;
+    }
+    snprintf(lo_text, sizeof(lo_text), "%.*s", (int)(dots - spec), spec);
+    snprintf(hi_text, sizeof(hi_text), "%.*s", (int)(op - dots - 2), dots + 2);
+    trim(lo_text);
+    trim(hi_text);
+    times = *op == '*';
+    if (parse_number(k, lo_text, &lo, why, len) || parse_number(k, hi_text, &hi, why, len))
+        return -1;
+    if (times ? units_count(op + 1, &step, why, len) : parse_number(k, op + 1, &step, why, len))
+        return -1;
+    if (lo > hi || (times && step < 2) || step == 0) {
+        snprintf(why, len, "'%.60s': the range needs LOW <= HIGH and a factor of at least 2 or a "
+                 "step above 0", spec);
+        return -1;
+    }
+    out->n = 0;
+    for (v = lo; v <= hi; v = times ? v * step : v + step) {
+        if (out->n == SCN_MAX_POINTS) {
+            snprintf(why, len, "'%.60s' gives more than %d values", spec, SCN_MAX_POINTS);
+            return -1;
+        }
+        exact_text(k, v, out->value[out->n++], SCN_VALUE_MAX);
+        if ((times && v > UINT64_MAX / step) || (!times && v > UINT64_MAX - step))
+            break;
+    }
+    return 0;
+}
+
+int scenario_axis(const struct scenario *base, const char *spec, const char *where, int line,
+                  struct scn_axis *out, struct scn_errors *err)
+{
+    const char *eq = strchr(spec, '=');
+    char why[256], list[SCN_SET_MAX], *save = NULL, *item;
+    struct scenario *scratch;
+    int inst, k, before = err->count;
+
+    memset(out, 0, sizeof(*out));
+    k = override_target(base, spec, where, line, &inst, err);
+    if (k < 0)
+        return -1;
+    snprintf(out->key, sizeof(out->key), "%.*s", (int)(eq - spec), spec);
+    trim(out->key);
+    snprintf(list, sizeof(list), "%s", eq + 1);
+    trim(list);
+    if (strstr(list, "..") != NULL && strpbrk(strstr(list, "..") + 2, "*+") != NULL &&
+        scn_keys[k].type != KT_SIZES) {
+        if (expand_range(&scn_keys[k], list, out, why, sizeof(why)) != 0) {
+            scn_error(err, where, line, "%s: %s", out->key, why);
+            return -1;
+        }
+    } else {
+        for (item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+            trim(item);
+            if (out->n == SCN_MAX_POINTS || strlen(item) >= SCN_VALUE_MAX || item[0] == '\0') {
+                scn_error(err, where, line, "%s: a sweep takes 1 .. %d values of at most %d "
+                          "characters, separated by commas", out->key, SCN_MAX_POINTS,
+                          SCN_VALUE_MAX - 1);
+                return -1;
+            }
+            snprintf(out->value[out->n++], SCN_VALUE_MAX, "%s", item);
+        }
+    }
+    if (out->n == 0) {
+        scn_error(err, where, line, "%s: no values to sweep", out->key);
+        return -1;
+    }
+    scratch = malloc(sizeof(*scratch));
+    if (scratch == NULL) {
+        scn_error(err, where, line, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < out->n; i++) {
+        *scratch = *base;
+        if (set_value(scratch, inst, &scn_keys[k], out->value[i], why, sizeof(why)) != 0)
+            scn_error(err, where, line, "%s: %s", out->key, why);
+    }
+    free(scratch);
+    return err->count > before ? -1 : 0;
+}
+
+void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, size_t len)
+{
+    const char *dot = strrchr(axis->key, '.');
+    enum scn_section sec = strncmp(axis->key, "machine.", 8) == 0 ? SEC_MACHINE
+                           : strncmp(axis->key, "cost.", 5) == 0  ? SEC_COST
+                           : strncmp(axis->key, "device.", 7) == 0 ? SEC_DEVICE
+                                                                   : SEC_WORKLOAD;
+    int k = dot ? scn_key_find(sec, dot + 1) : -1;
+    uint64_t v;
+    char why[128];
+
+    if (k >= 0 && scn_keys[k].type == KT_SIZE &&
+        parse_number(&scn_keys[k], axis->value[i], &v, why, sizeof(why)) == 0) {
+        units_format_size(v, out, len);
+        return;
+    }
+    snprintf(out, len, "%s", axis->value[i]);
 }
 
 void scenario_free(struct scenario *s)

@@ -1,11 +1,13 @@
 /*
  * scenario.h - scenario files: what they may say, their defaults, and the validated result.
  *
- * A scenario is an INI file (read with inih) of four kinds of section:
+ * A scenario is an INI file (read with inih) of these kinds of section:
  *   [machine]         the simulated machine: memory, MMIO hole, placement, CPUs, seed, data
  *   [cost]            the cost model's parameters
  *   [device NAME]     one simulated adapter: kind, address lines, pattern, limits
  *   [workload NAME]   what one device is asked to do
+ *   [variant NAME]    for dmasim compare and sweep: section.key = value overrides
+ *   [sweep]           for dmasim sweep: section.key = a list or range of values to run
  * Every key, its type, default, range and meaning is one row of the key table (scenario.c);
  * docs/scenarios.md is written from the same table and a test keeps them in step.
  *
@@ -29,6 +31,12 @@
 #define SCN_MAX_KEYS 64
 #define SCN_INSTANCES (2 + 2 * SCN_MAX_DEVICES) /* machine, cost, devices, workloads */
 #define SCN_AUTO UINT64_MAX /* an "auto" value before resolution */
+#define SCN_MAX_VARIANTS 16
+#define SCN_MAX_SETS 16      /* overrides in one variant */
+#define SCN_SET_MAX 200      /* characters of one "section.key=value" */
+#define SCN_MAX_AXES 2       /* parameters one sweep varies */
+#define SCN_MAX_POINTS 64    /* values of one swept parameter */
+#define SCN_VALUE_MAX 48
 
 enum scn_section { SEC_MACHINE, SEC_COST, SEC_DEVICE, SEC_WORKLOAD, SEC_COUNT };
 enum scn_placement { PLACE_RANDOM, PLACE_LOW_FIRST, PLACE_HIGH_FIRST, PLACE_RANGE };
@@ -71,6 +79,20 @@ struct scn_workload {
     uint64_t offsets, span, align, queue_depth, count, duration, cpu_work, buffers;
 };
 
+/* One "section.key=value" override, as written, and where it was written. */
+struct scn_set {
+    char text[SCN_SET_MAX];
+    int line;
+};
+
+/* [variant NAME]: the scenario with some keys changed, for a side-by-side comparison. */
+struct scn_variant {
+    char name[SCN_NAME_MAX];
+    int line;
+    uint32_t n_sets;
+    struct scn_set sets[SCN_MAX_SETS];
+};
+
 struct scenario {
     char path[256];
     struct scn_machine machine;
@@ -79,8 +101,31 @@ struct scenario {
     struct scn_workload workloads[SCN_MAX_DEVICES];
     uint32_t n_devices, n_workloads;
     int machine_line, cost_line;
-    /* where each key was set: line in the file, 0 for a default, -1 for --set */
+    struct scn_variant variants[SCN_MAX_VARIANTS];
+    uint32_t n_variants;
+    struct scn_set sweep[SCN_MAX_AXES]; /* [sweep]: "section.key=list or range" */
+    uint32_t n_sweep;
+    int sweep_line;
+    /* where each key was set: line in the file, 0 for a default, -(1 + i) for override i given
+     * on the command line (see struct scn_override) */
     int key_lines[SCN_INSTANCES][SCN_MAX_KEYS];
+    const struct scn_override *loading; /* while loading only: the overrides, for messages */
+};
+
+/* An override applied on top of a file: text "section.key=value" (a device or workload
+ * section is "device.NAME" / "workload.NAME"), and where it came from for messages: a file
+ * and line (a [variant] or [sweep] line), or a command-line option with line 0. */
+struct scn_override {
+    const char *text;
+    const char *where;
+    int line;
+};
+
+/* One swept parameter: "section.key" and its values as override text, in order. */
+struct scn_axis {
+    char key[SCN_SET_MAX];
+    uint32_t n;
+    char value[SCN_MAX_POINTS][SCN_VALUE_MAX];
 };
 
 struct scn_errors {
@@ -97,6 +142,22 @@ int scenario_load(const char *path, const char *const *overrides, int n_override
 /* scenario_parse - the same from text in memory; name stands for the file in messages. */
 int scenario_parse(const char *name, const char *text, const char *const *overrides,
                    int n_overrides, struct scenario **out, struct scn_errors *err);
+/* scenario_build - the general form: text of the file named name, then the overrides in
+ * order (later ones win), then the seed. */
+int scenario_build(const char *name, const char *text, size_t size,
+                   const struct scn_override *overrides, int n_overrides,
+                   const uint64_t *seed_override, struct scenario **out,
+                   struct scn_errors *err);
+/* scenario_read - a scenario file's text (at most 1 MiB) to free(), or NULL with errors. */
+char *scenario_read(const char *path, size_t *size, struct scn_errors *err);
+
+/* scenario_axis - expand "section.key=A,B,C" or a range "section.key=A..B*F" (each value F
+ * times the last) or "section.key=A..B+S" (steps of S) into an axis, checking each value
+ * against the key. where/line place messages. Returns 0, or -1 with errors. */
+int scenario_axis(const struct scenario *base, const char *spec, const char *where, int line,
+                  struct scn_axis *out, struct scn_errors *err);
+/* A short label for an axis value (sizes as 4 GiB, ...), for reports. */
+void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, size_t len);
 void scenario_free(struct scenario *s);
 
 /* The HAL's machine configuration the scenario describes. */

@@ -33,7 +33,7 @@ static void err_at(struct scn_errors *err, const struct scenario *s, int line, c
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (line < 0)
-        scn_error(err, "--set", 0, "%s", msg);
+        scn_error(err, s->loading ? s->loading[-line - 1].where : "--set", 0, "%s", msg);
     else
         scn_error(err, s->path, line, "%s", msg);
 }
