@@ -481,6 +481,7 @@ void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint3
     else if ((j = malloc(sizeof(*j))) == NULL)
         abort();
     *j = (struct device_job){NULL, done, arg, bytes, 0, descriptors, device, e};
+    e->dev[device].st.latency_ns += e->dev[device].p.latency_ns;
     heap_push(e, engine_now(e) + e->dev[device].p.latency_ns, device_arrive, j);
 }
 

@@ -76,6 +76,7 @@ struct engine_device_stats {
     uint64_t transfers;
     uint64_t queued;          /* transfers that waited for a free engine */
     uint64_t queue_ns;        /* and how long */
+    uint64_t latency_ns;      /* media/wire latency, summed over transfers */
 };
 
 /* engine_create - an engine for ncpus CPUs and ndevices devices. Returns NULL without memory. */

@@ -19,12 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <uv.h>
-
 #include "bench.h"
+#include "host.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
+#include "study.h"
+#include "study_report.h"
 #include "units.h"
 
 #define MAX_SETS 64
@@ -38,6 +39,8 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run FILE        run a scenario and report (dmasim run --help)\n"
+    "  compare FILE    variants of a scenario side by side (dmasim compare --help)\n"
+    "  sweep FILE      a scenario over one or two parameters' values (dmasim sweep --help)\n"
     "  bench           print the simulator's own performance figures (dmasim bench --help)\n"
     "  keys            print every scenario key with its default (Markdown)\n"
     "\n"
@@ -75,62 +78,31 @@ static const char usage_run[] =
  * run
  */
 struct run_job {
-    uv_work_t req;
-    uv_signal_t sigint, sigterm;
     const struct scenario *s;
     struct run_result result;
     char why[400];
     int rc;
-    volatile int stop;
 };
 
-static void run_work(uv_work_t *req)
+static void run_work(void *ctx, uint32_t i, const volatile int *stop)
 {
-    struct run_job *job = req->data;
+    struct run_job *job = ctx;
 
-    job->rc = run_scenario(job->s, &job->stop, &job->result, job->why, sizeof(job->why));
+    (void)i;
+    job->rc = run_scenario(job->s, stop, &job->result, job->why, sizeof(job->why));
 }
 
-static void run_after(uv_work_t *req, int status)
-{
-    struct run_job *job = req->data;
+/* Run on libuv's thread pool, with the signals watched on this thread (host.h). */
+static volatile int run_stop;
 
-    (void)status;
-    uv_close((uv_handle_t *)&job->sigint, NULL);
-    uv_close((uv_handle_t *)&job->sigterm, NULL);
-}
-
-static void on_signal(uv_signal_t *handle, int signum)
-{
-    struct run_job *job = handle->data;
-
-    (void)signum;
-    if (job->stop) {
-        fprintf(stderr, "dmasim: stopped again: giving up\n");
-        _exit(130);
-    }
-    job->stop = 1;
-    fprintf(stderr, "dmasim: stopping: no new I/O; finishing what is in flight\n");
-}
-
-/* Run on libuv's thread pool, with the signals watched on this thread. */
 static int host_run(struct run_job *job)
 {
-    uv_loop_t *loop = uv_default_loop();
+    static const struct host_ops ops = {run_work, NULL, NULL, 0};
 
-    job->req.data = job;
-    job->sigint.data = job;
-    job->sigterm.data = job;
-    uv_signal_init(loop, &job->sigint);
-    uv_signal_init(loop, &job->sigterm);
-    uv_signal_start(&job->sigint, on_signal, SIGINT);
-    uv_signal_start(&job->sigterm, on_signal, SIGTERM);
-    if (uv_queue_work(loop, &job->req, run_work, run_after) != 0) {
+    if (host_execute(1, 1, &ops, job, &run_stop) != 1) {
         snprintf(job->why, sizeof(job->why), "cannot start a worker thread");
         return -1;
     }
-    uv_run(loop, UV_RUN_DEFAULT);
-    uv_loop_close(loop);
     return 0;
 }
 
@@ -149,15 +121,16 @@ static int bad_usage(const char *usage, const char *fmt, ...)
     return 2;
 }
 
-/* Write the report to path through a temporary file, so a failed write leaves nothing. */
-static int write_report(const char *path, const struct run_result *r, enum report_format fmt,
-                        bool host)
+/* Write a report with fn to path through a temporary file, so a failed write leaves nothing;
+ * or to standard output. Returns 0, or 1 with the reason on stderr. */
+static int write_output(const char *path, void (*fn)(FILE *out, const void *ctx),
+                        const void *ctx)
 {
     char tmp[4096];
     FILE *f;
 
     if (path == NULL) {
-        report_write(stdout, r, fmt, host);
+        fn(stdout, ctx);
         return fflush(stdout) == 0 ? 0 : 1;
     }
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -166,13 +139,34 @@ static int write_report(const char *path, const struct run_result *r, enum repor
         fprintf(stderr, "dmasim: cannot write %s: %s\n", path, strerror(errno));
         return 1;
     }
-    report_write(f, r, fmt, host);
+    fn(f, ctx);
     if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
         fprintf(stderr, "dmasim: cannot write %s: %s\n", path, strerror(errno));
         remove(tmp);
         return 1;
     }
     return 0;
+}
+
+struct run_output {
+    const struct run_result *r;
+    enum report_format fmt;
+    bool host;
+};
+
+static void run_output(FILE *out, const void *ctx)
+{
+    const struct run_output *o = ctx;
+
+    report_write(out, o->r, o->fmt, o->host);
+}
+
+static int write_report(const char *path, const struct run_result *r, enum report_format fmt,
+                        bool host)
+{
+    struct run_output o = {r, fmt, host};
+
+    return write_output(path, run_output, &o);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -250,6 +244,205 @@ static int cmd_run(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * compare and sweep
+ */
+static const char usage_compare[] =
+    "usage: dmasim compare FILE [--variant 'NAME:S.K=V,...']... [--seed N] [--set S.K=V]...\n"
+    "                      [--device NAME] [--format text|json|csv|html] [-o FILE] [-j N]\n"
+    "                      [--host]\n"
+    "\n"
+    "Run variants of one scenario on the same seed and workload and report them side by side:\n"
+    "throughput, IOPS, CPU time per I/O, latency p50/p99, pages and bytes bounced, map-register\n"
+    "waits and wait time, each with its change against the first variant (the baseline), where\n"
+    "the time of an I/O went, and a headline saying what double-buffering costs in words.\n"
+    "\n"
+    "Variants come from the file's [variant NAME] sections (lines of section.key = value), or\n"
+    "from --variant options, which replace the file's. A --variant is NAME:, then overrides\n"
+    "separated by commas; a piece without '=' continues the previous value (so sizes lists\n"
+    "stay whole): --variant 'disk32:device.disk0.address_bits=32'.\n"
+    "\n"
+    "options:\n"
+    "  --variant SPEC      a variant (repeatable; the first is the baseline)\n"
+    "  --seed N            the PRNG seed (overrides [machine] seed) for every variant\n"
+    "  --set S.K=V         override a key in every variant (repeatable); a variant's own\n"
+    "                      overrides win over --set\n"
+    "  --device NAME       figures of one device (default: the total over all devices)\n"
+    "  --format F          text (default), json (docs/report-schema.md), csv (one row per\n"
+    "                      variant) or html (one self-contained file with charts)\n"
+    "  -o, --output FILE   write the report to FILE instead of standard output\n"
+    "  -j, --jobs N        runs at once (default: the CPUs available); results are the same\n"
+    "                      at any -j\n"
+    "  --host              add host-measured time (varies run to run)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Ctrl-C stops: finished runs are reported, the rest are counted as skipped.\n"
+    "exit status: 0 done, 1 a run could not start or the report not be written, 2 bad input,\n"
+    "130 stopped by Ctrl-C\n";
+
+static const char usage_sweep[] =
+    "usage: dmasim sweep FILE [--vary S.K=VALUES]... [--variant 'NAME:S.K=V,...']...\n"
+    "                    [--seed N] [--set S.K=V]... [--device NAME]\n"
+    "                    [--format text|json|csv|html] [-o FILE] [-j N] [--host]\n"
+    "\n"
+    "Run a scenario over one or two parameters' values, crossed with its variants, and report\n"
+    "each point side by side: the overhead of every variant against the first (the baseline)\n"
+    "at each point, and why (the share of pages above the device's reach, pages copied per\n"
+    "I/O, map-register waits). The HTML report draws each figure against the swept parameter,\n"
+    "one line per variant.\n"
+    "\n"
+    "VALUES is a list (machine.memory=4G,8G,16G) or a range: LOW..HIGH*FACTOR\n"
+    "(machine.memory=4G..1T*2) or LOW..HIGH+STEP (workload.db.queue_depth=1..32+1). The\n"
+    "file's [sweep] section says the same as lines of section.key = VALUES; --vary replaces it.\n"
+    "Without variants a sweep runs the scenario as written at each point.\n"
+    "\n"
+    "options:\n"
+    "  --vary S.K=VALUES   a swept parameter (at most two)\n"
+    "  --variant SPEC      a variant, as in dmasim compare --help (replaces [variant] sections)\n"
+    "  --seed N, --set S.K=V, --device NAME, --format F, -o FILE, --host: as in compare\n"
+    "  -j, --jobs N        points run at once on libuv's thread pool (default: the CPUs\n"
+    "                      available); results are identical at any -j\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "A progress line (runs done, elapsed, time to go) is drawn on standard error when it is a\n"
+    "terminal and the format is text or html. Ctrl-C stops: finished points are reported and\n"
+    "the report says how many runs were skipped.\n"
+    "exit status: 0 done, 1 a run could not start or the report not be written, 2 bad input,\n"
+    "130 stopped by Ctrl-C\n";
+
+struct study_output {
+    const struct study *st;
+    enum study_format fmt;
+    bool host;
+};
+
+static void study_output(FILE *out, const void *ctx)
+{
+    const struct study_output *o = ctx;
+
+    study_report_write(out, o->st, o->fmt, o->host);
+}
+
+static int cmd_study(int argc, char **argv, bool sweep)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, NULL, 's'},    {"set", required_argument, NULL, 'S'},
+        {"variant", required_argument, NULL, 'v'}, {"vary", required_argument, NULL, 'x'},
+        {"device", required_argument, NULL, 'd'},  {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},  {"jobs", required_argument, NULL, 'j'},
+        {"host", no_argument, NULL, 'H'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *usage = sweep ? usage_sweep : usage_compare;
+    static struct study st;
+    static struct study_variant variants[SCN_MAX_VARIANTS];
+    const char *sets[MAX_SETS], *vary[SCN_MAX_AXES];
+    const char *output = NULL;
+    uint32_t n_variants = 0, n_vary = 0;
+    uint64_t jobs = host_parallelism();
+    int n_sets = 0, fmt = STUDY_TEXT, c, rc;
+    char why[300];
+    struct scn_errors errs;
+    static volatile int stop;
+    struct study_output o = {NULL, STUDY_TEXT, false};
+
+    memset(&st, 0, sizeof(st));
+    st.sweep = sweep;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (units_count(optarg, &st.seed, why, sizeof(why)) != 0)
+                return bad_usage(usage, "--seed: %s", why);
+            st.have_seed = true;
+            break;
+        case 'S':
+            if (n_sets == MAX_SETS)
+                return bad_usage(usage, "at most %d --set options", MAX_SETS);
+            sets[n_sets++] = optarg;
+            break;
+        case 'v':
+            if (n_variants == SCN_MAX_VARIANTS)
+                return bad_usage(usage, "at most %d --variant options", SCN_MAX_VARIANTS);
+            if (study_variant_parse(optarg, &variants[n_variants], why, sizeof(why)) != 0)
+                return bad_usage(usage, "--variant %s", why);
+            n_variants++;
+            break;
+        case 'x':
+            if (!sweep)
+                return bad_usage(usage, "--vary belongs to dmasim sweep");
+            if (n_vary == SCN_MAX_AXES)
+                return bad_usage(usage, "a sweep varies at most %d parameters (--vary)",
+                                 SCN_MAX_AXES);
+            vary[n_vary++] = optarg;
+            break;
+        case 'd':
+            if (strlen(optarg) >= sizeof(st.device))
+                return bad_usage(usage, "--device %s: no device has so long a name", optarg);
+            snprintf(st.device, sizeof(st.device), "%s", optarg);
+            break;
+        case 'f':
+            fmt = study_format_parse(optarg);
+            if (fmt < 0)
+                return bad_usage(usage, "--format %s: accepted: text, json, csv, html", optarg);
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'j':
+            if (units_count(optarg, &jobs, why, sizeof(why)) != 0 || jobs < 1 || jobs > 256)
+                return bad_usage(usage, "-j %s: a number of runs at once, 1 .. 256", optarg);
+            break;
+        case 'H':
+            o.host = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return bad_usage(usage, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return bad_usage(usage, "%s", optind >= argc ? "a scenario FILE is needed"
+                                                     : "one scenario FILE, please");
+    snprintf(st.path, sizeof(st.path), "%s", argv[optind]);
+    st.sets = sets;
+    st.n_sets = n_sets;
+    if (study_plan(&st, variants, n_variants, vary, n_vary, &errs) != 0) {
+        for (int i = 0; i < errs.count; i++)
+            fprintf(stderr, "%s\n", errs.text[i]);
+        if (errs.more)
+            fprintf(stderr, "(%d more errors)\n", errs.more);
+        study_free(&st);
+        return 2;
+    }
+    if (study_execute(&st, (uint32_t)jobs,
+                      isatty(STDERR_FILENO) && (fmt == STUDY_TEXT || fmt == STUDY_HTML),
+                      &stop) != 0) {
+        fprintf(stderr, "dmasim: cannot start a worker thread\n");
+        study_free(&st);
+        return 1;
+    }
+    o.st = &st;
+    o.fmt = (enum study_format)fmt;
+    rc = write_output(output, study_output, &o);
+    if (rc == 0 && output != NULL && fmt == STUDY_HTML)
+        fprintf(stderr, "dmasim: wrote %s\n", output);
+    if (rc == 0 && st.failed > 0) {
+        fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st.failed,
+                st.failed == 1 ? "" : "s");
+        rc = 1;
+    }
+    if (rc == 0 && st.interrupted) {
+        fprintf(stderr, "dmasim: stopped: %u of %u runs skipped\n", st.skipped, st.n_runs);
+        rc = 130;
+    }
+    study_free(&st);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * keys, and the command table.
  */
 static int cmd_keys(int argc, char **argv)
@@ -280,6 +473,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "compare") == 0)
+        return cmd_study(argc - 1, argv + 1, false);
+    if (strcmp(argv[1], "sweep") == 0)
+        return cmd_study(argc - 1, argv + 1, true);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "keys") == 0)

@@ -218,6 +218,7 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->engine.transfers += d->engine.transfers;
     t->engine.queued += d->engine.queued;
     t->engine.queue_ns += d->engine.queue_ns;
+    t->engine.latency_ns += d->engine.latency_ns;
     t->verified += d->verified;
     t->mismatches += d->mismatches;
     t->stray_ios += d->stray_ios;

@@ -1,0 +1,433 @@
+/*
+ * study.c - planning, checking and running the runs of a comparison or a sweep (see study.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "run.h"
+#include "scenario_int.h"
+#include "study.h"
+
+const char *study_time_name(enum study_time t)
+{
+    static const char *const names[] = {
+#define STUDY_TIME_NAME(name, text) text,
+        STUDY_TIME_MAP(STUDY_TIME_NAME)
+#undef STUDY_TIME_NAME
+    };
+    return (unsigned)t < STUDY_TIME_COUNT ? names[t] : "unknown";
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Variants from the command line.
+ */
+int study_variant_parse(const char *text, struct study_variant *out, char *why, size_t len)
+{
+    const char *colon = strchr(text, ':');
+    char rest[SCN_SET_MAX * 4], *save = NULL, *piece;
+    size_t name_len = colon ? (size_t)(colon - text) : 0;
+
+    memset(out, 0, sizeof(*out));
+    if (colon == NULL || name_len == 0 || name_len >= SCN_NAME_MAX) {
+        snprintf(why, len, "'%.100s': expected NAME:section.key=value,... (a name of 1 .. %d "
+                 "characters, then a colon)", text, SCN_NAME_MAX - 1);
+        return -1;
+    }
+    for (size_t i = 0; i < name_len; i++) {
+        char c = text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-')) {
+            snprintf(why, len, "'%.*s': a variant's name is letters, digits, '_' or '-'",
+                     (int)name_len, text);
+            return -1;
+        }
+    }
+    memcpy(out->name, text, name_len);
+    snprintf(out->where, sizeof(out->where), "--variant '%.*s'", SCN_SET_MAX, text);
+    if (strlen(colon + 1) >= sizeof(rest)) {
+        snprintf(why, len, "'%.60s...': too long", text);
+        return -1;
+    }
+    snprintf(rest, sizeof(rest), "%s", colon + 1);
+    for (piece = strtok_r(rest, ",", &save); piece != NULL; piece = strtok_r(NULL, ",", &save)) {
+        struct scn_set *set;
+        if (strchr(piece, '=') == NULL && out->n_sets > 0) {
+            set = &out->sets[out->n_sets - 1];
+            if (strlen(set->text) + strlen(piece) + 2 > sizeof(set->text)) {
+                snprintf(why, len, "'%.60s': a value is too long", piece);
+                return -1;
+            }
+            strcat(set->text, ",");
+            strcat(set->text, piece);
+            continue;
+        }
+        if (strchr(piece, '=') == NULL || out->n_sets == SCN_MAX_SETS ||
+            strlen(piece) >= sizeof(set->text)) {
+            snprintf(why, len, "'%.60s': each override is section.key=value (at most %d)",
+                     piece, SCN_MAX_SETS);
+            return -1;
+        }
+        set = &out->sets[out->n_sets++];
+        snprintf(set->text, sizeof(set->text), "%s", piece);
+        set->line = 0;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Points and runs.
+ */
+uint32_t study_point_index(const struct study *st, uint32_t point, uint32_t axis)
+{
+    if (axis >= st->n_axes)
+        return 0;
+    if (st->n_axes == 2)
+        return axis == 0 ? point / st->axes[1].n : point % st->axes[1].n;
+    return point;
+}
+
+void study_point_label(const struct study *st, uint32_t point, char *out, size_t len)
+{
+    char a[64] = "", b[64] = "";
+
+    if (st->n_axes == 0) {
+        snprintf(out, len, "-");
+        return;
+    }
+    scenario_axis_label(&st->axes[0], study_point_index(st, point, 0), a, sizeof(a));
+    if (st->n_axes == 2)
+        scenario_axis_label(&st->axes[1], study_point_index(st, point, 1), b, sizeof(b));
+    snprintf(out, len, "%s%s%s", a, st->n_axes == 2 ? ", " : "", b);
+}
+
+const struct study_run *study_get(const struct study *st, uint32_t point, uint32_t variant)
+{
+    if (point >= st->n_points || variant >= st->n_variants)
+        return NULL;
+    return &st->runs[point * st->n_variants + variant];
+}
+
+/* The overrides of one run: --set, the variant's, the point's. */
+struct run_overrides {
+    struct scn_override ov[64 + SCN_MAX_SETS + SCN_MAX_AXES];
+    char sets_where[64][SCN_SET_MAX + 16];
+    char point_text[SCN_MAX_AXES][SCN_SET_MAX + SCN_VALUE_MAX + 2];
+    int n;
+};
+
+static void overrides_of(const struct study *st, uint32_t point, uint32_t variant,
+                         struct run_overrides *o)
+{
+    const struct study_variant *v = &st->variants[variant];
+
+    o->n = 0;
+    for (int i = 0; i < st->n_sets && i < 64; i++) {
+        snprintf(o->sets_where[i], sizeof(o->sets_where[i]), "--set '%.*s'", SCN_SET_MAX,
+                 st->sets[i]);
+        o->ov[o->n++] = (struct scn_override){st->sets[i], o->sets_where[i], 0};
+    }
+    for (uint32_t j = 0; j < v->n_sets; j++)
+        o->ov[o->n++] = (struct scn_override){v->sets[j].text, v->where, v->sets[j].line};
+    for (uint32_t a = 0; a < st->n_axes; a++) {
+        snprintf(o->point_text[a], sizeof(o->point_text[a]), "%s=%s", st->axes[a].key,
+                 st->axes[a].value[study_point_index(st, point, a)]);
+        o->ov[o->n++] = (struct scn_override){o->point_text[a], st->axis_where[a],
+                                              st->axis_line[a]};
+    }
+}
+
+static int build_run(const struct study *st, uint32_t point, uint32_t variant,
+                     struct scenario **out, struct scn_errors *err)
+{
+    struct run_overrides *o = malloc(sizeof(*o));
+    int rc;
+
+    if (o == NULL) {
+        memset(err, 0, sizeof(*err));
+        scn_error(err, st->path, 0, "out of memory");
+        return -1;
+    }
+    overrides_of(st, point, variant, o);
+    rc = scenario_build(st->path, st->text, st->size, o->ov, o->n,
+                        st->have_seed ? &st->seed : NULL, out, err);
+    free(o);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Planning.
+ */
+static int take_variants(struct study *st, const struct study_variant *cli, uint32_t n_cli,
+                         struct scn_errors *err)
+{
+    const struct scenario *b = st->base;
+
+    if (n_cli > 0) {
+        for (uint32_t i = 0; i < n_cli; i++)
+            for (uint32_t j = 0; j < i; j++)
+                if (strcmp(cli[i].name, cli[j].name) == 0) {
+                    scn_error(err, cli[i].where, 0, "a second variant named '%s'", cli[i].name);
+                    return -1;
+                }
+        memcpy(st->variants, cli, n_cli * sizeof(*cli));
+        st->n_variants = n_cli;
+        return 0;
+    }
+    for (uint32_t i = 0; i < b->n_variants; i++) {
+        struct study_variant *v = &st->variants[i];
+        snprintf(v->name, sizeof(v->name), "%s", b->variants[i].name);
+        snprintf(v->where, sizeof(v->where), "%s", st->path);
+        v->n_sets = b->variants[i].n_sets;
+        memcpy(v->sets, b->variants[i].sets, sizeof(v->sets));
+    }
+    st->n_variants = b->n_variants;
+    if (st->n_variants == 0 && st->sweep) {
+        snprintf(st->variants[0].name, SCN_NAME_MAX, "scenario");
+        snprintf(st->variants[0].where, sizeof(st->variants[0].where), "%s", st->path);
+        st->n_variants = 1;
+    }
+    if (!st->sweep && st->n_variants < 2) {
+        scn_error(err, st->path, 0, "a comparison needs at least two variants: declare "
+                  "[variant NAME] sections (the first is the baseline) or give --variant "
+                  "twice or more");
+        return -1;
+    }
+    return 0;
+}
+
+static int take_axes(struct study *st, const char *const *vary, uint32_t n_vary,
+                     struct scn_errors *err)
+{
+    const struct scenario *b = st->base;
+
+    if (!st->sweep)
+        return 0;
+    if (n_vary > SCN_MAX_AXES) {
+        scn_error(err, "--vary", 0, "a sweep varies at most %d parameters", SCN_MAX_AXES);
+        return -1;
+    }
+    st->n_axes = n_vary > 0 ? n_vary : b->n_sweep;
+    if (st->n_axes == 0) {
+        scn_error(err, st->path, 0, "nothing to sweep: add a [sweep] section or give --vary "
+                  "section.key=VALUES");
+        return -1;
+    }
+    for (uint32_t a = 0; a < st->n_axes; a++) {
+        const char *spec = n_vary > 0 ? vary[a] : b->sweep[a].text;
+        if (n_vary > 0) {
+            snprintf(st->axis_where[a], sizeof(st->axis_where[a]), "--vary '%.*s'", SCN_SET_MAX,
+                     vary[a]);
+            st->axis_line[a] = 0;
+        } else {
+            snprintf(st->axis_where[a], sizeof(st->axis_where[a]), "%s", st->path);
+            st->axis_line[a] = b->sweep[a].line;
+        }
+        if (scenario_axis(b, spec, st->axis_where[a], st->axis_line[a], &st->axes[a], err) != 0)
+            return -1;
+    }
+    if (st->n_axes == 2 && strcmp(st->axes[0].key, st->axes[1].key) == 0) {
+        scn_error(err, st->axis_where[1], st->axis_line[1], "'%s' is swept twice",
+                  st->axes[1].key);
+        return -1;
+    }
+    return 0;
+}
+
+int study_plan(struct study *st, const struct study_variant *cli_variants, uint32_t n_cli,
+               const char *const *cli_vary, uint32_t n_vary, struct scn_errors *err)
+{
+    const char *const *sets = st->sets;
+
+    st->text = scenario_read(st->path, &st->size, err);
+    if (st->text == NULL)
+        return -1;
+    if (scenario_load(st->path, sets, st->n_sets, st->have_seed ? &st->seed : NULL, &st->base,
+                      err) != 0)
+        return -1;
+    if (take_variants(st, cli_variants, n_cli, err) != 0 ||
+        take_axes(st, cli_vary, n_vary, err) != 0)
+        return -1;
+    st->n_points = 1;
+    for (uint32_t a = 0; a < st->n_axes; a++)
+        st->n_points *= st->axes[a].n;
+    if ((uint64_t)st->n_points * st->n_variants > STUDY_MAX_RUNS) {
+        scn_error(err, st->path, 0, "%u points x %u variants is more than %d runs",
+                  st->n_points, st->n_variants, STUDY_MAX_RUNS);
+        return -1;
+    }
+    if (st->device[0] != '\0') {
+        bool found = false;
+        for (uint32_t i = 0; i < st->base->n_devices; i++)
+            found = found || strcmp(st->base->devices[i].name, st->device) == 0;
+        if (!found) {
+            scn_error(err, "--device", 0, "the scenario has no [device %s]", st->device);
+            return -1;
+        }
+    }
+    st->n_runs = st->n_points * st->n_variants;
+    st->runs = calloc(st->n_runs, sizeof(*st->runs));
+    if (st->runs == NULL) {
+        scn_error(err, st->path, 0, "out of memory");
+        return -1;
+    }
+    /* Every run's scenario must be good before any runs: nothing half-done. */
+    for (uint32_t i = 0; i < st->n_runs; i++) {
+        struct scenario *s;
+        struct scn_errors e;
+        char label[80];
+
+        st->runs[i].point = i / st->n_variants;
+        st->runs[i].variant = i % st->n_variants;
+        if (build_run(st, st->runs[i].point, st->runs[i].variant, &s, &e) == 0) {
+            scenario_free(s);
+            continue;
+        }
+        study_point_label(st, st->runs[i].point, label, sizeof(label));
+        memset(err, 0, sizeof(*err));
+        scn_error(err, st->variants[st->runs[i].variant].where, 0,
+                  "variant '%s'%s%s does not make a valid scenario:",
+                  st->variants[st->runs[i].variant].name, st->n_axes ? " at " : "",
+                  st->n_axes ? label : "");
+        for (int k = 0; k < e.count; k++)
+            scn_error(err, "  ", 0, "%s", e.text[k]);
+        err->more += e.more;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Running.
+ */
+static void figures_of(const struct study *st, const struct run_result *r,
+                       struct study_figures *f)
+{
+    const struct run_device *d = &r->total;
+    double ios;
+
+    for (uint32_t i = 0; st->device[0] != '\0' && i < r->n_devices; i++)
+        if (strcmp(r->devices[i].name, st->device) == 0)
+            d = &r->devices[i];
+    memset(f, 0, sizeof(*f));
+    f->ios = d->ios;
+    f->failed = d->failed;
+    f->bytes = d->bytes;
+    f->elapsed_ns = d->ios > 0 ? d->last_complete_ns : 0; /* runs start at 0, as in run's */
+    if (f->elapsed_ns > 0) {
+        f->throughput = (double)d->bytes * 1e9 / (double)f->elapsed_ns;
+        f->iops = (double)(d->ios - d->failed) * 1e9 / (double)f->elapsed_ns;
+    }
+    ios = d->ios > 0 ? (double)d->ios : 1.0;
+    for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
+        f->cpu_per_io_ns += (double)d->cpu_ns[c] / ios;
+    f->time_per_io_ns[STUDY_TIME_APP] = (double)d->cpu_ns[CPU_APP] / ios;
+    f->time_per_io_ns[STUDY_TIME_DRIVER] =
+        (double)(d->cpu_ns[CPU_DRIVER] + d->cpu_ns[CPU_MAPPING] + d->cpu_ns[CPU_DRIVER_COPY]) /
+        ios;
+    f->time_per_io_ns[STUDY_TIME_BOUNCE] = (double)d->cpu_ns[CPU_BOUNCE] / ios;
+    f->time_per_io_ns[STUDY_TIME_MAPREG] = (double)d->cpu_ns[CPU_MAPREG] / ios;
+    f->time_per_io_ns[STUDY_TIME_INTERRUPT] = (double)d->cpu_ns[CPU_INTERRUPT] / ios;
+    f->time_per_io_ns[STUDY_TIME_DEVICE] =
+        (double)(d->engine.busy_ns + d->engine.latency_ns) / ios;
+    f->p50_ns = hist_quantile(&d->latency, 0.50);
+    f->p99_ns = hist_quantile(&d->latency, 0.99);
+    f->max_ns = d->latency.count ? d->latency.max : 0;
+    f->pages_mapped = d->hal.pages_mapped;
+    f->pages_bounced = d->hal.pages_bounced;
+    f->pages_above_limit = d->hal.pages_bounced_above_limit;
+    f->bytes_bounced = d->hal.bytes_bounced_to_device + d->hal.bytes_bounced_from_device;
+    f->map_register_waits = d->hal.map_register_waits;
+    f->map_register_wait_ns = d->hal.map_register_wait_ns;
+    f->verified = d->verified;
+    f->mismatches = d->mismatches;
+    f->findings = st->device[0] != '\0' ? d->findings : r->findings;
+    f->lost = d->lost;
+    f->interrupted = r->interrupted;
+}
+
+static void work(void *ctx, uint32_t i, const volatile int *stop)
+{
+    struct study *st = ctx;
+    struct study_run *run = &st->runs[i];
+    struct scenario *s;
+    struct scn_errors err;
+    struct run_result r;
+
+    if (build_run(st, run->point, run->variant, &s, &err) != 0) {
+        /* checked when planning: only host memory can fail here */
+        snprintf(run->why, sizeof(run->why), "%s", err.count ? err.text[0] : "cannot load");
+        run->state = RUN_FAILED;
+        return;
+    }
+    if (run_scenario(s, stop, &r, run->why, sizeof(run->why)) != 0) {
+        run->state = RUN_FAILED;
+    } else {
+        figures_of(st, &r, &run->fig);
+        /* A run cut short by Ctrl-C is not a result: it is skipped like one never started. */
+        run->state = r.interrupted ? RUN_SKIPPED : RUN_DONE;
+        run_result_free(&r);
+    }
+    scenario_free(s);
+}
+
+struct progress {
+    struct study *st;
+    bool shown;
+};
+
+static void tick(void *ctx, uint32_t finished, uint32_t total, uint64_t elapsed_ns)
+{
+    struct progress *p = ctx;
+    double el = (double)elapsed_ns / 1e9;
+
+    if (finished > 0)
+        fprintf(stderr, "\r\033[K%s: %u/%u runs done, %.1f s, about %.1f s to go",
+                p->st->sweep ? "sweep" : "compare", finished, total, el,
+                el / finished * (total - finished));
+    else
+        fprintf(stderr, "\r\033[K%s: 0/%u runs done, %.1f s", p->st->sweep ? "sweep" : "compare",
+                total, el);
+    p->shown = true;
+}
+
+static void progress_work(void *ctx, uint32_t i, const volatile int *stop)
+{
+    work(((struct progress *)ctx)->st, i, stop);
+}
+
+int study_execute(struct study *st, uint32_t parallel, bool progress, volatile int *stop)
+{
+    struct progress p = {st, false};
+    struct host_ops ops = {progress_work, NULL, progress ? tick : NULL, 250};
+    uint64_t t0 = host_now_ns();
+    int started = host_execute(st->n_runs, parallel, &ops, &p, stop);
+
+    st->host_ns = host_now_ns() - t0;
+    if (p.shown)
+        fprintf(stderr, "\r\033[K");
+    if (started < 0)
+        return -1;
+    for (uint32_t i = 0; i < st->n_runs; i++) {
+        if (st->runs[i].state == RUN_WAITING)
+            st->runs[i].state = RUN_SKIPPED;
+        st->done += st->runs[i].state == RUN_DONE;
+        st->failed += st->runs[i].state == RUN_FAILED;
+        st->skipped += st->runs[i].state == RUN_SKIPPED;
+    }
+    st->interrupted = *stop != 0;
+    return 0;
+}
+
+void study_free(struct study *st)
+{
+    free(st->text);
+    free(st->runs);
+    scenario_free(st->base);
+    st->text = NULL;
+    st->runs = NULL;
+    st->base = NULL;
+}

@@ -1,0 +1,120 @@
+/*
+ * study.h - several runs of one scenario side by side.
+ *
+ * A study is variants x points. A variant is the scenario with some keys overridden
+ * ([variant NAME] sections, or --variant on the command line); the first is the baseline. A
+ * point is one value of each swept parameter ([sweep], or --vary): a comparison is a study
+ * with one point, a sweep one with one or two axes. Every run uses the same seed, so every
+ * variant sees the same workload, and each run is the pure function of its scenario that
+ * run.h promises: a study's figures do not depend on how many runs went in parallel.
+ *
+ * Overrides apply in this order, later ones winning: the file, --set, the variant, the point.
+ */
+#ifndef DMASIM_STUDY_H
+#define DMASIM_STUDY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+#define STUDY_MAX_RUNS 1024
+
+/* Where the time of an I/O went, per I/O. */
+#define STUDY_TIME_MAP(X)                                                   \
+    X(APP, "application")         /* the application's own work */         \
+    X(DRIVER, "driver")           /* dispatch, mapping, a driver's own copies */ \
+    X(BOUNCE, "bounce-copies")    /* the HAL's copies through bounce pages */ \
+    X(MAPREG, "map-registers")    /* allocating and freeing map registers */  \
+    X(INTERRUPT, "interrupt-dpc") /* ISR and DPC */                        \
+    X(DEVICE, "device")           /* the device: latency, descriptors, data on the link */
+
+enum study_time {
+#define STUDY_TIME_ENUM(name, text) STUDY_TIME_##name,
+    STUDY_TIME_MAP(STUDY_TIME_ENUM)
+#undef STUDY_TIME_ENUM
+    STUDY_TIME_COUNT
+};
+
+const char *study_time_name(enum study_time t);
+
+/* One run's figures: the total over the scenario's devices, or one device's (--device). */
+struct study_figures {
+    uint64_t ios, failed, bytes, elapsed_ns;
+    double throughput;                      /* bytes per virtual second */
+    double iops;
+    double cpu_per_io_ns;                   /* CPU time per I/O, every cause */
+    double time_per_io_ns[STUDY_TIME_COUNT];
+    uint64_t p50_ns, p99_ns, max_ns;
+    uint64_t pages_mapped, pages_bounced, pages_above_limit;
+    uint64_t bytes_bounced;
+    uint64_t map_register_waits, map_register_wait_ns;
+    uint64_t verified, mismatches, findings, lost;
+    bool interrupted;
+};
+
+enum study_run_state { RUN_WAITING, RUN_DONE, RUN_FAILED, RUN_SKIPPED };
+
+struct study_run {
+    uint32_t point, variant;
+    enum study_run_state state;
+    struct study_figures fig;
+    char why[400]; /* RUN_FAILED: why the run could not start */
+};
+
+struct study_variant {
+    char name[SCN_NAME_MAX];
+    char where[SCN_SET_MAX + 80]; /* the file, or "--variant '...'" */
+    uint32_t n_sets;
+    struct scn_set sets[SCN_MAX_SETS]; /* line 0: from the command line */
+};
+
+struct study {
+    bool sweep;
+    char path[256];
+    char *text;                 /* the scenario file's text */
+    size_t size;
+    const char *const *sets;    /* --set, in order */
+    int n_sets;
+    uint64_t seed;
+    bool have_seed;
+    char device[SCN_NAME_MAX];  /* --device; "" for the total */
+    uint32_t n_variants;
+    struct study_variant variants[SCN_MAX_VARIANTS];
+    uint32_t n_axes;
+    struct scn_axis axes[SCN_MAX_AXES];
+    char axis_where[SCN_MAX_AXES][SCN_SET_MAX + 80];
+    int axis_line[SCN_MAX_AXES];
+    uint32_t n_points;
+    uint32_t n_runs;            /* n_points * n_variants; run = point * n_variants + variant */
+    struct study_run *runs;
+    struct scenario *base;      /* file + --set: the configuration reported */
+    uint32_t done, failed, skipped;
+    bool interrupted;
+    uint64_t host_ns;
+};
+
+/* study_variant_parse - "NAME:section.key=value,section.key=value" (a piece without '=' goes
+ * on the previous value, so "workload.db.size=4K:1,8K:1" stays whole). 0, or -1 with why[]. */
+int study_variant_parse(const char *text, struct study_variant *out, char *why, size_t len);
+
+/* study_plan - read the scenario, take its variants and sweep unless the command line gave
+ * its own (cli_variants / cli_vary), and check every run's scenario (nothing runs on a bad
+ * one). Fills st (free with study_free). Returns 0, or -1 with errors. */
+int study_plan(struct study *st, const struct study_variant *cli_variants, uint32_t n_cli,
+               const char *const *cli_vary, uint32_t n_vary, struct scn_errors *err);
+
+/* study_execute - run every run, parallel at once at most; *stop as in host.h. Returns 0,
+ * or -1 if no worker thread could start. */
+int study_execute(struct study *st, uint32_t parallel, bool progress, volatile int *stop);
+
+/* The label of a point ("8 GiB", or "8 GiB, 32" with two axes). */
+void study_point_label(const struct study *st, uint32_t point, char *out, size_t len);
+/* A point's value on one axis. */
+uint32_t study_point_index(const struct study *st, uint32_t point, uint32_t axis);
+
+const struct study_run *study_get(const struct study *st, uint32_t point, uint32_t variant);
+
+void study_free(struct study *st);
+
+#endif /* DMASIM_STUDY_H */
