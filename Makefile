@@ -21,7 +21,6 @@ build: setup
 demo: build
 	./$(BUILD)/dmasim sweep scenarios/study-64bit-dma.ini
 	@./$(BUILD)/dmasim sweep scenarios/study-64bit-dma.ini --format html -o $(BUILD)/study-64bit-dma.html
-	@echo "The HTML report (charts, configuration): $(BUILD)/study-64bit-dma.html"
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -5,7 +5,9 @@
 # apt-get line to run and exits 1, so `make demo` and `make test` never half-build.
 set -eu
 
-PACKAGES="build-essential cmake pkgconf libuv1-dev check libsubunit-dev zlib1g-dev libinih-dev"
+# libjson-c-dev: the tests read JSON reports and traces back with it.
+PACKAGES="build-essential cmake pkgconf libuv1-dev check libsubunit-dev zlib1g-dev libinih-dev
+          libjson-c-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -181,6 +181,7 @@ static int take_variants(struct study *st, const struct study_variant *cli, uint
         struct study_variant *v = &st->variants[i];
         snprintf(v->name, sizeof(v->name), "%s", b->variants[i].name);
         snprintf(v->where, sizeof(v->where), "%s", st->path);
+        v->line = b->variants[i].line;
         v->n_sets = b->variants[i].n_sets;
         memcpy(v->sets, b->variants[i].sets, sizeof(v->sets));
     }
@@ -288,12 +289,13 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
         }
         study_point_label(st, st->runs[i].point, label, sizeof(label));
         memset(err, 0, sizeof(*err));
-        scn_error(err, st->variants[st->runs[i].variant].where, 0,
+        scn_error(err, st->variants[st->runs[i].variant].where,
+                  st->variants[st->runs[i].variant].line,
                   "variant '%s'%s%s does not make a valid scenario:",
                   st->variants[st->runs[i].variant].name, st->n_axes ? " at " : "",
                   st->n_axes ? label : "");
-        for (int k = 0; k < e.count; k++)
-            scn_error(err, "  ", 0, "%s", e.text[k]);
+        for (int k = 0; k < e.count && err->count < SCN_MAX_ERRORS; k++)
+            snprintf(err->text[err->count++], sizeof(err->text[0]), "  %.300s", e.text[k]);
         err->more += e.more;
         return -1;
     }

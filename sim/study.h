@@ -65,6 +65,7 @@ struct study_run {
 struct study_variant {
     char name[SCN_NAME_MAX];
     char where[SCN_SET_MAX + 80]; /* the file, or "--variant '...'" */
+    int line;                     /* of its [variant NAME] header; 0 from the command line */
     uint32_t n_sets;
     struct scn_set sets[SCN_MAX_SETS]; /* line 0: from the command line */
 };

@@ -484,7 +484,7 @@ static void csv_report(FILE *out, const struct study *st)
                 double c;
                 if (!study_metrics[m].compared)
                     continue;
-                c = f != NULL && b != NULL ? change(study_metrics[m].get(b),
+                c = f != NULL && b != NULL && v > 0 ? change(study_metrics[m].get(b),
                                                     study_metrics[m].get(f))
                                            : NAN;
                 if (isfinite(c))

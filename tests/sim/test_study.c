@@ -1,0 +1,620 @@
+/*
+ * test_study.c - dmasim compare and sweep: variants and swept values as written, the same
+ * numbers in every format (read back: JSON with json-c, CSV, text and HTML), well-formed HTML
+ * with one chart per series, identical results at any -j, the flagship study's claim, bad
+ * input refused with its place named, and Ctrl-C keeping the finished points.
+ */
+#include <check.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "study.h"
+#include "study_report.h"
+
+static struct outcome o, o2;
+
+static const char scn_text[] =
+    "[machine]\nmemory = 8G\ncpus = 4\ndata = metadata\nseed = 3\n"
+    "[device disk0]\nadapter = storage\naddress_bits = 64\npattern = sg\n"
+    "[workload w]\ndevice = disk0\nsize = 8K\nqueue_depth = 8\ncount = 2000\n"
+    "cpu_work = 20us\n"
+    "[variant wide]\ndevice.disk0.address_bits = 64\n"
+    "[variant narrow]\ndevice.disk0.address_bits = 32\n"
+    "[sweep]\nmachine.memory = 4G, 16G, 64G\n";
+
+static char scn_path[128];
+
+static void setup(void)
+{
+    snprintf(scn_path, sizeof(scn_path), "%s", write_file("study.ini", scn_text));
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static json_object *get(json_object *obj, const char *key)
+{
+    json_object *v = NULL;
+
+    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "no member '%s'", key);
+    return v;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Parsing what a study is made of.
+ */
+START_TEST(test_variant_parse)
+{
+    struct study_variant v;
+    char why[300];
+
+    ck_assert_int_eq(study_variant_parse("small:workload.w.size=4K:1,8K:1,"
+                                         "device.disk0.address_bits=32", &v, why, sizeof(why)),
+                     0);
+    ck_assert_str_eq(v.name, "small");
+    ck_assert_uint_eq(v.n_sets, 2);
+    ck_assert_str_eq(v.sets[0].text, "workload.w.size=4K:1,8K:1");
+    ck_assert_str_eq(v.sets[1].text, "device.disk0.address_bits=32");
+    ck_assert_int_eq(study_variant_parse("plain:", &v, why, sizeof(why)), 0);
+    ck_assert_uint_eq(v.n_sets, 0);
+    ck_assert_int_eq(study_variant_parse("noname", &v, why, sizeof(why)), -1);
+    ck_assert_ptr_nonnull(strstr(why, "NAME:"));
+    ck_assert_int_eq(study_variant_parse(":a.b=1", &v, why, sizeof(why)), -1);
+    ck_assert_int_eq(study_variant_parse("a b:machine.cpus=2", &v, why, sizeof(why)), -1);
+    ck_assert_int_eq(study_variant_parse("x:nokey", &v, why, sizeof(why)), -1);
+}
+END_TEST
+
+START_TEST(test_axis)
+{
+    struct scenario *s;
+    struct scn_errors err;
+    struct scn_axis ax;
+    char label[64];
+
+    ck_assert_int_eq(scenario_parse("t.ini", scn_text, NULL, 0, &s, &err), 0);
+    ck_assert_uint_eq(s->n_variants, 2);
+    ck_assert_str_eq(s->variants[1].name, "narrow");
+    ck_assert_str_eq(s->variants[1].sets[0].text, "device.disk0.address_bits=32");
+    ck_assert_int_eq(s->variants[1].sets[0].line, 19);
+    ck_assert_uint_eq(s->n_sweep, 1);
+    ck_assert_int_eq(s->sweep[0].line, 21);
+
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(scenario_axis(s, "machine.memory=4G..1T*2", "x", 1, &ax, &err), 0);
+    ck_assert_uint_eq(ax.n, 9);
+    ck_assert_str_eq(ax.key, "machine.memory");
+    ck_assert_str_eq(ax.value[0], "4G");
+    ck_assert_str_eq(ax.value[8], "1T");
+    scenario_axis_label(&ax, 8, label, sizeof(label));
+    ck_assert_str_eq(label, "1 TiB");
+    ck_assert_int_eq(scenario_axis(s, "workload.w.queue_depth=1..4+1", "x", 1, &ax, &err), 0);
+    ck_assert_uint_eq(ax.n, 4);
+    ck_assert_str_eq(ax.value[3], "4");
+    ck_assert_int_eq(scenario_axis(s, "cost.isr = 500ns..2us+500ns", "x", 1, &ax, &err), 0);
+    ck_assert_uint_eq(ax.n, 4);
+    ck_assert_str_eq(ax.value[3], "2000ns");
+    ck_assert_int_eq(scenario_axis(s, "device.disk0.address_bits = 32, 64", "x", 1, &ax, &err),
+                     0);
+    ck_assert_str_eq(ax.value[1], "64");
+    ck_assert_int_eq(err.count, 0);
+
+    static const char *const bad[][2] = {
+        {"machine.memory=4G..1T*1", "factor of at least 2"},
+        {"machine.memory=8G..4G*2", "LOW <= HIGH"},
+        {"machine.memory=4G,lots", "memory"},
+        {"machine.memory=16M..1P+4K", "more than 64 values"},
+        {"device.nodisk.address_bits=32", "no [device nodisk]"},
+        {"machine.colour=red", "unknown key 'colour'"},
+        {"machine.memory=", "no values"},
+        {"device.disk0.address_bits=24,99", "out of range"},
+        {"device.disk0.adapter=storage..nic*2", "a range is"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        ck_assert_int_eq(scenario_axis(s, bad[i][0], "where.ini", 7, &ax, &err), -1);
+        ck_assert_msg(strncmp(err.text[0], "where.ini:7: ", 13) == 0 &&
+                          strstr(err.text[0], bad[i][1]) != NULL,
+                      "%s: %s", bad[i][0], err.text[0]);
+    }
+    scenario_free(s);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------------
+ * The same numbers in every format.
+ */
+
+/* Split CSV text into rows of fields (no quoting: the study's CSV has none). */
+static int csv_fields(char *line, char **field, int max)
+{
+    int n = 0;
+
+    for (char *p = line; n < max;) {
+        field[n++] = p;
+        p = strchr(p, ',');
+        if (p == NULL)
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+/* A tag-balance check: every element closed in order, attributes quoted, '&' only in
+ * entities, one root <html>. Enough to call the page well-formed. */
+static void check_well_formed(const char *html)
+{
+    const char *stack[256];
+    size_t lens[256];
+    int depth = 0, roots = 0;
+    const char *p = html;
+
+    ck_assert(strncmp(p, "<!DOCTYPE html>", 15) == 0);
+    p += 15;
+    while (*p != '\0') {
+        if (*p == '&') {
+            ck_assert_msg(strncmp(p, "&amp;", 5) == 0 || strncmp(p, "&lt;", 4) == 0 ||
+                              strncmp(p, "&gt;", 4) == 0 || strncmp(p, "&quot;", 6) == 0,
+                          "a bare '&' at ...%.30s", p);
+            p++;
+            continue;
+        }
+        if (*p != '<') {
+            p++;
+            continue;
+        }
+        if (p[1] == '/') {
+            const char *name = p + 2;
+            size_t n = strcspn(name, ">");
+            ck_assert_msg(depth > 0 && n == lens[depth - 1] &&
+                              strncmp(name, stack[depth - 1], n) == 0,
+                          "</%.*s> closes <%.*s>", (int)n, name,
+                          depth ? (int)lens[depth - 1] : 0, depth ? stack[depth - 1] : "");
+            depth--;
+            p = name + n + 1;
+            continue;
+        }
+        {
+            const char *name = p + 1, *q;
+            size_t n = strcspn(name, " />\n");
+            bool self = false;
+            ck_assert_msg(n > 0 && isalpha((unsigned char)name[0]), "bad tag at %.30s", p);
+            for (q = name + n; *q != '>' && *q != '\0'; q++) {
+                if (*q == '"') {
+                    q = strchr(q + 1, '"');
+                    ck_assert_ptr_nonnull(q);
+                } else if (*q == '=') {
+                    ck_assert_msg(q[1] == '"', "unquoted attribute at %.30s", q - 10);
+                }
+            }
+            ck_assert(*q == '>');
+            self = q[-1] == '/';
+            if (!self) {
+                ck_assert_int_lt(depth, 256);
+                if (depth == 0)
+                    roots++;
+                stack[depth] = name;
+                lens[depth++] = n;
+            }
+            p = q + 1;
+        }
+    }
+    ck_assert_int_eq(depth, 0);
+    ck_assert_int_eq(roots, 1);
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+START_TEST(test_formats_agree)
+{
+    const char *json_path = "/tmp/dmasim-study-test.json", *csv_path = "/tmp/dmasim-study.csv",
+               *html_path = "/tmp/dmasim-study.html";
+    const char *argv_json[] = {"dmasim", "compare", scn_path, "--format", "json", "-o",
+                               json_path, NULL};
+    const char *argv_csv[] = {"dmasim", "compare", scn_path, "--format", "csv", "-o", csv_path,
+                              NULL};
+    const char *argv_html[] = {"dmasim", "compare", scn_path, "--format", "html", "-o",
+                               html_path, NULL};
+    const char *argv_text[] = {"dmasim", "compare", scn_path, NULL};
+    char *json_text, *csv, *html, *line, *save = NULL;
+    json_object *doc, *runs, *header_map[128];
+    char *header[128], *field[128];
+    int n_header, row = 0, charts = 0;
+
+    run_cli(argv_json, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    run_cli(argv_csv, 0, &o);
+    ck_assert_int_eq(o.status, 0);
+    run_cli(argv_html, 0, &o);
+    ck_assert_int_eq(o.status, 0);
+    run_cli(argv_text, 0, &o);
+    ck_assert_int_eq(o.status, 0);
+
+    json_text = read_all(json_path);
+    doc = json_tokener_parse(json_text);
+    ck_assert_msg(doc != NULL, "the JSON report does not parse");
+    ck_assert_str_eq(json_object_get_string(get(doc, "schema")), STUDY_SCHEMA);
+    ck_assert_str_eq(json_object_get_string(get(doc, "kind")), "compare");
+    ck_assert_str_eq(json_object_get_string(get(doc, "baseline")), "wide");
+    ck_assert_int_eq(json_object_array_length(get(doc, "points")), 1);
+    runs = get(json_object_array_get_idx(get(doc, "points"), 0), "runs");
+    ck_assert_int_eq(json_object_array_length(runs), 2);
+    ck_assert_ptr_nonnull(strstr(json_object_get_string(
+                                     get(json_object_array_get_idx(get(doc, "points"), 0),
+                                         "headline")),
+                                 "Double-buffering costs narrow"));
+    ck_assert_int_eq(json_object_get_int(get(get(doc, "runs"), "done")), 2);
+    (void)header_map;
+
+    /* CSV: the header names every metric; each row's numbers are the JSON's, digit for
+     * digit. */
+    csv = read_all(csv_path);
+    line = strtok_r(csv, "\n", &save);
+    n_header = csv_fields(line, header, 128);
+    ck_assert_str_eq(header[0], "variant");
+    for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save), row++) {
+        int n = csv_fields(line, field, 128);
+        json_object *run = json_object_array_get_idx(runs, (size_t)row);
+        json_object *fig = get(run, "figures"), *vs = get(run, "vs_baseline");
+        ck_assert_int_eq(n, n_header);
+        ck_assert_str_eq(field[0], json_object_get_string(get(run, "variant")));
+        for (int i = 2; i < n; i++) {
+            json_object *v = NULL;
+            char key[96];
+            if (strncmp(header[i], "time_", 5) == 0) {
+                snprintf(key, sizeof(key), "%.*s", (int)strlen(header[i]) - 8, header[i] + 5);
+                v = get(get(run, "time_per_io_ns"), key);
+            } else if (strstr(header[i], "_vs_baseline") != NULL) {
+                snprintf(key, sizeof(key), "%.*s", (int)(strstr(header[i], "_vs_baseline") -
+                                                         header[i]), header[i]);
+                if (json_object_is_type(vs, json_type_null)) {
+                    ck_assert_str_eq(field[i], "");
+                    continue;
+                }
+                v = get(vs, key);
+                if (json_object_is_type(v, json_type_null)) {
+                    ck_assert_str_eq(field[i], "");
+                    continue;
+                }
+            } else {
+                v = get(fig, header[i]);
+            }
+            ck_assert_msg(fabs(atof(field[i]) - json_object_get_double(v)) < 1e-9,
+                          "%s: csv %s, json %f", header[i], field[i],
+                          json_object_get_double(v));
+        }
+    }
+    ck_assert_int_eq(row, 2);
+
+    /* vs_baseline is the relative change of the JSON's own figures. */
+    {
+        json_object *b = get(json_object_array_get_idx(runs, 0), "figures");
+        json_object *f = get(json_object_array_get_idx(runs, 1), "figures");
+        json_object *vs = get(json_object_array_get_idx(runs, 1), "vs_baseline");
+        double bc = json_object_get_double(get(b, "cpu_per_io_ns"));
+        double fc = json_object_get_double(get(f, "cpu_per_io_ns"));
+        ck_assert(fabs(json_object_get_double(get(vs, "cpu_per_io_ns")) - (fc - bc) / bc) <
+                  1e-5);
+        ck_assert(fc > bc); /* the 32-bit variant double-buffers: more CPU per I/O */
+        ck_assert(json_object_get_double(get(f, "pages_bounced")) > 0);
+        ck_assert(json_object_get_double(get(b, "pages_bounced")) == 0);
+    }
+
+    /* Text and HTML print every metric of every run as study_format prints the JSON's. */
+    html = read_all(html_path);
+    check_well_formed(html);
+    for (int m = 0; m < study_n_metrics; m++) {
+        const struct study_metric *k = &study_metrics[m];
+        const char *at = strstr(o.out, k->title);
+        char want[64], cell[80];
+        ck_assert_msg(at != NULL, "no '%s' line in the text report", k->title);
+        for (int r = 0; r < 2; r++) {
+            json_object *fig = get(json_object_array_get_idx(runs, (size_t)r), "figures");
+            const char *eol = strchr(at, '\n');
+            study_format(k->kind, json_object_get_double(get(fig, k->key)), want, sizeof(want));
+            ck_assert_msg(strstr(at, want) != NULL && strstr(at, want) < eol,
+                          "text '%s' lacks %s", k->title, want);
+            snprintf(cell, sizeof(cell), "<td>%s</td>", want);
+            ck_assert_msg(strstr(html, cell) != NULL, "html lacks %s for %s", cell, k->title);
+        }
+        if (k->chart)
+            charts++;
+    }
+    /* one chart per series: each charted metric, the overhead, and where the time went */
+    ck_assert_int_eq(count_of(html, "<figure class=\"chart\""), charts + 2);
+    ck_assert_int_eq(count_of(html, "<svg "), charts + 2);
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "http://") == NULL ? NULL : strstr(html, "src=\"http"));
+    ck_assert_ptr_nonnull(strstr(html, "Effective configuration"));
+    ck_assert_ptr_nonnull(strstr(html, "seed 3"));
+    json_object_put(doc);
+    free(json_text);
+    free(csv);
+    free(html);
+}
+END_TEST
+
+START_TEST(test_sweep_any_jobs)
+{
+    const char *argv1[] = {"dmasim", "sweep", scn_path, "--format", "json", "-j", "1",
+                           "--vary", "machine.memory=4G,16G,64G", "--vary",
+                           "workload.w.queue_depth=1..4*2", NULL};
+    const char *argv2[] = {"dmasim", "sweep", scn_path, "--format", "json", "-j", "2",
+                           "--vary", "machine.memory=4G,16G,64G", "--vary",
+                           "workload.w.queue_depth=1..4*2", NULL};
+    json_object *doc, *points;
+
+    run_cli(argv1, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    run_cli(argv2, 0, &o2);
+    ck_assert_int_eq(o2.status, 0);
+    ck_assert_str_eq(o.out, o2.out);
+    ck_assert_str_eq(o.err, ""); /* no progress line in a machine format */
+    doc = json_tokener_parse(o.out);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_str_eq(json_object_get_string(get(doc, "kind")), "sweep");
+    points = get(doc, "points");
+    ck_assert_int_eq(json_object_array_length(points), 9);
+    ck_assert_int_eq(json_object_array_length(get(doc, "axes")), 2);
+    ck_assert_str_eq(json_object_get_string(get(get(json_object_array_get_idx(points, 4),
+                                                     "values"),
+                                                 "workload.w.queue_depth")),
+                     "2");
+    ck_assert_int_eq(json_object_get_int(get(get(doc, "runs"), "done")), 18);
+    json_object_put(doc);
+
+    /* the same in text, and through the file's own [sweep] */
+    {
+        const char *a1[] = {"dmasim", "sweep", scn_path, "-j", "1", NULL};
+        const char *a2[] = {"dmasim", "sweep", scn_path, "-j", "3", NULL};
+        run_cli(a1, 0, &o);
+        run_cli(a2, 0, &o2);
+        ck_assert_int_eq(o.status, 0);
+        ck_assert_str_eq(o.out, o2.out);
+        ck_assert_ptr_nonnull(strstr(o.out, "Double-buffering overhead of narrow against wide"));
+        ck_assert_ptr_nonnull(strstr(o.out, "64 GiB"));
+    }
+}
+END_TEST
+
+/* The flagship study: what the 64-bit DMA guidance says, measured with the sourced defaults. */
+START_TEST(test_flagship)
+{
+    const char *argv[] = {"dmasim", "sweep", DMASIM_SOURCE_DIR "/scenarios/study-64bit-dma.ini",
+                          "--format", "json", NULL};
+    json_object *doc, *points;
+    double last = 0, last_above = 0;
+    size_t n;
+
+    run_cli(argv, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    doc = json_tokener_parse(o.out);
+    ck_assert_ptr_nonnull(doc);
+    points = get(doc, "points");
+    n = json_object_array_length(points);
+    ck_assert_int_eq(n, 9);
+    for (size_t p = 0; p < n; p++) {
+        json_object *pt = json_object_array_get_idx(points, p), *runs = get(pt, "runs");
+        json_object *b = get(json_object_array_get_idx(runs, 0), "figures");
+        json_object *f = get(json_object_array_get_idx(runs, 1), "figures");
+        double over = json_object_get_double(get(get(json_object_array_get_idx(runs, 1),
+                                                     "vs_baseline"), "cpu_per_io_ns"));
+        double above = json_object_get_double(get(f, "above_limit_share"));
+        const char *mem = json_object_get_string(get(get(pt, "values"), "machine.memory"));
+
+        ck_assert(json_object_get_double(get(b, "pages_bounced")) == 0);
+        ck_assert(above >= last_above);
+        if (strcmp(mem, "8G") == 0) {
+            /* "single percentage points" on an 8 GB machine */
+            ck_assert_msg(over >= 0.01 && over < 0.10, "8G overhead %f", over);
+            ck_assert_ptr_nonnull(strstr(json_object_get_string(get(pt, "headline")),
+                                         "Double-buffering costs 32-bit"));
+        }
+        if (p > 1)
+            ck_assert_msg(over >= last - 0.002, "%s: overhead %f fell from %f", mem, over, last);
+        last = over;
+        last_above = above;
+    }
+    ck_assert(last_above > 0.99); /* at 1 TiB nearly every page is above 4 GiB */
+    json_object_put(doc);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------------
+ * Bad input: exit 2, the place named, nothing run.
+ */
+static void expect_bad(const char *const *argv, const char *want)
+{
+    run_cli(argv, 0, &o);
+    ck_assert_msg(o.status == 2, "%s: status %d", argv[1], o.status);
+    ck_assert_msg(strstr(o.err, want) != NULL, "wanted '%s' in: %s", want, o.err);
+    ck_assert_str_eq(o.out, "");
+}
+
+START_TEST(test_bad_input)
+{
+    char path[160], want[320];
+    const char *base = "[machine]\nmemory = 8G\ndata = metadata\n"
+                       "[device disk0]\nadapter = storage\n"
+                       "[workload w]\ndevice = disk0\nsize = 8K\ncount = 100\n";
+    char text[1024];
+
+    /* no variants to compare */
+    snprintf(path, sizeof(path), "%s", write_file("novar.ini", base));
+    {
+        const char *a[] = {"dmasim", "compare", path, NULL};
+        expect_bad(a, "needs at least two variants");
+    }
+    {
+        const char *a[] = {"dmasim", "sweep", path, NULL};
+        expect_bad(a, "nothing to sweep");
+    }
+    {
+        const char *a[] = {"dmasim", "sweep", path, "--vary", "nodot=1", NULL};
+        expect_bad(a, "--vary 'nodot=1': 'nodot=1': expected section.key=value");
+    }
+    {
+        const char *a[] = {"dmasim", "sweep", path, "--vary", "bogus.key=1", NULL};
+        expect_bad(a, "unknown section 'bogus'");
+    }
+    {
+        const char *a[] = {"dmasim", "sweep", path, "--vary", "machine.cpus=1", "--vary",
+                           "machine.seed=1", "--vary", "machine.memory=8G", NULL};
+        expect_bad(a, "at most 2 parameters");
+    }
+    {
+        const char *a[] = {"dmasim", "compare", path, "--vary", "machine.cpus=1,2", NULL};
+        expect_bad(a, "--vary belongs to dmasim sweep");
+    }
+    {
+        const char *a[] = {"dmasim", "sweep", path, "--vary", "machine.cpus=1,2", "-j", "0",
+                           NULL};
+        expect_bad(a, "-j 0");
+    }
+    {
+        const char *a[] = {"dmasim", "compare", path, "--variant", "a:", "--variant", "a:",
+                           NULL};
+        expect_bad(a, "a second variant named 'a'");
+    }
+    {
+        const char *a[] = {"dmasim", "compare", path, "--variant", "a:", "--variant",
+                           "b:device.disk0.address_bits=99", NULL};
+        expect_bad(a, "--variant 'b:device.disk0.address_bits=99': address_bits");
+    }
+    {
+        const char *a[] = {"dmasim", "compare", path, "--variant", "a:", "--variant", "b:",
+                           "--device", "nodisk", NULL};
+        expect_bad(a, "no [device nodisk]");
+    }
+    {
+        const char *a[] = {"dmasim", "compare", path, "--format", "pdf", NULL};
+        expect_bad(a, "accepted: text, json, csv, html");
+    }
+
+    /* a [variant] key that does not exist: file:line, and `run` refuses the file too */
+    snprintf(text, sizeof(text), "%s[variant a]\n[variant b]\ndevice.disk0.colour = red\n",
+             base);
+    snprintf(path, sizeof(path), "%s", write_file("badkey.ini", text));
+    snprintf(want, sizeof(want), "%s:12: unknown key 'colour'", path);
+    {
+        const char *a[] = {"dmasim", "compare", path, NULL};
+        expect_bad(a, want);
+    }
+    {
+        const char *a[] = {"dmasim", "run", path, NULL};
+        expect_bad(a, want);
+    }
+    /* a variant whose combination no single key shows wrong: blamed on its line */
+    snprintf(text, sizeof(text), "%s[variant a]\n[variant small]\ndevice.disk0.max_transfer = "
+             "4K\n", base);
+    snprintf(path, sizeof(path), "%s", write_file("badcombo.ini", text));
+    snprintf(want, sizeof(want), "%s:11: variant 'small' does not make a valid scenario", path);
+    {
+        const char *a[] = {"dmasim", "compare", path, NULL};
+        expect_bad(a, want);
+        ck_assert_msg(strstr(o.err, "max_transfer 4 KiB") != NULL, "%s", o.err);
+    }
+    /* a [sweep] range that cannot be: file:line */
+    snprintf(text, sizeof(text), "%s[sweep]\nmachine.memory = 8G..4G*2\n", base);
+    snprintf(path, sizeof(path), "%s", write_file("badsweep.ini", text));
+    snprintf(want, sizeof(want), "%s:11: machine.memory", path);
+    {
+        const char *a[] = {"dmasim", "sweep", path, NULL};
+        expect_bad(a, want);
+    }
+    /* a sweep point that makes the scenario invalid: named, nothing run */
+    snprintf(text, sizeof(text), "%s[sweep]\nmachine.memory = 8G, 4M\n", base);
+    snprintf(path, sizeof(path), "%s", write_file("badpoint.ini", text));
+    {
+        const char *a[] = {"dmasim", "sweep", path, NULL};
+        expect_bad(a, "memory");
+    }
+    snprintf(text, sizeof(text), "%s[sweep]\nmachine.cpus = 1\nmachine.cpus = 2\n", base);
+    snprintf(path, sizeof(path), "%s", write_file("twice.ini", text));
+    snprintf(want, sizeof(want), "%s:12: 'machine.cpus' is swept twice", path);
+    {
+        const char *a[] = {"dmasim", "sweep", path, NULL};
+        expect_bad(a, want);
+    }
+}
+END_TEST
+
+/* Ctrl-C: finished points are kept, the rest counted as skipped, exit 130. */
+START_TEST(test_sweep_sigint)
+{
+    const char *text = "[machine]\nmemory = 8G\ndata = metadata\n"
+                       "[device disk0]\nadapter = storage\naddress_bits = 32\n"
+                       "[workload w]\ndevice = disk0\nsize = 8K\nqueue_depth = 4\n"
+                       "count = 200000\n"
+                       "[sweep]\nmachine.seed = 1..16+1\n";
+    char path[160];
+
+    snprintf(path, sizeof(path), "%s", write_file("long.ini", text));
+    {
+        const char *a[] = {"dmasim", "sweep", path, "-j", "1", NULL};
+        run_cli(a, 400, &o);
+    }
+    ck_assert_msg(o.status == 130, "status %d: %s", o.status, o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "STOPPED: "));
+    ck_assert_ptr_nonnull(strstr(o.out, "runs were skipped"));
+    ck_assert_ptr_nonnull(strstr(o.err, "stopping"));
+    ck_assert_ptr_nonnull(strstr(o.err, "runs skipped"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("study");
+    TCase *tc = tcase_create("study");
+
+    tcase_add_unchecked_fixture(tc, setup, NULL);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, test_variant_parse);
+    tcase_add_test(tc, test_axis);
+    tcase_add_test(tc, test_formats_agree);
+    tcase_add_test(tc, test_sweep_any_jobs);
+    tcase_add_test(tc, test_flagship);
+    tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_sweep_sigint);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
