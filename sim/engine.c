@@ -17,6 +17,7 @@ struct event {
     uint64_t seq;
     engine_fn fn;
     void *arg;
+    uint64_t tag; /* whose work it is (engine_tag) */
 };
 
 enum cpu_priority { PRIO_DEVICE, PRIO_DISPATCH, PRIO_PASSIVE, PRIO_COUNT };
@@ -30,6 +31,7 @@ struct cpu_work {
     enum cpu_category cat;
     KIRQL irql;
     struct engine *e;
+    uint64_t tag;
 };
 
 struct device_job {
@@ -40,22 +42,50 @@ struct device_job {
     uint64_t queued_at;
     uint32_t descriptors;
     uint32_t device;
+    uint32_t slot;  /* which of the device's engines runs it */
     struct engine *e;
+    uint64_t tag;
 };
 
 struct engine_dev {
     struct engine_device_params p;
     struct engine_device_stats st;
     uint32_t busy;
+    uint64_t busy_mask; /* engines at work (at most 64) */
     struct device_job *head, *tail;
+};
+
+/* A piece of work on a CPU: until when, at what priority. A CPU holds a stack of them: the
+ * work it started on idle at the bottom, then each preemptor above what it preempted. */
+#define CPU_DEPTH 4 /* application, DPC, ISR: three at most; one spare */
+#define MAX_PARTS 24
+#define MAX_GAPS 8
+
+struct frame {
+    uint64_t end;
+    enum cpu_priority prio;
+};
+
+/* What an observer is told about a frame once it is over (kept only while observed). */
+struct obs_frame {
+    uint32_t device;
+    enum cpu_category cat;
+    KIRQL irql;
+    uint64_t tag;
+    uint64_t start;
+    uint32_t n_parts, n_gaps;
+    struct { uint64_t off, ns; enum cpu_category cat; } parts[MAX_PARTS]; /* own time */
+    struct { uint64_t off, ns; } gaps[MAX_GAPS]; /* preempted at own time off, for ns */
 };
 
 /* A CPU: the work it runs and when it is free again. */
 struct cpu {
     struct engine *e;
-    bool busy;
-    enum cpu_priority running; /* the priority of the work it resumes when preemptions end */
-    uint64_t release_at;       /* a release event for any other time is stale */
+    uint32_t index;
+    uint32_t depth;
+    struct frame f[CPU_DEPTH];
+    struct obs_frame *obs;     /* [CPU_DEPTH], with an observer */
+    uint64_t release_at;       /* when the bottom frame ends; other release events are stale */
 };
 
 /* What the CPU work running now has been charged. */
@@ -64,6 +94,8 @@ struct cpu_context {
     uint32_t device;
     KIRQL irql;
     uint64_t charged_ns;
+    struct obs_frame *obs;     /* where its charges go, with an observer */
+    int cpu;
 };
 
 struct engine {
@@ -88,6 +120,9 @@ struct engine {
     struct device_job *free_jobs;
     uint32_t *adapter_device;
     uint32_t adapter_cap;
+    uint64_t tag;              /* whose work runs now */
+    struct engine_observer obs;
+    bool observed;
 };
 
 const char *cpu_category_name(enum cpu_category c)
@@ -110,7 +145,7 @@ static bool before(const struct event *a, const struct event *b)
 
 static void heap_push(struct engine *e, uint64_t time_ns, engine_fn fn, void *arg)
 {
-    struct event ev = {time_ns, e->seq++, fn, arg};
+    struct event ev = {time_ns, e->seq++, fn, arg, e->tag};
     size_t i;
 
     if (e->heap_len == e->heap_cap) {
@@ -174,8 +209,10 @@ struct engine *engine_create(uint32_t ncpus, const struct cost_model *cost, uint
         engine_destroy(e);
         return NULL;
     }
-    for (uint32_t i = 0; i < ncpus; i++)
+    for (uint32_t i = 0; i < ncpus; i++) {
         e->cpus[i].e = e;
+        e->cpus[i].index = i;
+    }
     for (uint32_t i = 0; i <= ndevices; i++)
         e->dev[i].p = (struct engine_device_params){1, 0, cost->link_bandwidth,
                                                     cost->descriptor_ns};
@@ -216,6 +253,8 @@ void engine_destroy(struct engine *e)
             e->heap[i].fn == device_finish)
             free(e->heap[i].arg);
     free(e->heap);
+    for (uint32_t i = 0; e->cpus != NULL && i < e->ncpus; i++)
+        free(e->cpus[i].obs);
     free(e->cpus);
     free(e->dev);
     free(e->ledger);
@@ -279,8 +318,19 @@ void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uin
     if (device > e->ndevices)
         device = e->ndevices;
     e->ledger[device][cat] += ns;
-    if (e->ctx.active)
-        e->ctx.charged_ns += ns;
+    if (!e->ctx.active)
+        return;
+    if (e->ctx.obs != NULL && ns > 0) {
+        struct obs_frame *f = e->ctx.obs;
+        if (f->n_parts > 0 && f->parts[f->n_parts - 1].cat == cat &&
+            f->parts[f->n_parts - 1].off + f->parts[f->n_parts - 1].ns == e->ctx.charged_ns)
+            f->parts[f->n_parts - 1].ns += ns;
+        else if (f->n_parts < MAX_PARTS)
+            f->parts[f->n_parts++] = (typeof(f->parts[0])){e->ctx.charged_ns, ns, cat};
+        else
+            f->parts[MAX_PARTS - 1].ns = e->ctx.charged_ns + ns - f->parts[MAX_PARTS - 1].off;
+    }
+    e->ctx.charged_ns += ns;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -293,16 +343,76 @@ static enum cpu_priority priority_of(KIRQL irql)
 }
 
 static void cpu_released(void *arg);
+static void cpu_frame_end(void *arg);
 
-/* Run w on cpu now. On an idle CPU it holds the CPU for its time; preempting lower-priority
- * work, it pushes that work's release back by its own time (the preempted work's effects
- * were all timed when it started; only the CPU's availability moves). */
+/* Tell the observer about a frame that is over: its wall-clock span and its charges, each
+ * placed in time around the preemptions that paused it. */
+static void frame_report(struct engine *e, struct cpu *cpu, uint32_t level)
+{
+    const struct obs_frame *f = &cpu->obs[level];
+    struct engine_slice sl;
+
+    memset(&sl, 0, sizeof(sl));
+    sl.cpu = cpu->index;
+    sl.device = f->device;
+    sl.cat = f->cat;
+    sl.irql = f->irql;
+    sl.tag = f->tag;
+    sl.start = f->start;
+    sl.end = cpu->f[level].end;
+    for (uint32_t i = 0; i < f->n_parts; i++) {
+        uint64_t pos = f->parts[i].off, left = f->parts[i].ns, shift = 0;
+        uint32_t g = 0;
+        while (g < f->n_gaps && f->gaps[g].off <= pos)
+            shift += f->gaps[g++].ns;
+        while (left > 0 && sl.n_pieces < ENGINE_MAX_PIECES) {
+            uint64_t room = g < f->n_gaps ? f->gaps[g].off - pos : left;
+            uint64_t seg = room < left ? room : left;
+            if (seg > 0)
+                sl.piece[sl.n_pieces++] = (struct engine_piece){f->start + pos + shift, seg,
+                                                                f->parts[i].cat};
+            pos += seg;
+            left -= seg;
+            if (left > 0)
+                shift += f->gaps[g++].ns;
+        }
+    }
+    e->obs.cpu_slice(e->obs.ctx, &sl);
+}
+
+/* Drop the frames that are over by now (the top ones first: a frame below ends later). */
+static void cpu_prune(struct engine *e, struct cpu *cpu)
+{
+    while (cpu->depth > 0 && cpu->f[cpu->depth - 1].end <= e->now) {
+        cpu->depth--;
+        if (e->observed)
+            frame_report(e, cpu, cpu->depth);
+    }
+}
+
+/* Run w on cpu now. On an idle CPU it holds the CPU for its time; preempting, it pauses every
+ * frame below it for its own time (their ends move; what they started was timed when they
+ * started: the simplification docs/architecture.md states). */
 static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
 {
     KIRQL old = PASSIVE_LEVEL;
     uint64_t busy;
+    uint32_t level;
 
-    e->ctx = (struct cpu_context){true, w->device, w->irql, 0};
+    cpu_prune(e, cpu);
+    level = cpu->depth;
+    e->ctx = (struct cpu_context){true, w->device, w->irql, 0, NULL, (int)cpu->index};
+    e->tag = w->tag;
+    if (e->observed) {
+        struct obs_frame *f = &cpu->obs[level];
+        f->device = w->device;
+        f->cat = w->cat;
+        f->irql = w->irql;
+        f->tag = w->tag;
+        f->start = e->now;
+        f->n_parts = f->n_gaps = 0;
+        e->ctx.obs = f;
+    }
     engine_charge(e, w->device, w->cat, w->fixed_ns);
     if (e->machine != NULL && w->irql > PASSIVE_LEVEL)
         KeRaiseIrql(w->irql, &old);
@@ -311,15 +421,31 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
         KeLowerIrql(old);
     busy = e->ctx.charged_ns;
     e->ctx.active = false;
+    e->ctx.obs = NULL;
     e->cpu_busy_ns += busy;
-    if (cpu->busy) {
-        cpu->release_at += busy;
-    } else {
+    if (level == 0) {
         e->idle_cpus--;
-        cpu->busy = true;
-        cpu->running = priority_of(w->irql);
-        cpu->release_at = e->now + busy;
+    } else {
+        for (uint32_t i = 0; i < level; i++)
+            cpu->f[i].end += busy;
+        if (e->observed) {
+            struct obs_frame *top = &cpu->obs[level - 1];
+            uint64_t own = e->now - top->start;
+            for (uint32_t g = 0; g < top->n_gaps; g++)
+                own -= top->gaps[g].ns;
+            if (top->n_gaps < MAX_GAPS)
+                top->gaps[top->n_gaps++] = (typeof(top->gaps[0])){own, busy};
+            else
+                top->gaps[MAX_GAPS - 1].ns += busy;
+            for (uint32_t i = 0; i + 1 < level; i++)
+                if (cpu->obs[i].n_gaps > 0)
+                    cpu->obs[i].gaps[cpu->obs[i].n_gaps - 1].ns += busy;
+        }
+        heap_push(e, e->now + busy, cpu_frame_end, cpu);
     }
+    cpu->f[level] = (struct frame){e->now + busy, priority_of(w->irql)};
+    cpu->depth = level + 1;
+    cpu->release_at = cpu->f[0].end;
     w->next = e->free_work;
     e->free_work = w;
     heap_push(e, cpu->release_at, cpu_released, cpu);
@@ -328,9 +454,18 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
 static struct cpu *idle_cpu(struct engine *e)
 {
     for (uint32_t i = 0; i < e->ncpus; i++)
-        if (!e->cpus[i].busy)
+        if (e->cpus[i].depth == 0)
             return &e->cpus[i];
     return NULL;
+}
+
+/* The priority a CPU runs at now: its top frame still under way. */
+static enum cpu_priority running_prio(const struct engine *e, const struct cpu *c)
+{
+    for (uint32_t i = c->depth; i > 0; i--)
+        if (c->f[i - 1].end > e->now)
+            return c->f[i - 1].prio;
+    return PRIO_COUNT;
 }
 
 /* The CPU running the least urgent work below priority p, or NULL: interrupts preempt DPCs
@@ -338,24 +473,33 @@ static struct cpu *idle_cpu(struct engine *e)
 static struct cpu *preemptible_cpu(struct engine *e, enum cpu_priority p)
 {
     struct cpu *best = NULL;
+    enum cpu_priority best_prio = p;
 
     for (uint32_t i = 0; i < e->ncpus; i++) {
         struct cpu *c = &e->cpus[i];
-        if (c->busy && c->running > p && (best == NULL || c->running > best->running))
+        enum cpu_priority r = c->depth > 0 ? running_prio(e, c) : PRIO_COUNT;
+        if (r != PRIO_COUNT && r > best_prio && c->depth < CPU_DEPTH) {
             best = c;
+            best_prio = r;
+        }
     }
     return best;
 }
 
 static void cpu_dispatch(struct engine *e)
 {
-    for (int p = 0; p < PRIO_COUNT && e->idle_cpus > 0; p++) {
-        while (e->queue_head[p] != NULL && e->idle_cpus > 0) {
+    for (int p = 0; p < PRIO_COUNT; p++) {
+        while (e->queue_head[p] != NULL) {
             struct cpu_work *w = e->queue_head[p];
+            struct cpu *cpu = e->idle_cpus > 0 ? idle_cpu(e) : NULL;
+            if (cpu == NULL && p < PRIO_PASSIVE)
+                cpu = preemptible_cpu(e, (enum cpu_priority)p);
+            if (cpu == NULL)
+                break;
             e->queue_head[p] = w->next;
             if (e->queue_head[p] == NULL)
                 e->queue_tail[p] = NULL;
-            cpu_start(e, idle_cpu(e), w);
+            cpu_start(e, cpu, w);
         }
     }
 }
@@ -365,11 +509,23 @@ static void cpu_released(void *arg)
     struct cpu *cpu = arg;
     struct engine *e = cpu->e;
 
-    if (!cpu->busy || cpu->release_at != e->now)
+    if (cpu->depth == 0 || cpu->release_at != e->now)
         return; /* stale: a preemption moved the release */
-    cpu->busy = false;
+    cpu_prune(e, cpu);
     e->idle_cpus++;
     cpu_dispatch(e);
+}
+
+/* A preemptor is over: what waits at a priority between it and what it preempted may run. */
+static void cpu_frame_end(void *arg)
+{
+    struct cpu *cpu = arg;
+    struct engine *e = cpu->e;
+
+    if (cpu->depth > 1) {
+        cpu_prune(e, cpu);
+        cpu_dispatch(e);
+    }
 }
 
 static void cpu_arrive(void *arg)
@@ -407,7 +563,7 @@ void engine_cpu(struct engine *e, uint64_t delay_ns, uint32_t device, enum cpu_c
     else if ((w = malloc(sizeof(*w))) == NULL)
         abort();
     *w = (struct cpu_work){NULL, fn, arg, fixed_ns, device > e->ndevices ? e->ndevices : device,
-                           cat, irql, e};
+                           cat, irql, e, e->tag};
     heap_push(e, engine_now(e) + delay_ns, cpu_arrive, w);
 }
 
@@ -420,6 +576,11 @@ static void device_start(struct engine *e, struct device_job *j)
     uint64_t busy = j->descriptors * d->p.descriptor_ns + bytes_ns(j->bytes, d->p.link_bandwidth);
 
     d->busy++;
+    j->slot = (uint32_t)__builtin_ctzll(~d->busy_mask);
+    d->busy_mask |= 1ull << j->slot;
+    if (e->observed)
+        e->obs.device_slice(e->obs.ctx, j->device, j->slot, e->now, busy, j->bytes,
+                            j->descriptors, j->tag);
     d->st.busy_ns += busy;
     d->st.transfers++;
     if (e->now > j->queued_at) {
@@ -457,8 +618,10 @@ static void device_finish(void *arg)
     void *done_arg = j->arg;
 
     d->busy--;
+    d->busy_mask &= ~(1ull << j->slot);
     j->next = e->free_jobs;
     e->free_jobs = j;
+    e->tag = j->tag;
     done(done_arg);
     if (d->head != NULL && d->busy < d->p.engines) {
         struct device_job *next = d->head;
@@ -480,7 +643,7 @@ void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint3
         e->free_jobs = j->next;
     else if ((j = malloc(sizeof(*j))) == NULL)
         abort();
-    *j = (struct device_job){NULL, done, arg, bytes, 0, descriptors, device, e};
+    *j = (struct device_job){NULL, done, arg, bytes, 0, descriptors, device, 0, e, e->tag};
     e->dev[device].st.latency_ns += e->dev[device].p.latency_ns;
     heap_push(e, engine_now(e) + e->dev[device].p.latency_ns, device_arrive, j);
 }
@@ -532,6 +695,27 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
     }
 }
 
+static void plat_event(void *ctx, const struct dms_event *ev)
+{
+    struct engine *e = ctx;
+    uint32_t device;
+
+    if (!e->observed || e->obs.hal_event == NULL)
+        return;
+    device = ev->adapter_id < e->adapter_cap ? e->adapter_device[ev->adapter_id] : e->ndevices;
+    e->obs.hal_event(e->obs.ctx, ev, device, e->tag, e->ctx.active ? e->ctx.cpu : -1);
+}
+
+static uint64_t plat_context_get(void *ctx)
+{
+    return ((struct engine *)ctx)->tag;
+}
+
+static void plat_context_set(void *ctx, uint64_t context)
+{
+    ((struct engine *)ctx)->tag = context;
+}
+
 void engine_platform(struct engine *e, struct dms_platform *plat)
 {
     memset(plat, 0, sizeof(*plat));
@@ -539,6 +723,43 @@ void engine_platform(struct engine *e, struct dms_platform *plat)
     plat->now_ns = plat_now;
     plat->schedule = plat_schedule;
     plat->charge = plat_charge;
+    plat->event = plat_event;
+    plat->context_get = plat_context_get;
+    plat->context_set = plat_context_set;
+}
+
+void engine_observe(struct engine *e, const struct engine_observer *obs)
+{
+    e->obs = *obs;
+    e->observed = true;
+    for (uint32_t i = 0; i < e->ncpus; i++) {
+        e->cpus[i].obs = calloc(CPU_DEPTH, sizeof(*e->cpus[i].obs));
+        if (e->cpus[i].obs == NULL)
+            abort(); /* an observer that misses frames would tell a false story */
+    }
+}
+
+void engine_observe_end(struct engine *e)
+{
+    if (!e->observed)
+        return;
+    for (uint32_t i = 0; i < e->ncpus; i++) {
+        struct cpu *cpu = &e->cpus[i];
+        while (cpu->depth > 0) {
+            cpu->depth--;
+            frame_report(e, cpu, cpu->depth);
+        }
+    }
+}
+
+uint64_t engine_tag(const struct engine *e)
+{
+    return e->tag;
+}
+
+void engine_set_tag(struct engine *e, uint64_t tag)
+{
+    e->tag = tag;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -557,6 +778,7 @@ uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_n
             break;
         ev = heap_pop(e);
         e->now = ev.time_ns;
+        e->tag = ev.tag;
         ev.fn(ev.arg);
         ran++;
     }

@@ -14,8 +14,10 @@
  * the CPU time that preceded it. Work waiting for a CPU is taken by priority (device IRQL, then
  * DISPATCH_LEVEL, then PASSIVE_LEVEL) and in arrival order within one priority. With no CPU
  * idle, an interrupt preempts a DPC or application work and a DPC preempts application work:
- * the preempted CPU comes free later by the preemptor's time (the preempted work's effects
- * were timed when it started; that is the simplification docs/architecture.md states).
+ * each CPU holds a stack of work (what it started when idle, then each preemptor above what it
+ * paused), every paused piece ends later by the preemptor's time (the paused work's effects
+ * were timed when it started; that is the simplification docs/architecture.md states), and a
+ * CPU running a preemptor can be preempted only by something more urgent than the preemptor.
  */
 #ifndef DMASIM_ENGINE_H
 #define DMASIM_ENGINE_H
@@ -110,6 +112,50 @@ uint64_t engine_copy_ns(const struct engine *e, uint64_t bytes);
  * busy for descriptors * descriptor_ns + bytes at link bandwidth; then done(arg). */
 void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint32_t descriptors,
                         engine_fn done, void *arg);
+
+/* ---------------------------------------------------------------------------------------------
+ * Observing a run (traces, explain): off unless engine_observe is called; costs nothing then.
+ *
+ * Every event, CPU work and device job carries a tag: whose work it is (the simulator tags
+ * each I/O's work with the I/O). Work inherits the tag of the work that queued it; the HAL
+ * keeps a request's tag while it waits for map registers (dms_platform.context_get/set).
+ */
+#define ENGINE_MAX_PIECES 96
+
+/* A charge placed in time: CPU time of one category. */
+struct engine_piece {
+    uint64_t start, ns;
+    enum cpu_category cat;
+};
+
+/* A piece of CPU work, once it is over. [start, end) is its wall-clock span on cpu, including
+ * the preemptions that paused it (they nest inside it); its charges are placed around them. */
+struct engine_slice {
+    uint32_t cpu, device;   /* device == the engine's device count: nobody's */
+    enum cpu_category cat;  /* what queued it: application, driver (HAL), interrupt-dpc */
+    KIRQL irql;
+    uint64_t tag;
+    uint64_t start, end;
+    uint32_t n_pieces;
+    struct engine_piece piece[ENGINE_MAX_PIECES];
+};
+
+struct engine_observer {
+    void *ctx;
+    void (*cpu_slice)(void *ctx, const struct engine_slice *s);
+    /* A device engine (slot) runs a job from start for ns. */
+    void (*device_slice)(void *ctx, uint32_t device, uint32_t slot, uint64_t start, uint64_t ns,
+                         uint64_t bytes, uint32_t descriptors, uint64_t tag);
+    /* A HAL event, with the device it concerns, the tag and the CPU (-1: none). */
+    void (*hal_event)(void *ctx, const struct dms_event *ev, uint32_t device, uint64_t tag,
+                      int cpu);
+};
+
+void engine_observe(struct engine *e, const struct engine_observer *obs);
+/* Report the CPU work still open (at the end of a run). */
+void engine_observe_end(struct engine *e);
+uint64_t engine_tag(const struct engine *e);
+void engine_set_tag(struct engine *e, uint64_t tag);
 
 /* engine_run - run events until none is left, *stop becomes non-zero (checked every few
  * thousand events) or the clock passes until_ns (0: no limit). Returns the events run. */

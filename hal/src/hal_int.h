@@ -165,6 +165,7 @@ struct wait_block {
     bool is_sgl;
     bool waited;
     uint64_t enqueue_ns;
+    uint64_t context; /* the platform's context when the request was made */
     PDRIVER_CONTROL exec;
     PVOID ctx;
     /* scatter/gather requests */

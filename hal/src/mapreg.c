@@ -290,9 +290,14 @@ struct wait_block *wb_new(struct adapter *ad)
     struct wait_block *wb = ad->spare_wbs;
 
     if (wb == NULL)
-        return calloc(1, sizeof(*wb));
-    ad->spare_wbs = wb->next;
+        wb = calloc(1, sizeof(*wb));
+    else
+        ad->spare_wbs = wb->next;
+    if (wb == NULL)
+        return NULL;
     memset(wb, 0, sizeof(*wb));
+    if (ad->m->plat.context_get != NULL)
+        wb->context = ad->m->plat.context_get(ad->m->plat.ctx);
     return wb;
 }
 
@@ -308,6 +313,8 @@ static void grant(struct wait_block *wb)
     struct mapreg_file *f = file_new(ad, wb->nregs);
     struct dms_event ev = {.type = DMS_EV_MAPREG_GRANT};
     bool consecutive = !ad->sg;
+    const struct dms_platform *plat = &ad->m->plat;
+    uint64_t saved = plat->context_get != NULL ? plat->context_get(plat->ctx) : 0;
 
     if (f == NULL)
         abort(); /* the file was pre-checked to fit; only host memory can fail here */
@@ -320,6 +327,8 @@ static void grant(struct wait_block *wb)
         ev.map_register = f->regs[0];
         ev.physical = pfn_to_addr(ad->pool->base_pfn + f->regs[0]);
     }
+    if (plat->context_set != NULL)
+        plat->context_set(plat->ctx, wb->context);
     hal_emit(ad->m, ad, &ev);
     hal_charge(ad->m, DMS_COST_MAPREG_ALLOC, f->held, ad->id);
     if (wb->is_sgl)
@@ -327,6 +336,8 @@ static void grant(struct wait_block *wb)
     else
         run_execution_routine(wb, f);
     wb_free(wb);
+    if (plat->context_set != NULL)
+        plat->context_set(plat->ctx, saved);
 }
 
 static bool can_grant(struct adapter *ad, uint32_t n)

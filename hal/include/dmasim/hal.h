@@ -174,6 +174,12 @@ struct dms_platform {
     void (*schedule)(void *ctx, uint64_t delay_ns, KIRQL irql, dms_work_fn fn, void *arg);
     void (*charge)(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id);
     void (*event)(void *ctx, const struct dms_event *ev);
+    /* Optional: the host's notion of whose work runs now (the simulator: which I/O), an opaque
+     * number. The HAL keeps it with a request it queues (for the adapter channel or map
+     * registers) and restores it while granting that request, so work done for a request
+     * is counted to it however long it waited. */
+    uint64_t (*context_get)(void *ctx);
+    void (*context_set)(void *ctx, uint64_t context);
 };
 
 /* ---------------------------------------------------------------------------------------------
