@@ -59,7 +59,7 @@ struct engine_dev {
  * work it started on idle at the bottom, then each preemptor above what it preempted. */
 #define CPU_DEPTH 4 /* application, DPC, ISR: three at most; one spare */
 #define MAX_PARTS 24
-#define MAX_GAPS 8
+#define MAX_GAPS 64 /* then the frame's parts are not reported: they could not be placed */
 
 struct frame {
     uint64_t end;
@@ -74,7 +74,8 @@ struct obs_frame {
     uint64_t tag;
     uint64_t start;
     uint32_t n_parts, n_gaps;
-    struct { uint64_t off, ns; enum cpu_category cat; } parts[MAX_PARTS]; /* own time */
+    bool overflow;             /* preempted more than MAX_GAPS times */
+    struct { uint64_t off, ns; enum cpu_category cat; const char *routine; } parts[MAX_PARTS];
     struct { uint64_t off, ns; } gaps[MAX_GAPS]; /* preempted at own time off, for ns */
 };
 
@@ -96,6 +97,7 @@ struct cpu_context {
     uint64_t charged_ns;
     struct obs_frame *obs;     /* where its charges go, with an observer */
     int cpu;
+    const char *routine;       /* with an observer: the HAL routine of the last HAL event */
 };
 
 struct engine {
@@ -313,7 +315,10 @@ uint64_t engine_copy_ns(const struct engine *e, uint64_t bytes)
     return bytes_ns(bytes, e->cost.copy_bandwidth);
 }
 
-void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns)
+/* Charge ns to (device, cat) and to the work running now; routine names the DMA routine the
+ * charge is for, where known (for observers). */
+static void charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns,
+                   const char *routine)
 {
     if (device > e->ndevices)
         device = e->ndevices;
@@ -322,15 +327,21 @@ void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uin
         return;
     if (e->ctx.obs != NULL && ns > 0) {
         struct obs_frame *f = e->ctx.obs;
-        if (f->n_parts > 0 && f->parts[f->n_parts - 1].cat == cat &&
-            f->parts[f->n_parts - 1].off + f->parts[f->n_parts - 1].ns == e->ctx.charged_ns)
-            f->parts[f->n_parts - 1].ns += ns;
+        typeof(f->parts[0]) *last = f->n_parts > 0 ? &f->parts[f->n_parts - 1] : NULL;
+        if (last != NULL && last->cat == cat && last->routine == routine &&
+            last->off + last->ns == e->ctx.charged_ns)
+            last->ns += ns;
         else if (f->n_parts < MAX_PARTS)
-            f->parts[f->n_parts++] = (typeof(f->parts[0])){e->ctx.charged_ns, ns, cat};
+            f->parts[f->n_parts++] = (typeof(f->parts[0])){e->ctx.charged_ns, ns, cat, routine};
         else
-            f->parts[MAX_PARTS - 1].ns = e->ctx.charged_ns + ns - f->parts[MAX_PARTS - 1].off;
+            last->ns = e->ctx.charged_ns + ns - last->off;
     }
     e->ctx.charged_ns += ns;
+}
+
+void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns)
+{
+    charge(e, device, cat, ns, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -360,7 +371,7 @@ static void frame_report(struct engine *e, struct cpu *cpu, uint32_t level)
     sl.tag = f->tag;
     sl.start = f->start;
     sl.end = cpu->f[level].end;
-    for (uint32_t i = 0; i < f->n_parts; i++) {
+    for (uint32_t i = 0; i < f->n_parts && !f->overflow; i++) {
         uint64_t pos = f->parts[i].off, left = f->parts[i].ns, shift = 0;
         uint32_t g = 0;
         while (g < f->n_gaps && f->gaps[g].off <= pos)
@@ -370,7 +381,8 @@ static void frame_report(struct engine *e, struct cpu *cpu, uint32_t level)
             uint64_t seg = room < left ? room : left;
             if (seg > 0)
                 sl.piece[sl.n_pieces++] = (struct engine_piece){f->start + pos + shift, seg,
-                                                                f->parts[i].cat};
+                                                                f->parts[i].cat,
+                                                                f->parts[i].routine};
             pos += seg;
             left -= seg;
             if (left > 0)
@@ -401,7 +413,7 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
 
     cpu_prune(e, cpu);
     level = cpu->depth;
-    e->ctx = (struct cpu_context){true, w->device, w->irql, 0, NULL, (int)cpu->index};
+    e->ctx = (struct cpu_context){true, w->device, w->irql, 0, NULL, (int)cpu->index, NULL};
     e->tag = w->tag;
     if (e->observed) {
         struct obs_frame *f = &cpu->obs[level];
@@ -411,6 +423,7 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
         f->tag = w->tag;
         f->start = e->now;
         f->n_parts = f->n_gaps = 0;
+        f->overflow = false;
         e->ctx.obs = f;
     }
     engine_charge(e, w->device, w->cat, w->fixed_ns);
@@ -436,7 +449,7 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
             if (top->n_gaps < MAX_GAPS)
                 top->gaps[top->n_gaps++] = (typeof(top->gaps[0])){own, busy};
             else
-                top->gaps[MAX_GAPS - 1].ns += busy;
+                top->overflow = true;
             for (uint32_t i = 0; i + 1 < level; i++)
                 if (cpu->obs[i].n_gaps > 0)
                     cpu->obs[i].gaps[cpu->obs[i].n_gaps - 1].ns += busy;
@@ -675,22 +688,23 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
     struct engine *e = ctx;
     uint32_t device = adapter_id < e->adapter_cap ? e->adapter_device[adapter_id] : e->ndevices;
     const struct cost_model *c = &e->cost;
+    const char *r = e->ctx.routine;
 
     switch (cost) {
     case DMS_COST_BOUNCE_COPY_BYTES:
-        engine_charge(e, device, CPU_BOUNCE, bytes_ns(amount, c->copy_bandwidth));
+        charge(e, device, CPU_BOUNCE, bytes_ns(amount, c->copy_bandwidth), r);
         break;
     case DMS_COST_MAPREG_ALLOC:
-        engine_charge(e, device, CPU_MAPREG, amount * c->mapreg_alloc_ns);
+        charge(e, device, CPU_MAPREG, amount * c->mapreg_alloc_ns, r);
         break;
     case DMS_COST_MAPREG_FREE:
-        engine_charge(e, device, CPU_MAPREG, amount * c->mapreg_free_ns);
+        charge(e, device, CPU_MAPREG, amount * c->mapreg_free_ns, r);
         break;
     case DMS_COST_SG_ELEMENT:
-        engine_charge(e, device, CPU_MAPPING, amount * c->sg_element_ns);
+        charge(e, device, CPU_MAPPING, amount * c->sg_element_ns, r);
         break;
     case DMS_COST_MAP_CALL:
-        engine_charge(e, device, CPU_MAPPING, amount * c->map_call_ns);
+        charge(e, device, CPU_MAPPING, amount * c->map_call_ns, r);
         break;
     }
 }
@@ -702,6 +716,8 @@ static void plat_event(void *ctx, const struct dms_event *ev)
 
     if (!e->observed || e->obs.hal_event == NULL)
         return;
+    if (e->ctx.active)
+        e->ctx.routine = ev->routine;
     device = ev->adapter_id < e->adapter_cap ? e->adapter_device[ev->adapter_id] : e->ndevices;
     e->obs.hal_event(e->obs.ctx, ev, device, e->tag, e->ctx.active ? e->ctx.cpu : -1);
 }
@@ -750,6 +766,11 @@ void engine_observe_end(struct engine *e)
             frame_report(e, cpu, cpu->depth);
         }
     }
+}
+
+int engine_cpu_index(const struct engine *e)
+{
+    return e->ctx.active ? e->ctx.cpu : -1;
 }
 
 uint64_t engine_tag(const struct engine *e)

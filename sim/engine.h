@@ -120,12 +120,13 @@ void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint3
  * each I/O's work with the I/O). Work inherits the tag of the work that queued it; the HAL
  * keeps a request's tag while it waits for map registers (dms_platform.context_get/set).
  */
-#define ENGINE_MAX_PIECES 96
+#define ENGINE_MAX_PIECES 96 /* a frame's parts (24) split by its preemptions (64) */
 
 /* A charge placed in time: CPU time of one category. */
 struct engine_piece {
     uint64_t start, ns;
     enum cpu_category cat;
+    const char *routine; /* the DMA routine it was charged in, where known */
 };
 
 /* A piece of CPU work, once it is over. [start, end) is its wall-clock span on cpu, including
@@ -155,6 +156,8 @@ void engine_observe(struct engine *e, const struct engine_observer *obs);
 /* Report the CPU work still open (at the end of a run). */
 void engine_observe_end(struct engine *e);
 uint64_t engine_tag(const struct engine *e);
+/* The CPU the work running now runs on, or -1 outside CPU work. */
+int engine_cpu_index(const struct engine *e);
 void engine_set_tag(struct engine *e, uint64_t tag);
 
 /* engine_run - run events until none is left, *stop becomes non-zero (checked every few

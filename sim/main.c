@@ -26,6 +26,7 @@
 #include "scenario.h"
 #include "study.h"
 #include "study_report.h"
+#include "trace.h"
 #include "units.h"
 
 #define MAX_SETS 64
@@ -52,7 +53,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: dmasim run FILE [--seed N] [--set SECTION.KEY=VALUE]... [--format text|json|csv]\n"
-    "                  [-o FILE] [--host]\n"
+    "                  [-o FILE] [--host] [--trace FILE.json[.gz]] [--trace-limit N]\n"
     "\n"
     "Run the scenario in FILE (INI: [machine], [cost], [device NAME], [workload NAME]; see\n"
     "docs/scenarios.md) and print its report: per device and in total, the transfers, bytes,\n"
@@ -69,6 +70,12 @@ static const char usage_run[] =
     "  -o, --output FILE   write the report to FILE instead of standard output\n"
     "  --host              add host-measured figures (wall time, events); these differ from\n"
     "                      run to run, everything else is identical for the same seed\n"
+    "  --trace FILE        write a Chrome Trace Event file (FILE.json, or FILE.json.gz\n"
+    "                      compressed) that ui.perfetto.dev opens: a process per adapter, a\n"
+    "                      track per DMA engine and per CPU (ISRs, DPCs, bounce copies, map\n"
+    "                      registers, mapping as slices), map-register and bounce-page\n"
+    "                      counters, and an arrow from each I/O's submission to its completion\n"
+    "  --trace-limit N     trace the run until N I/Os have completed (default 1000)\n"
     "  -h, --help          this text\n"
     "\n"
     "Ctrl-C stops issuing I/O, lets in-flight I/O finish and prints the partial report.\n"
@@ -79,6 +86,7 @@ static const char usage_run[] =
  */
 struct run_job {
     const struct scenario *s;
+    const struct run_observer *obs;
     struct run_result result;
     char why[400];
     int rc;
@@ -89,7 +97,8 @@ static void run_work(void *ctx, uint32_t i, const volatile int *stop)
     struct run_job *job = ctx;
 
     (void)i;
-    job->rc = run_scenario(job->s, stop, &job->result, job->why, sizeof(job->why));
+    job->rc = run_scenario_observed(job->s, stop, job->obs, &job->result, job->why,
+                                    sizeof(job->why));
 }
 
 /* Run on libuv's thread pool, with the signals watched on this thread (host.h). */
@@ -175,10 +184,14 @@ static int cmd_run(int argc, char **argv)
         {"seed", required_argument, NULL, 's'}, {"set", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"host", no_argument, NULL, 'H'},         {"help", no_argument, NULL, 'h'},
+        {"trace", required_argument, NULL, 't'},  {"trace-limit", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     const char *sets[MAX_SETS];
-    const char *output = NULL;
+    const char *output = NULL, *trace_path = NULL;
+    uint64_t trace_limit = TRACE_DEFAULT_LIMIT;
+    struct trace *trace = NULL;
+    struct run_observer obs;
     int n_sets = 0, fmt = REPORT_TEXT, c, rc;
     uint64_t seed = 0;
     bool have_seed = false, host = false;
@@ -212,6 +225,14 @@ static int cmd_run(int argc, char **argv)
         case 'H':
             host = true;
             break;
+        case 't':
+            trace_path = optarg;
+            break;
+        case 'T':
+            if (units_count(optarg, &trace_limit, why, sizeof(why)) != 0 || trace_limit == 0)
+                return bad_usage(usage_run, "--trace-limit %s: a number of I/Os, at least 1",
+                                 optarg);
+            break;
         case 'h':
             fputs(usage_run, stdout);
             return 0;
@@ -230,10 +251,33 @@ static int cmd_run(int argc, char **argv)
         return 2;
     }
     job.s = s;
+    if (trace_path != NULL) {
+        trace = trace_open(trace_path, s, trace_limit, why, sizeof(why));
+        if (trace == NULL) {
+            fprintf(stderr, "dmasim: %s\n", why);
+            scenario_free(s);
+            return 1;
+        }
+        trace_observer(trace, &obs);
+        job.obs = &obs;
+    }
     if (host_run(&job) != 0 || job.rc != 0) {
         fprintf(stderr, "dmasim: %s\n", job.why);
+        if (trace != NULL)
+            trace_discard(trace);
         scenario_free(s);
         return 1;
+    }
+    if (trace != NULL) {
+        uint64_t ios = trace_ios(trace), events = trace_events(trace);
+        if (trace_close(trace, why, sizeof(why)) != 0) {
+            fprintf(stderr, "dmasim: %s\n", why);
+            run_result_free(&job.result);
+            scenario_free(s);
+            return 1;
+        }
+        fprintf(stderr, "dmasim: traced %" PRIu64 " I/Os (%" PRIu64 " events) to %s; open it "
+                "at https://ui.perfetto.dev\n", ios, events, trace_path);
     }
     rc = write_report(output, &job.result, (enum report_format)fmt, host);
     if (rc == 0 && job.result.interrupted)

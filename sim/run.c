@@ -78,6 +78,31 @@ static void bus_complete(void *ctx, struct dms_io *io)
     workload_complete(ctx, io);
 }
 
+static void bus_working_on(void *ctx, const struct dms_io *io)
+{
+    struct sim_device *d = ctx;
+
+    engine_set_tag(d->run->engine, run_tag(d->index, io->serial));
+}
+
+/* A tag: the device (plus one, so 0 stays "nobody's") above the I/O's serial number. */
+#define TAG_SERIAL_BITS 40
+
+uint64_t run_tag(uint32_t device, uint64_t serial)
+{
+    return ((uint64_t)(device + 1) << TAG_SERIAL_BITS) | (serial & ((1ull << TAG_SERIAL_BITS) - 1));
+}
+
+int run_tag_device(uint64_t tag)
+{
+    return (int)(tag >> TAG_SERIAL_BITS) - 1;
+}
+
+uint64_t run_tag_serial(uint64_t tag)
+{
+    return tag & ((1ull << TAG_SERIAL_BITS) - 1);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Building.
  */
@@ -92,8 +117,9 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->wl = &s->workloads[d->cfg->workload];
     d->kind = dms_adapter_kinds[d->cfg->adapter];
     d->out = out;
-    d->bus = (struct dms_bus){d, run->full, bus_device_work, bus_post, bus_interrupt,
-                              bus_cpu_copy, bus_crc32, bus_complete};
+    d->bus = (struct dms_bus){d,           run->full, bus_device_work, bus_post,
+                              bus_interrupt, bus_cpu_copy, bus_crc32,   bus_complete,
+                              bus_working_on};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
     out->pattern = dms_pattern_name((enum dms_pattern)d->cfg->pattern);
@@ -147,6 +173,8 @@ static int build(struct sim_run *run, char *why, size_t len)
         snprintf(why, len, "out of host memory");
         return -1;
     }
+    if (run->obs != NULL)
+        engine_observe(run->engine, &run->obs->engine);
     engine_platform(run->engine, &plat);
     scenario_machine_config(s, &cfg);
     err = dms_machine_create(&cfg, &plat, &run->machine);
@@ -280,8 +308,15 @@ static void teardown(struct sim_run *run)
 int run_scenario(const struct scenario *s, const volatile int *stop, struct run_result *r,
                  char *why, size_t len)
 {
+    return run_scenario_observed(s, stop, NULL, r, why, len);
+}
+
+int run_scenario_observed(const struct scenario *s, const volatile int *stop,
+                          const struct run_observer *obs, struct run_result *r, char *why,
+                          size_t len)
+{
     static const volatile int never;
-    struct sim_run run = {.s = s, .stop = stop ? stop : &never, .result = r};
+    struct sim_run run = {.s = s, .stop = stop ? stop : &never, .result = r, .obs = obs};
     struct dms_machine *prev = dms_machine_current();
     uint64_t t0;
     int rc;
@@ -294,10 +329,14 @@ int run_scenario(const struct scenario *s, const volatile int *stop, struct run_
     rc = build(&run, why, len);
     if (rc == 0) {
         r->top_address = dms_machine_top_address(run.machine);
+        if (obs != NULL && obs->start != NULL)
+            obs->start(obs->engine.ctx, run.machine);
         for (uint32_t i = 0; i < run.n_devices; i++)
             workload_start(&run.devices[i]);
         t0 = host_now_ns();
         engine_run(run.engine, NULL, 0);
+        if (obs != NULL)
+            engine_observe_end(run.engine);
         r->host_ns = host_now_ns() - t0;
         r->events = engine_events(run.engine);
         r->interrupted = *run.stop != 0;

@@ -81,6 +81,32 @@ struct run_result {
     uint64_t events;
 };
 
+/* ---------------------------------------------------------------------------------------------
+ * Watching a run (traces, explain): the engine's observer, plus each I/O's submission and
+ * completion. Work done for an I/O carries its tag (run_tag).
+ */
+enum run_io_event { RUN_IO_SUBMIT, RUN_IO_COMPLETE };
+
+struct run_observer {
+    struct engine_observer engine; /* engine.ctx is passed to io and start too */
+    /* The machine is built and every driver started, nothing submitted yet. */
+    void (*start)(void *ctx, struct dms_machine *m);
+    /* An I/O handed to the driver (after the dispatch path's own time) or completed by it;
+     * cpu is the CPU it happened on. */
+    void (*io)(void *ctx, enum run_io_event what, uint32_t device, const struct dms_io *io,
+               uint64_t time_ns, int cpu);
+};
+
+/* The tag of a device's serial-th I/O; run_tag_device/serial take it apart (device -1: none). */
+uint64_t run_tag(uint32_t device, uint64_t serial);
+int run_tag_device(uint64_t tag);
+uint64_t run_tag_serial(uint64_t tag);
+
+/* run_scenario_observed - run_scenario, watched by obs (NULL: not watched). */
+int run_scenario_observed(const struct scenario *s, const volatile int *stop,
+                          const struct run_observer *obs, struct run_result *r, char *why,
+                          size_t len);
+
 /* run_scenario - run s to the end (or until *stop, after which in-flight I/O drains).
  * Returns 0 and fills *r (free with run_result_free), or -1 with a sentence in why[] when the
  * machine or a driver could not start (exit status 1). */

@@ -50,6 +50,7 @@ struct sim_run {
     uint32_t n_devices;
     bool full;
     struct run_result *result;
+    const struct run_observer *obs; /* NULL: not watched */
 };
 
 /* workload.c */

@@ -142,6 +142,9 @@ static void slot_submit(void *arg)
     sl->findings_before = dms_finding_count(run->machine);
     if (d->out->first_submit_ns == UINT64_MAX)
         d->out->first_submit_ns = sl->submit_ns;
+    if (run->obs != NULL && run->obs->io != NULL)
+        run->obs->io(run->obs->engine.ctx, RUN_IO_SUBMIT, d->index, &sl->io, sl->submit_ns,
+                     engine_cpu_index(run->engine));
     status = d->kind->submit(d->drv, &sl->io);
     if (status != STATUS_PENDING) {
         sl->io.status = status;
@@ -153,6 +156,7 @@ static void slot_next(struct wl_slot *sl)
 {
     struct sim_device *d = sl->dev;
     struct dms_io *io = &sl->io;
+    uint64_t prev_tag;
     uint32_t bytes;
 
     if (!may_issue(d))
@@ -181,8 +185,13 @@ static void slot_next(struct wl_slot *sl)
         memset(sl->buffer, READ_POISON, bytes);
     }
     d->in_flight++;
+    /* the slot's next I/O: its work is its own, not that of the I/O whose completion
+     * started it */
+    prev_tag = engine_tag(d->run->engine);
+    engine_set_tag(d->run->engine, run_tag(d->index, io->serial));
     engine_cpu(d->run->engine, 0, d->index, CPU_APP, PASSIVE_LEVEL, d->wl->cpu_work, slot_submit,
                sl);
+    engine_set_tag(d->run->engine, prev_tag);
 }
 
 /* Why the bytes differ, from what the run saw during the I/O. */
@@ -242,6 +251,9 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
     struct run_device *out = d->out;
     uint64_t now = engine_now(d->run->engine);
 
+    if (d->run->obs != NULL && d->run->obs->io != NULL)
+        d->run->obs->io(d->run->obs->engine.ctx, RUN_IO_COMPLETE, d->index, io, now,
+                        engine_cpu_index(d->run->engine));
     out->ios++;
     out->dma_transfers += io->dma_transfers;
     if (io->stray_pages > 0)

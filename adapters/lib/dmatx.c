@@ -230,6 +230,8 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     tx = &en->txs[slot];
     if (tx->request != NULL && tx->request != request)
         return STATUS_DEVICE_BUSY;
+    if (en->bus->working_on != NULL)
+        en->bus->working_on(en->bus->ctx, request);
     tx->request = request;
     tx->mdl = mdl;
     tx->va = va;
@@ -306,6 +308,8 @@ static void release_transfer(struct dmatx *tx)
 
 BOOLEAN dmatx_transfer_done(struct dmatx *tx)
 {
+    if (tx->request != NULL && tx->en->bus->working_on != NULL)
+        tx->en->bus->working_on(tx->en->bus->ctx, tx->request);
     if (tx->sgl == NULL) /* never mapped: tx->status already says why */
         return TRUE;
     release_transfer(tx);

@@ -91,7 +91,7 @@ static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT 
     **wb = (struct wait_block){.ad = ad, .devobj = dev, .nregs = (ULONG)nregs, .is_sgl = true,
                                .mdl = mdl, .offset = offset, .length = length, .list_fn = fn,
                                .ctx = ctx, .write = write, .buffer = buffer,
-                               .hal_allocated = hal_alloc};
+                               .hal_allocated = hal_alloc, .context = (*wb)->context};
     return STATUS_SUCCESS;
 }
 

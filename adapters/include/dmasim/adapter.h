@@ -93,6 +93,9 @@ struct dms_bus {
     uint32_t (*crc32)(uint32_t crc, const void *buf, size_t len);
     /* The driver completed an I/O (from its DPC); io->status says how. */
     void (*complete)(void *ctx, struct dms_io *io);
+    /* The driver's framework is now working on io (as KMDF knows which request a DMA
+     * transaction belongs to): what follows is counted to io in traces and explanations. */
+    void (*working_on)(void *ctx, const struct dms_io *io);
 };
 
 struct dms_adapter_dev; /* one attached device and its driver's state */
