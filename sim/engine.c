@@ -425,6 +425,12 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
         f->n_parts = f->n_gaps = 0;
         f->overflow = false;
         e->ctx.obs = f;
+        if (e->obs.cpu_begin != NULL) {
+            struct engine_slice b = {.cpu = cpu->index, .device = w->device, .cat = w->cat,
+                                     .irql = w->irql, .tag = w->tag, .start = e->now,
+                                     .end = e->now};
+            e->obs.cpu_begin(e->obs.ctx, &b);
+        }
     }
     engine_charge(e, w->device, w->cat, w->fixed_ns);
     if (e->machine != NULL && w->irql > PASSIVE_LEVEL)

@@ -143,6 +143,9 @@ struct engine_slice {
 
 struct engine_observer {
     void *ctx;
+    /* CPU work starts (optional): its CPU, device, category, IRQL and tag; s->start is now,
+     * s->end is not known yet and no pieces are filled. */
+    void (*cpu_begin)(void *ctx, const struct engine_slice *s);
     void (*cpu_slice)(void *ctx, const struct engine_slice *s);
     /* A device engine (slot) runs a job from start for ns. */
     void (*device_slice)(void *ctx, uint32_t device, uint32_t slot, uint64_t start, uint64_t ns,

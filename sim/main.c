@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "explain.h"
 #include "host.h"
 #include "report.h"
 #include "run.h"
@@ -42,6 +43,7 @@ static const char usage_main[] =
     "  run FILE        run a scenario and report (dmasim run --help)\n"
     "  compare FILE    variants of a scenario side by side (dmasim compare --help)\n"
     "  sweep FILE      a scenario over one or two parameters' values (dmasim sweep --help)\n"
+    "  explain FILE    a device's first transfers, step by step (dmasim explain --help)\n"
     "  bench           print the simulator's own performance figures (dmasim bench --help)\n"
     "  keys            print every scenario key with its default (Markdown)\n"
     "\n"
@@ -487,6 +489,127 @@ static int cmd_study(int argc, char **argv, bool sweep)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * explain
+ */
+static const char usage_explain[] =
+    "usage: dmasim explain FILE [--transfers N] [--device NAME] [--seed N] [--set S.K=V]...\n"
+    "\n"
+    "Run the scenario and tell a device's first N transfers (I/Os) step by step, numbered:\n"
+    "each DMA_OPERATIONS call with its arguments and result; each buffer page's physical\n"
+    "address, whether it lies above the device's reach, the map register and bounce page it\n"
+    "got; each bounce copy, its direction and size; the device's accesses by logical address;\n"
+    "the interrupt, the DPC, the flush and the frees; and the virtual time of each step.\n"
+    "Addresses are in grouped hex (0x0000_0001_2345_6000). The story is told from the same\n"
+    "events the statistics are counted from.\n"
+    "\n"
+    "options:\n"
+    "  --transfers N   how many transfers to tell (default 3, at most 100)\n"
+    "  --device NAME   which device (default: the first in the file)\n"
+    "  --seed N        the PRNG seed (overrides [machine] seed)\n"
+    "  --set S.K=V     override a key (repeatable), e.g. --set workload.db.queue_depth=1\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "With several I/Os in flight their steps interleave in time; each transfer's steps are\n"
+    "told together. A queue depth of 1 tells the simplest story.\n"
+    "exit status: 0 done, 1 the run could not start, 2 bad input\n";
+
+struct explain_job {
+    const struct scenario *s;
+    uint32_t device, n;
+    char why[400];
+    int rc;
+};
+
+static void explain_work(void *ctx, uint32_t i, const volatile int *stop)
+{
+    struct explain_job *job = ctx;
+
+    (void)i;
+    job->rc = explain_run(job->s, job->device, job->n, stdout, stop, job->why,
+                          sizeof(job->why));
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"transfers", required_argument, NULL, 'n'}, {"device", required_argument, NULL, 'd'},
+        {"seed", required_argument, NULL, 's'},      {"set", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    };
+    static const struct host_ops ops = {explain_work, NULL, NULL, 0};
+    static volatile int stop;
+    const char *sets[MAX_SETS], *device = NULL;
+    int n_sets = 0, c;
+    uint64_t seed = 0, transfers = 3;
+    bool have_seed = false;
+    char why[200];
+    struct scn_errors errs;
+    struct scenario *s;
+    struct explain_job job = {0};
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (units_count(optarg, &transfers, why, sizeof(why)) != 0 || transfers < 1 ||
+                transfers > EXPLAIN_MAX_TRANSFERS)
+                return bad_usage(usage_explain, "--transfers %s: 1 .. %d", optarg,
+                                 EXPLAIN_MAX_TRANSFERS);
+            break;
+        case 'd':
+            device = optarg;
+            break;
+        case 's':
+            if (units_count(optarg, &seed, why, sizeof(why)) != 0)
+                return bad_usage(usage_explain, "--seed: %s", why);
+            have_seed = true;
+            break;
+        case 'S':
+            if (n_sets == MAX_SETS)
+                return bad_usage(usage_explain, "at most %d --set options", MAX_SETS);
+            sets[n_sets++] = optarg;
+            break;
+        case 'h':
+            fputs(usage_explain, stdout);
+            return 0;
+        default:
+            return bad_usage(usage_explain, "unknown or incomplete option '%s'",
+                             argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return bad_usage(usage_explain, "%s", optind >= argc ? "explain needs one scenario FILE"
+                                                             : "explain takes one scenario FILE");
+    if (scenario_load(argv[optind], sets, n_sets, have_seed ? &seed : NULL, &s, &errs) != 0) {
+        for (int i = 0; i < errs.count; i++)
+            fprintf(stderr, "%s\n", errs.text[i]);
+        if (errs.more)
+            fprintf(stderr, "(%d more errors)\n", errs.more);
+        return 2;
+    }
+    job.device = UINT32_MAX;
+    for (uint32_t i = 0; i < s->n_devices; i++)
+        if (device == NULL ? i == 0 : strcmp(s->devices[i].name, device) == 0)
+            job.device = i;
+    if (job.device == UINT32_MAX) {
+        fprintf(stderr, "dmasim: --device %s: the scenario has no [device %s]\n", device,
+                device);
+        scenario_free(s);
+        return 2;
+    }
+    job.s = s;
+    job.n = (uint32_t)transfers;
+    if (host_execute(1, 1, &ops, &job, &stop) != 1 || job.rc != 0) {
+        fprintf(stderr, "dmasim: %s\n", job.rc != 0 ? job.why : "cannot start a worker thread");
+        scenario_free(s);
+        return 1;
+    }
+    scenario_free(s);
+    return fflush(stdout) == 0 ? (stop ? 130 : 0) : 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * keys, and the command table.
  */
 static int cmd_keys(int argc, char **argv)
@@ -521,6 +644,8 @@ int main(int argc, char **argv)
         return cmd_study(argc - 1, argv + 1, false);
     if (strcmp(argv[1], "sweep") == 0)
         return cmd_study(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "explain") == 0)
+        return cmd_explain(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "keys") == 0)

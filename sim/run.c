@@ -177,6 +177,7 @@ static int build(struct sim_run *run, char *why, size_t len)
         engine_observe(run->engine, &run->obs->engine);
     engine_platform(run->engine, &plat);
     scenario_machine_config(s, &cfg);
+    cfg.call_events = run->obs != NULL && run->obs->call_events;
     err = dms_machine_create(&cfg, &plat, &run->machine);
     if (err != 0) {
         snprintf(why, len, "the machine could not be built: %s", dms_strerror(err));

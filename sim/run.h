@@ -95,6 +95,7 @@ struct run_observer {
      * cpu is the CPU it happened on. */
     void (*io)(void *ctx, enum run_io_event what, uint32_t device, const struct dms_io *io,
                uint64_t time_ns, int cpu);
+    bool call_events; /* have the HAL report every DMA_OPERATIONS call (CALL/RETURN events) */
 };
 
 /* The tag of a device's serial-th I/O; run_tag_device/serial take it apart (device -1: none). */

@@ -44,12 +44,12 @@ static ULONG hal_ReadDmaCounter(PDMA_ADAPTER DmaAdapter);
     .PutScatterGatherList = hal_PutScatterGatherList
 
 /* Size: the bytes of the table that version fills; the members past it stay NULL. */
-static DMA_OPERATIONS ops_v1 = {
+DMA_OPERATIONS hal_ops_v1 = {
     .Size = offsetof(DMA_OPERATIONS, CalculateScatterGatherList),
     V1_MEMBERS,
 };
 
-static DMA_OPERATIONS ops_v2 = {
+DMA_OPERATIONS hal_ops_v2 = {
     .Size = offsetof(DMA_OPERATIONS, GetDmaAdapterInfo),
     V1_MEMBERS,
     .CalculateScatterGatherList = hal_CalculateScatterGatherList,
@@ -135,7 +135,12 @@ static struct adapter *adapter_new(struct dms_machine *m, struct device *d,
     ad->desc = *desc;
     ad->hdr.Version = 1;
     ad->hdr.Size = sizeof(DMA_ADAPTER);
-    ad->hdr.DmaOperations = desc->Version == DEVICE_DESCRIPTION_VERSION2 ? &ops_v2 : &ops_v1;
+    if (m->cfg.call_events)
+        ad->hdr.DmaOperations = desc->Version == DEVICE_DESCRIPTION_VERSION2 ? &hal_ops_v2_traced
+                                                                             : &hal_ops_v1_traced;
+    else
+        ad->hdr.DmaOperations = desc->Version == DEVICE_DESCRIPTION_VERSION2 ? &hal_ops_v2
+                                                                             : &hal_ops_v1;
     ad->master = desc->Master != 0;
     ad->sg = desc->Master && desc->ScatterGather;
     address_limit(desc, &ad->max_address, &ad->address_bits);

@@ -315,6 +315,10 @@ struct mdl_node {
     uint64_t pad; /* keeps the MDL behind it 16-byte aligned */
 };
 struct dms_machine *hal_machine(void);
+
+/* The DMA_OPERATIONS tables: plain, and (calltrace.c) reporting each call as events. */
+extern DMA_OPERATIONS hal_ops_v1, hal_ops_v2, hal_ops_v1_traced, hal_ops_v2_traced;
+
 /* An MDL with room for pages PFNs, zeroed, owned by m until IoFreeMdl or m's destruction. */
 PMDL mdl_alloc(struct dms_machine *m, ULONG pages);
 void mdl_free_all(struct dms_machine *m);

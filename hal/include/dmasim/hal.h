@@ -72,6 +72,10 @@ struct dms_machine_config {
     /* Metadata mode: bounce copies and device DMA are counted, charged and checked for strays
      * exactly as in full mode, but no payload byte moves (fast sweeps). */
     uint8_t metadata_only;
+    /* Emit a CALL event when a driver enters a DMA_OPERATIONS member and a RETURN event when
+     * it leaves, each with the arguments or results as text (dms_event.detail). Off by
+     * default: it costs a formatted string per call. dmasim explain turns it on. */
+    uint8_t call_events;
 };
 
 /* Defaults, with their reasons:
@@ -115,7 +119,9 @@ int dms_machine_config_check(const struct dms_machine_config *cfg, char *why, si
     X(DEVICE_ACCESS, "device-access")       /* a device read or wrote memory */       \
     X(DPC_QUEUE, "dpc-queue")                                                         \
     X(DPC_RUN, "dpc-run")                                                             \
-    X(FINDING, "finding")
+    X(FINDING, "finding")                                                             \
+    X(CALL, "call")                         /* a driver called routine: detail = arguments */ \
+    X(RETURN, "return")                     /* routine returned: detail = results */
 
 enum dms_event_type {
 #define DMS_EVENT_ENUM(name, text) DMS_EV_##name,
@@ -147,6 +153,7 @@ struct dms_event {
     uint8_t reason;           /* enum dms_bounce_reason for MAP and BOUNCE_COPY */
     uint8_t stray;            /* DEVICE_ACCESS: outside what the device may touch */
     int32_t status;           /* an NTSTATUS, where one applies */
+    const char *detail;       /* CALL and RETURN: arguments or results as text, or NULL */
 };
 
 const char *dms_event_name(enum dms_event_type type);

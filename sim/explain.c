@@ -1,0 +1,522 @@
+/*
+ * explain.c - narrate a device's first transfers from the run's event stream (see explain.h).
+ *
+ * The observer files every step under the I/O it belongs to (the tag the engine carries for
+ * each I/O's work) with its virtual time; steps arrive out of order (a CPU's work is reported
+ * when it is over), so each I/O's steps are sorted by time, then by arrival, before printing.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain.h"
+#include "run.h"
+#include "units.h"
+
+#define LINE_MAX 400
+
+struct step {
+    uint64_t time_ns;
+    uint64_t seq;
+    int depth;
+    int cpu;          /* a CPU's work: its CPU, to finish the line when the work is over */
+    bool open;        /* ... and it is not yet */
+    char text[LINE_MAX];
+};
+
+struct story {
+    struct step *steps;
+    size_t n, cap;
+    uint64_t *page;       /* the buffer's pages, physical, in MDL order */
+    uint32_t n_pages;
+    bool submitted, completed;
+    uint64_t submit_ns, complete_ns;
+    /* tallies from the same events the statistics count */
+    uint64_t pages, bounced, bytes_to, bytes_from, regs, dev_read, dev_written, calls;
+};
+
+struct explainer {
+    const struct scenario *s;
+    uint32_t device;
+    uint32_t n;
+    uint64_t reach;       /* the device's limit: the first address it cannot drive */
+    unsigned bits;
+    struct story *stories; /* [n] */
+    uint64_t seq;
+    uint32_t completed;
+    int depth[1024];      /* call depth per CPU */
+    uint64_t common[8][2]; /* the device's common buffers: [logical, end) */
+    uint32_t n_common;
+    volatile int stop;
+    const volatile int *outer_stop;
+};
+
+static struct story *story_of(struct explainer *x, uint64_t tag)
+{
+    uint64_t serial = run_tag_serial(tag);
+
+    if (tag == 0 || run_tag_device(tag) != (int)x->device || serial == 0 || serial > x->n)
+        return NULL;
+    return &x->stories[serial - 1];
+}
+
+static struct step *say(struct explainer *x, struct story *st, uint64_t time_ns, int depth,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static struct step *say(struct explainer *x, struct story *st, uint64_t time_ns, int depth,
+                        const char *fmt, ...)
+{
+    struct step *p;
+    va_list ap;
+
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 64;
+        struct step *n = realloc(st->steps, cap * sizeof(*n));
+        if (n == NULL)
+            return NULL; /* out of host memory: the story is shorter, never wrong */
+        st->steps = n;
+        st->cap = cap;
+    }
+    p = &st->steps[st->n++];
+    p->time_ns = time_ns;
+    p->seq = x->seq++;
+    p->depth = depth < 0 ? 0 : depth;
+    p->cpu = -1;
+    p->open = false;
+    va_start(ap, fmt);
+    vsnprintf(p->text, sizeof(p->text), fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+static const char *hex(uint64_t a, char buf[24])
+{
+    dms_format_address(a, buf);
+    return buf;
+}
+
+/* Where an address lies for this device, in words; the 4 GiB line named when it matters. */
+static void where(const struct explainer *x, uint64_t a, char *out, size_t len)
+{
+    bool above4g = a >= (1ull << 32);
+
+    if (a >= x->reach)
+        snprintf(out, len, "above %s: beyond the device's %u-bit reach",
+                 x->bits == 32 ? "the 4 GiB line" : x->bits == 24 ? "16 MiB" : "its limit",
+                 x->bits);
+    else
+        snprintf(out, len, "%s: within the device's %u-bit reach",
+                 above4g ? "above the 4 GiB line" : "below 4 GiB", x->bits);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The observer.
+ */
+static int *depth_of(struct explainer *x, int cpu)
+{
+    static int none;
+
+    if (cpu < 0 || cpu >= (int)(sizeof(x->depth) / sizeof(x->depth[0]))) {
+        none = 0;
+        return &none;
+    }
+    return &x->depth[cpu];
+}
+
+static void on_cpu_begin(void *ctx, const struct engine_slice *sl)
+{
+    struct explainer *x = ctx;
+    struct story *st = story_of(x, sl->tag);
+    struct step *p;
+    const char *what;
+
+    if (st == NULL)
+        return;
+    switch (sl->cat) {
+    case CPU_APP:
+        what = "at PASSIVE_LEVEL: the application's own work, then the I/O manager calls the "
+               "driver's dispatch routine";
+        break;
+    case CPU_INTERRUPT:
+        what = sl->irql > DISPATCH_LEVEL ? "at device IRQL: the device's interrupt; the ISR "
+                                           "acknowledges it and queues the DPC"
+                                         : "at DISPATCH_LEVEL: the DPC runs";
+        break;
+    default:
+        what = "at DISPATCH_LEVEL: the HAL's deferred work for this request";
+        break;
+    }
+    p = say(x, st, sl->start, 0, "CPU %u %s", sl->cpu, what);
+    if (p != NULL) {
+        p->cpu = (int)sl->cpu;
+        p->open = true;
+    }
+}
+
+/* The work is over: say how long it took on its line. */
+static void on_cpu_slice(void *ctx, const struct engine_slice *sl)
+{
+    struct explainer *x = ctx;
+    struct story *st = story_of(x, sl->tag);
+    char dur[32];
+
+    if (st == NULL)
+        return;
+    units_format_time(sl->end - sl->start, dur, sizeof(dur));
+    for (size_t k = st->n; k > 0; k--) {
+        struct step *p = &st->steps[k - 1];
+        size_t n = strlen(p->text);
+        if (p->open && p->cpu == (int)sl->cpu && p->time_ns == sl->start) {
+            snprintf(p->text + n, sizeof(p->text) - n, " (until t=%.3f us: %s%s)",
+                     sl->end / 1000.0, dur, sl->end - sl->start > 0 ? "" : "");
+            p->open = false;
+            return;
+        }
+    }
+}
+
+static void on_device_slice(void *ctx, uint32_t device, uint32_t slot, uint64_t start,
+                            uint64_t ns, uint64_t bytes, uint32_t descriptors, uint64_t tag)
+{
+    struct explainer *x = ctx;
+    struct story *st = story_of(x, tag);
+    char size[32], dur[32];
+
+    (void)device;
+    if (st == NULL)
+        return;
+    units_format_size(bytes, size, sizeof(size));
+    units_format_time(ns, dur, sizeof(dur));
+    say(x, st, start, 0, "the device's DMA engine %u moves %s (%u descriptor%s fetched), "
+        "busy for %s", slot, size, descriptors, descriptors == 1 ? "" : "s", dur);
+}
+
+/* The index of the buffer page at physical, or -1. */
+static int page_index(const struct story *st, uint64_t physical)
+{
+    for (uint32_t i = 0; i < st->n_pages; i++)
+        if (st->page[i] == (physical & ~(uint64_t)(PAGE_SIZE - 1)))
+            return (int)i;
+    return -1;
+}
+
+/* A mapped fragment, page by page: where each buffer page is, and what the device gets. */
+static void map_step(struct explainer *x, struct story *st, const struct dms_event *ev,
+                     int depth)
+{
+    char a[24], b[24], place[120], size[32];
+    int first = page_index(st, ev->physical);
+    uint64_t off = ev->physical & (PAGE_SIZE - 1);
+
+    units_format_size(ev->length, size, sizeof(size));
+    if (ev->reason == DMS_BOUNCE_NONE)
+        say(x, st, ev->time_ns, depth, "a fragment of %s goes to the device as is, at "
+            "logical %s (the same as physical: no map register copies it):", size,
+            hex(ev->logical, a));
+    else
+        say(x, st, ev->time_ns, depth, "a fragment of %s goes through %u map register%s "
+            "from #%u (%s):", size, ev->count, ev->count == 1 ? "" : "s", ev->map_register,
+            ev->reason == DMS_BOUNCE_CONTIGUITY ? "the device has no scatter/gather and the "
+                                                  "pages are not contiguous"
+                                                : "a page lies beyond the device's reach");
+    for (uint32_t k = 0; k < ev->count; k++) {
+        uint64_t phys = first >= 0 && (uint32_t)first + k < st->n_pages
+                            ? st->page[first + k] + (k == 0 ? off : 0)
+                            : ev->physical + (uint64_t)k * PAGE_SIZE;
+        where(x, phys, place, sizeof(place));
+        if (ev->reason == DMS_BOUNCE_NONE)
+            say(x, st, ev->time_ns, depth + 1, "buffer page %d at physical %s, %s",
+                first >= 0 ? first + (int)k : -1, hex(phys, a), place);
+        else
+            say(x, st, ev->time_ns, depth + 1, "buffer page %d at physical %s (%s) -> "
+                "map register #%u, bounce page at logical %s", first >= 0 ? first + (int)k : -1,
+                hex(phys, a), place, ev->map_register + k,
+                hex((ev->logical & ~(uint64_t)(PAGE_SIZE - 1)) + (uint64_t)k * PAGE_SIZE +
+                        (k == 0 ? ev->logical & (PAGE_SIZE - 1) : 0), b));
+    }
+}
+
+/* What a logical address the device touches is, when it is not the I/O's own data. */
+static const char *what_is(const struct explainer *x, uint64_t logical)
+{
+    for (uint32_t i = 0; i < x->n_common; i++)
+        if (logical >= x->common[i][0] && logical < x->common[i][1])
+            return " (in the driver's common buffer: its queues and descriptors)";
+    return "";
+}
+
+static void hal_step(struct explainer *x, struct story *st, const struct dms_event *ev,
+                     int *depth)
+{
+
+    char a[24], b[24], size[32], w[32];
+    const char *r = ev->routine ? ev->routine : "the HAL";
+
+    switch (ev->type) {
+    case DMS_EV_CALL:
+        st->calls++;
+        say(x, st, ev->time_ns, *depth, "-> %s(%s)", r, ev->detail ? ev->detail : "");
+        (*depth)++;
+        break;
+    case DMS_EV_RETURN:
+        if (*depth > 0)
+            (*depth)--;
+        say(x, st, ev->time_ns, *depth, "<- %s %s", r, ev->detail ? ev->detail : "returns");
+        break;
+    case DMS_EV_CHANNEL_WAIT:
+        say(x, st, ev->time_ns, *depth, "the adapter channel is taken: %s queues", r);
+        break;
+    case DMS_EV_MAPREG_WAIT:
+        say(x, st, ev->time_ns, *depth, "%u map register%s needed, not free now: %s waits "
+            "in line", ev->count, ev->count == 1 ? "" : "s", r);
+        break;
+    case DMS_EV_MAPREG_GRANT:
+        st->regs += ev->count;
+        units_format_time(ev->wait_ns, w, sizeof(w));
+        if (ev->physical != 0)
+            say(x, st, ev->time_ns, *depth, "%s gets %u map register%s (#%u and on: bounce "
+                "pages from %s)%s%s", r, ev->count, ev->count == 1 ? "" : "s", ev->map_register,
+                hex(ev->physical, a), ev->wait_ns ? ", after waiting " : "",
+                ev->wait_ns ? w : "");
+        else
+            say(x, st, ev->time_ns, *depth, "%s: %u map register%s (none real: the device "
+                "reaches all memory, so nothing is bounced)", r, ev->count,
+                ev->count == 1 ? "" : "s");
+        break;
+    case DMS_EV_MAPREG_FREE:
+        say(x, st, ev->time_ns, *depth, "%s frees %u map register%s", r, ev->count,
+            ev->count == 1 ? "" : "s");
+        break;
+    case DMS_EV_CALLBACK:
+        say(x, st, ev->time_ns, *depth, "the HAL calls the driver's %s at DISPATCH_LEVEL",
+            r);
+        break;
+    case DMS_EV_MAP:
+        st->pages += ev->count;
+        if (ev->reason != DMS_BOUNCE_NONE)
+            st->bounced += ev->count;
+        map_step(x, st, ev, *depth);
+        break;
+    case DMS_EV_BOUNCE_COPY:
+        units_format_size(ev->length, size, sizeof(size));
+        if (ev->write_to_device) {
+            st->bytes_to += ev->length;
+            say(x, st, ev->time_ns, *depth, "the CPU copies %s from the buffer (%s) into the "
+                "bounce page at %s, before the device reads it", size, hex(ev->physical, a),
+                hex(ev->logical, b));
+        } else {
+            st->bytes_from += ev->length;
+            say(x, st, ev->time_ns, *depth, "the CPU copies %s the device wrote into the "
+                "bounce page at %s back to the buffer", size, hex(ev->logical, b));
+        }
+        break;
+    case DMS_EV_FLUSH:
+        say(x, st, ev->time_ns, *depth, "%s flushes %u mapping%s: the transfer is over for "
+            "the HAL", r, ev->count, ev->count == 1 ? "" : "s");
+        break;
+    case DMS_EV_SGL_BUILD:
+        say(x, st, ev->time_ns, *depth, "%s builds a scatter/gather list of %u element%s",
+            r, ev->count, ev->count == 1 ? "" : "s");
+        break;
+    case DMS_EV_SGL_PUT:
+        say(x, st, ev->time_ns, *depth, "%s releases the list and what it held", r);
+        break;
+    case DMS_EV_DEVICE_ACCESS:
+        units_format_size(ev->length, size, sizeof(size));
+        if (ev->write_to_device)
+            st->dev_read += ev->length;
+        else
+            st->dev_written += ev->length;
+        say(x, st, ev->time_ns, 0, "the device %s %s at logical %s%s%s",
+            ev->write_to_device ? "reads" : "writes", size, hex(ev->logical, a),
+            what_is(x, ev->logical),
+            ev->stray ? ": OUTSIDE what it was given (a stray access)" : "");
+        break;
+    case DMS_EV_DPC_QUEUE:
+        say(x, st, ev->time_ns, *depth, "IoRequestDpc: the DPC is queued");
+        break;
+    case DMS_EV_COMMON_ALLOC:
+    case DMS_EV_COMMON_FREE:
+        units_format_size(ev->length, size, sizeof(size));
+        say(x, st, ev->time_ns, *depth, "common buffer of %s %s at logical %s", size,
+            ev->type == DMS_EV_COMMON_ALLOC ? "allocated" : "freed", hex(ev->logical, a));
+        break;
+    case DMS_EV_FINDING:
+        say(x, st, ev->time_ns, *depth, "FINDING 0x%x in %s (see the run's findings)",
+            (unsigned)ev->status, r);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_hal_event(void *ctx, const struct dms_event *ev, uint32_t device, uint64_t tag,
+                         int cpu)
+{
+    struct explainer *x = ctx;
+    struct story *st = story_of(x, tag);
+    int *depth = depth_of(x, cpu);
+
+    (void)device; /* not bound yet while a driver starts: the name says whose it is */
+    if (ev->type == DMS_EV_COMMON_ALLOC && ev->device != NULL &&
+        strcmp(ev->device, x->s->devices[x->device].name) == 0 && x->n_common < 8) {
+        x->common[x->n_common][0] = ev->logical;
+        x->common[x->n_common++][1] = ev->logical + ev->length;
+    }
+    if (st == NULL || !st->submitted || st->completed) {
+        /* keep the call depth right even for work we do not tell */
+        if (ev->type == DMS_EV_CALL)
+            (*depth)++;
+        else if (ev->type == DMS_EV_RETURN && *depth > 0)
+            (*depth)--;
+        return;
+    }
+    hal_step(x, st, ev, depth);
+}
+
+static void on_io(void *ctx, enum run_io_event what, uint32_t device, const struct dms_io *io,
+                  uint64_t time_ns, int cpu)
+{
+    struct explainer *x = ctx;
+    struct story *st = story_of(x, run_tag(device, io->serial));
+    char size[32], off[24], a[24], place[120], lat[32];
+
+    (void)cpu;
+    if (x->outer_stop != NULL && *x->outer_stop)
+        x->stop = 1;
+    if (st == NULL)
+        return;
+    units_format_size(io->bytes, size, sizeof(size));
+    if (what == RUN_IO_SUBMIT) {
+        PPFN_NUMBER pfn = io->mdl ? MmGetMdlPfnArray(io->mdl) : NULL;
+        ULONG pages = io->mdl ? ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(io->mdl),
+                                                               io->bytes)
+                              : 0;
+        bool nic = strcmp(dms_adapter_kinds[x->s->devices[x->device].adapter]->name, "nic") == 0;
+        st->submitted = true;
+        st->submit_ns = time_ns;
+        st->page = pages ? calloc(pages, sizeof(*st->page)) : NULL;
+        st->n_pages = st->page ? (uint32_t)pages : 0;
+        for (uint32_t i = 0; i < st->n_pages; i++)
+            st->page[i] = (uint64_t)pfn[i] << PAGE_SHIFT;
+        say(x, st, time_ns, 0, "the I/O manager hands the driver a %s of %s%s%s, in a "
+            "buffer of %u page%s:", nic ? (io->write ? "packet to send" : "receive buffer")
+                                        : (io->write ? "write" : "read"),
+            size, nic ? "" : " at device offset ", nic ? "" : hex(io->offset, off),
+            (unsigned)pages, pages == 1 ? "" : "s");
+        for (ULONG i = 0; pfn != NULL && i < pages; i++) {
+            uint64_t phys = (uint64_t)pfn[i] << PAGE_SHIFT;
+            where(x, phys, place, sizeof(place));
+            say(x, st, time_ns, 1, "buffer page %u at physical %s, %s", (unsigned)i,
+                hex(phys, a), place);
+        }
+        return;
+    }
+    st->completed = true;
+    st->complete_ns = time_ns;
+    units_format_time(time_ns - st->submit_ns, lat, sizeof(lat));
+    say(x, st, time_ns, 0, "the driver completes the I/O from its DPC: status 0x%08x%s, "
+        "%s after it was handed over", (unsigned)io->status,
+        NT_SUCCESS(io->status) ? " (STATUS_SUCCESS)" : "", lat);
+    if (++x->completed >= x->n)
+        x->stop = 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Telling.
+ */
+static int by_time(const void *pa, const void *pb)
+{
+    const struct step *a = pa, *b = pb;
+
+    if (a->time_ns != b->time_ns)
+        return a->time_ns < b->time_ns ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void tell(const struct explainer *x, FILE *out)
+{
+    const struct scn_device *dev = &x->s->devices[x->device];
+    char t[32], size[32];
+
+    fprintf(out, "dmasim explain: %s, seed %" PRIu64 ": the first %u transfer%s of [device %s]"
+            " (%s, %u address bits, pattern %s)\n", x->s->path, x->s->machine.seed, x->n,
+            x->n == 1 ? "" : "s", dev->name, dms_adapter_kinds[dev->adapter]->name, x->bits,
+            dms_pattern_name((enum dms_pattern)dev->pattern));
+    fprintf(out, "Times are virtual, from the start of the run. The device reaches addresses "
+            "below ");
+    if (x->bits >= 64) {
+        fprintf(out, "2^64: all of memory.\n");
+    } else {
+        char lim[24];
+        fprintf(out, "%s; a page above that goes through a bounce page.\n", hex(x->reach, lim));
+    }
+    for (uint32_t i = 0; i < x->n; i++) {
+        struct story *st = &x->stories[i];
+        int step = 0;
+        if (!st->submitted) {
+            fprintf(out, "\nTransfer %u: never submitted (the workload has fewer I/Os)\n",
+                    i + 1);
+            continue;
+        }
+        qsort(st->steps, st->n, sizeof(*st->steps), by_time);
+        fprintf(out, "\nTransfer %u (I/O #%u of %s)\n", i + 1, i + 1, dev->name);
+        for (size_t k = 0; k < st->n; k++) {
+            const struct step *p = &st->steps[k];
+            units_format_time(p->time_ns, t, sizeof(t));
+            if (p->depth == 0)
+                fprintf(out, "%3d. t=%-11s %s\n", ++step, t, p->text);
+            else
+                fprintf(out, "     %-13s %*s%s\n", "", 2 * p->depth, "", p->text);
+        }
+        units_format_size(st->bytes_to + st->bytes_from, size, sizeof(size));
+        fprintf(out, "     In all: %" PRIu64 " DMA routine call%s, %" PRIu64 " page%s mapped, "
+                "%" PRIu64 " bounced, %s copied by the CPU, %" PRIu64 " map register%s.%s\n",
+                st->calls, st->calls == 1 ? "" : "s", st->pages, st->pages == 1 ? "" : "s",
+                st->bounced, size, st->regs, st->regs == 1 ? "" : "s",
+                st->completed ? "" : " (not completed when the run ended)");
+    }
+}
+
+int explain_run(const struct scenario *s, uint32_t device, uint32_t n, FILE *out,
+                const volatile int *stop, char *why, size_t len)
+{
+    struct explainer *x = calloc(1, sizeof(*x));
+    struct run_observer obs;
+    struct run_result r;
+    int rc;
+
+    if (x == NULL || (x->stories = calloc(n, sizeof(*x->stories))) == NULL) {
+        free(x);
+        snprintf(why, len, "out of host memory");
+        return -1;
+    }
+    x->s = s;
+    x->device = device;
+    x->n = n;
+    x->bits = (unsigned)s->devices[device].address_bits;
+    x->reach = x->bits >= 64 ? UINT64_MAX : 1ull << x->bits;
+    x->outer_stop = stop;
+    memset(&obs, 0, sizeof(obs));
+    obs.engine.ctx = x;
+    obs.engine.cpu_begin = on_cpu_begin;
+    obs.engine.cpu_slice = on_cpu_slice;
+    obs.engine.device_slice = on_device_slice;
+    obs.engine.hal_event = on_hal_event;
+    obs.io = on_io;
+    obs.call_events = true;
+    rc = run_scenario_observed(s, &x->stop, &obs, &r, why, len);
+    if (rc == 0) {
+        tell(x, out);
+        run_result_free(&r);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        free(x->stories[i].steps);
+        free(x->stories[i].page);
+    }
+    free(x->stories);
+    free(x);
+    return rc;
+}
