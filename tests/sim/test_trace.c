@@ -1,0 +1,418 @@
+/*
+ * test_trace.c - dmasim run --trace and dmasim explain.
+ *
+ * Traces: the .gz file passes gzip -t, both forms are valid Chrome Trace Event JSON (read
+ * back with json-c), every track's slices nest or stand apart (never half-overlap, even with
+ * ISRs preempting DPCs and applications on two CPUs), the processes, tracks, counters and
+ * flows are there, --trace-limit bounds the file, the same seed writes the same trace, and a
+ * trace that cannot be written fails the run with nothing left behind.
+ *
+ * Explain: a small scenario's story against a checked expectation
+ * (tests/sim/expected/explain-small.txt: regenerate with
+ *   ./build/dmasim explain tests/sim/explain-small.ini --transfers 2 \
+ *       > tests/sim/expected/explain-small.txt
+ * from the source tree, and read the diff before committing it), its tallies against the
+ * run's own statistics, and bad input.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdbool.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <zlib.h>
+
+#include "cli.h"
+
+static struct outcome o;
+
+static const char trace_scn[] =
+    "[machine]\nmemory = 8G\ncpus = 2\nseed = 9\n"
+    "[device disk]\nadapter = storage\naddress_bits = 32\npattern = sg\nengines = 2\n"
+    "[workload w]\ndevice = disk\nop = mix\nsize = 4K..32K\nqueue_depth = 6\ncount = 400\n"
+    "cpu_work = 30us\n";
+
+static char *gunzip_file(const char *path)
+{
+    gzFile gz = gzopen(path, "rb");
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    int got;
+
+    ck_assert_ptr_nonnull(gz);
+    ck_assert_ptr_nonnull(buf);
+    while ((got = gzread(gz, buf + n, (unsigned)(cap - n - 1))) > 0) {
+        n += (size_t)got;
+        if (cap - n < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    ck_assert_int_eq(got, 0);
+    gzclose(gz);
+    buf[n] = '\0';
+    return buf;
+}
+
+static json_object *get(json_object *obj, const char *key)
+{
+    json_object *v = NULL;
+
+    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "no member '%s'", key);
+    return v;
+}
+
+struct span {
+    long pid, tid;
+    long long start, end;
+};
+
+static int by_track(const void *pa, const void *pb)
+{
+    const struct span *a = pa, *b = pb;
+
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
+    if (a->tid != b->tid)
+        return a->tid < b->tid ? -1 : 1;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->end > b->end ? -1 : a->end < b->end;
+}
+
+static long long ns_of(json_object *v)
+{
+    return llround(json_object_get_double(v) * 1000.0);
+}
+
+/* Every track's complete events nest or stand apart. Returns how many there were. */
+static int check_nesting(json_object *events)
+{
+    size_t n = json_object_array_length(events), m = 0;
+    struct span *s = calloc(n, sizeof(*s)), stack[64];
+    int depth = 0;
+
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(events, i);
+        if (strcmp(json_object_get_string(get(e, "ph")), "X") != 0)
+            continue;
+        s[m].pid = json_object_get_int(get(e, "pid"));
+        s[m].tid = json_object_get_int(get(e, "tid"));
+        s[m].start = ns_of(get(e, "ts"));
+        s[m].end = s[m].start + ns_of(get(e, "dur"));
+        ck_assert(s[m].end >= s[m].start);
+        m++;
+    }
+    qsort(s, m, sizeof(*s), by_track);
+    for (size_t i = 0; i < m; i++) {
+        if (i > 0 && (s[i].pid != s[i - 1].pid || s[i].tid != s[i - 1].tid))
+            depth = 0;
+        while (depth > 0 && stack[depth - 1].end <= s[i].start)
+            depth--;
+        ck_assert_msg(depth == 0 || s[i].end <= stack[depth - 1].end,
+                      "track %ld/%ld: [%lld, %lld) half-overlaps [%lld, %lld)", s[i].pid,
+                      s[i].tid, s[i].start, s[i].end, stack[depth - 1].start,
+                      stack[depth - 1].end);
+        ck_assert_int_lt(depth, 64);
+        stack[depth++] = s[i];
+    }
+    free(s);
+    return (int)m;
+}
+
+static int count_named(json_object *events, const char *ph, const char *prefix)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < json_object_array_length(events); i++) {
+        json_object *e = json_object_array_get_idx(events, i), *name;
+        if (strcmp(json_object_get_string(get(e, "ph")), ph) != 0)
+            continue;
+        if (prefix == NULL || (json_object_object_get_ex(e, "name", &name) &&
+                               strncmp(json_object_get_string(name), prefix,
+                                       strlen(prefix)) == 0))
+            n++;
+    }
+    return n;
+}
+
+static bool has_meta(json_object *events, const char *what, const char *value)
+{
+    for (size_t i = 0; i < json_object_array_length(events); i++) {
+        json_object *e = json_object_array_get_idx(events, i);
+        if (strcmp(json_object_get_string(get(e, "ph")), "M") == 0 &&
+            strcmp(json_object_get_string(get(e, "name")), what) == 0 &&
+            strcmp(json_object_get_string(get(get(e, "args"), "name")), value) == 0)
+            return true;
+    }
+    return false;
+}
+
+START_TEST(test_trace_gz)
+{
+    char scn[160], cmd[400];
+    const char *gz = "/tmp/dmasim-test-trace.json.gz";
+    char *text;
+    json_object *doc, *events;
+    int flows_s, flows_f;
+
+    snprintf(scn, sizeof(scn), "%s", write_file("trace.ini", trace_scn));
+    {
+        const char *a[] = {"dmasim", "run", scn, "--trace", gz, "--trace-limit", "40", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.err, "traced 40 I/Os"));
+    snprintf(cmd, sizeof(cmd), "gzip -t %s", gz);
+    ck_assert_int_eq(system(cmd), 0);
+    text = gunzip_file(gz);
+    doc = json_tokener_parse(text);
+    ck_assert_msg(doc != NULL, "the trace is not JSON");
+    events = get(doc, "traceEvents");
+    ck_assert(json_object_get_int(get(get(doc, "otherData"), "io_limit")) == 40);
+    ck_assert(check_nesting(events) > 100);
+    ck_assert(has_meta(events, "process_name", "disk (storage, 32-bit, sg)"));
+    ck_assert(has_meta(events, "thread_name", "DMA engine 1"));
+    ck_assert(has_meta(events, "thread_name", "CPU 1"));
+    ck_assert_int_gt(count_named(events, "X", "ISR"), 0);
+    ck_assert_int_gt(count_named(events, "X", "DPC"), 0);
+    ck_assert_int_gt(count_named(events, "X", "transfer "), 0);
+    ck_assert_int_gt(count_named(events, "X", "bounce copy: "), 0);
+    ck_assert_int_gt(count_named(events, "X", "map registers: "), 0);
+    ck_assert_int_gt(count_named(events, "C", "map registers in use"), 0);
+    ck_assert_int_gt(count_named(events, "C", "bounce pages in use"), 0);
+    flows_s = count_named(events, "s", "I/O");
+    flows_f = count_named(events, "f", "I/O");
+    ck_assert_int_eq(flows_f, 40); /* bounded: completions up to the limit, no more */
+    ck_assert_int_ge(flows_s, flows_f);
+    ck_assert_int_gt(count_named(events, "t", "I/O"), 0);
+    /* every completion closes a flow that was opened */
+    for (size_t i = 0; i < json_object_array_length(events); i++) {
+        json_object *e = json_object_array_get_idx(events, i);
+        bool found = false;
+        if (strcmp(json_object_get_string(get(e, "ph")), "f") != 0)
+            continue;
+        for (size_t k = 0; k < json_object_array_length(events) && !found; k++) {
+            json_object *g = json_object_array_get_idx(events, k);
+            found = strcmp(json_object_get_string(get(g, "ph")), "s") == 0 &&
+                    json_object_get_int64(get(g, "id")) == json_object_get_int64(get(e, "id"));
+        }
+        ck_assert(found);
+    }
+    json_object_put(doc);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_trace_plain_bounded_deterministic)
+{
+    char scn[160];
+    const char *p1 = "/tmp/dmasim-test-trace1.json", *p2 = "/tmp/dmasim-test-trace2.json";
+    const char *p3 = "/tmp/dmasim-test-trace3.json";
+    FILE *f;
+    char *a, *b, *c;
+    long la, lc;
+    json_object *doc;
+
+    snprintf(scn, sizeof(scn), "%s", write_file("trace2.ini", trace_scn));
+    {
+        const char *x[] = {"dmasim", "run", scn, "--trace", p1, "--trace-limit", "10", NULL};
+        const char *y[] = {"dmasim", "run", scn, "--trace", p2, "--trace-limit", "10", NULL};
+        const char *z[] = {"dmasim", "run", scn, "--trace", p3, "--trace-limit", "200", NULL};
+        run_cli(x, 0, &o);
+        ck_assert_int_eq(o.status, 0);
+        run_cli(y, 0, &o);
+        ck_assert_int_eq(o.status, 0);
+        run_cli(z, 0, &o);
+        ck_assert_int_eq(o.status, 0);
+    }
+    a = gunzip_file(p1); /* zlib reads plain files as they are */
+    b = gunzip_file(p2);
+    c = gunzip_file(p3);
+    ck_assert_str_eq(a, b); /* same seed, same trace */
+    la = (long)strlen(a);
+    lc = (long)strlen(c);
+    ck_assert_msg(lc > 5 * la, "limit 10: %ld bytes, limit 200: %ld", la, lc);
+    doc = json_tokener_parse(a);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_int_eq(count_named(get(doc, "traceEvents"), "f", "I/O"), 10);
+    check_nesting(get(doc, "traceEvents"));
+    json_object_put(doc);
+    free(a);
+    free(b);
+    free(c);
+
+    /* a trace that cannot be written: exit 1, no report, nothing left */
+    {
+        const char *x[] = {"dmasim", "run", scn, "--trace", "/nonexistent/dir/t.json", NULL};
+        run_cli(x, 0, &o);
+        ck_assert_int_eq(o.status, 1);
+        ck_assert_ptr_nonnull(strstr(o.err, "cannot write /nonexistent/dir/t.json"));
+        ck_assert_str_eq(o.out, "");
+    }
+    {
+        const char *x[] = {"dmasim", "run", scn, "--trace", p1, "--trace-limit", "0", NULL};
+        run_cli(x, 0, &o);
+        ck_assert_int_eq(o.status, 2);
+    }
+    f = fopen("/nonexistent/dir/t.json.tmp", "r");
+    ck_assert_ptr_null(f);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------------
+ * explain
+ */
+START_TEST(test_explain_expected)
+{
+    const char *scn = DMASIM_SOURCE_DIR "/tests/sim/explain-small.ini";
+    char expected_path[512], *expected;
+    FILE *f;
+    long n;
+
+    snprintf(expected_path, sizeof(expected_path), "%s",
+             DMASIM_SOURCE_DIR "/tests/sim/expected/explain-small.txt");
+    f = fopen(expected_path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    expected = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(expected, 1, (size_t)n, f), n);
+    expected[n] = '\0';
+    fclose(f);
+    /* the expectation names the scenario as the command line did: run it the same way */
+    ck_assert_int_eq(chdir(DMASIM_SOURCE_DIR), 0);
+    {
+        const char *a[] = {"dmasim", "explain", "tests/sim/explain-small.ini", "--transfers",
+                           "2", NULL};
+        run_cli(a, 0, &o);
+    }
+    (void)scn;
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_msg(strcmp(o.out, expected) == 0,
+                  "explain output differs from %s; got:\n%s", expected_path, o.out);
+    free(expected);
+}
+END_TEST
+
+/* The story's tallies are the statistics' own: the run counts the same events. */
+START_TEST(test_explain_agrees)
+{
+    json_object *doc, *bounce;
+    const char *p;
+    long bounced = 0, mapped = 0;
+
+    ck_assert_int_eq(chdir(DMASIM_SOURCE_DIR), 0);
+    {
+        const char *a[] = {"dmasim", "explain", "tests/sim/explain-small.ini", "--transfers",
+                           "2", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    for (p = o.out; (p = strstr(p, "In all: ")) != NULL; p++) {
+        long calls, pages, b;
+        ck_assert_int_eq(sscanf(p, "In all: %ld DMA routine calls, %ld pages mapped, %ld "
+                                   "bounced", &calls, &pages, &b), 3);
+        mapped += pages;
+        bounced += b;
+    }
+    {
+        const char *a[] = {"dmasim", "run", "tests/sim/explain-small.ini", "--format", "json",
+                           NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    doc = json_tokener_parse(o.out);
+    ck_assert_ptr_nonnull(doc);
+    bounce = get(get(doc, "total"), "bounce");
+    ck_assert_int_eq(json_object_get_int(get(bounce, "pages_bounced")), bounced);
+    ck_assert_int_eq(json_object_get_int(get(bounce, "pages_mapped")), mapped);
+    ck_assert_int_gt(bounced, 0);
+    json_object_put(doc);
+}
+END_TEST
+
+START_TEST(test_explain_other_devices)
+{
+    static const char *const files[] = {"legacy-isa-24bit.ini", "common-buffer-nic.ini",
+                                        "mapreg-starved.ini", "db-64-vs-32.ini"};
+    static const char *const says[] = {"AdapterControl", "common buffer", "waits in line",
+                                       "within the device's 64-bit reach"};
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/scenarios/%s", DMASIM_SOURCE_DIR, files[_i]);
+    {
+        const char *a[] = {"dmasim", "explain", path, "--transfers", "4", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s: %s", files[_i], o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "Transfer 4 ("));
+    ck_assert_msg(strstr(o.out, says[_i]) != NULL, "%s: no '%s'", files[_i], says[_i]);
+    ck_assert_ptr_null(strstr(o.out, "(not completed"));
+}
+END_TEST
+
+START_TEST(test_explain_bad_input)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/scenarios/db-64-vs-32.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "explain", path, "--transfers", "0", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 2);
+        ck_assert_ptr_nonnull(strstr(o.err, "--transfers 0: 1 .. 100"));
+    }
+    {
+        const char *a[] = {"dmasim", "explain", path, "--device", "nope", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 2);
+        ck_assert_ptr_nonnull(strstr(o.err, "no [device nope]"));
+        ck_assert_str_eq(o.out, "");
+    }
+    {
+        const char *a[] = {"dmasim", "explain", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 2);
+    }
+    {
+        const char *a[] = {"dmasim", "explain", "--help", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 0);
+        ck_assert_ptr_nonnull(strstr(o.out, "grouped hex"));
+    }
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("trace");
+    TCase *tc = tcase_create("trace");
+
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, test_trace_gz);
+    tcase_add_test(tc, test_trace_plain_bounded_deterministic);
+    tcase_add_test(tc, test_explain_expected);
+    tcase_add_test(tc, test_explain_agrees);
+    tcase_add_loop_test(tc, test_explain_other_devices, 0, 4);
+    tcase_add_test(tc, test_explain_bad_input);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
