@@ -352,13 +352,13 @@ static void text_compare(FILE *out, const struct study *st)
 
 /* The columns of a sweep's table, in text and HTML. */
 static const char *const sweep_columns[] = {
-    "ios", "throughput", "iops", "cpu_per_io_ns", "latency_p50_ns", "latency_p99_ns",
-    "bounced_share", "above_limit_share", "pages_bounced_per_io", "bytes_bounced_per_io",
-    "map_register_waits", "map_register_wait_per_io_ns", "mismatches"};
+    "throughput", "iops", "cpu_per_io_ns", "latency_p50_ns", "latency_p99_ns", "bounced_share",
+    "above_limit_share", "pages_bounced_per_io", "bytes_bounced_per_io", "map_register_waits",
+    "map_register_wait_per_io_ns", "mismatches"};
 #define N_SWEEP_COLUMNS (int)(sizeof(sweep_columns) / sizeof(sweep_columns[0]))
-static const char *const sweep_short[] = {"I/Os", "throughput", "IOPS", "CPU/IO", "p50", "p99",
-                                          "bounced", "above", "pages/IO", "copied/IO", "waits",
-                                          "wait/IO", "bad"};
+static const char *const sweep_short[] = {"throughput", "IOPS",    "CPU/IO",   "p50",
+                                          "p99",        "bounced", "above",    "pages/IO",
+                                          "copied/IO",  "waits",   "wait/IO",  "bad"};
 
 static void text_sweep(FILE *out, const struct study *st)
 {
@@ -378,7 +378,7 @@ static void text_sweep(FILE *out, const struct study *st)
         fprintf(out, "%-*s", w0, st->axes[x].key);
     fprintf(out, "%-14s", "variant");
     for (int k = 0; k < N_SWEEP_COLUMNS; k++)
-        fprintf(out, "%12s", sweep_short[k]);
+        fprintf(out, "%11s", sweep_short[k]);
     fprintf(out, "%12s%12s\n", "CPU vs base", "thr vs base");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
@@ -396,13 +396,14 @@ static void text_sweep(FILE *out, const struct study *st)
             for (int k = 0; k < N_SWEEP_COLUMNS; k++) {
                 const struct study_metric *m = metric(sweep_columns[k]);
                 study_format(m->kind, m->get(f), a, sizeof(a));
-                fprintf(out, "%12s", a);
+                fprintf(out, "%11s", a);
             }
-            c1[0] = c2[0] = '\0';
-            if (v > 0 && b != NULL) {
-                study_format_change(b->cpu_per_io_ns, f->cpu_per_io_ns, c1, sizeof(c1));
-                study_format_change(b->throughput, f->throughput, c2, sizeof(c2));
+            if (v == 0 || b == NULL) {
+                fprintf(out, "\n");
+                continue;
             }
+            study_format_change(b->cpu_per_io_ns, f->cpu_per_io_ns, c1, sizeof(c1));
+            study_format_change(b->throughput, f->throughput, c2, sizeof(c2));
             fprintf(out, "%12s%12s\n", c1, c2);
         }
     }
