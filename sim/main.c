@@ -132,6 +132,45 @@ static int bad_usage(const char *usage, const char *fmt, ...)
     return 2;
 }
 
+/* The options every scenario command takes: --seed N and --set S.K=V. */
+struct scenario_opts {
+    const char *sets[MAX_SETS];
+    int n_sets;
+    uint64_t seed;
+    bool have_seed;
+};
+
+/* Take option c if it is one of those: 0 taken, 2 bad (said so), -1 not one of them. */
+static int scenario_option(int c, const char *arg, struct scenario_opts *o, const char *usage)
+{
+    char why[200];
+
+    switch (c) {
+    case 's':
+        if (units_count(arg, &o->seed, why, sizeof(why)) != 0)
+            return bad_usage(usage, "--seed: %s", why);
+        o->have_seed = true;
+        return 0;
+    case 'S':
+        if (o->n_sets == MAX_SETS)
+            return bad_usage(usage, "at most %d --set options", MAX_SETS);
+        o->sets[o->n_sets++] = arg;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Print a scenario's errors; the exit status for bad input. */
+static int scenario_errors(const struct scn_errors *errs)
+{
+    for (int i = 0; i < errs->count; i++)
+        fprintf(stderr, "%s\n", errs->text[i]);
+    if (errs->more)
+        fprintf(stderr, "(%d more errors)\n", errs->more);
+    return 2;
+}
+
 /* Write a report with fn to path through a temporary file, so a failed write leaves nothing;
  * or to standard output. Returns 0, or 1 with the reason on stderr. */
 static int write_output(const char *path, void (*fn)(FILE *out, const void *ctx),
@@ -189,14 +228,13 @@ static int cmd_run(int argc, char **argv)
         {"trace", required_argument, NULL, 't'},  {"trace-limit", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
-    const char *sets[MAX_SETS];
+    struct scenario_opts so = {.n_sets = 0};
     const char *output = NULL, *trace_path = NULL;
     uint64_t trace_limit = TRACE_DEFAULT_LIMIT;
     struct trace *trace = NULL;
     struct run_observer obs;
-    int n_sets = 0, fmt = REPORT_TEXT, c, rc;
-    uint64_t seed = 0;
-    bool have_seed = false, host = false;
+    int fmt = REPORT_TEXT, c, rc;
+    bool host = false;
     char why[200];
     struct scn_errors errs;
     struct scenario *s;
@@ -207,14 +245,9 @@ static int cmd_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (units_count(optarg, &seed, why, sizeof(why)) != 0)
-                return bad_usage(usage_run, "--seed: %s", why);
-            have_seed = true;
-            break;
         case 'S':
-            if (n_sets == MAX_SETS)
-                return bad_usage(usage_run, "at most %s --set options", "64");
-            sets[n_sets++] = optarg;
+            if (scenario_option(c, optarg, &so, usage_run) != 0)
+                return 2;
             break;
         case 'f':
             fmt = report_format_parse(optarg);
@@ -245,13 +278,9 @@ static int cmd_run(int argc, char **argv)
     if (optind != argc - 1)
         return bad_usage(usage_run, "%s", optind >= argc ? "run needs one scenario FILE"
                                                          : "run takes one scenario FILE");
-    if (scenario_load(argv[optind], sets, n_sets, have_seed ? &seed : NULL, &s, &errs) != 0) {
-        for (int i = 0; i < errs.count; i++)
-            fprintf(stderr, "%s\n", errs.text[i]);
-        if (errs.more)
-            fprintf(stderr, "(%d more errors)\n", errs.more);
-        return 2;
-    }
+    if (scenario_load(argv[optind], so.sets, so.n_sets, so.have_seed ? &so.seed : NULL, &s,
+                      &errs) != 0)
+        return scenario_errors(&errs);
     job.s = s;
     if (trace_path != NULL) {
         trace = trace_open(trace_path, s, trace_limit, why, sizeof(why));
@@ -381,31 +410,28 @@ static int cmd_study(int argc, char **argv, bool sweep)
     const char *usage = sweep ? usage_sweep : usage_compare;
     static struct study st;
     static struct study_variant variants[SCN_MAX_VARIANTS];
-    const char *sets[MAX_SETS], *vary[SCN_MAX_AXES];
+    static struct scenario_opts so;
+    const char *vary[SCN_MAX_AXES];
     const char *output = NULL;
     uint32_t n_variants = 0, n_vary = 0;
     uint64_t jobs = host_parallelism();
-    int n_sets = 0, fmt = STUDY_TEXT, c, rc;
+    int fmt = STUDY_TEXT, c, rc;
     char why[300];
     struct scn_errors errs;
     static volatile int stop;
     struct study_output o = {NULL, STUDY_TEXT, false};
 
     memset(&st, 0, sizeof(st));
+    memset(&so, 0, sizeof(so));
     st.sweep = sweep;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (units_count(optarg, &st.seed, why, sizeof(why)) != 0)
-                return bad_usage(usage, "--seed: %s", why);
-            st.have_seed = true;
-            break;
         case 'S':
-            if (n_sets == MAX_SETS)
-                return bad_usage(usage, "at most %d --set options", MAX_SETS);
-            sets[n_sets++] = optarg;
+            if (scenario_option(c, optarg, &so, usage) != 0)
+                return 2;
             break;
         case 'v':
             if (n_variants == SCN_MAX_VARIANTS)
@@ -453,15 +479,13 @@ static int cmd_study(int argc, char **argv, bool sweep)
         return bad_usage(usage, "%s", optind >= argc ? "a scenario FILE is needed"
                                                      : "one scenario FILE, please");
     snprintf(st.path, sizeof(st.path), "%s", argv[optind]);
-    st.sets = sets;
-    st.n_sets = n_sets;
+    st.sets = so.sets;
+    st.n_sets = so.n_sets;
+    st.seed = so.seed;
+    st.have_seed = so.have_seed;
     if (study_plan(&st, variants, n_variants, vary, n_vary, &errs) != 0) {
-        for (int i = 0; i < errs.count; i++)
-            fprintf(stderr, "%s\n", errs.text[i]);
-        if (errs.more)
-            fprintf(stderr, "(%d more errors)\n", errs.more);
         study_free(&st);
-        return 2;
+        return scenario_errors(&errs);
     }
     if (study_execute(&st, (uint32_t)jobs,
                       isatty(STDERR_FILENO) && (fmt == STUDY_TEXT || fmt == STUDY_HTML),
@@ -538,10 +562,10 @@ static int cmd_explain(int argc, char **argv)
     };
     static const struct host_ops ops = {explain_work, NULL, NULL, 0};
     static volatile int stop;
-    const char *sets[MAX_SETS], *device = NULL;
-    int n_sets = 0, c;
-    uint64_t seed = 0, transfers = 3;
-    bool have_seed = false;
+    struct scenario_opts so = {.n_sets = 0};
+    const char *device = NULL;
+    int c;
+    uint64_t transfers = 3;
     char why[200];
     struct scn_errors errs;
     struct scenario *s;
@@ -561,14 +585,9 @@ static int cmd_explain(int argc, char **argv)
             device = optarg;
             break;
         case 's':
-            if (units_count(optarg, &seed, why, sizeof(why)) != 0)
-                return bad_usage(usage_explain, "--seed: %s", why);
-            have_seed = true;
-            break;
         case 'S':
-            if (n_sets == MAX_SETS)
-                return bad_usage(usage_explain, "at most %d --set options", MAX_SETS);
-            sets[n_sets++] = optarg;
+            if (scenario_option(c, optarg, &so, usage_explain) != 0)
+                return 2;
             break;
         case 'h':
             fputs(usage_explain, stdout);
@@ -581,13 +600,9 @@ static int cmd_explain(int argc, char **argv)
     if (optind != argc - 1)
         return bad_usage(usage_explain, "%s", optind >= argc ? "explain needs one scenario FILE"
                                                              : "explain takes one scenario FILE");
-    if (scenario_load(argv[optind], sets, n_sets, have_seed ? &seed : NULL, &s, &errs) != 0) {
-        for (int i = 0; i < errs.count; i++)
-            fprintf(stderr, "%s\n", errs.text[i]);
-        if (errs.more)
-            fprintf(stderr, "(%d more errors)\n", errs.more);
-        return 2;
-    }
+    if (scenario_load(argv[optind], so.sets, so.n_sets, so.have_seed ? &so.seed : NULL, &s,
+                      &errs) != 0)
+        return scenario_errors(&errs);
     job.device = UINT32_MAX;
     for (uint32_t i = 0; i < s->n_devices; i++)
         if (device == NULL ? i == 0 : strcmp(s->devices[i].name, device) == 0)

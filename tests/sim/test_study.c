@@ -590,6 +590,46 @@ START_TEST(test_sweep_sigint)
 }
 END_TEST
 
+/* On a terminal: a progress line for text and html, cleared before the report; never for
+ * json or csv. util-linux's script(1) gives the command a terminal. */
+static void through_script(const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    FILE *p;
+    size_t n;
+
+    snprintf(cmd, sizeof(cmd), "script -qec '%s %s' /dev/null", DMASIM_BIN, args);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    ck_assert_int_eq(pclose(p), 0);
+}
+
+START_TEST(test_progress_on_terminal)
+{
+    const char *text = "[machine]\nmemory = 8G\ndata = metadata\n"
+                       "[device disk0]\nadapter = storage\naddress_bits = 32\n"
+                       "[workload w]\ndevice = disk0\nsize = 8K\nqueue_depth = 4\n"
+                       "count = 200000\n"
+                       "[sweep]\nmachine.seed = 1..12+1\n";
+    static char out[1 << 18];
+    char path[160], args[400];
+
+    snprintf(path, sizeof(path), "%s", write_file("progress.ini", text));
+    snprintf(args, sizeof(args), "sweep %s -j 1", path);
+    through_script(args, out, sizeof(out));
+    ck_assert_msg(strstr(out, "runs done") != NULL, "no progress line in: %.300s", out);
+    ck_assert_ptr_nonnull(strstr(out, "\r\033[K"));
+    /* cleared before the report: the report starts on a clean line */
+    ck_assert_ptr_nonnull(strstr(out, "\r\033[Kdmasim sweep: "));
+    snprintf(args, sizeof(args), "sweep %s -j 1 --format json", path);
+    through_script(args, out, sizeof(out));
+    ck_assert_ptr_null(strstr(out, "runs done"));
+    ck_assert_ptr_nonnull(strstr(out, "\"schema\": \"dmasim-study/1\""));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("study");
@@ -604,6 +644,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_flagship);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_sweep_sigint);
+    tcase_add_test(tc, test_progress_on_terminal);
     suite_add_tcase(s, tc);
     return s;
 }
