@@ -70,8 +70,6 @@ static void after_work(uv_work_t *req, int status)
     (void)status;
     h->running--;
     h->finished++;
-    if (h->ops->done != NULL)
-        h->ops->done(h->ctx, r->index);
     start_next(h);
     if (h->running == 0)
         close_all(h);

@@ -19,8 +19,6 @@
 struct host_ops {
     /* Run task i (on a pool thread). */
     void (*work)(void *ctx, uint32_t i, const volatile int *stop);
-    /* Task i finished (on the loop thread). Optional. */
-    void (*done)(void *ctx, uint32_t i);
     /* Every tick_ms while tasks remain (on the loop thread): finished, total, host time so
      * far. Optional. */
     void (*tick)(void *ctx, uint32_t finished, uint32_t total, uint64_t elapsed_ns);

@@ -108,7 +108,7 @@ static volatile int run_stop;
 
 static int host_run(struct run_job *job)
 {
-    static const struct host_ops ops = {run_work, NULL, NULL, 0};
+    static const struct host_ops ops = {run_work, NULL, 0};
 
     if (host_execute(1, 1, &ops, job, &run_stop) != 1) {
         snprintf(job->why, sizeof(job->why), "cannot start a worker thread");
@@ -560,7 +560,7 @@ static int cmd_explain(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},      {"set", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
-    static const struct host_ops ops = {explain_work, NULL, NULL, 0};
+    static const struct host_ops ops = {explain_work, NULL, 0};
     static volatile int stop;
     struct scenario_opts so = {.n_sets = 0};
     const char *device = NULL;

@@ -404,7 +404,7 @@ static void progress_work(void *ctx, uint32_t i, const volatile int *stop)
 int study_execute(struct study *st, uint32_t parallel, bool progress, volatile int *stop)
 {
     struct progress p = {st, false};
-    struct host_ops ops = {progress_work, NULL, progress ? tick : NULL, 250};
+    struct host_ops ops = {progress_work, progress ? tick : NULL, 250};
     uint64_t t0 = host_now_ns();
     int started = host_execute(st->n_runs, parallel, &ops, &p, stop);
 

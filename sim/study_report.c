@@ -902,13 +902,6 @@ static int charts_of(const struct study *st, struct chart_def *c, int max)
     return n;
 }
 
-int study_chart_count(const struct study *st)
-{
-    struct chart_def c[32];
-
-    return charts_of(st, c, 32) + 1; /* and where the time went */
-}
-
 struct html_config {
     FILE *out;
 };

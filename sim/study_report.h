@@ -46,9 +46,6 @@ void study_format(enum metric_kind kind, double v, char *out, size_t len);
 /* A change against the baseline as printed: "+2.2 %", "-0.4 %", "same", "from 0". */
 void study_format_change(double base, double v, char *out, size_t len);
 
-/* How many charts the HTML report draws (one per series, and where the time went). */
-int study_chart_count(const struct study *st);
-
 /* The headline: what double-buffering costs, in words, at one point. */
 void study_headline(const struct study *st, uint32_t point, char *out, size_t len);
 
