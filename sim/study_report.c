@@ -657,9 +657,9 @@ static void svg_axes(FILE *out, double lo, double hi, enum metric_kind kind)
             snprintf(t, sizeof(t), "%+.1f %%", v * 100.0);
         else
             study_format(kind, v, t, sizeof(t));
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n",
                 ML, y, CW - MR, y);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"ylabel\">", ML - 6, y + 4);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">", ML - 6, y + 4);
         html_text(out, t);
         fputs("</text>\n", out);
     }
@@ -728,7 +728,7 @@ static void svg_line_chart(FILE *out, const struct study *st, const char *key, c
             ok[s * nx + x] = chart_value(st, key, x * ny + s % ny, s / ny, &vals[s * nx + x]);
     range_of(vals, ok, n, &lo, &hi);
     fprintf(out, "<figure class=\"chart\" id=\"chart-%s\">\n<svg xmlns=\"http://www.w3.org/2000/"
-            "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n",
+            "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\">\n",
             key ? key : "overhead", CW, CH, CW, CH);
     fputs("<title>", out);
     html_text(out, title);
@@ -737,17 +737,17 @@ static void svg_line_chart(FILE *out, const struct study *st, const char *key, c
     for (uint32_t x = 0; x < nx; x++) {
         double px = ML + (CW - ML - MR) * (nx > 1 ? x / (double)(nx - 1) : 0.5);
         scenario_axis_label(&st->axes[0], x, label, sizeof(label));
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlabel\">", px, CH - MB + 18);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", px, CH - MB + 18);
         html_text(out, label);
         fputs("</text>\n", out);
     }
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"xtitle\">", (ML + CW - MR) / 2, CH - 8);
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">", (ML + CW - MR) / 2, CH - 8);
     html_text(out, st->axes[0].key);
     fputs("</text>\n", out);
     for (uint32_t s = 0; s < nseries; s++) {
         const char *color = palette[s % PALETTE_N];
         bool pen = false;
-        fprintf(out, "<path class=\"series\" stroke=\"%s\" d=\"", color);
+        fprintf(out, "<path fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"", color);
         for (uint32_t x = 0; x < nx; x++) {
             double px = ML + (CW - ML - MR) * (nx > 1 ? x / (double)(nx - 1) : 0.5);
             if (!ok[s * nx + x]) {
@@ -767,7 +767,7 @@ static void svg_line_chart(FILE *out, const struct study *st, const char *key, c
         if (ny > 1)
             scenario_axis_label(&st->axes[1], s % ny, label, sizeof(label));
         fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\">", CW - MR + 14, MT + 18.0 * s,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">", CW - MR + 14, MT + 18.0 * s,
                 color, CW - MR + 30, MT + 18.0 * s + 10);
         html_text(out, st->variants[s / ny].name);
         if (ny > 1) {
@@ -795,7 +795,7 @@ static void svg_bar_chart(FILE *out, const struct study *st, const char *key, co
         ok[v] = chart_value(st, key, 0, v, &vals[v]);
     range_of(vals, ok, st->n_variants, &lo, &hi);
     fprintf(out, "<figure class=\"chart\" id=\"chart-%s\">\n<svg xmlns=\"http://www.w3.org/2000/"
-            "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n",
+            "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\">\n",
             key ? key : "overhead", CW, CH, CW, CH);
     fputs("<title>", out);
     html_text(out, title);
@@ -812,10 +812,10 @@ static void svg_bar_chart(FILE *out, const struct study *st, const char *key, co
             snprintf(t, sizeof(t), "%+.1f %%", vals[v] * 100.0);
         else
             study_format(kind, vals[v], t, sizeof(t));
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlabel\">", x + slot * 0.3,
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x + slot * 0.3,
                 (y1 < y0 ? y1 : y0) - 4);
         html_text(out, t);
-        fprintf(out, "</text>\n<text x=\"%.1f\" y=\"%.1f\" class=\"xlabel\">", x + slot * 0.3,
+        fprintf(out, "</text>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x + slot * 0.3,
                 CH - MB + 18);
         html_text(out, st->variants[v].name);
         fputs("</text>\n", out);
@@ -847,7 +847,7 @@ static void svg_time_bars(FILE *out, const struct study *st)
     if (most == 0)
         most = 1;
     fprintf(out, "<figure class=\"chart\" id=\"chart-time\">\n<svg xmlns=\"http://www.w3.org/"
-            "2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n"
+            "2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\">\n"
             "<title>Where the time of an I/O went</title>\n", CW, height, CW, height);
     for (uint32_t i = 0; i < st->n_runs; i++) {
         const struct study_run *r = &st->runs[i];
@@ -855,7 +855,7 @@ static void svg_time_bars(FILE *out, const struct study *st)
         study_point_label(st, r->point, label, sizeof(label));
         snprintf(t, sizeof(t), "%s%s%s", st->n_axes ? label : "", st->n_axes ? " " : "",
                  st->variants[r->variant].name);
-        fprintf(out, "<text x=\"144\" y=\"%.1f\" class=\"ylabel\">", y + bar * 0.7);
+        fprintf(out, "<text x=\"144\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">", y + bar * 0.7);
         html_text(out, t);
         fputs("</text>\n", out);
         if (r->state != RUN_DONE)
@@ -872,8 +872,8 @@ static void svg_time_bars(FILE *out, const struct study *st)
     for (int c = 0; c < STUDY_TIME_COUNT; c++) {
         double y = height - 24;
         fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\">%s</text>\n",
-                150 + 110.0 * c, y, colors[c], 150 + 110.0 * c + 16, y + 10,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
+                10 + 118.0 * c, y, colors[c], 10 + 118.0 * c + 16, y + 10,
                 study_time_name((enum study_time)c));
     }
     fputs("</svg>\n<figcaption>Where the time of an I/O went: CPU time per I/O by cause, and "
@@ -1004,9 +1004,6 @@ static const char html_style[] =
     "table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;"
     "padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
     "figure.chart{margin:1.5em 0}figcaption{font-size:.9em;color:#555}"
-    ".grid{stroke:#e5e5e5}.series{fill:none;stroke-width:2}"
-    ".ylabel{font-size:11px;text-anchor:end}.xlabel{font-size:11px;text-anchor:middle}"
-    ".xtitle{font-size:12px;text-anchor:middle}.legend{font-size:12px}"
     "footer{margin-top:3em;font-size:.8em;color:#666}";
 
 static void html_report(FILE *out, const struct study *st, bool with_host)
