@@ -18,7 +18,6 @@
 #define TID_CPU 1000      /* + cpu */
 
 struct trace {
-    const struct scenario *s;
     char path[4096], tmp[4120];
     FILE *f;
     gzFile gz;
@@ -266,7 +265,6 @@ struct trace *trace_open(const char *path, const struct scenario *s, uint64_t li
         free(t);
         return NULL;
     }
-    t->s = s;
     t->limit = limit;
     t->cutoff = UINT64_MAX;
     t->ndevices = s->n_devices;

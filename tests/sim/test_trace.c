@@ -247,7 +247,7 @@ START_TEST(test_trace_plain_bounded_deterministic)
     free(b);
     free(c);
 
-    /* a trace that cannot be written: exit 1, no report, nothing left */
+    /* a trace that cannot be written: exit 1, no report */
     {
         const char *x[] = {"dmasim", "run", scn, "--trace", "/nonexistent/dir/t.json", NULL};
         run_cli(x, 0, &o);
@@ -260,8 +260,25 @@ START_TEST(test_trace_plain_bounded_deterministic)
         run_cli(x, 0, &o);
         ck_assert_int_eq(o.status, 2);
     }
-    f = fopen("/nonexistent/dir/t.json.tmp", "r");
-    ck_assert_ptr_null(f);
+    /* a run whose driver cannot start: exit 1, and neither the trace nor its temporary file
+     * is left behind */
+    {
+        const char *bad = write_file("nostart.ini",
+                                     "[machine]\nmemory = 4G\n[device isa]\nadapter = legacy\n"
+                                     "address_bits = 24\npattern = common-buffer\n"
+                                     "max_transfer = 1M\n[workload w]\ndevice = isa\n"
+                                     "size = 1M\nqueue_depth = 32\n");
+        const char *t = "/tmp/dmasim-test-nostart.json";
+        const char *x[] = {"dmasim", "run", bad, "--trace", t, NULL};
+        remove(t);
+        run_cli(x, 0, &o);
+        ck_assert_int_eq(o.status, 1);
+        ck_assert_ptr_nonnull(strstr(o.err, "could not start"));
+        f = fopen(t, "r");
+        ck_assert_ptr_null(f);
+        f = fopen("/tmp/dmasim-test-nostart.json.tmp", "r");
+        ck_assert_ptr_null(f);
+    }
 }
 END_TEST
 
@@ -270,7 +287,6 @@ END_TEST
  */
 START_TEST(test_explain_expected)
 {
-    const char *scn = DMASIM_SOURCE_DIR "/tests/sim/explain-small.ini";
     char expected_path[512], *expected;
     FILE *f;
     long n;
@@ -293,7 +309,6 @@ START_TEST(test_explain_expected)
                            "2", NULL};
         run_cli(a, 0, &o);
     }
-    (void)scn;
     ck_assert_msg(o.status == 0, "%s", o.err);
     ck_assert_msg(strcmp(o.out, expected) == 0,
                   "explain output differs from %s; got:\n%s", expected_path, o.out);
