@@ -712,6 +712,9 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
     case DMS_COST_MAP_CALL:
         charge(e, device, CPU_MAPPING, amount * c->map_call_ns, r);
         break;
+    case DMS_COST_CACHE_LINE:
+        charge(e, device, CPU_MAPPING, amount * c->cache_line_ns, r);
+        break;
     }
 }
 

@@ -49,13 +49,54 @@ DMA_OPERATIONS hal_ops_v1 = {
     V1_MEMBERS,
 };
 
+#define V2_MEMBERS                                                    \
+    .CalculateScatterGatherList = hal_CalculateScatterGatherList,     \
+    .BuildScatterGatherList = hal_BuildScatterGatherList,             \
+    .BuildMdlFromScatterGatherList = hal_BuildMdlFromScatterGatherList
+
 DMA_OPERATIONS hal_ops_v2 = {
     .Size = offsetof(DMA_OPERATIONS, GetDmaAdapterInfo),
     V1_MEMBERS,
-    .CalculateScatterGatherList = hal_CalculateScatterGatherList,
-    .BuildScatterGatherList = hal_BuildScatterGatherList,
-    .BuildMdlFromScatterGatherList = hal_BuildMdlFromScatterGatherList,
+    V2_MEMBERS,
 };
+
+/* Version 3 (v3.c), through AllocateCommonBufferWithBounds (Windows 10 1803). The DMA-domain
+ * members before it stay NULL: dmasim models no IOMMU domains. */
+DMA_OPERATIONS hal_ops_v3 = {
+    .Size = offsetof(DMA_OPERATIONS, AllocateCommonBufferVector),
+    V1_MEMBERS,
+    V2_MEMBERS,
+    .GetDmaAdapterInfo = hal_GetDmaAdapterInfo,
+    .GetDmaTransferInfo = hal_GetDmaTransferInfo,
+    .InitializeDmaTransferContext = hal_InitializeDmaTransferContext,
+    .AllocateCommonBufferEx = hal_AllocateCommonBufferEx,
+    .AllocateAdapterChannelEx = hal_AllocateAdapterChannelEx,
+    .ConfigureAdapterChannel = hal_ConfigureAdapterChannel,
+    .CancelAdapterChannel = hal_CancelAdapterChannel,
+    .MapTransferEx = hal_MapTransferEx,
+    .GetScatterGatherListEx = hal_GetScatterGatherListEx,
+    .BuildScatterGatherListEx = hal_BuildScatterGatherListEx,
+    .FlushAdapterBuffersEx = hal_FlushAdapterBuffersEx,
+    .FreeAdapterObject = hal_FreeAdapterObject,
+    .CancelMappedTransfer = hal_CancelMappedTransfer,
+    .AllocateCommonBufferWithBounds = hal_AllocateCommonBufferWithBounds,
+};
+
+const DMA_OPERATIONS *hal_ops_plain(ULONG version)
+{
+    return version == DEVICE_DESCRIPTION_VERSION3   ? &hal_ops_v3
+           : version == DEVICE_DESCRIPTION_VERSION2 ? &hal_ops_v2
+                                                    : &hal_ops_v1;
+}
+
+static DMA_OPERATIONS *ops_for(ULONG version, bool traced)
+{
+    if (version == DEVICE_DESCRIPTION_VERSION3)
+        return traced ? &hal_ops_v3_traced : &hal_ops_v3;
+    if (version == DEVICE_DESCRIPTION_VERSION2)
+        return traced ? &hal_ops_v2_traced : &hal_ops_v2;
+    return traced ? &hal_ops_v1_traced : &hal_ops_v1;
+}
 
 /* adapter_get - the adapter behind a driver's PDMA_ADAPTER, or NULL after reporting why:
  * 0xE6/0x19 for NULL, 0xE6/0x18 for an adapter already released with PutDmaAdapter. Released
@@ -84,11 +125,15 @@ struct adapter *adapter_get(PDMA_ADAPTER a, const char *routine)
     return ad;
 }
 
+/* Versions 0-2 say 24, 32 or 64 bits with two flags; version 3 says DmaAddressWidth and
+ * ignores the flags (reference 2.2). */
 static void address_limit(const DEVICE_DESCRIPTION *d, uint64_t *max_address, unsigned *bits)
 {
     INTERFACE_TYPE bus = d->InterfaceType == InterfaceTypeUndefined ? PCIBus : d->InterfaceType;
 
-    if (d->Dma64BitAddresses)
+    if (d->Version == DEVICE_DESCRIPTION_VERSION3)
+        *bits = d->DmaAddressWidth;
+    else if (d->Dma64BitAddresses)
         *bits = 64;
     else if (d->Dma32BitAddresses || (d->ScatterGather && bus == PCIBus))
         *bits = 32;
@@ -113,6 +158,13 @@ static bool check_description(struct dms_machine *m, PDEVICE_DESCRIPTION desc,
     if (desc->Reserved1)
         hal_finding(m, NULL, "IoGetDmaAdapter", DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "DEVICE_DESCRIPTION.Reserved1 must be FALSE (zero the structure first)");
+    if (desc->Version == DEVICE_DESCRIPTION_VERSION3 && desc->Master &&
+        (desc->DmaAddressWidth == 0 || desc->DmaAddressWidth > 64)) {
+        hal_finding(m, NULL, "IoGetDmaAdapter", DMS_CHECK_BAD_ARGUMENT, desc->DmaAddressWidth,
+                    0, 0, "IoGetDmaAdapter: a version-3 bus master needs DmaAddressWidth of 1 "
+                    "to 64 bits; it gave %u", desc->DmaAddressWidth);
+        return false;
+    }
     return true;
 }
 
@@ -135,12 +187,7 @@ static struct adapter *adapter_new(struct dms_machine *m, struct device *d,
     ad->desc = *desc;
     ad->hdr.Version = 1;
     ad->hdr.Size = sizeof(DMA_ADAPTER);
-    if (m->cfg.call_events)
-        ad->hdr.DmaOperations = desc->Version == DEVICE_DESCRIPTION_VERSION2 ? &hal_ops_v2_traced
-                                                                             : &hal_ops_v1_traced;
-    else
-        ad->hdr.DmaOperations = desc->Version == DEVICE_DESCRIPTION_VERSION2 ? &hal_ops_v2
-                                                                             : &hal_ops_v1;
+    ad->hdr.DmaOperations = ops_for(desc->Version, m->cfg.call_events != 0);
     ad->master = desc->Master != 0;
     ad->sg = desc->Master && desc->ScatterGather;
     address_limit(desc, &ad->max_address, &ad->address_bits);
@@ -161,9 +208,9 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     hal_irql_check(m, NULL, "IoGetDmaAdapter", IRQL_EXACT_PASSIVE);
     if (!check_description(m, DeviceDescription, NumberOfMapRegisters))
         goto out;
-    /* Version 3 arrives with its own operations; subordinate devices need a system DMA
-     * controller. Neither is modelled yet: "not supported" is NULL, as documented. */
-    if (DeviceDescription->Version == DEVICE_DESCRIPTION_VERSION3 || !DeviceDescription->Master)
+    /* Subordinate devices need a system DMA controller the machine does not have yet:
+     * "not supported" is NULL, as documented. */
+    if (!DeviceDescription->Master)
         goto out;
     if (d == NULL) {
         char name[32];

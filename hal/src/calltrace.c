@@ -46,10 +46,8 @@ static const DMA_OPERATIONS *real(PDMA_ADAPTER a)
 {
     const struct adapter *ad = (const struct adapter *)a;
 
-    return ad != NULL && ad->magic == ADAPTER_MAGIC &&
-                   ad->desc.Version == DEVICE_DESCRIPTION_VERSION2
-               ? &hal_ops_v2
-               : &hal_ops_v1;
+    return ad != NULL && ad->magic == ADAPTER_MAGIC ? hal_ops_plain(ad->desc.Version)
+                                                    : &hal_ops_v1;
 }
 
 static VOID t_PutDmaAdapter(PDMA_ADAPTER a)
@@ -257,4 +255,238 @@ DMA_OPERATIONS hal_ops_v2_traced = {
     .CalculateScatterGatherList = t_CalculateScatterGatherList,
     .BuildScatterGatherList = t_BuildScatterGatherList,
     .BuildMdlFromScatterGatherList = t_BuildMdlFromScatterGatherList,
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Version 3.
+ */
+static const char *flags_text(ULONG flags)
+{
+    return flags == 0 ? "0" : flags == DMA_SYNCHRONOUS_CALLBACK ? "DMA_SYNCHRONOUS_CALLBACK"
+                                                               : "unknown flags";
+}
+
+static NTSTATUS t_GetDmaAdapterInfo(PDMA_ADAPTER a, PDMA_ADAPTER_INFO Info)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "GetDmaAdapterInfo", 0, "Version=%u", Info ? (unsigned)Info->Version : 0);
+    st = hal_ops_v3.GetDmaAdapterInfo(a, Info);
+    if (NT_SUCCESS(st))
+        emit(a, DMS_EV_RETURN, "GetDmaAdapterInfo", st, "returns 0x%08x, ScatterGatherLimit=%u, "
+             "DmaAddressWidth=%u, ReadDmaCounterAvailable=%s", (unsigned)st,
+             (unsigned)Info->V1.ScatterGatherLimit, (unsigned)Info->V1.DmaAddressWidth,
+             TF(Info->V1.ReadDmaCounterAvailable));
+    else
+        emit(a, DMS_EV_RETURN, "GetDmaAdapterInfo", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_GetDmaTransferInfo(PDMA_ADAPTER a, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+                                     BOOLEAN WriteOnly, PDMA_TRANSFER_INFO Info)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "GetDmaTransferInfo", 0, "Offset=%llu, Length=%u, WriteOnly=%s",
+         (unsigned long long)Offset, (unsigned)Length, TF(WriteOnly));
+    st = hal_ops_v3.GetDmaTransferInfo(a, Mdl, Offset, Length, WriteOnly, Info);
+    if (NT_SUCCESS(st))
+        emit(a, DMS_EV_RETURN, "GetDmaTransferInfo", st, "returns 0x%08x, MapRegisterCount=%u, "
+             "ScatterGatherElementCount=%u, ScatterGatherListSize=%u", (unsigned)st,
+             (unsigned)Info->V1.MapRegisterCount, (unsigned)Info->V1.ScatterGatherElementCount,
+             (unsigned)Info->V1.ScatterGatherListSize);
+    else
+        emit(a, DMS_EV_RETURN, "GetDmaTransferInfo", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_InitializeDmaTransferContext(PDMA_ADAPTER a, PVOID Context)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "InitializeDmaTransferContext", 0, "%s", "");
+    st = hal_ops_v3.InitializeDmaTransferContext(a, Context);
+    emit(a, DMS_EV_RETURN, "InitializeDmaTransferContext", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static PVOID t_AllocateCommonBufferEx(PDMA_ADAPTER a, PPHYSICAL_ADDRESS Max, ULONG Length,
+                                      PPHYSICAL_ADDRESS Logical, BOOLEAN CacheEnabled,
+                                      NODE_REQUIREMENT Node)
+{
+    char b[24], c[24];
+    PVOID va;
+
+    emit(a, DMS_EV_CALL, "AllocateCommonBufferEx", 0, "MaximumAddress=%s, Length=%u, "
+         "CacheEnabled=%s", Max ? addr((uint64_t)Max->QuadPart, c) : "NULL", (unsigned)Length,
+         TF(CacheEnabled));
+    va = hal_ops_v3.AllocateCommonBufferEx(a, Max, Length, Logical, CacheEnabled, Node);
+    emit(a, DMS_EV_RETURN, "AllocateCommonBufferEx", 0, "returns %s, *LogicalAddress=%s",
+         va ? "a virtual address" : "NULL",
+         addr(Logical && va ? (uint64_t)Logical->QuadPart : 0, b));
+    return va;
+}
+
+static NTSTATUS t_AllocateAdapterChannelEx(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, PVOID Context,
+                                           ULONG N, ULONG Flags, PDRIVER_CONTROL Exec,
+                                           PVOID ExecContext, PVOID *Base)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "AllocateAdapterChannelEx", 0, "NumberOfMapRegisters=%u, Flags=%s, "
+         "ExecutionRoutine=%s", (unsigned)N, flags_text(Flags), Exec ? "the driver's" : "NULL");
+    st = hal_ops_v3.AllocateAdapterChannelEx(a, Dev, Context, N, Flags, Exec, ExecContext, Base);
+    emit(a, DMS_EV_RETURN, "AllocateAdapterChannelEx", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_ConfigureAdapterChannel(PDMA_ADAPTER a, ULONG Function, PVOID Context)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "ConfigureAdapterChannel", 0, "FunctionNumber=%u", (unsigned)Function);
+    st = hal_ops_v3.ConfigureAdapterChannel(a, Function, Context);
+    emit(a, DMS_EV_RETURN, "ConfigureAdapterChannel", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static BOOLEAN t_CancelAdapterChannel(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, PVOID Context)
+{
+    BOOLEAN ok;
+
+    emit(a, DMS_EV_CALL, "CancelAdapterChannel", 0, "%s", "");
+    ok = hal_ops_v3.CancelAdapterChannel(a, Dev, Context);
+    emit(a, DMS_EV_RETURN, "CancelAdapterChannel", 0, "returns %s", TF(ok));
+    return ok;
+}
+
+static NTSTATUS t_MapTransferEx(PDMA_ADAPTER a, PMDL Mdl, PVOID Base, ULONGLONG Offset,
+                                ULONG DeviceOffset, PULONG Length, BOOLEAN Write,
+                                PSCATTER_GATHER_LIST Sg, ULONG SgLength,
+                                PDMA_COMPLETION_ROUTINE Done, PVOID DoneContext)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "MapTransferEx", 0, "Offset=%llu, DeviceOffset=%u, Length=%u, "
+         "WriteToDevice=%s, ScatterGatherBufferLength=%u, DmaCompletionRoutine=%s",
+         (unsigned long long)Offset, (unsigned)DeviceOffset, Length ? (unsigned)*Length : 0,
+         TF(Write), (unsigned)SgLength, Done ? "the driver's" : "NULL");
+    st = hal_ops_v3.MapTransferEx(a, Mdl, Base, Offset, DeviceOffset, Length, Write, Sg,
+                                  SgLength, Done, DoneContext);
+    emit(a, DMS_EV_RETURN, "MapTransferEx", st, "returns 0x%08x, *Length=%u, %u element(s)",
+         (unsigned)st, Length ? (unsigned)*Length : 0,
+         NT_SUCCESS(st) && Sg ? (unsigned)Sg->NumberOfElements : 0);
+    return st;
+}
+
+static NTSTATUS t_GetScatterGatherListEx(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, PVOID Context,
+                                         PMDL Mdl, ULONGLONG Offset, ULONG Length, ULONG Flags,
+                                         PDRIVER_LIST_CONTROL Fn, PVOID FnContext, BOOLEAN Write,
+                                         PDMA_COMPLETION_ROUTINE Done, PVOID DoneContext,
+                                         PSCATTER_GATHER_LIST *List)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "GetScatterGatherListEx", 0, "Offset=%llu, Length=%u, Flags=%s, "
+         "ExecutionRoutine=%s, WriteToDevice=%s", (unsigned long long)Offset, (unsigned)Length,
+         flags_text(Flags), Fn ? "the driver's" : "NULL", TF(Write));
+    st = hal_ops_v3.GetScatterGatherListEx(a, Dev, Context, Mdl, Offset, Length, Flags, Fn,
+                                           FnContext, Write, Done, DoneContext, List);
+    emit(a, DMS_EV_RETURN, "GetScatterGatherListEx", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_BuildScatterGatherListEx(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, PVOID Context,
+                                           PMDL Mdl, ULONGLONG Offset, ULONG Length,
+                                           ULONG Flags, PDRIVER_LIST_CONTROL Fn,
+                                           PVOID FnContext, BOOLEAN Write, PVOID Buffer,
+                                           ULONG BufferLength, PDMA_COMPLETION_ROUTINE Done,
+                                           PVOID DoneContext, PVOID List)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "BuildScatterGatherListEx", 0, "Offset=%llu, Length=%u, Flags=%s, "
+         "ExecutionRoutine=%s, WriteToDevice=%s, ScatterGatherLength=%u",
+         (unsigned long long)Offset, (unsigned)Length, flags_text(Flags),
+         Fn ? "the driver's" : "NULL", TF(Write), (unsigned)BufferLength);
+    st = hal_ops_v3.BuildScatterGatherListEx(a, Dev, Context, Mdl, Offset, Length, Flags, Fn,
+                                             FnContext, Write, Buffer, BufferLength, Done,
+                                             DoneContext, List);
+    emit(a, DMS_EV_RETURN, "BuildScatterGatherListEx", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_FlushAdapterBuffersEx(PDMA_ADAPTER a, PMDL Mdl, PVOID Base, ULONGLONG Offset,
+                                        ULONG Length, BOOLEAN Write)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "FlushAdapterBuffersEx", 0, "Offset=%llu, Length=%u, WriteToDevice=%s",
+         (unsigned long long)Offset, (unsigned)Length, TF(Write));
+    st = hal_ops_v3.FlushAdapterBuffersEx(a, Mdl, Base, Offset, Length, Write);
+    emit(a, DMS_EV_RETURN, "FlushAdapterBuffersEx", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static VOID t_FreeAdapterObject(PDMA_ADAPTER a, IO_ALLOCATION_ACTION Action)
+{
+    emit(a, DMS_EV_CALL, "FreeAdapterObject", 0, "AllocationAction=%s",
+         Action == KeepObject                      ? "KeepObject"
+         : Action == DeallocateObject              ? "DeallocateObject"
+         : Action == DeallocateObjectKeepRegisters ? "DeallocateObjectKeepRegisters"
+                                                   : "invalid");
+    hal_ops_v3.FreeAdapterObject(a, Action);
+    emit(a, DMS_EV_RETURN, "FreeAdapterObject", 0, "returns");
+}
+
+static NTSTATUS t_CancelMappedTransfer(PDMA_ADAPTER a, PVOID Context)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "CancelMappedTransfer", 0, "%s", "");
+    st = hal_ops_v3.CancelMappedTransfer(a, Context);
+    emit(a, DMS_EV_RETURN, "CancelMappedTransfer", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static PVOID t_AllocateCommonBufferWithBounds(PDMA_ADAPTER a, PPHYSICAL_ADDRESS Min,
+                                              PPHYSICAL_ADDRESS Max, ULONG Length, ULONG Flags,
+                                              MEMORY_CACHING_TYPE *Cache, NODE_REQUIREMENT Node,
+                                              PPHYSICAL_ADDRESS Logical)
+{
+    char b[24], lo[24], hi[24];
+    PVOID va;
+
+    emit(a, DMS_EV_CALL, "AllocateCommonBufferWithBounds", 0, "MinimumAddress=%s, "
+         "MaximumAddress=%s, Length=%u, Flags=0x%x", Min ? addr((uint64_t)Min->QuadPart, lo)
+         : "NULL", Max ? addr((uint64_t)Max->QuadPart, hi) : "NULL", (unsigned)Length,
+         (unsigned)Flags);
+    va = hal_ops_v3.AllocateCommonBufferWithBounds(a, Min, Max, Length, Flags, Cache, Node,
+                                                   Logical);
+    emit(a, DMS_EV_RETURN, "AllocateCommonBufferWithBounds", 0, "returns %s, "
+         "*LogicalAddress=%s", va ? "a virtual address" : "NULL",
+         addr(Logical && va ? (uint64_t)Logical->QuadPart : 0, b));
+    return va;
+}
+
+DMA_OPERATIONS hal_ops_v3_traced = {
+    .Size = offsetof(DMA_OPERATIONS, AllocateCommonBufferVector),
+    TRACED_V1_MEMBERS,
+    .CalculateScatterGatherList = t_CalculateScatterGatherList,
+    .BuildScatterGatherList = t_BuildScatterGatherList,
+    .BuildMdlFromScatterGatherList = t_BuildMdlFromScatterGatherList,
+    .GetDmaAdapterInfo = t_GetDmaAdapterInfo,
+    .GetDmaTransferInfo = t_GetDmaTransferInfo,
+    .InitializeDmaTransferContext = t_InitializeDmaTransferContext,
+    .AllocateCommonBufferEx = t_AllocateCommonBufferEx,
+    .AllocateAdapterChannelEx = t_AllocateAdapterChannelEx,
+    .ConfigureAdapterChannel = t_ConfigureAdapterChannel,
+    .CancelAdapterChannel = t_CancelAdapterChannel,
+    .MapTransferEx = t_MapTransferEx,
+    .GetScatterGatherListEx = t_GetScatterGatherListEx,
+    .BuildScatterGatherListEx = t_BuildScatterGatherListEx,
+    .FlushAdapterBuffersEx = t_FlushAdapterBuffersEx,
+    .FreeAdapterObject = t_FreeAdapterObject,
+    .CancelMappedTransfer = t_CancelMappedTransfer,
+    .AllocateCommonBufferWithBounds = t_AllocateCommonBufferWithBounds,
 };

@@ -13,30 +13,27 @@
 
 #include "hal_int.h"
 
-PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
-                               PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled)
+PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64_t lo,
+                   uint64_t hi, PPHYSICAL_ADDRESS logical)
 {
-    static const char routine[] = "AllocateCommonBuffer";
-    struct adapter *ad = adapter_get(DmaAdapter, routine);
-    struct dms_machine *m;
+    struct dms_machine *m = ad->m;
     struct common_buffer *cb;
     struct dms_event ev = {.type = DMS_EV_COMMON_ALLOC, .routine = routine};
-    uint64_t pages, hi_pfn, base;
+    uint64_t pages, lo_pfn, hi_pfn, base;
     uint32_t owner;
 
-    (void)CacheEnabled;
-    if (ad == NULL)
-        return NULL;
-    m = ad->m;
-    hal_irql_check(m, ad, routine, IRQL_EXACT_PASSIVE);
-    if (LogicalAddress == NULL || Length == 0) {
-        hal_finding(m, ad, routine, DMS_CHECK_BAD_ARGUMENT, Length, 0, 0,
+    if (logical == NULL || length == 0) {
+        hal_finding(m, ad, routine, DMS_CHECK_BAD_ARGUMENT, length, 0, 0,
                     "%s needs a non-zero Length and a LogicalAddress", routine);
         return NULL;
     }
-    pages = BYTES_TO_PAGES((uint64_t)Length);
-    hi_pfn = ad->max_address >= pfn_to_addr(m->top_pfn) ? m->top_pfn
-                                                         : addr_to_pfn(ad->max_address + 1);
+    if (hi > ad->max_address)
+        hi = ad->max_address;
+    pages = BYTES_TO_PAGES((uint64_t)length);
+    lo_pfn = addr_to_pfn(lo + HAL_PAGE_MASK); /* whole pages at or above lo */
+    hi_pfn = hi >= pfn_to_addr(m->top_pfn) ? m->top_pfn : addr_to_pfn(hi + 1);
+    if (hi_pfn <= lo_pfn)
+        return NULL;
     cb = calloc(1, sizeof(*cb));
     if (cb == NULL)
         return NULL;
@@ -44,7 +41,7 @@ PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
     if (cb->va == NULL || owner_new(m, OWNER_COMMON, ad->dev->name, ad->dev->common_serial + 1,
                                     &owner) != 0)
         goto fail;
-    if (phys_alloc_contig(m, cb->va, pages, 0, hi_pfn, owner, &base) != 0) {
+    if (phys_alloc_contig(m, cb->va, pages, lo_pfn, hi_pfn, owner, &base) != 0) {
         owner_put(m, owner);
         goto fail;
     }
@@ -55,10 +52,10 @@ PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
     cb->owner = owner;
     cb->base_pfn = base;
     cb->pages = (uint32_t)pages;
-    cb->length = Length;
+    cb->length = length;
     cb->next = ad->commons;
     ad->commons = cb;
-    *LogicalAddress = phys_addr(pfn_to_addr(base));
+    *logical = phys_addr(pfn_to_addr(base));
     ev.physical = ev.logical = pfn_to_addr(base);
     ev.length = pages * HAL_PAGE_SIZE;
     ev.count = (uint32_t)pages;
@@ -68,6 +65,19 @@ fail:
     host_pages_free(cb->va, pages);
     free(cb);
     return NULL;
+}
+
+PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
+                               PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled)
+{
+    static const char routine[] = "AllocateCommonBuffer";
+    struct adapter *ad = adapter_get(DmaAdapter, routine);
+
+    (void)CacheEnabled;
+    if (ad == NULL)
+        return NULL;
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_PASSIVE);
+    return common_alloc(ad, routine, Length, 0, UINT64_MAX, LogicalAddress);
 }
 
 /* FreeCommonBuffer - the arguments must be exactly those of the allocation: no partial free.

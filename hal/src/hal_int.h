@@ -8,6 +8,7 @@
  *   mapreg.c    bounce pools, map register files, the adapter channel and the FIFO waits
  *   transfer.c  MapTransfer and FlushAdapterBuffers: mapping fragments, bounce copies
  *   sglist.c    scatter/gather lists (v1 Get/Put, v2 Calculate/Build/BuildMdl)
+ *   v3.c        the version-3 routines: transfer contexts, the Ex routines, FreeAdapterObject
  *   common.c    common buffers
  *   u64map.c    the open-addressing hash map behind the sparse memory
  *
@@ -65,12 +66,18 @@ struct owner {
     uint32_t next_free; /* free list of dead owners, so ids are reused */
     struct bounce_pool *pool; /* OWNER_BOUNCE */
     struct adapter *ad;       /* OWNER_COMMON */
+    struct device *dev;       /* OWNER_BUFFER of a device (dms_buffer_alloc) */
 };
 
 struct frame {
-    uint8_t *host;     /* the host page that backs the frame */
+    uint8_t *host;     /* the host page that backs the frame: what the CPU sees */
     uint32_t owner;    /* index into machine->owners */
     uint32_t dma_maps; /* live direct (unbounced) mappings of this frame */
+    /* A non-coherent machine's driver buffers (cache.c): memory as the device sees it (full
+     * mode), and per 64-byte line, what the CPU wrote and did not clean (dirty) and what a
+     * device wrote that the CPU's cache still holds old (stale). */
+    uint8_t *ram;
+    uint64_t dirty, stale;
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -157,6 +164,8 @@ struct mapreg_file {
 
 struct sgl_priv;
 
+struct tctx;
+
 struct wait_block {
     struct wait_block *next;
     struct adapter *ad;
@@ -164,6 +173,11 @@ struct wait_block {
     ULONG nregs;
     bool is_sgl;
     bool waited;
+    const char *routine; /* the routine that made the request */
+    struct tctx *tctx;   /* version 3: the request's DMA transfer context */
+    bool no_routine;     /* DMA_SYNCHRONOUS_CALLBACK without an ExecutionRoutine: */
+    PVOID *base_out;     /*   the MapRegisterBase goes here (AllocateAdapterChannelEx) */
+    PSCATTER_GATHER_LIST *list_out; /* or the list (Get/BuildScatterGatherListEx) */
     uint64_t enqueue_ns;
     uint64_t context; /* the platform's context when the request was made */
     PDRIVER_CONTROL exec;
@@ -176,6 +190,26 @@ struct wait_block {
     BOOLEAN write;
     void *buffer; /* the list: the caller's (Build) or the HAL's (Get) */
     bool hal_allocated;
+};
+
+/* A DMA transfer context, kept in the driver's DMA_TRANSFER_CONTEXT_SIZE_V1 bytes as the
+ * HAL's own is: InitializeDmaTransferContext writes it, each v3 request names one. */
+#define TCTX_MAGIC 0x43544d44u /* "DMTC" */
+enum tctx_state {
+    TCTX_IDLE,      /* initialised, no request made yet */
+    TCTX_QUEUED,    /* a request waits for the channel or map registers */
+    TCTX_ACTIVE,    /* granted: its routine runs */
+    TCTX_GRANTED,   /* its last request was granted and is over; a new one may be made */
+    TCTX_CANCELLED  /* CancelAdapterChannel succeeded: requests with it are cancelled */
+};
+
+struct tctx {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t state;
+    uint32_t transfer_cancelled; /* CancelMappedTransfer */
+    struct wait_block *wb;       /* TCTX_QUEUED */
+    struct adapter *ad;
 };
 
 struct common_buffer {
@@ -204,6 +238,7 @@ struct adapter {
     struct mapreg_file *channel_file; /* registers kept with the channel (KeepObject) */
     struct wait_block *chan_head, *chan_tail;
     bool chan_pump_scheduled;
+    bool channel_sgl_held; /* a synchronous list request without a routine holds it */
     struct mapreg_file *files;
     struct mapreg_file *spare_files; /* recycled, so a hot path does not malloc */
     struct mapreg_file *implicit;    /* behind a NULL MapRegisterBase */
@@ -308,6 +343,24 @@ bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn);
 uint8_t *host_pages_alloc(uint64_t npages);
 void host_pages_free(uint8_t *host, uint64_t npages);
 
+/* cache.c: CPU caches a non-coherent machine's devices do not snoop. No-ops when coherent. */
+#define HAL_CACHE_LINE 64
+void cache_frame_added(struct dms_machine *m, struct frame *f);
+void cache_frame_removed(struct frame *f);
+/* Clean before the device reads (write) or nothing (read), over [off, off+len) of one MDL. */
+void cache_clean_chain(struct adapter *ad, const char *routine, PMDL mdl, uint64_t off,
+                       uint64_t len, bool write);
+/* Invalidate after the device wrote (read) or nothing (write). */
+void cache_invalidate_chain(struct adapter *ad, const char *routine, PMDL mdl, uint64_t off,
+                            uint64_t len, bool write);
+/* The device side: where a device access to frame f at [off, off+len) reads or writes. */
+uint8_t *cache_device_page(struct dms_machine *m, struct frame *f);
+/* A device read or wrote [off, off+len) of frame f: track and report stale data. Returns the
+ * stale bytes a read took. */
+uint64_t cache_device_access(struct dms_machine *m, struct frame *f, uint32_t off, uint32_t len,
+                             bool to_memory);
+void cache_report_device_read(struct device *d, uint64_t stale_bytes, uint64_t first_addr);
+
 /* kernel.c */
 struct mdl_node {
     struct mdl_node *next, *prev;
@@ -318,6 +371,8 @@ struct dms_machine *hal_machine(void);
 
 /* The DMA_OPERATIONS tables: plain, and (calltrace.c) reporting each call as events. */
 extern DMA_OPERATIONS hal_ops_v1, hal_ops_v2, hal_ops_v1_traced, hal_ops_v2_traced;
+/* The plain table of an adapter's version (calltrace.c calls through it). */
+const DMA_OPERATIONS *hal_ops_plain(ULONG version);
 
 /* An MDL with room for pages PFNs, zeroed, owned by m until IoFreeMdl or m's destruction. */
 PMDL mdl_alloc(struct dms_machine *m, ULONG pages);
@@ -335,6 +390,11 @@ void pool_free(struct bounce_pool *pool);
 struct wait_block *wb_new(struct adapter *ad);
 void wb_free(struct wait_block *wb);
 void request_submit(struct wait_block *wb);
+/* Grant wb at once if the channel is free, nobody waits and its registers are free; false
+ * (wb untouched) otherwise. For DMA_SYNCHRONOUS_CALLBACK. */
+bool request_now(struct wait_block *wb);
+/* Take a queued request out of whichever queue holds it; false if none does. */
+bool request_unqueue(struct wait_block *wb);
 struct mapreg_file *file_lookup(struct adapter *ad, PVOID base);
 void file_release(struct mapreg_file *f, const char *routine);
 void channel_release(struct adapter *ad);
@@ -363,6 +423,13 @@ BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER, PMDL, PVOID, PVOID, ULONG, BOOLEAN
 /* sglist.c */
 void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f);
 void sgl_free_all(struct adapter *ad);
+/* Bytes a list of n elements takes in a caller's buffer, with the HAL's private record. */
+size_t sgl_size(ULONG elements);
+/* Checks shared by the list requests; on success *wb is a request ready to submit. offset is
+ * from MmGetMdlVirtualAddress(mdl), across a chain. */
+NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
+                     uint64_t offset, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
+                     BOOLEAN write, PVOID buffer, ULONG buffer_len, struct wait_block **wb);
 NTSTATUS hal_GetScatterGatherList(PDMA_ADAPTER, PDEVICE_OBJECT, PMDL, PVOID, ULONG,
                                   PDRIVER_LIST_CONTROL, PVOID, BOOLEAN);
 VOID hal_PutScatterGatherList(PDMA_ADAPTER, PSCATTER_GATHER_LIST, BOOLEAN);
@@ -375,6 +442,39 @@ NTSTATUS hal_BuildMdlFromScatterGatherList(PDMA_ADAPTER, PSCATTER_GATHER_LIST, P
 PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER, ULONG, PPHYSICAL_ADDRESS, BOOLEAN);
 VOID hal_FreeCommonBuffer(PDMA_ADAPTER, ULONG, PHYSICAL_ADDRESS, PVOID, BOOLEAN);
 void common_free_all(struct adapter *ad);
+/* A common buffer of length bytes within [lo, hi] (physical addresses, inclusive), also below
+ * the adapter's reach. NULL when there is no such contiguous run. */
+PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64_t lo,
+                   uint64_t hi, PPHYSICAL_ADDRESS logical);
+
+/* v3.c */
+extern DMA_OPERATIONS hal_ops_v3, hal_ops_v3_traced;
+void tctx_granted(struct tctx *t);
+void tctx_done(struct tctx *t);
+NTSTATUS hal_GetDmaAdapterInfo(PDMA_ADAPTER, PDMA_ADAPTER_INFO);
+NTSTATUS hal_GetDmaTransferInfo(PDMA_ADAPTER, PMDL, ULONGLONG, ULONG, BOOLEAN,
+                                PDMA_TRANSFER_INFO);
+NTSTATUS hal_InitializeDmaTransferContext(PDMA_ADAPTER, PVOID);
+PVOID hal_AllocateCommonBufferEx(PDMA_ADAPTER, PPHYSICAL_ADDRESS, ULONG, PPHYSICAL_ADDRESS,
+                                 BOOLEAN, NODE_REQUIREMENT);
+NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER, PDEVICE_OBJECT, PVOID, ULONG, ULONG,
+                                      PDRIVER_CONTROL, PVOID, PVOID *);
+NTSTATUS hal_ConfigureAdapterChannel(PDMA_ADAPTER, ULONG, PVOID);
+BOOLEAN hal_CancelAdapterChannel(PDMA_ADAPTER, PDEVICE_OBJECT, PVOID);
+NTSTATUS hal_MapTransferEx(PDMA_ADAPTER, PMDL, PVOID, ULONGLONG, ULONG, PULONG, BOOLEAN,
+                           PSCATTER_GATHER_LIST, ULONG, PDMA_COMPLETION_ROUTINE, PVOID);
+NTSTATUS hal_GetScatterGatherListEx(PDMA_ADAPTER, PDEVICE_OBJECT, PVOID, PMDL, ULONGLONG, ULONG,
+                                    ULONG, PDRIVER_LIST_CONTROL, PVOID, BOOLEAN,
+                                    PDMA_COMPLETION_ROUTINE, PVOID, PSCATTER_GATHER_LIST *);
+NTSTATUS hal_BuildScatterGatherListEx(PDMA_ADAPTER, PDEVICE_OBJECT, PVOID, PMDL, ULONGLONG,
+                                      ULONG, ULONG, PDRIVER_LIST_CONTROL, PVOID, BOOLEAN, PVOID,
+                                      ULONG, PDMA_COMPLETION_ROUTINE, PVOID, PVOID);
+NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER, PMDL, PVOID, ULONGLONG, ULONG, BOOLEAN);
+VOID hal_FreeAdapterObject(PDMA_ADAPTER, IO_ALLOCATION_ACTION);
+NTSTATUS hal_CancelMappedTransfer(PDMA_ADAPTER, PVOID);
+PVOID hal_AllocateCommonBufferWithBounds(PDMA_ADAPTER, PPHYSICAL_ADDRESS, PPHYSICAL_ADDRESS,
+                                         ULONG, ULONG, MEMORY_CACHING_TYPE *, NODE_REQUIREMENT,
+                                         PPHYSICAL_ADDRESS);
 
 static inline uint64_t pfn_to_addr(uint64_t pfn) { return pfn << HAL_PAGE_SHIFT; }
 static inline uint64_t addr_to_pfn(uint64_t a) { return a >> HAL_PAGE_SHIFT; }

@@ -282,7 +282,8 @@ PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
 /* ---------------------------------------------------------------------------------------------
  * Nonpaged pool.
  */
-static PVOID pool_alloc(struct dms_machine *m, const char *label, uint32_t serial, SIZE_T bytes)
+static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *label,
+                        uint32_t serial, SIZE_T bytes)
 {
     uint64_t npages;
     uint8_t *host;
@@ -302,6 +303,7 @@ static PVOID pool_alloc(struct dms_machine *m, const char *label, uint32_t seria
     }
     m->owners[owner].host = host;
     m->owners[owner].pages = npages;
+    m->owners[owner].dev = d;
     if (phys_alloc_scattered(m, host, npages, owner) != 0) {
         owner_put(m, owner);
         host_pages_free(host, npages);
@@ -317,7 +319,7 @@ static PVOID tagged_alloc(SIZE_T bytes, ULONG tag)
 
     snprintf(label, sizeof(label), "pool tag '%c%c%c%c'", (char)(tag & 0xff),
              (char)((tag >> 8) & 0xff), (char)((tag >> 16) & 0xff), (char)(tag >> 24));
-    return pool_alloc(m, label, ++m->tag_serial, bytes);
+    return pool_alloc(m, NULL, label, ++m->tag_serial, bytes);
 }
 
 PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
@@ -337,8 +339,8 @@ PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes)
     struct device *d = device_of(dev);
 
     if (d == NULL)
-        return pool_alloc(m, "no device", ++m->tag_serial, bytes);
-    return pool_alloc(m, d->name, ++d->buffer_serial, bytes);
+        return pool_alloc(m, NULL, "no device", ++m->tag_serial, bytes);
+    return pool_alloc(m, d, d->name, ++d->buffer_serial, bytes);
 }
 
 VOID ExFreePool(PVOID P)

@@ -236,6 +236,7 @@ static void chan_pump(void *arg);
 void channel_release(struct adapter *ad)
 {
     ad->channel_busy = false;
+    ad->channel_sgl_held = false;
     ad->channel_file = NULL;
     if (ad->chan_head != NULL && !ad->chan_pump_scheduled) {
         ad->chan_pump_scheduled = true;
@@ -251,7 +252,18 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
     KIRQL saved = ad->m->irql;
     IO_ALLOCATION_ACTION action;
 
-    d->channel_request_pending = false;
+    if (wb->no_routine) {
+        /* DMA_SYNCHRONOUS_CALLBACK without a routine: the caller gets the base and holds the
+         * adapter until FreeAdapterObject or FreeAdapterChannel. */
+        f->state = FILE_WITH_CHANNEL;
+        ad->channel_file = f;
+        *wb->base_out = f;
+        if (wb->tctx != NULL)
+            tctx_done(wb->tctx);
+        return;
+    }
+    if (wb->tctx == NULL)
+        d->channel_request_pending = false;
     d->in_adapter_control++;
     f->state = FILE_IN_CALLBACK;
     hal_emit(ad->m, ad, &ev);
@@ -259,6 +271,12 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
     action = wb->exec(wb->devobj, wb->devobj->CurrentIrp, f, wb->ctx);
     ad->m->irql = saved;
     d->in_adapter_control--;
+    if (wb->tctx != NULL)
+        tctx_done(wb->tctx); /* the allocation request is over: the context is free again */
+    if (!ad->master && action != KeepObject)
+        hal_finding(ad->m, ad, "AdapterControl", DMS_CHECK_BAD_ARGUMENT, (uint64_t)action, 0,
+                    0, "the ExecutionRoutine of a system DMA device returned %d; it must "
+                    "return KeepObject (the channel stays with the transfer)", (int)action);
     switch (action) {
     case KeepObject:
         f->state = FILE_WITH_CHANNEL;
@@ -320,7 +338,7 @@ static void grant(struct wait_block *wb)
         abort(); /* the file was pre-checked to fit; only host memory can fail here */
     if (ad->pool != NULL && !pool_take(ad->pool, f, wb->nregs, consecutive))
         abort(); /* callers grant only what can_grant() allowed */
-    ev.routine = wb->is_sgl ? "GetScatterGatherList" : "AllocateAdapterChannel";
+    ev.routine = wb->routine;
     ev.count = f->held;
     ev.wait_ns = wb->waited ? hal_now(ad->m) - wb->enqueue_ns : 0;
     if (ad->pool != NULL && wb->nregs > 0) {
@@ -329,6 +347,8 @@ static void grant(struct wait_block *wb)
     }
     if (plat->context_set != NULL)
         plat->context_set(plat->ctx, wb->context);
+    if (wb->tctx != NULL)
+        tctx_granted(wb->tctx);
     hal_emit(ad->m, ad, &ev);
     hal_charge(ad->m, DMS_COST_MAPREG_ALLOC, f->held, ad->id);
     if (wb->is_sgl)
@@ -386,7 +406,7 @@ static void note_wait(struct wait_block *wb, enum dms_event_type type)
     if (wb->waited)
         return;
     wb->waited = true;
-    ev.routine = wb->is_sgl ? "GetScatterGatherList" : "AllocateAdapterChannel";
+    ev.routine = wb->routine;
     hal_emit(wb->ad->m, wb->ad, &ev);
 }
 
@@ -418,6 +438,55 @@ void request_submit(struct wait_block *wb)
     }
     ad->channel_busy = true;
     try_registers(wb);
+}
+
+bool request_now(struct wait_block *wb)
+{
+    struct adapter *ad = wb->ad;
+    struct bounce_pool *pool = ad->pool;
+
+    if (ad->channel_busy || ad->chan_head != NULL)
+        return false;
+    if (pool != NULL && wb->nregs > 0 && (pool->wait_head != NULL || !can_grant(ad, wb->nregs)))
+        return false;
+    wb->enqueue_ns = hal_now(ad->m);
+    ad->channel_busy = true;
+    grant(wb);
+    return true;
+}
+
+static bool unlink_from(struct wait_block **head, struct wait_block **tail,
+                        struct wait_block *wb)
+{
+    struct wait_block *prev = NULL;
+
+    for (struct wait_block *p = *head; p != NULL; prev = p, p = p->next) {
+        if (p != wb)
+            continue;
+        if (prev != NULL)
+            prev->next = p->next;
+        else
+            *head = p->next;
+        if (*tail == p)
+            *tail = prev;
+        return true;
+    }
+    return false;
+}
+
+bool request_unqueue(struct wait_block *wb)
+{
+    struct adapter *ad = wb->ad;
+
+    if (unlink_from(&ad->chan_head, &ad->chan_tail, wb))
+        return true;
+    if (ad->pool != NULL && unlink_from(&ad->pool->wait_head, &ad->pool->wait_tail, wb)) {
+        /* it held the channel while it waited for registers */
+        channel_release(ad);
+        schedule_pool_pump(ad->pool);
+        return true;
+    }
+    return false;
 }
 
 static void chan_pump(void *arg)
@@ -483,6 +552,7 @@ NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
     if (wb == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     wb->ad = ad;
+    wb->routine = routine;
     wb->devobj = DeviceObject;
     wb->nregs = NumberOfMapRegisters;
     wb->exec = ExecutionRoutine;

@@ -240,6 +240,7 @@ static int frame_add(struct dms_machine *m, uint64_t pfn, uint8_t *host, uint32_
         return err;
     }
     m->frames[slot] = (struct frame){.host = host, .owner = owner, .dma_maps = 0};
+    cache_frame_added(m, &m->frames[slot]);
     m->frames_in_use++;
     m->host_page_bytes += HAL_PAGE_SIZE;
     return 0;
@@ -252,6 +253,7 @@ static void frame_remove(struct dms_machine *m, uint64_t pfn)
 
     if (!u64map_get(&m->pfn_map, pfn, &slot))
         return;
+    cache_frame_removed(&m->frames[slot]);
     u64map_del(&m->vpn_map, (uintptr_t)m->frames[slot].host >> HAL_PAGE_SHIFT);
     u64map_del(&m->pfn_map, pfn);
     p = hal_grow(m->free_frame_slots, &m->cap_free_slots, sizeof(*p), m->n_free_slots + 1);
@@ -539,6 +541,7 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
     uint64_t mask;
     struct stray_run run = {0};
     uint32_t strays = 0;
+    uint64_t stale = 0, stale_at = 0;
     struct dms_event ev = {.type = DMS_EV_DEVICE_ACCESS};
 
     if (d == NULL || bits == 0 || bits > 64)
@@ -555,12 +558,18 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
         size_t chunk = len - done < HAL_PAGE_SIZE - off ? len - done : HAL_PAGE_SIZE - off;
         struct frame *f = phys_frame(m, pfn);
 
+        if (f != NULL) {
+            uint64_t s = cache_device_access(m, f, (uint32_t)off, (uint32_t)chunk, to_memory);
+            if (s > 0 && stale == 0)
+                stale_at = addr;
+            stale += s;
+        }
         if (buf == NULL)
             ; /* metadata mode: the access is checked and counted, no byte moves */
         else if (f != NULL && to_memory)
-            memcpy(f->host + off, buf + done, chunk);
+            memcpy(cache_device_page(m, f) + off, buf + done, chunk);
         else if (f != NULL)
-            memcpy(buf + done, f->host + off, chunk);
+            memcpy(buf + done, cache_device_page(m, f) + off, chunk);
         else if (!to_memory)
             memset(buf + done, 0xff, chunk); /* nothing answers: the bus reads all ones */
         if (!may_touch(d, m, pfn, f)) {
@@ -578,6 +587,7 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
         done += chunk;
     }
     stray_report(d, d->adapter, &run, to_memory, bits);
+    cache_report_device_read(d, stale, stale_at);
     ev.device = d->name;
     ev.logical = logical;
     ev.physical = logical & mask;

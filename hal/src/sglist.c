@@ -30,7 +30,7 @@ static size_t list_bytes(ULONG elements)
     return (n + SGL_ALIGN - 1) & ~(size_t)(SGL_ALIGN - 1);
 }
 
-static size_t sgl_size(ULONG elements)
+size_t sgl_size(ULONG elements)
 {
     return list_bytes(elements) + sizeof(struct sgl_priv);
 }
@@ -45,29 +45,16 @@ static struct sgl_priv *priv_lookup(struct adapter *ad, PSCATTER_GATHER_LIST lis
     return NULL;
 }
 
-/* Checks shared by Get and Build; on success *wb is a request ready to submit. */
-static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
-                        PVOID va, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
-                        BOOLEAN write, PVOID buffer, ULONG buffer_len, struct wait_block **wb)
+NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
+                     uint64_t offset, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
+                     BOOLEAN write, PVOID buffer, ULONG buffer_len, struct wait_block **wb)
 {
-    uint64_t offset, nregs;
+    uint64_t nregs;
     uint32_t elements;
     size_t need;
     bool fits, hal_alloc;
+    uint64_t context;
 
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
-    if (dev == NULL || device_of(dev) == NULL || mdl == NULL || fn == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
-                    "%s needs a DeviceObject, an Mdl and an ExecutionRoutine", routine);
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (length == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
-                    "%s of a zero-length buffer", routine);
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (!va_offset(ad, routine, mdl, va, &offset))
-        return STATUS_INVALID_PARAMETER;
     nregs = mdl_span_pages(mdl, offset, length, &fits);
     if (!fits)
         return STATUS_BUFFER_TOO_SMALL; /* "Length too big to fit within the buffer" */
@@ -88,18 +75,44 @@ static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT 
         wb_free(*wb);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
+    context = (*wb)->context;
     **wb = (struct wait_block){.ad = ad, .devobj = dev, .nregs = (ULONG)nregs, .is_sgl = true,
-                               .mdl = mdl, .offset = offset, .length = length, .list_fn = fn,
-                               .ctx = ctx, .write = write, .buffer = buffer,
-                               .hal_allocated = hal_alloc, .context = (*wb)->context};
+                               .routine = routine, .mdl = mdl, .offset = offset,
+                               .length = length, .list_fn = fn, .ctx = ctx, .write = write,
+                               .buffer = buffer, .hal_allocated = hal_alloc,
+                               .context = context};
     return STATUS_SUCCESS;
+}
+
+/* The checks of the version-1 and -2 requests, then the shared ones. */
+static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
+                        PVOID va, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
+                        BOOLEAN write, PVOID buffer, ULONG buffer_len, struct wait_block **wb)
+{
+    uint64_t offset;
+
+    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    if (dev == NULL || device_of(dev) == NULL || mdl == NULL || fn == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "%s needs a DeviceObject, an Mdl and an ExecutionRoutine", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (length == 0) {
+        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
+                    "%s of a zero-length buffer", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!va_offset(ad, routine, mdl, va, &offset))
+        return STATUS_INVALID_PARAMETER;
+    return sgl_prepare(ad, routine, dev, mdl, offset, length, fn, ctx, write, buffer,
+                       buffer_len, wb);
 }
 
 static uint32_t fill_elements(struct wait_block *wb, struct mapreg_file *f,
                               PSCATTER_GATHER_LIST list)
 {
     struct adapter *ad = wb->ad;
-    const char *routine = wb->hal_allocated ? "GetScatterGatherList" : "BuildScatterGatherList";
+    const char *routine = wb->routine;
     PMDL mdl = wb->mdl;
     uint64_t offset = wb->offset, left = wb->length;
     uint32_t n = 0;
@@ -151,16 +164,31 @@ void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     if (ad->sgls != NULL)
         ad->sgls->prev = p;
     ad->sgls = p;
-    ev.routine = wb->hal_allocated ? "GetScatterGatherList" : "BuildScatterGatherList";
+    ev.routine = wb->routine;
     ev.count = list->NumberOfElements;
     ev.length = wb->length;
     ev.write_to_device = wb->write;
     hal_emit(ad->m, ad, &ev);
     hal_charge(ad->m, DMS_COST_SG_ELEMENT, list->NumberOfElements, ad->id);
+    if (wb->no_routine) {
+        /* DMA_SYNCHRONOUS_CALLBACK without a routine: the list goes back to the caller, who
+         * keeps the adapter until FreeAdapterObject once the device is started. */
+        *wb->list_out = list;
+        ad->channel_sgl_held = true;
+        if (wb->tctx != NULL)
+            tctx_done(wb->tctx);
+        return;
+    }
+    if (wb->list_out != NULL)
+        *wb->list_out = list;
     hal_emit(ad->m, ad, &cb);
     ad->m->irql = DISPATCH_LEVEL;
     wb->list_fn(wb->devobj, wb->devobj->CurrentIrp, list, wb->ctx);
     ad->m->irql = saved;
+    /* The allocation request is over: its transfer context is free again, and the adapter
+     * is released; the registers stay with the list until PutScatterGatherList. */
+    if (wb->tctx != NULL)
+        tctx_done(wb->tctx);
     channel_release(ad);
 }
 

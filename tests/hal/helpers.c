@@ -83,6 +83,7 @@ PDMA_ADAPTER adapter_new(PDEVICE_OBJECT dev, unsigned bits, BOOLEAN sg, ULONG ma
     d.Dma64BitAddresses = bits == 64;
     d.InterfaceType = bits == 24 ? Isa : PCIBus;
     d.MaximumLength = max_length;
+    d.DmaAddressWidth = version == DEVICE_DESCRIPTION_VERSION3 ? bits : 0;
     a = IoGetDmaAdapter(dev, &d, &n);
     if (nregs != NULL)
         *nregs = n;

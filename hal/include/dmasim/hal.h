@@ -76,6 +76,12 @@ struct dms_machine_config {
      * it leaves, each with the arguments or results as text (dms_event.detail). Off by
      * default: it costs a formatted string per call. dmasim explain turns it on. */
     uint8_t call_events;
+    /* A platform whose CPU caches DMA does not snoop (ARM without hardware coherency): a
+     * device sees driver buffers as of the last cache clean, and the CPU sees what a device
+     * wrote only after an invalidate. MapTransferEx cleans, FlushAdapterBuffersEx
+     * invalidates, KeFlushIoBuffers does either; bounce pages and common buffers are
+     * uncached, hence coherent. 0 (the default): x86/x64, snooped. */
+    uint8_t noncoherent;
 };
 
 /* Defaults, with their reasons:
@@ -121,7 +127,8 @@ int dms_machine_config_check(const struct dms_machine_config *cfg, char *why, si
     X(DPC_RUN, "dpc-run")                                                             \
     X(FINDING, "finding")                                                             \
     X(CALL, "call")                         /* a driver called routine: detail = arguments */ \
-    X(RETURN, "return")                     /* routine returned: detail = results */
+    X(RETURN, "return")                     /* routine returned: detail = results */  \
+    X(CACHE, "cache")                       /* count lines cleaned (write 1) or invalidated */
 
 enum dms_event_type {
 #define DMS_EVENT_ENUM(name, text) DMS_EV_##name,
@@ -169,7 +176,8 @@ enum dms_cost {
     DMS_COST_MAPREG_ALLOC,      /* map registers allocated */
     DMS_COST_MAPREG_FREE,       /* map registers freed */
     DMS_COST_SG_ELEMENT,        /* scatter/gather elements built */
-    DMS_COST_MAP_CALL           /* MapTransfer-style calls */
+    DMS_COST_MAP_CALL,          /* MapTransfer-style calls */
+    DMS_COST_CACHE_LINE         /* cache lines cleaned or invalidated (non-coherent) */
 };
 
 typedef void (*dms_work_fn)(void *arg);
@@ -245,6 +253,14 @@ int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logi
 /* Describe who owns the frame at a physical address ("buffer #17 of nic0"). */
 void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t out_len);
 
+/* The simulated CPU wrote or is about to read len bytes of a driver buffer at va (the
+ * application filling a buffer for a write, or taking the data of a read). On a non-coherent
+ * machine a write leaves the lines dirty in the cache until cleaned; a read of lines a device
+ * wrote and nobody invalidated sees old bytes and is reported (DMS_CHECK_STALE_CPU_READ).
+ * No-ops on a coherent machine. Returns the stale bytes read. */
+void dms_cpu_wrote(struct dms_machine *m, const void *va, size_t len);
+uint64_t dms_cpu_read(struct dms_machine *m, const void *va, size_t len);
+
 /* Physical address of a byte of a driver buffer, common buffer or bounce page (host pointer). */
 int dms_physical_of(struct dms_machine *m, const void *va, uint64_t *physical);
 
@@ -276,6 +292,10 @@ struct dms_adapter_stats {
     uint64_t device_bytes_written;      /* by the device, to memory */
     uint64_t stray_accesses;
     uint64_t findings;
+    uint64_t cache_lines_cleaned;      /* non-coherent machines: CPU cache maintenance */
+    uint64_t cache_lines_invalidated;
+    uint64_t stale_bytes_to_device;    /* the device read bytes the CPU never cleaned */
+    uint64_t stale_bytes_to_cpu;       /* the CPU read bytes a device wrote, not invalidated */
 };
 
 struct dms_adapter_info {
@@ -331,6 +351,8 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_CHECK_NOT_NONPAGED      0x102 /* MDL built over memory that is not nonpaged pool */
 #define DMS_CHECK_BAD_ARGUMENT      0x103 /* an argument the routine cannot accept */
 #define DMS_CHECK_FREE_MISMATCH     0x104 /* FreeCommonBuffer/FreeMapRegisters arguments differ */
+#define DMS_CHECK_STALE_DEVICE_READ 0x105 /* non-coherent: a device read lines never cleaned */
+#define DMS_CHECK_STALE_CPU_READ    0x106 /* non-coherent: the CPU read lines never invalidated */
 
 struct dms_finding {
     uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */

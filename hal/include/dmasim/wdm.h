@@ -211,6 +211,9 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
 VOID IoFreeMdl(PMDL Mdl);
 PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority);
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
+/* Flush the MDL's region from the processor caches for a DMA (ReadOperation: into memory).
+ * A no-op where DMA is cache-coherent. */
+VOID KeFlushIoBuffers(PMDL Mdl, BOOLEAN ReadOperation, BOOLEAN DmaOperation);
 /* "Points to TRUE if the hardware and OS support 64-bit physical addresses." */
 extern PBOOLEAN Mm64BitPhysicalAddress;
 
