@@ -118,6 +118,14 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
             " transfers queued (%s)\n", a,
             x.elapsed_ns ? 100.0 * (double)d->engine.busy_ns / (double)x.elapsed_ns : 0.0,
             d->engine.queued, b);
+    if (d->hal.cache_lines_cleaned + d->hal.cache_lines_invalidated +
+            d->hal.stale_bytes_to_device + d->hal.stale_bytes_to_cpu > 0) {
+        units_format_size(d->hal.stale_bytes_to_device, a, sizeof(a));
+        units_format_size(d->hal.stale_bytes_to_cpu, b, sizeof(b));
+        fprintf(out, "  CPU cache       %" PRIu64 " lines cleaned, %" PRIu64 " invalidated; "
+                "stale data: %s read by the device, %s by the CPU\n",
+                d->hal.cache_lines_cleaned, d->hal.cache_lines_invalidated, a, b);
+    }
     fprintf(out, "  integrity       %" PRIu64 " verified, %" PRIu64 " mismatches; %" PRIu64
             " I/Os with stray device accesses; %" PRIu64 " findings\n", d->verified,
             d->mismatches, d->stray_ios, d->findings);
@@ -231,6 +239,12 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "device_transfers", d->dma_transfers);
     json_close(j, '}');
     json_u64(j, "common_buffer_bytes", d->common_buffer_bytes);
+    json_open(j, "cache", '{');
+    json_u64(j, "lines_cleaned", d->hal.cache_lines_cleaned);
+    json_u64(j, "lines_invalidated", d->hal.cache_lines_invalidated);
+    json_u64(j, "stale_bytes_to_device", d->hal.stale_bytes_to_device);
+    json_u64(j, "stale_bytes_to_cpu", d->hal.stale_bytes_to_cpu);
+    json_close(j, '}');
     json_open(j, "device_engine", '{');
     json_u64(j, "busy_ns", d->engine.busy_ns);
     json_u64(j, "transfers", d->engine.transfers);
@@ -324,12 +338,15 @@ static void csv_row(FILE *out, const struct run_device *d, bool total)
     for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
         fprintf(out, ",%" PRIu64, d->ios ? d->cpu_ns[c] / d->ios : 0);
     fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+            ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
             d->hal.pages_mapped, d->hal.pages_bounced, x.bounced_share,
             d->hal.bytes_bounced_to_device, d->hal.bytes_bounced_from_device,
             d->map_registers_granted, d->hal.map_registers_peak, d->hal.map_register_waits,
             d->hal.map_register_wait_ns, x.elements_per_transfer, d->common_buffer_bytes,
             d->verified, d->mismatches, d->stray_ios, d->findings);
+    fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+            d->hal.cache_lines_cleaned, d->hal.cache_lines_invalidated,
+            d->hal.stale_bytes_to_device, d->hal.stale_bytes_to_cpu);
 }
 
 static void csv_report(FILE *out, const struct run_result *r)
@@ -342,7 +359,8 @@ static void csv_report(FILE *out, const struct run_result *r)
     fputs(",pages_mapped,pages_bounced,bounced_share,bytes_bounced_to_device,"
           "bytes_bounced_from_device,map_registers_granted,map_registers_peak,"
           "map_register_waits,map_register_wait_ns,sg_elements_per_list,common_buffer_bytes,"
-          "verified,mismatches,stray_ios,findings\n", out);
+          "verified,mismatches,stray_ios,findings,cache_lines_cleaned,cache_lines_invalidated,"
+          "stale_bytes_to_device,stale_bytes_to_cpu\n", out);
     for (uint32_t i = 0; i < r->n_devices; i++)
         csv_row(out, &r->devices[i], false);
     csv_row(out, &r->total, true);

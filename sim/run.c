@@ -237,6 +237,8 @@ static void add_device(struct run_device *t, const struct run_device *d)
     ADD(bytes_bounced_from_device); ADD(map_register_requests); ADD(map_registers_granted);
     ADD(map_register_waits); ADD(map_register_wait_ns); ADD(sg_lists_built); ADD(sg_elements);
     ADD(device_bytes_read); ADD(device_bytes_written); ADD(stray_accesses); ADD(findings);
+    ADD(cache_lines_cleaned); ADD(cache_lines_invalidated); ADD(stale_bytes_to_device);
+    ADD(stale_bytes_to_cpu);
 #undef ADD
     if (d->hal.map_registers_peak > t->hal.map_registers_peak)
         t->hal.map_registers_peak = d->hal.map_registers_peak;

@@ -28,6 +28,7 @@ static const char *const data_names[] = {"full", "metadata", NULL};
 static const char *const op_names[] = {"read", "write", "mix", NULL};
 static const char *const offsets_names[] = {"random", "sequential", NULL};
 static const char *const buffers_names[] = {"pool", "fresh", NULL};
+static const char *const flush_names[] = {"auto", "yes", "no", NULL};
 
 #define M(f) offsetof(struct scn_machine, f)
 #define C(f) offsetof(struct cost_model, f)
@@ -61,6 +62,10 @@ const struct key_def scn_keys[] = {
     {SEC_MACHINE, "data", KT_ENUM, M(data), 0, 0, data_names, false, "full",
      "full: every byte moves and each transfer is checked with crc32; metadata: no payload "
      "copies, identical accounting (for fast sweeps).", NULL},
+    {SEC_MACHINE, "coherent", KT_BOOL, M(coherent), 0, 1, NULL, false, "yes",
+     "yes: DMA snoops the CPU caches (x86/x64). no: it does not (ARM without hardware "
+     "coherency): drivers must clean and invalidate, and stale data is found and named.",
+     NULL},
     {SEC_MACHINE, "map_register_limit", KT_COUNT, M(map_register_limit), 1, 1 << 20, NULL,
      false, "64", "Most map registers the platform grants one adapter.",
      "C28173: grants fall short as requests approach 64"},
@@ -123,7 +128,12 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "max_transfer", KT_SIZE, D(max_transfer), 512, 16 << 20, NULL, true, "auto",
      "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K.", NULL},
     {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, false, "sg",
-     "The driver's calling pattern: packet, sg, sg-build or common-buffer.", NULL},
+     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3 or v3-sync.", NULL},
+    {SEC_DEVICE, "flush_io_buffers", KT_ENUM, D(flush_io_buffers), 0, 0, flush_names, false,
+     "auto", "Whether the driver calls KeFlushIoBuffers around each I/O (a no-op where DMA is "
+     "coherent). auto: yes for packet, sg and sg-build, whose routines maintain no cache; no "
+     "for v3 (MapTransferEx and FlushAdapterBuffersEx do) and common-buffer. no with packet "
+     "or sg on a non-coherent machine is the driver that forgets.", NULL},
     {SEC_DEVICE, "engines", KT_COUNT, D(engines), 1, 64, NULL, false, "1",
      "DMA engines working in parallel, each at link_bandwidth; transfers queue for a free one.", NULL},
     {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, BIG, NULL, true, "auto",

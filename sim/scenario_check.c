@@ -249,6 +249,7 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->map_register_limit = (uint32_t)m->map_register_limit;
     cfg->bounce_pool_bytes = m->bounce_pool;
     cfg->metadata_only = m->data == DATA_METADATA;
+    cfg->noncoherent = m->coherent == 0;
 }
 
 void scenario_device_settings(const struct scenario *s, uint32_t i,
@@ -265,4 +266,17 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->pattern = (enum dms_pattern)d->pattern;
     out->slots = d->workload >= 0 ? (uint32_t)s->workloads[d->workload].queue_depth : 1;
     out->ring_entries = (uint32_t)d->ring_entries;
+    switch (d->flush_io_buffers) {
+    case 1: /* yes */
+        out->flush_io_buffers = true;
+        break;
+    case 2: /* no */
+        out->flush_io_buffers = false;
+        break;
+    default: /* auto: the drivers whose routines leave the cache to them */
+        out->flush_io_buffers = out->pattern == DMS_PATTERN_PACKET ||
+                                out->pattern == DMS_PATTERN_SG ||
+                                out->pattern == DMS_PATTERN_SG_BUILD;
+        break;
+    }
 }

@@ -184,6 +184,8 @@ static void slot_next(struct wl_slot *sl)
     } else if (d->run->full) {
         memset(sl->buffer, READ_POISON, bytes);
     }
+    if (io->write) /* the application wrote the data: in its cache until cleaned */
+        dms_cpu_wrote(d->run->machine, sl->buffer, bytes);
     d->in_flight++;
     /* the slot's next I/O: its work is its own, not that of the I/O whose completion
      * started it */
@@ -212,9 +214,13 @@ static void attribute(struct sim_device *d, struct wl_slot *sl, char *out, size_
                  io->stray_pages);
         return;
     }
-    for (size_t i = sl->findings_before; i < dms_finding_count(m); i++) {
-        const struct dms_finding *f = dms_finding_get(m, i);
-        if (strcmp(f->device, d->cfg->name) == 0) {
+    /* stale data of this I/O's own direction explains it best; then any finding */
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t stale = io->write ? DMS_CHECK_STALE_DEVICE_READ : DMS_CHECK_STALE_CPU_READ;
+        for (size_t i = sl->findings_before; i < dms_finding_count(m); i++) {
+            const struct dms_finding *f = dms_finding_get(m, i);
+            if (strcmp(f->device, d->cfg->name) != 0 || (pass == 0 && f->code != stale))
+                continue;
             snprintf(out, len, "finding 0x%x in %s: %.180s", f->code, f->routine, f->message);
             return;
         }
@@ -265,6 +271,8 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
         else
             out->reads++;
         hist_add(&out->latency, now - sl->submit_ns);
+        if (!io->write) /* the application takes the data: stale if never invalidated */
+            dms_cpu_read(d->run->machine, sl->buffer, io->bytes);
         if (d->run->full)
             verify(d, sl);
     } else {

@@ -232,7 +232,8 @@ const struct dms_adapter_kind dms_adapter_legacy = {
     .summary = "bus master without scatter/gather: one contiguous range at a time through "
                "address and count registers",
     .patterns = 1u << DMS_PATTERN_PACKET | 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
-                1u << DMS_PATTERN_COMMON_BUFFER,
+                1u << DMS_PATTERN_COMMON_BUFFER | 1u << DMS_PATTERN_V3 |
+                1u << DMS_PATTERN_V3_SYNC,
     .scatter_gather = false,
     .sg_fixed = true,
     .max_transfer_limit = 1u << 20,

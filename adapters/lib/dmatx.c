@@ -14,6 +14,18 @@
  *   CalculateScatterGatherList; PutScatterGatherList as for sg.
  * - common-buffer: no mapping per request at all. The driver copies between the request's
  *   buffer and a common buffer the device can always reach, and the device uses that.
+ * - v3: the basic calling pattern for version-3 routines (reference 3.7): GetDmaTransferInfo
+ *   sizes the transfer; AllocateAdapterChannelEx with the slot's DMA transfer context; in the
+ *   ExecutionRoutine MapTransferEx fills the slot's list (less than asked when the registers
+ *   or the list run short: the rest goes in the next transfer), the device is programmed, and
+ *   the routine returns KeepObject. At DPC time FlushAdapterBuffersEx, then
+ *   FreeAdapterChannel. The adapter is held for the whole transfer, as that pattern says.
+ * - v3-sync: the same with DMA_SYNCHRONOUS_CALLBACK and no routine: the HAL grants at once
+ *   or says STATUS_INSUFFICIENT_RESOURCES, and then the request waits here for a transfer to
+ *   give the adapter back.
+ * A driver of the packet and list patterns calls KeFlushIoBuffers before a write and after a
+ * read (flush_io_buffers): their routines maintain no CPU cache, and on a platform whose DMA
+ * is not coherent nothing else does. The v3 routines do it themselves.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +68,7 @@ static void program_device(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
  * packet
  */
 static void start_channel(struct dmatx *tx);
+static void v3_sync_start(struct dmatx *tx, bool first);
 
 static IO_ALLOCATION_ACTION packet_execution_routine(PDEVICE_OBJECT DeviceObject, PIRP Irp,
                                                      PVOID MapRegisterBase, PVOID Context)
@@ -109,7 +122,10 @@ static VOID channel_dpc_routine(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2
     en->waiting_head = tx->next_waiting;
     if (en->waiting_head == NULL)
         en->waiting_tail = NULL;
-    start_channel(tx);
+    if (en->pattern == DMS_PATTERN_V3_SYNC)
+        v3_sync_start(tx, true);
+    else
+        start_channel(tx);
 }
 
 static void start_channel(struct dmatx *tx)
@@ -137,6 +153,117 @@ static void start_channel(struct dmatx *tx)
         tx->own_list->NumberOfElements = 0;
         program_device(tx, NULL); /* the driver completes it with the status */
     }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * v3 and v3-sync
+ */
+static ULONGLONG mdl_offset(const struct dmatx *tx)
+{
+    return (ULONGLONG)((tx->va + tx->done) - (PUCHAR)MmGetMdlVirtualAddress(tx->mdl));
+}
+
+/* Map the transfer with MapTransferEx into the slot's list and program the device. A partial
+ * mapping shortens the transfer. Returns the status; on failure nothing is programmed. */
+static NTSTATUS v3_map(struct dmatx *tx)
+{
+    struct dmatx_enabler *en = tx->en;
+    ULONG len = tx->current;
+    NTSTATUS status = ops(en)->MapTransferEx(en->adapter, tx->mdl, tx->map_register_base,
+                                             mdl_offset(tx), 0, &len, tx->write_to_device,
+                                             tx->own_list, en->list_bytes, NULL, NULL);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    tx->current = len;
+    program_device(tx, tx->own_list);
+    return STATUS_SUCCESS;
+}
+
+static IO_ALLOCATION_ACTION v3_execution_routine(PDEVICE_OBJECT DeviceObject, PIRP Irp,
+                                                 PVOID MapRegisterBase, PVOID Context)
+{
+    struct dmatx *tx = Context;
+    NTSTATUS status;
+
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    tx->map_register_base = MapRegisterBase;
+    status = v3_map(tx);
+    if (NT_SUCCESS(status))
+        return KeepObject; /* FreeAdapterChannel at DPC time */
+    tx->status = status;
+    program_device(tx, NULL);
+    return DeallocateObject;
+}
+
+static void wait_in_line(struct dmatx *tx, bool first)
+{
+    struct dmatx_enabler *en = tx->en;
+
+    if (first) {
+        tx->next_waiting = en->waiting_head;
+        en->waiting_head = tx;
+        if (en->waiting_tail == NULL)
+            en->waiting_tail = tx;
+        return;
+    }
+    tx->next_waiting = NULL;
+    if (en->waiting_tail != NULL)
+        en->waiting_tail->next_waiting = tx;
+    else
+        en->waiting_head = tx;
+    en->waiting_tail = tx;
+}
+
+/* v3-sync: the adapter now, or wait in line (first: it was at the head already). */
+static void v3_sync_start(struct dmatx *tx, bool first)
+{
+    struct dmatx_enabler *en = tx->en;
+    NTSTATUS status;
+
+    if (!first && en->waiting_head != NULL) {
+        wait_in_line(tx, false); /* behind those already waiting */
+        return;
+    }
+    status = ops(en)->AllocateAdapterChannelEx(en->adapter, en->device, tx->dma_context,
+                                               tx->map_register_count,
+                                               DMA_SYNCHRONOUS_CALLBACK, NULL, NULL,
+                                               &tx->map_register_base);
+    if (status == STATUS_INSUFFICIENT_RESOURCES && tx->map_register_count <= en->map_registers) {
+        wait_in_line(tx, first);
+        return;
+    }
+    if (NT_SUCCESS(status)) {
+        status = v3_map(tx);
+        if (NT_SUCCESS(status))
+            return;
+        ops(en)->FreeAdapterChannel(en->adapter);
+    }
+    tx->status = status;
+    program_device(tx, NULL);
+}
+
+static NTSTATUS v3_start(struct dmatx *tx)
+{
+    struct dmatx_enabler *en = tx->en;
+    DMA_TRANSFER_INFO info;
+    NTSTATUS status;
+
+    memset(&info, 0, sizeof(info));
+    info.Version = DMA_TRANSFER_INFO_VERSION1;
+    status = ops(en)->GetDmaTransferInfo(en->adapter, tx->mdl, mdl_offset(tx), tx->current,
+                                         tx->write_to_device, &info);
+    if (!NT_SUCCESS(status))
+        return status;
+    tx->map_register_count = info.V1.MapRegisterCount;
+    if (en->pattern == DMS_PATTERN_V3_SYNC) {
+        v3_sync_start(tx, false);
+        return STATUS_SUCCESS;
+    }
+    return ops(en)->AllocateAdapterChannelEx(en->adapter, en->device, tx->dma_context,
+                                             tx->map_register_count, 0, v3_execution_routine,
+                                             tx, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -209,6 +336,10 @@ static void start_transfer(struct dmatx *tx)
     case DMS_PATTERN_COMMON_BUFFER:
         start_common(tx);
         return;
+    case DMS_PATTERN_V3:
+    case DMS_PATTERN_V3_SYNC:
+        status = v3_start(tx);
+        break;
     default:
         status = STATUS_NOT_SUPPORTED;
         break;
@@ -241,6 +372,8 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     tx->transfers = 0;
     tx->status = STATUS_SUCCESS;
     tx->sgl = NULL;
+    if (en->flush_io_buffers && write_to_device)
+        KeFlushIoBuffers(mdl, FALSE, TRUE); /* the CPU's writes reach memory first */
     KeRaiseIrql(DISPATCH_LEVEL, &old);
     start_transfer(tx);
     KeLowerIrql(old);
@@ -300,10 +433,26 @@ static void release_transfer(struct dmatx *tx)
         if (!tx->write_to_device)
             driver_copy(tx, va, tx->common_va, tx->current);
         break;
+    case DMS_PATTERN_V3:
+    case DMS_PATTERN_V3_SYNC:
+        ops(en)->FlushAdapterBuffersEx(en->adapter, tx->mdl, tx->map_register_base,
+                                       mdl_offset(tx), tx->current, tx->write_to_device);
+        ops(en)->FreeAdapterChannel(en->adapter);
+        if (en->pattern == DMS_PATTERN_V3_SYNC && en->waiting_head != NULL)
+            KeInsertQueueDpc(&en->channel_dpc, NULL, NULL);
+        break;
     default:
         break;
     }
     tx->sgl = NULL;
+}
+
+/* The transaction is over: a read's data is the CPU's to see once its cache lets go. */
+static BOOLEAN transaction_over(struct dmatx *tx)
+{
+    if (tx->en->flush_io_buffers && !tx->write_to_device && NT_SUCCESS(tx->status))
+        KeFlushIoBuffers(tx->mdl, TRUE, TRUE);
+    return TRUE;
 }
 
 BOOLEAN dmatx_transfer_done(struct dmatx *tx)
@@ -317,7 +466,7 @@ BOOLEAN dmatx_transfer_done(struct dmatx *tx)
         return TRUE;
     tx->done += tx->current;
     if (tx->done == tx->length)
-        return TRUE;
+        return transaction_over(tx);
     start_transfer(tx);
     return FALSE;
 }
@@ -331,6 +480,7 @@ static NTSTATUS slot_init(struct dmatx_enabler *en, struct dmatx *tx, char *why,
                                en->max_elements * sizeof(SCATTER_GATHER_ELEMENT));
 
     tx->en = en;
+    en->list_bytes = list_bytes;
     tx->own_list = ExAllocatePool2(POOL_FLAG_NON_PAGED, list_bytes, DMATX_TAG);
     if (tx->own_list == NULL) {
         snprintf(why, len, "no nonpaged pool for a list of %lu elements",
@@ -343,6 +493,21 @@ static NTSTATUS slot_init(struct dmatx_enabler *en, struct dmatx *tx, char *why,
             snprintf(why, len, "no nonpaged pool for a %lu-byte list buffer",
                      (unsigned long)en->sg_buffer_bytes);
             return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    if (en->pattern == DMS_PATTERN_V3 || en->pattern == DMS_PATTERN_V3_SYNC) {
+        NTSTATUS status;
+        tx->dma_context = ExAllocatePool2(POOL_FLAG_NON_PAGED, DMA_TRANSFER_CONTEXT_SIZE_V1,
+                                          DMATX_TAG);
+        if (tx->dma_context == NULL) {
+            snprintf(why, len, "no nonpaged pool for a DMA transfer context");
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        status = ops(en)->InitializeDmaTransferContext(en->adapter, tx->dma_context);
+        if (!NT_SUCCESS(status)) {
+            snprintf(why, len, "InitializeDmaTransferContext failed with 0x%08lx",
+                     (unsigned long)(ULONG)status);
+            return status;
         }
     }
     if (en->pattern == DMS_PATTERN_COMMON_BUFFER) {
@@ -364,6 +529,8 @@ static void slot_release(struct dmatx_enabler *en, struct dmatx *tx, bool idle)
                                   TRUE);
     if (tx->sg_buffer != NULL)
         ExFreePool(tx->sg_buffer);
+    if (tx->dma_context != NULL)
+        ExFreePool(tx->dma_context);
     if (tx->own_list != NULL)
         ExFreePool(tx->own_list);
 }
@@ -448,6 +615,7 @@ NTSTATUS dmatx_add_device(struct dms_machine *m, const struct dms_device_setting
 {
     PDEVICE_OBJECT dev = dms_device_create(m, s->name, extension_bytes);
     DEVICE_DESCRIPTION desc;
+    NTSTATUS status;
 
     if (dev == NULL) {
         snprintf(why, len, "no memory for the device object");
@@ -456,6 +624,12 @@ NTSTATUS dmatx_add_device(struct dms_machine *m, const struct dms_device_setting
     *extension = dev->DeviceExtension;
     IoInitializeDpcRequest(dev, dpc);
     devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
-    return dmatx_enabler_init(*extension, dev, &desc, s->pattern, s->max_transfer, s->slots,
-                              program, *extension, bus, why, len);
+    if (s->pattern == DMS_PATTERN_V3 || s->pattern == DMS_PATTERN_V3_SYNC) {
+        desc.Version = DEVICE_DESCRIPTION_VERSION3;
+        desc.DmaAddressWidth = s->declared_bits; /* the flags are ignored from version 3 */
+    }
+    status = dmatx_enabler_init(*extension, dev, &desc, s->pattern, s->max_transfer, s->slots,
+                                program, *extension, bus, why, len);
+    ((struct dmatx_enabler *)*extension)->flush_io_buffers = s->flush_io_buffers;
+    return status;
 }

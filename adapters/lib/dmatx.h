@@ -27,16 +27,20 @@ struct dmatx_enabler {
     PDMA_ADAPTER adapter;
     ULONG map_registers;    /* what IoGetDmaAdapter granted */
     enum dms_pattern pattern;
+    bool flush_io_buffers;  /* KeFlushIoBuffers before a write and after a read */
     ULONG max_transfer;     /* bytes one device transfer may carry */
     ULONG max_elements;     /* elements one transfer's list may have */
     ULONG sg_buffer_bytes;  /* sg-build: the list buffer each slot owns */
+    ULONG list_bytes;       /* the size of each slot's own list */
     uint32_t slots;
     struct dmatx *txs;      /* one per slot */
     dmatx_program_fn program;
     void *driver;           /* the driver's device extension, for program */
     const struct dms_bus *bus;
     /* packet: one AllocateAdapterChannel per device object may be outstanding, so requests
-     * wait here for their turn and a DPC starts the next once the routine has returned. */
+     * wait here for their turn and a DPC starts the next once the routine has returned.
+     * v3-sync: a synchronous request the HAL cannot grant at once waits here until a
+     * transfer gives the adapter back. */
     bool channel_busy;
     struct dmatx *waiting_head, *waiting_tail;
     KDPC channel_dpc;
@@ -54,8 +58,9 @@ struct dmatx {
     ULONG current;             /* bytes in the transfer under way */
     ULONG transfers;           /* device transfers so far */
     NTSTATUS status;
-    PVOID map_register_base;   /* packet */
-    ULONG map_register_count;  /* packet */
+    PVOID map_register_base;   /* packet, v3 */
+    ULONG map_register_count;  /* packet, v3 */
+    PVOID dma_context;         /* v3: this slot's DMA transfer context */
     PSCATTER_GATHER_LIST sgl;  /* the list of the transfer under way */
     PVOID sg_buffer;           /* sg-build: the driver's buffer for the HAL's list */
     PSCATTER_GATHER_LIST own_list; /* packet and common-buffer: built by the driver */

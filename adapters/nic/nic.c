@@ -416,7 +416,8 @@ const struct dms_adapter_kind dms_adapter_nic = {
     .summary = "network adapter: transmit and receive descriptor rings in a common buffer; "
                "reads receive, writes transmit",
     .patterns = 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
-                1u << DMS_PATTERN_COMMON_BUFFER,
+                1u << DMS_PATTERN_COMMON_BUFFER | 1u << DMS_PATTERN_V3 |
+                1u << DMS_PATTERN_V3_SYNC,
     .scatter_gather = true,
     .sg_fixed = false,
     .max_transfer_limit = 64u << 10,

@@ -356,7 +356,8 @@ const struct dms_adapter_kind dms_adapter_storage = {
     .summary = "block device: command table and completion queue in a common buffer, "
                "scatter/gather bus master, queue depth",
     .patterns = 1u << DMS_PATTERN_PACKET | 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
-                1u << DMS_PATTERN_COMMON_BUFFER,
+                1u << DMS_PATTERN_COMMON_BUFFER | 1u << DMS_PATTERN_V3 |
+                1u << DMS_PATTERN_V3_SYNC,
     .scatter_gather = true,
     .sg_fixed = false,
     .max_transfer_limit = 16u << 20,

@@ -428,6 +428,8 @@ void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages)
 /* Release the host memory of every live owner (at machine destruction). */
 void phys_free_all(struct dms_machine *m)
 {
+    for (uint32_t i = 0; i < m->n_frames; i++)
+        cache_frame_removed(&m->frames[i]); /* frames given back already hold NULL */
     for (uint32_t i = 0; i < m->n_owners; i++) {
         struct owner *o = &m->owners[i];
         if (o->live && o->kind != OWNER_BOUNCE) /* pools free their own */

@@ -32,7 +32,9 @@ extern "C" {
     X(PACKET, "packet")               /* v1: AllocateAdapterChannel, MapTransfer, Flush */  \
     X(SG, "sg")                       /* v2: GetScatterGatherList / PutScatterGatherList */ \
     X(SG_BUILD, "sg-build")           /* BuildScatterGatherList into the driver's buffer */ \
-    X(COMMON_BUFFER, "common-buffer") /* the driver copies through its common buffer */
+    X(COMMON_BUFFER, "common-buffer") /* the driver copies through its common buffer */      \
+    X(V3, "v3")                       /* v3: AllocateAdapterChannelEx, MapTransferEx, ...  */ \
+    X(V3_SYNC, "v3-sync")             /* the same with DMA_SYNCHRONOUS_CALLBACK            */
 
 enum dms_pattern {
 #define DMS_PATTERN_ENUM(name, text) DMS_PATTERN_##name,
@@ -55,6 +57,7 @@ struct dms_device_settings {
     enum dms_pattern pattern;
     uint32_t slots;         /* I/Os in flight at most (the workload's queue depth) */
     uint32_t ring_entries;  /* descriptor ring entries (nic) */
+    bool flush_io_buffers;  /* the driver calls KeFlushIoBuffers around each I/O */
 };
 
 /* One I/O request, from the workload to the driver and back. */
