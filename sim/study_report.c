@@ -167,6 +167,20 @@ static void fmt(const char *key, double v, char *out, size_t len)
     study_format(metric(key)->kind, v, out, len);
 }
 
+/* What a variant that bounces no more than the baseline costs against it. */
+static size_t sentence_costs(const char *vn, const char *bn, const char *cv, const char *cb,
+                             double dc, const char *tv, const char *tb, double dt, char *out,
+                             size_t len)
+{
+    if (fabs(dc) < 0.05)
+        return (size_t)snprintf(out, len, "%s costs the same CPU per I/O as %s (%s); "
+                                "throughput %s against %s (%+.1f %%). ", vn, bn, cv, tv, tb,
+                                -dt);
+    return (size_t)snprintf(out, len, "%s costs %.1f %% %s CPU per I/O than %s (%s against %s); "
+                            "throughput %s against %s (%+.1f %%). ", vn, fabs(dc),
+                            dc > 0 ? "more" : "less", bn, cv, cb, tv, tb, -dt);
+}
+
 /* One variant against the baseline at one point, in words. */
 static size_t sentence(const struct study *st, uint32_t point, uint32_t v, char *out,
                        size_t len)
@@ -184,10 +198,15 @@ static size_t sentence(const struct study *st, uint32_t point, uint32_t v, char 
     fmt("cpu_per_io_ns", b->cpu_per_io_ns, cb, sizeof(cb));
     fmt("throughput", f->throughput, tv, sizeof(tv));
     fmt("throughput", b->throughput, tb, sizeof(tb));
+    if (f->mismatches > 0 && b->mismatches == 0) {
+        size_t n = (size_t)snprintf(out, len, "%s returned wrong data: %" PRIu64 " of %" PRIu64
+                                    " I/Os checked differ (%" PRIu64 " findings name the "
+                                    "cause). ", vn, f->mismatches, f->verified, f->findings);
+        return n >= len ? n : n + sentence_costs(vn, bn, cv, cb, dc, tv, tb, dt, out + n,
+                                                 len - n);
+    }
     if (f->pages_bounced <= b->pages_bounced)
-        return (size_t)snprintf(out, len, "%s bounces no more than %s: CPU per I/O %s against "
-                                "%s (%+.1f %%), throughput %s against %s (%+.1f %%). ",
-                                vn, bn, cv, cb, dc, tv, tb, -dt);
+        return sentence_costs(vn, bn, cv, cb, dc, tv, tb, dt, out, len);
     fmt("bytes_bounced_per_io", get_bytes_per_io(f), bytes, sizeof(bytes));
     fmt("map_register_wait_ns", get_wait_per_io(f), wait, sizeof(wait));
     if (fabs(dt) < 0.05)

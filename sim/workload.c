@@ -178,6 +178,9 @@ static void slot_next(struct wl_slot *sl)
     }
     io->buffer = sl->buffer;
     io->mdl = sl->mdl;
+    /* the I/O manager's MDL describes the request, not the whole pool buffer behind it (so
+     * KeFlushIoBuffers maintains the request's bytes only) */
+    sl->mdl->ByteCount = bytes;
     if (d->run->full && io->write) {
         fill_payload(d, sl->buffer, bytes);
         sl->crc_host = (uint32_t)crc32(0L, sl->buffer, bytes);

@@ -49,6 +49,8 @@ struct nic_ring_hw {
     bool busy;
     uint32_t first, count; /* the chain under way */
     uint64_t media;     /* receive: bytes off the wire so far */
+    uint64_t doorbell_seq; /* the newest doorbell write taken */
+    uint64_t doorbells;    /* doorbell writes made by the driver */
 };
 
 struct nic_hw {
@@ -157,14 +159,23 @@ struct nic_doorbell {
     struct nic_hw *hw;
     int which;
     uint32_t tail;
+    uint64_t seq; /* the order the driver wrote it in */
 };
 
 static void nic_hw_doorbell_arrives(void *arg)
 {
     struct nic_doorbell db = *(struct nic_doorbell *)arg;
 
+    struct nic_ring_hw *r = &db.hw->ring[db.which];
+
     free(arg);
-    db.hw->ring[db.which].tail = db.tail;
+    /* Two CPUs' doorbell writes may reach the device in the other order than their ring
+     * writes (each lands when its own CPU gets there): a write older than the last one the
+     * device took is old news and must not move the tail back. */
+    if (db.seq > r->doorbell_seq) {
+        r->doorbell_seq = db.seq;
+        r->tail = db.tail;
+    }
     nic_hw_next(db.hw, db.which);
 }
 
@@ -175,7 +186,7 @@ static void nic_hw_doorbell(struct nic_hw *hw, int which, uint32_t tail)
 
     if (db == NULL)
         abort(); /* a lost register write would hang the ring */
-    *db = (struct nic_doorbell){hw, which, tail};
+    *db = (struct nic_doorbell){hw, which, tail, ++hw->ring[which].doorbells};
     hw->bus->post(hw->bus->ctx, nic_hw_doorbell_arrives, db);
 }
 

@@ -448,6 +448,48 @@ START_TEST(test_flagship)
 }
 END_TEST
 
+/* The non-coherent comparison: stale data exactly when the maintenance is skipped, and the
+ * old advice (KeFlushIoBuffers) measured where v3 makes it redundant. */
+START_TEST(test_noncoherent_study)
+{
+    const char *argv[] = {"dmasim", "compare",
+                          DMASIM_SOURCE_DIR "/scenarios/noncoherent-cache.ini", "--format",
+                          "json", NULL};
+    const char *text[] = {"dmasim", "compare",
+                          DMASIM_SOURCE_DIR "/scenarios/noncoherent-cache.ini", NULL};
+    json_object *doc, *runs;
+    double cpu[4];
+
+    run_cli(argv, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    doc = json_tokener_parse(o.out);
+    ck_assert_ptr_nonnull(doc);
+    runs = get(json_object_array_get_idx(get(doc, "points"), 0), "runs");
+    ck_assert_int_eq(json_object_array_length(runs), 4);
+    for (int v = 0; v < 4; v++) {
+        json_object *f = get(json_object_array_get_idx(runs, (size_t)v), "figures");
+        double verified = json_object_get_double(get(f, "verified"));
+        double bad = json_object_get_double(get(f, "mismatches"));
+        double findings = json_object_get_double(get(f, "findings"));
+
+        cpu[v] = json_object_get_double(get(f, "cpu_per_io_ns"));
+        ck_assert(verified == 2000);
+        if (v < 3) { /* v1-flush, v3, v3-flush: every byte right */
+            ck_assert_msg(bad == 0 && findings == 0, "variant %d: %f mismatches", v, bad);
+        } else { /* forgets: every I/O wrong, each named */
+            ck_assert(bad == verified);
+            ck_assert(findings >= bad);
+        }
+    }
+    ck_assert(cpu[2] > cpu[1]); /* KeFlushIoBuffers on top of v3: a real, redundant cost */
+    ck_assert(cpu[3] < cpu[0]); /* skipping the maintenance is cheaper, and wrong */
+    json_object_put(doc);
+    run_cli(text, 0, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_ptr_nonnull(strstr(o.out, "forgets returned wrong data"));
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------------------
  * Bad input: exit 2, the place named, nothing run.
  */
@@ -643,6 +685,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sweep_any_jobs);
     tcase_add_test(tc, test_flagship);
     tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_noncoherent_study);
     tcase_add_test(tc, test_sweep_sigint);
     tcase_add_test(tc, test_progress_on_terminal);
     suite_add_tcase(s, tc);
