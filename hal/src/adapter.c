@@ -208,10 +208,6 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     hal_irql_check(m, NULL, "IoGetDmaAdapter", IRQL_EXACT_PASSIVE);
     if (!check_description(m, DeviceDescription, NumberOfMapRegisters))
         goto out;
-    /* Subordinate devices need a system DMA controller the machine does not have yet:
-     * "not supported" is NULL, as documented. */
-    if (!DeviceDescription->Master)
-        goto out;
     if (d == NULL) {
         char name[32];
         snprintf(name, sizeof(name), "adapter%u", m->n_adapters + 1);
@@ -222,12 +218,22 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     ad = adapter_new(m, d, DeviceDescription);
     if (ad == NULL)
         goto out;
+    /* A subordinate device: its controller's channel decides its reach and scatter/gather.
+     * No such channel, or taken: "cannot be allocated", NULL. */
+    if (!ad->master && !sysdma_bind(ad, DeviceDescription)) {
+        ad->released = true;
+        ad = NULL;
+        goto out;
+    }
     wanted = registers_for(DeviceDescription->MaximumLength);
     ad->needs_regs = !ad->sg || dms_machine_top_address(m) - 1 > ad->max_address;
     ad->max_regs = wanted;
+    if (ad->boundary_pages != 0 && ad->max_regs > ad->boundary_pages)
+        ad->max_regs = ad->boundary_pages; /* one 8237 transfer stays inside 64/128 KiB */
     if (ad->needs_regs) {
         ad->pool = pool_get(m, ad->max_address);
         if (ad->pool == NULL) { /* no contiguous memory below the limit for a single page */
+            sysdma_unbind(ad);
             ad->released = true;
             ad = NULL;
             goto out;
@@ -280,6 +286,7 @@ static VOID hal_PutDmaAdapter(PDMA_ADAPTER DmaAdapter)
                     "PutDmaAdapter with %llu scatter/gather list(s) not put",
                     (unsigned long long)ad->st.sg_lists_outstanding);
     ad->released = true;
+    sysdma_unbind(ad);
     if (ad->dev->adapter == ad)
         ad->dev->adapter = NULL;
     hal_emit(ad->m, ad, &ev);
@@ -295,14 +302,16 @@ static ULONG hal_GetDmaAlignment(PDMA_ADAPTER DmaAdapter)
     return ad->m->cfg.dma_alignment;
 }
 
-/* Bus masters have no system DMA controller counter to read. */
+/* ReadDmaCounter - the bytes still to move in the current system DMA transfer, from the
+ * controller's count register. A bus master has no system DMA counter: 0. */
 static ULONG hal_ReadDmaCounter(PDMA_ADAPTER DmaAdapter)
 {
     struct adapter *ad = adapter_get(DmaAdapter, "ReadDmaCounter");
 
-    if (ad != NULL)
-        hal_irql_check(ad->m, ad, "ReadDmaCounter", IRQL_MAX_DISPATCH);
-    return 0;
+    if (ad == NULL)
+        return 0;
+    hal_irql_check(ad->m, ad, "ReadDmaCounter", IRQL_MAX_DISPATCH);
+    return ad->chan != NULL ? sysdma_read_counter(ad) : 0;
 }
 
 static void file_list_free(struct mapreg_file *f)

@@ -9,6 +9,8 @@
  *   transfer.c  MapTransfer and FlushAdapterBuffers: mapping fragments, bounce copies
  *   sglist.c    scatter/gather lists (v1 Get/Put, v2 Calculate/Build/BuildMdl)
  *   v3.c        the version-3 routines: transfer contexts, the Ex routines, FreeAdapterObject
+ *   sysdma.c    system DMA controllers (an 8237 pair, a SoC controller) for subordinate devices
+ *   cache.c     CPU caches a non-coherent machine's devices do not snoop
  *   common.c    common buffers
  *   u64map.c    the open-addressing hash map behind the sparse memory
  *
@@ -221,6 +223,8 @@ struct common_buffer {
     uint32_t owner;
 };
 
+struct sysdma_channel;
+
 struct adapter {
     DMA_ADAPTER hdr; /* first: the driver holds a PDMA_ADAPTER */
     uint32_t magic;
@@ -246,6 +250,48 @@ struct adapter {
     struct common_buffer *commons;
     struct sgl_priv *sgls;
     struct dms_adapter_stats st;
+    /* system DMA (a subordinate device): its controller channel, and the rule that a run of
+     * its map registers may not cross a multiple of boundary_pages (the 8237's 64/128 KiB) */
+    struct sysdma_channel *chan;
+    uint32_t boundary_pages;
+    struct tctx *holder_tctx; /* v3: the context whose request holds the adapter */
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * System DMA controllers (sysdma.c).
+ */
+enum sysdma_kind { SYSDMA_ISA, SYSDMA_SOC };
+
+#define SYSDMA_MAX_ELEMENTS 16 /* a SoC channel's descriptor chain */
+
+struct sysdma_channel {
+    enum sysdma_kind kind;
+    uint32_t index;       /* ISA: 0-7; SoC: 0 .. channels-1 */
+    uint32_t width;       /* bytes a unit: ISA 1 (channels 0-3) or 2 (5-7); SoC: DmaWidth */
+    struct adapter *ad;   /* the adapter bound to it, or NULL */
+    /* the 8237's registers: page (address bits 16-23), base and current address (bits 0-15
+     * of the byte address, or 1-16 of a word address) and count (units - 1) */
+    uint8_t page;
+    uint16_t base_address, base_count, address, count;
+    bool autoinit, masked, terminal;
+    /* the transfer programmed, either kind */
+    bool programmed, to_device, cancelled, done;
+    struct {
+        uint64_t address;
+        uint32_t length;
+    } el[SYSDMA_MAX_ELEMENTS];
+    uint32_t n_el, at_el, at_off;
+    uint64_t total, moved;
+    uint32_t device_offset, burst;
+    PDMA_COMPLETION_ROUTINE completion;
+    PVOID completion_context;
+    bool completion_pending;
+};
+
+struct sysdma {
+    struct sysdma_channel isa[8];
+    struct sysdma_channel *soc;
+    uint32_t n_soc;
 };
 
 struct sgl_priv {
@@ -308,6 +354,7 @@ struct dms_machine {
     struct pending *pend;
     size_t pend_head, pend_count, pend_cap;
     bool draining;
+    struct sysdma sysdma;
 };
 
 /* machine.c */
@@ -446,6 +493,30 @@ void common_free_all(struct adapter *ad);
  * the adapter's reach. NULL when there is no such contiguous run. */
 PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64_t lo,
                    uint64_t hi, PPHYSICAL_ADDRESS logical);
+
+/* sysdma.c */
+int sysdma_init(struct dms_machine *m);
+void sysdma_free(struct dms_machine *m);
+/* Bind a new subordinate adapter to its controller channel from the description; false with a
+ * finding when the machine has no such channel or it is taken. Sets limit, width, boundary. */
+bool sysdma_bind(struct adapter *ad, const DEVICE_DESCRIPTION *desc);
+void sysdma_unbind(struct adapter *ad);
+/* A mapped range for the channel: v1 MapTransfer programs one element. */
+void sysdma_program(struct adapter *ad, const uint64_t *addr, const uint32_t *len, uint32_t n,
+                    bool to_device, PDMA_COMPLETION_ROUTINE done, PVOID done_context,
+                    uint32_t device_offset);
+/* Stop the channel (FlushAdapterBuffers): false if it was still running. */
+bool sysdma_stop(struct adapter *ad);
+bool sysdma_busy(const struct adapter *ad);
+ULONG sysdma_read_counter(struct adapter *ad);
+NTSTATUS sysdma_adapter_info(struct adapter *ad, PDMA_ADAPTER_INFO_V1 info);
+uint32_t sysdma_max_elements(const struct adapter *ad);
+NTSTATUS sysdma_configure(struct adapter *ad, ULONG function, PVOID context);
+NTSTATUS sysdma_cancel(struct adapter *ad);
+/* Would a direct range [pa, pa+len) cross the channel's boundary? */
+bool sysdma_crosses(const struct adapter *ad, uint64_t pa, uint64_t len);
+/* transfer.c: the channel free and the length whole units, or a finding. */
+bool sysdma_check(struct adapter *ad, const char *routine, uint64_t len);
 
 /* v3.c */
 extern DMA_OPERATIONS hal_ops_v3, hal_ops_v3_traced;

@@ -61,6 +61,7 @@ void dms_machine_config_init(struct dms_machine_config *cfg)
     cfg->map_register_limit = DMS_DEFAULT_MAP_REGISTERS;
     cfg->bounce_pool_bytes = DMS_DEFAULT_BOUNCE_POOL;
     cfg->dma_alignment = 1;
+    cfg->soc_dma_request_lines = 32;
 }
 
 static int why_set(char *why, size_t len, int err, const char *fmt, ...)
@@ -115,6 +116,11 @@ int dms_machine_config_check(const struct dms_machine_config *c, char *why, size
     if (c->dma_alignment == 0 || (c->dma_alignment & (c->dma_alignment - 1)) ||
         c->dma_alignment > HAL_PAGE_SIZE)
         return why_set(why, len, DMS_EINVAL, "DMA alignment must be a power of two <= 4096");
+    if (c->soc_dma_channels > 256)
+        return why_set(why, len, DMS_ERANGE, "a SoC DMA controller has at most 256 channels");
+    if (c->soc_dma_channels > 0 &&
+        (c->soc_dma_request_lines == 0 || c->soc_dma_request_lines > 1024))
+        return why_set(why, len, DMS_ERANGE, "SoC DMA request lines must be 1 .. 1024");
     return 0;
 }
 
@@ -139,6 +145,8 @@ int dms_machine_create(const struct dms_machine_config *cfg, const struct dms_pl
         err = u64map_init(&m->pfn_map, 1024);
     if (err == 0)
         err = u64map_init(&m->vpn_map, 1024);
+    if (err == 0)
+        err = sysdma_init(m);
     if (err) {
         dms_machine_destroy(m);
         return err;
@@ -156,6 +164,7 @@ void dms_machine_destroy(struct dms_machine *m)
     for (uint32_t i = 0; i < m->n_adapters; i++)
         adapter_free(m->adapters[i]);
     free(m->adapters);
+    sysdma_free(m);
     while (m->pools != NULL) {
         struct bounce_pool *next = m->pools->next;
         pool_free(m->pools);

@@ -95,25 +95,38 @@ void pool_free(struct bounce_pool *pool)
     free(pool);
 }
 
+/* The first run of n free consecutive pages, none of it across a multiple of boundary pages
+ * of physical address (0: no such rule; the 8237's 64 KiB and 128 KiB). Returns its first
+ * page, or UINT32_MAX. */
+static uint32_t pool_find_run(const struct bounce_pool *pool, uint32_t n, uint32_t boundary)
+{
+    uint32_t run = 0;
+
+    for (uint32_t i = 0; i < pool->pages; i++) {
+        uint64_t pfn = pool->base_pfn + i;
+        if (boundary != 0 && pfn % boundary == 0)
+            run = 0; /* a run may not reach across the line */
+        run = pool->holder[i] == NULL ? run + 1 : 0;
+        if (run == n)
+            return i + 1 - n;
+    }
+    return UINT32_MAX;
+}
+
 /* Take n pages for f: consecutive ones (first fit) or any (the lowest free). */
 static bool pool_take(struct bounce_pool *pool, struct mapreg_file *f, uint32_t n,
-                      bool consecutive)
+                      bool consecutive, uint32_t boundary)
 {
     uint32_t got = 0;
 
     if (pool->free_pages < n)
         return false;
     if (consecutive) {
-        uint32_t run = 0;
-        for (uint32_t i = 0; i < pool->pages && run < n; i++) {
-            run = pool->holder[i] == NULL ? run + 1 : 0;
-            if (run == n) {
-                for (uint32_t k = 0; k < n; k++)
-                    f->regs[k] = i + 1 - n + k;
-            }
-        }
-        if (run < n)
+        uint32_t first = pool_find_run(pool, n, boundary);
+        if (first == UINT32_MAX)
             return false;
+        for (uint32_t k = 0; k < n; k++)
+            f->regs[k] = first + k;
         got = n;
     } else {
         for (uint32_t i = 0; i < pool->pages && got < n; i++)
@@ -238,6 +251,7 @@ void channel_release(struct adapter *ad)
     ad->channel_busy = false;
     ad->channel_sgl_held = false;
     ad->channel_file = NULL;
+    ad->holder_tctx = NULL;
     if (ad->chan_head != NULL && !ad->chan_pump_scheduled) {
         ad->chan_pump_scheduled = true;
         hal_schedule(ad->m, DISPATCH_LEVEL, chan_pump, ad);
@@ -336,7 +350,7 @@ static void grant(struct wait_block *wb)
 
     if (f == NULL)
         abort(); /* the file was pre-checked to fit; only host memory can fail here */
-    if (ad->pool != NULL && !pool_take(ad->pool, f, wb->nregs, consecutive))
+    if (ad->pool != NULL && !pool_take(ad->pool, f, wb->nregs, consecutive, ad->boundary_pages))
         abort(); /* callers grant only what can_grant() allowed */
     ev.routine = wb->routine;
     ev.count = f->held;
@@ -363,7 +377,6 @@ static void grant(struct wait_block *wb)
 static bool can_grant(struct adapter *ad, uint32_t n)
 {
     struct bounce_pool *pool = ad->pool;
-    uint32_t run = 0;
 
     if (pool == NULL || n == 0)
         return true;
@@ -371,12 +384,7 @@ static bool can_grant(struct adapter *ad, uint32_t n)
         return false;
     if (ad->sg)
         return true;
-    for (uint32_t i = 0; i < pool->pages; i++) {
-        run = pool->holder[i] == NULL ? run + 1 : 0;
-        if (run == n)
-            return true;
-    }
-    return false;
+    return pool_find_run(pool, n, ad->boundary_pages) != UINT32_MAX;
 }
 
 static void enqueue(struct wait_block **head, struct wait_block **tail, struct wait_block *wb)

@@ -240,6 +240,12 @@ static uint8_t whole_range_reason(struct adapter *ad, PMDL mdl, uint64_t offset,
         contiguous = pfns[first + i] == pfns[first] + i;
     if (range_above_limit(ad, mdl, offset, len))
         return DMS_BOUNCE_ABOVE_LIMIT;
+    /* an 8237 transfer may not cross its 64/128 KiB line: such a range goes through
+     * registers that lie within one */
+    if (contiguous && sysdma_crosses(ad, pfn_to_addr(pfns[first]) +
+                                              (((uint64_t)mdl->ByteOffset + offset) & HAL_PAGE_MASK),
+                                      len))
+        contiguous = false;
     return contiguous ? DMS_BOUNCE_NONE : DMS_BOUNCE_CONTIGUITY;
 }
 
@@ -383,6 +389,25 @@ void unmap_discard(struct mapreg_file *f)
  * The routines.
  */
 
+/* sysdma_check - a system DMA mapping: the channel must be free (flushed since its last
+ * transfer) and a word channel moves whole words. */
+bool sysdma_check(struct adapter *ad, const char *routine, uint64_t len)
+{
+    if (sysdma_busy(ad)) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
+                    "%s on DMA channel %u while its last transfer is still programmed "
+                    "(FlushAdapterBuffers first)", routine, ad->chan->index);
+        return false;
+    }
+    if (len % ad->chan->width != 0) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, len, 0,
+                    "%s of %llu bytes on DMA channel %u, which moves %u-byte units",
+                    routine, (unsigned long long)len, ad->chan->index, ad->chan->width);
+        return false;
+    }
+    return true;
+}
+
 /* Where CurrentVa lies in the MDL, or report 0xE6/0x1F (P2=1 before it, 2 after it). */
 bool va_offset(struct adapter *ad, const char *routine, PMDL mdl, PVOID va,
                       uint64_t *offset)
@@ -455,8 +480,16 @@ PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapReg
         hal_finding(ad->m, ad, routine, DMS_E6_ALREADY_MAPPED, (uintptr_t)CurrentVa,
                     (uintptr_t)CurrentVa + len, 0,
                     "%s of a range that is already mapped and not yet flushed", routine);
+    if (ad->chan != NULL && !sysdma_check(ad, routine, len)) {
+        *Length = 0;
+        return phys_addr(0);
+    }
     off = map_fragment(f, Mdl, off, &len, WriteToDevice != 0, routine);
     *Length = len;
+    if (ad->chan != NULL && len > 0) { /* system DMA: MapTransfer programs the channel */
+        uint64_t a = off;
+        sysdma_program(ad, &a, &len, 1, WriteToDevice != 0, NULL, NULL, 0);
+    }
     return phys_addr(off);
 }
 
@@ -495,6 +528,8 @@ BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegi
                     "%s of %u bytes; only %" PRIu64 " are left in the MDL", routine, Length,
                     Mdl->ByteCount - off);
     unmap_range(f, Mdl, off, Length, WriteToDevice != 0, routine, true);
+    if (ad->chan != NULL)
+        sysdma_stop(ad); /* masks the channel; what it had not moved is not moved */
     ev.length = Length;
     ev.write_to_device = WriteToDevice != 0;
     hal_emit(ad->m, ad, &ev);

@@ -50,6 +50,9 @@ void tctx_granted(struct tctx *t)
 {
     t->state = TCTX_ACTIVE;
     t->wb = NULL;
+    t->transfer_cancelled = 0;
+    if (t->ad != NULL)
+        t->ad->holder_tctx = t; /* the transfers under this grant run under this context */
 }
 
 void tctx_done(struct tctx *t)
@@ -168,6 +171,8 @@ NTSTATUS hal_GetDmaAdapterInfo(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO Adapte
     if (AdapterInfo->Version != DMA_ADAPTER_INFO_VERSION1)
         return STATUS_NOT_SUPPORTED;
     memset(&AdapterInfo->V1, 0, sizeof(AdapterInfo->V1));
+    if (ad->chan != NULL)
+        return sysdma_adapter_info(ad, &AdapterInfo->V1);
     AdapterInfo->V1.ReadDmaCounterAvailable = FALSE; /* a bus master's counter is its own */
     /* A transfer of MaximumLength bytes spans at most max_regs pages: that many elements. */
     AdapterInfo->V1.ScatterGatherLimit = ad->sg ? ad->max_regs : 1;
@@ -203,6 +208,8 @@ NTSTATUS hal_GetDmaTransferInfo(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Off
         return STATUS_INVALID_PARAMETER;
     pages = mdl_span_pages(Mdl, Offset, Length, &fits);
     elements = count_fragments(ad, Mdl, Offset, Length);
+    if (ad->chan != NULL && elements > sysdma_max_elements(ad))
+        elements = sysdma_max_elements(ad); /* more takes more than one MapTransferEx */
     if (TransferInfo->Version == DMA_TRANSFER_INFO_VERSION2) {
         memset(&TransferInfo->V2, 0, sizeof(TransferInfo->V2));
         TransferInfo->V2.LogicalPageCount = (ULONG)pages;
@@ -446,6 +453,111 @@ static bool live_in_chain(const struct mapreg_file *f, PMDL mdl, uint64_t off, u
     return false;
 }
 
+/* Map [offset, offset+len) of a chain onto file f: up to cap elements (logically contiguous
+ * fragments merge). Returns the bytes mapped; el/el_len receive the elements. */
+static uint64_t map_elements(struct adapter *ad, struct mapreg_file *f, PMDL mdl,
+                             uint64_t offset, uint64_t want, bool write, uint32_t cap,
+                             uint64_t *el, uint32_t *el_len, uint32_t *n_out,
+                             const char *routine)
+{
+    uint64_t mapped = 0, in = 0;
+    PMDL at = NULL;
+    uint32_t n = 0;
+
+    chain_locate(mdl, offset, &at, &in);
+    while (want > 0 && at != NULL && f->cursor < f->count) {
+        uint32_t len;
+        uint64_t la;
+
+        if (in >= at->ByteCount) {
+            at = at->Next;
+            in = 0;
+            continue;
+        }
+        /* a scatter/gather device: a fragment at a time; any other: the whole range */
+        len = (uint32_t)(ad->sg && at->ByteCount - in < want ? at->ByteCount - in : want);
+        if ((n > 0 && !ad->sg) || n == cap)
+            break; /* the list is full: a partial mapping */
+        la = map_fragment(f, at, in, &len, write, routine);
+        if (len == 0)
+            break;
+        if (n > 0 && el[n - 1] + el_len[n - 1] == la) {
+            el_len[n - 1] += len;
+        } else {
+            el[n] = la;
+            el_len[n] = len;
+            n++;
+        }
+        cache_clean_chain(ad, routine, at, in, len, write);
+        mapped += len;
+        want -= len;
+        in += len;
+    }
+    *n_out = n;
+    return mapped;
+}
+
+/* MapTransferEx for a subordinate device: map, then program its controller channel, which
+ * moves the data as the device asks for it. Without a caller's list the HAL's own is used. */
+static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG offset,
+                           ULONG device_offset, PULONG length, bool write,
+                           PSCATTER_GATHER_LIST sg, ULONG sg_len,
+                           PDMA_COMPLETION_ROUTINE done, PVOID done_context)
+{
+    static const char routine[] = "MapTransferEx";
+    uint64_t el[SYSDMA_MAX_ELEMENTS];
+    uint32_t el_len[SYSDMA_MAX_ELEMENTS], n = 0, cap = sysdma_max_elements(ad);
+    struct mapreg_file *f;
+    uint64_t mapped;
+
+    if (ad->holder_tctx != NULL && ad->holder_tctx->transfer_cancelled)
+        return STATUS_CANCELLED; /* CancelMappedTransfer: no more transfers under it */
+    if (sg != NULL) {
+        uint64_t room = (sg_len - offsetof(SCATTER_GATHER_LIST, Elements)) /
+                        sizeof(SCATTER_GATHER_ELEMENT);
+        if (room < cap)
+            cap = (uint32_t)room;
+    }
+    if (done != NULL && ad->chan->kind != SYSDMA_SOC) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
+                    "%s: the 8237 raises no completion interrupt, so a DmaCompletionRoutine "
+                    "never runs (the device's interrupt says when the transfer is done)",
+                    routine);
+        done = NULL;
+    }
+    f = file_lookup(ad, base);
+    if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)base, 0, 0,
+                    "%s with a MapRegisterBase that holds no registers", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!sysdma_check(ad, routine, *length))
+        return STATUS_INVALID_PARAMETER;
+    mapped = map_elements(ad, f, mdl, offset, *length, write, cap, el, el_len, &n, routine);
+    if (mapped == 0) {
+        hal_finding(ad->m, ad, routine, DMS_E6_MISC, 2, 1, f->count - f->cursor,
+                    "%s found no map register left to map with (flush first)", routine);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (mapped % ad->chan->width != 0) { /* a partial mapping ends on a whole unit */
+        uint64_t cut = mapped % ad->chan->width;
+        el_len[n - 1] -= (uint32_t)cut;
+        mapped -= cut;
+    }
+    *length = (ULONG)mapped; /* written before the completion routine can run */
+    if (sg != NULL) {
+        sg->NumberOfElements = n;
+        sg->Reserved = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            sg->Elements[i].Address = phys_addr(el[i]);
+            sg->Elements[i].Length = el_len[i];
+            sg->Elements[i].Reserved = 0;
+        }
+    }
+    sysdma_program(ad, el, el_len, n, write, done, done_context, device_offset);
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
                                   ULONGLONG Offset, ULONG DeviceOffset, PULONG Length,
                                   BOOLEAN WriteToDevice, PSCATTER_GATHER_LIST ScatterGatherBuffer,
@@ -478,6 +590,10 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
                     (unsigned)ScatterGatherBufferLength);
         return STATUS_INVALID_PARAMETER;
     }
+    if (ad->chan != NULL)
+        return map_system(ad, Mdl, MapRegisterBase, Offset, DeviceOffset, Length,
+                          WriteToDevice != 0, sg, ScatterGatherBufferLength,
+                          DmaCompletionRoutine, CompletionContext);
     if (sg == NULL || DeviceOffset != 0) {
         hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, DeviceOffset, 0, 0,
                     "%s for a bus master needs a ScatterGatherBuffer and a DeviceOffset of 0",
@@ -562,6 +678,12 @@ NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl,
     hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
     if (Mdl == NULL || !range_ok(ad, routine, Mdl, Offset, Length))
         return STATUS_INVALID_PARAMETER;
+    if (ad->chan != NULL && sysdma_busy(ad)) {
+        /* the verifier's 0x23: flushed while neither complete nor cancelled; it stops */
+        hal_finding(ad->m, ad, routine, DMS_E6_CHANNEL_NOT_DONE, 0, ad->chan->kind,
+                    ad->chan->index, "%s of DMA channel %u before its transfer completed or "
+                    "was cancelled (the transfer stops here)", routine, ad->chan->index);
+    }
     f = file_lookup(ad, MapRegisterBase);
     if (f == NULL || f->live_maps == 0) {
         hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NOT_MAPPED, (uintptr_t)MapRegisterBase, 0,
@@ -584,6 +706,8 @@ NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl,
         cache_invalidate_chain(ad, routine, at, in, seg, WriteToDevice != 0);
         left -= seg;
     }
+    if (ad->chan != NULL)
+        sysdma_stop(ad);
     ev.length = Length;
     ev.write_to_device = WriteToDevice != 0;
     hal_emit(ad->m, ad, &ev);
@@ -703,8 +827,8 @@ NTSTATUS hal_ConfigureAdapterChannel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumb
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
     hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
-    (void)FunctionNumber;
-    (void)Context;
+    if (ad->chan != NULL)
+        return sysdma_configure(ad, FunctionNumber, Context);
     return STATUS_NOT_IMPLEMENTED; /* a bus master's channel has no controller functions */
 }
 
@@ -720,7 +844,11 @@ NTSTATUS hal_CancelMappedTransfer(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferCont
     t = tctx_get(ad, routine, DmaTransferContext);
     if (t == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
-                "%s is for system DMA; a bus master stops its own engine", routine);
-    return STATUS_NOT_SUPPORTED;
+    if (ad->chan == NULL) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "%s is for system DMA; a bus master stops its own engine", routine);
+        return STATUS_NOT_SUPPORTED;
+    }
+    t->transfer_cancelled = 1; /* no further transfers under it */
+    return ad->holder_tctx == t ? sysdma_cancel(ad) : STATUS_SUCCESS;
 }

@@ -60,10 +60,12 @@ START_TEST(test_versions_and_subordinates)
     ck_assert_finding(m, DMS_E6_UNKNOWN_VERSION);
     memset(&d, 0, sizeof(d));
     d.Version = DEVICE_DESCRIPTION_VERSION2;
-    d.Master = FALSE; /* a subordinate device needs the system DMA controller */
+    d.Master = FALSE; /* a subordinate device: the 8237's channel 2 */
     d.DmaChannel = 2;
     d.InterfaceType = Isa;
-    ck_assert_ptr_null(IoGetDmaAdapter(dev, &d, &n));
+    ck_assert_ptr_nonnull(IoGetDmaAdapter(dev, &d, &n));
+    ck_assert_ptr_null(IoGetDmaAdapter(dev, &d, &n)); /* taken */
+    ck_assert_finding(m, DMS_CHECK_SYSDMA);
     ck_assert_ptr_null(IoGetDmaAdapter(dev, NULL, &n));
     ck_assert_finding(m, DMS_CHECK_BAD_ARGUMENT);
     machine_done(m);

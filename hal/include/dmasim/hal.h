@@ -82,6 +82,13 @@ struct dms_machine_config {
      * invalidates, KeFlushIoBuffers does either; bounce pages and common buffers are
      * uncached, hence coherent. 0 (the default): x86/x64, snooped. */
     uint8_t noncoherent;
+    /* System DMA controllers for subordinate (non-bus-master) devices: the PC's 8237 pair
+     * (channels 0-3 8-bit, 5-7 16-bit, 24-bit addresses; on by default), and a SoC
+     * controller with soc_dma_channels channels (0: none) serving soc_dma_request_lines
+     * request lines, with scatter/gather and a completion interrupt, through version 3. */
+    uint8_t no_isa_dma;
+    uint32_t soc_dma_channels;
+    uint32_t soc_dma_request_lines;
 };
 
 /* Defaults, with their reasons:
@@ -250,6 +257,17 @@ int dms_device_dma_write(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t log
 int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
                         void *dst, size_t len, uint32_t *stray);
 
+/* System DMA, the device side: subordinate device dev asserts its DMA request line and the
+ * controller channel programmed for it moves up to len bytes between memory and the device
+ * (to_device: memory to the device), through its address lines, attributed to dev. An 8237
+ * channel in autoinitialize mode starts over at terminal count; otherwise the transfer ends
+ * there, and a SoC controller raises its completion interrupt (the driver's
+ * DmaCompletionRoutine runs at DISPATCH_LEVEL). buf may be NULL in metadata mode.
+ * Returns 0 and *moved (fewer bytes, or none, when nothing more is programmed), and
+ * *terminal if terminal count was reached; DMS_EINVAL if dev has no system DMA channel. */
+int dms_sysdma_request(PDEVICE_OBJECT dev, void *buf, uint32_t len, int to_device,
+                       uint32_t *moved, int *terminal);
+
 /* Describe who owns the frame at a physical address ("buffer #17 of nic0"). */
 void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t out_len);
 
@@ -343,6 +361,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_E6_INVALID_BUFFER            0x1F
 #define DMS_E6_FLUSH_NEVER_MAPPED        0x20
 #define DMS_E6_ZERO_LENGTH               0x21
+#define DMS_E6_CHANNEL_NOT_DONE          0x23
 #define DMS_E6_INSUFFICIENT_BUFFER       0x24
 #define DMS_E6_UNKNOWN_VERSION           0x25
 
@@ -353,6 +372,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_CHECK_FREE_MISMATCH     0x104 /* FreeCommonBuffer/FreeMapRegisters arguments differ */
 #define DMS_CHECK_STALE_DEVICE_READ 0x105 /* non-coherent: a device read lines never cleaned */
 #define DMS_CHECK_STALE_CPU_READ    0x106 /* non-coherent: the CPU read lines never invalidated */
+#define DMS_CHECK_SYSDMA            0x107 /* a system DMA rule: channel, width, boundary */
 
 struct dms_finding {
     uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */
