@@ -66,6 +66,14 @@ const struct key_def scn_keys[] = {
      "yes: DMA snoops the CPU caches (x86/x64). no: it does not (ARM without hardware "
      "coherency): drivers must clean and invalidate, and stale data is found and named.",
      NULL},
+    {SEC_MACHINE, "isa_dma", KT_BOOL, M(isa_dma), 0, 1, NULL, false, "yes",
+     "The PC's 8237 system DMA controller pair for subordinate devices.", NULL},
+    {SEC_MACHINE, "soc_dma_channels", KT_COUNT, M(soc_dma_channels), 0, 256, NULL, false, "0",
+     "Channels of a SoC system DMA controller (0: none): scatter/gather and a completion "
+     "interrupt for subordinate devices, through version 3 (the uart adapter needs one).",
+     NULL},
+    {SEC_MACHINE, "soc_dma_request_lines", KT_COUNT, M(soc_dma_request_lines), 1, 1024, NULL,
+     false, "32", "Request lines of the SoC DMA controller.", NULL},
     {SEC_MACHINE, "map_register_limit", KT_COUNT, M(map_register_limit), 1, 1 << 20, NULL,
      false, "64", "Most map registers the platform grants one adapter.",
      "C28173: grants fall short as requests approach 64"},
@@ -129,6 +137,8 @@ const struct key_def scn_keys[] = {
      "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K.", NULL},
     {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, false, "sg",
      "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3 or v3-sync.", NULL},
+    {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 1023, NULL, false, "0",
+     "uart: the SoC DMA controller request line the device asserts.", NULL},
     {SEC_DEVICE, "flush_io_buffers", KT_ENUM, D(flush_io_buffers), 0, 0, flush_names, false,
      "auto", "Whether the driver calls KeFlushIoBuffers around each I/O (a no-op where DMA is "
      "coherent). auto: yes for packet, sg and sg-build, whose routines maintain no cache; no "

@@ -58,6 +58,7 @@ struct scn_machine {
     uint64_t memory, mmio_hole_start, mmio_hole_end, reserved_low;
     uint64_t placement, range_start, range_end;
     uint64_t cpus, seed, data, map_register_limit, bounce_pool, coherent;
+    uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines;
 };
 
 struct scn_device {
@@ -65,7 +66,7 @@ struct scn_device {
     int line;
     uint64_t adapter;        /* index into dms_adapter_kinds */
     uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
-    uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers;
+    uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line;
     int workload;            /* index of its workload, -1 none */
 };
 

@@ -127,7 +127,7 @@ static void check_sizes(struct scenario *s, uint32_t i, const struct scn_device 
     struct scn_workload *w = &s->workloads[i];
     int inst = INST_WORKLOAD(i);
     int line = blame(s, inst, "size", w->line);
-    bool block = strcmp(dms_adapter_kinds[d->adapter]->name, "nic") != 0;
+    bool block = !dms_adapter_kinds[d->adapter]->stream;
     char most[32], lim[96];
 
     if (largest_size(&w->size) > d->max_transfer) {
@@ -250,6 +250,9 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->bounce_pool_bytes = m->bounce_pool;
     cfg->metadata_only = m->data == DATA_METADATA;
     cfg->noncoherent = m->coherent == 0;
+    cfg->no_isa_dma = m->isa_dma == 0;
+    cfg->soc_dma_channels = (uint32_t)m->soc_dma_channels;
+    cfg->soc_dma_request_lines = (uint32_t)m->soc_dma_request_lines;
 }
 
 void scenario_device_settings(const struct scenario *s, uint32_t i,
@@ -266,6 +269,7 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->pattern = (enum dms_pattern)d->pattern;
     out->slots = d->workload >= 0 ? (uint32_t)s->workloads[d->workload].queue_depth : 1;
     out->ring_entries = (uint32_t)d->ring_entries;
+    out->dma_line = (uint32_t)d->dma_line;
     switch (d->flush_io_buffers) {
     case 1: /* yes */
         out->flush_io_buffers = true;

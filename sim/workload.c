@@ -308,7 +308,7 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
     uint32_t n = (uint32_t)d->wl->queue_depth;
     PDEVICE_OBJECT devobj = d->kind->device_object(d->drv);
 
-    d->has_offsets = strcmp(d->kind->name, "nic") != 0;
+    d->has_offsets = !d->kind->stream;
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);
     dms_rng_seed(&d->payload_rng, ~d->run->s->machine.seed + d->index);
     d->slots = calloc(n, sizeof(*d->slots));

@@ -43,7 +43,7 @@ static uint64_t media_word(uint64_t offset, uint64_t salt)
     return z ^ (z >> 31);
 }
 
-static void media_fill(uint8_t *dst, uint64_t offset, uint32_t len, uint64_t salt)
+void devdma_media_fill(uint8_t *dst, uint64_t offset, uint32_t len, uint64_t salt)
 {
     for (uint32_t i = 0; i < len;) {
         uint64_t at = offset + i;
@@ -74,7 +74,7 @@ uint32_t devdma_move(struct devdma *d, const struct devdma_element *el, uint32_t
                                 el[i].length, &stray);
         } else {
             if (payload != NULL)
-                media_fill(payload, media_offset + pos, el[i].length, d->salt);
+                devdma_media_fill(payload, media_offset + pos, el[i].length, d->salt);
             dms_device_dma_write(d->device, d->address_bits, el[i].address, payload,
                                  el[i].length, &stray);
         }

@@ -44,6 +44,9 @@ uint32_t devdma_move(struct devdma *d, const struct devdma_element *el, uint32_t
 uint32_t devdma_fetch(struct devdma *d, uint64_t logical, void *dst, uint32_t bytes);
 uint32_t devdma_store(struct devdma *d, uint64_t logical, const void *src, uint32_t bytes);
 
+/* The device's media content at byte offset: a pure function of (salt, offset). */
+void devdma_media_fill(uint8_t *dst, uint64_t offset, uint32_t len, uint64_t salt);
+
 /* A device's media salt from its name (FNV-1a), so two devices hold different bytes. */
 uint64_t devdma_salt(const char *name);
 

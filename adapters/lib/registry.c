@@ -8,11 +8,13 @@
 extern const struct dms_adapter_kind dms_adapter_storage;
 extern const struct dms_adapter_kind dms_adapter_nic;
 extern const struct dms_adapter_kind dms_adapter_legacy;
+extern const struct dms_adapter_kind dms_adapter_uart;
 
 const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_storage,
     &dms_adapter_nic,
     &dms_adapter_legacy,
+    &dms_adapter_uart,
     NULL,
 };
 

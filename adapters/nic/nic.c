@@ -430,6 +430,7 @@ const struct dms_adapter_kind dms_adapter_nic = {
                 1u << DMS_PATTERN_COMMON_BUFFER | 1u << DMS_PATTERN_V3 |
                 1u << DMS_PATTERN_V3_SYNC,
     .scatter_gather = true,
+    .stream = true,
     .sg_fixed = false,
     .max_transfer_limit = 64u << 10,
     .default_max_transfer = 2048,

@@ -317,6 +317,39 @@ START_TEST(test_duration)
 }
 END_TEST
 
+/* A subordinate device on the SoC controller: every byte through request lines, the
+ * completion routine, on a non-coherent machine; without a controller it cannot start. */
+START_TEST(test_uart_on_soc)
+{
+    static const char text[] =
+        "[machine]\nmemory = 8G\ncoherent = no\nsoc_dma_channels = 2\n"
+        "[device u]\nadapter = uart\npattern = v3\ndma_line = 3\nlink_bandwidth = 4MB/s\n"
+        "max_transfer = 2K\n[workload w]\ndevice = u\nop = mix\nsize = 1..2K\n"
+        "queue_depth = 3\ncount = 150\n";
+    const char *none[] = {"machine.soc_dma_channels=0"};
+    struct scenario *s = parse(text, NULL, 0), *s0 = parse(text, none, 1);
+    struct run_result r;
+    volatile int stop = 0;
+    char why[300];
+
+    run_ok(s, &r);
+    ck_assert_uint_eq(r.devices[0].ios, 150);
+    ck_assert_uint_eq(r.devices[0].failed, 0);
+    ck_assert_uint_eq(r.devices[0].lost, 0);
+    ck_assert_uint_eq(r.devices[0].verified, 150);
+    ck_assert_uint_eq(r.devices[0].mismatches, 0);
+    ck_assert_uint_eq(r.findings, 0);
+    ck_assert_uint_ge(r.devices[0].dma_transfers, 150);
+    ck_assert_uint_gt(r.devices[0].hal.cache_lines_cleaned, 0);
+    ck_assert_uint_gt(r.devices[0].hal.cache_lines_invalidated, 0);
+    run_result_free(&r);
+    ck_assert_int_ne(run_scenario(s0, &stop, &r, why, sizeof(why)), 0);
+    ck_assert_ptr_nonnull(strstr(why, "soc_dma_channels"));
+    scenario_free(s);
+    scenario_free(s0);
+}
+END_TEST
+
 START_TEST(test_stop_before_start)
 {
     struct scenario *s = parse(busy_text, NULL, 0);
@@ -360,6 +393,7 @@ int main(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_pattern_matrix, 0, 3 * (int)(sizeof(combos) / sizeof(combos[0])));
+    tcase_add_test(tc, test_uart_on_soc);
     tcase_add_loop_test(tc, test_pattern_matrix_noncoherent, 0,
                         3 * (int)(sizeof(combos) / sizeof(combos[0])));
     tcase_add_test(tc, test_determinism);

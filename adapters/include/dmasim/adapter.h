@@ -58,6 +58,7 @@ struct dms_device_settings {
     uint32_t slots;         /* I/Os in flight at most (the workload's queue depth) */
     uint32_t ring_entries;  /* descriptor ring entries (nic) */
     bool flush_io_buffers;  /* the driver calls KeFlushIoBuffers around each I/O */
+    uint32_t dma_line;      /* a subordinate device's system DMA request line */
 };
 
 /* One I/O request, from the workload to the driver and back. */
@@ -112,6 +113,7 @@ struct dms_adapter_kind {
     uint32_t max_transfer_limit; /* the largest max_transfer the device accepts */
     uint32_t default_max_transfer; /* "max_transfer = auto" */
     uint64_t default_latency_ns;   /* "latency = auto": media or wire time per transfer */
+    bool stream;         /* bytes on a wire, no device offsets or sectors (nic, uart) */
     /* Why these settings cannot work on this hardware, beyond the pattern set: 0, or
      * DMS_EINVAL with a sentence naming the setting in why[]. */
     int (*check)(const struct dms_device_settings *s, char *why, size_t len);
