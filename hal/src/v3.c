@@ -453,12 +453,12 @@ static bool live_in_chain(const struct mapreg_file *f, PMDL mdl, uint64_t off, u
     return false;
 }
 
-/* Map [offset, offset+len) of a chain onto file f: up to cap elements (logically contiguous
- * fragments merge). Returns the bytes mapped; el/el_len receive the elements. */
+/* Map [offset, offset+want) of a chain onto file f as up to cap elements (logically
+ * contiguous fragments merge), cleaning the CPU cache for a write. Stops early, a partial
+ * mapping, when the registers or the elements run out. Returns the bytes mapped. */
 static uint64_t map_elements(struct adapter *ad, struct mapreg_file *f, PMDL mdl,
-                             uint64_t offset, uint64_t want, bool write, uint32_t cap,
-                             uint64_t *el, uint32_t *el_len, uint32_t *n_out,
-                             const char *routine)
+                             uint64_t offset, uint64_t want, bool write, uint64_t cap,
+                             PSCATTER_GATHER_ELEMENT el, uint32_t *n_out, const char *routine)
 {
     uint64_t mapped = 0, in = 0;
     PMDL at = NULL;
@@ -477,15 +477,16 @@ static uint64_t map_elements(struct adapter *ad, struct mapreg_file *f, PMDL mdl
         /* a scatter/gather device: a fragment at a time; any other: the whole range */
         len = (uint32_t)(ad->sg && at->ByteCount - in < want ? at->ByteCount - in : want);
         if ((n > 0 && !ad->sg) || n == cap)
-            break; /* the list is full: a partial mapping */
+            break;
         la = map_fragment(f, at, in, &len, write, routine);
         if (len == 0)
             break;
-        if (n > 0 && el[n - 1] + el_len[n - 1] == la) {
-            el_len[n - 1] += len;
+        if (n > 0 && (uint64_t)el[n - 1].Address.QuadPart + el[n - 1].Length == la) {
+            el[n - 1].Length += len;
         } else {
-            el[n] = la;
-            el_len[n] = len;
+            el[n].Address = phys_addr(la);
+            el[n].Length = len;
+            el[n].Reserved = 0;
             n++;
         }
         cache_clean_chain(ad, routine, at, in, len, write);
@@ -497,6 +498,13 @@ static uint64_t map_elements(struct adapter *ad, struct mapreg_file *f, PMDL mdl
     return mapped;
 }
 
+static NTSTATUS nothing_mapped(struct adapter *ad, struct mapreg_file *f, const char *routine)
+{
+    hal_finding(ad->m, ad, routine, DMS_E6_MISC, 2, 1, f->count - f->cursor,
+                "%s found no map register left to map with (flush first)", routine);
+    return STATUS_INSUFFICIENT_RESOURCES;
+}
+
 /* MapTransferEx for a subordinate device: map, then program its controller channel, which
  * moves the data as the device asks for it. Without a caller's list the HAL's own is used. */
 static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG offset,
@@ -505,8 +513,9 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
                            PDMA_COMPLETION_ROUTINE done, PVOID done_context)
 {
     static const char routine[] = "MapTransferEx";
-    uint64_t el[SYSDMA_MAX_ELEMENTS];
-    uint32_t el_len[SYSDMA_MAX_ELEMENTS], n = 0, cap = sysdma_max_elements(ad);
+    SCATTER_GATHER_ELEMENT el[SYSDMA_MAX_ELEMENTS];
+    uint64_t addr[SYSDMA_MAX_ELEMENTS];
+    uint32_t len[SYSDMA_MAX_ELEMENTS], n = 0, cap = sysdma_max_elements(ad);
     struct mapreg_file *f;
     uint64_t mapped;
 
@@ -533,28 +542,25 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
     }
     if (!sysdma_check(ad, routine, *length))
         return STATUS_INVALID_PARAMETER;
-    mapped = map_elements(ad, f, mdl, offset, *length, write, cap, el, el_len, &n, routine);
-    if (mapped == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_MISC, 2, 1, f->count - f->cursor,
-                    "%s found no map register left to map with (flush first)", routine);
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
+    mapped = map_elements(ad, f, mdl, offset, *length, write, cap, el, &n, routine);
+    if (mapped == 0)
+        return nothing_mapped(ad, f, routine);
     if (mapped % ad->chan->width != 0) { /* a partial mapping ends on a whole unit */
         uint64_t cut = mapped % ad->chan->width;
-        el_len[n - 1] -= (uint32_t)cut;
+        el[n - 1].Length -= (uint32_t)cut;
         mapped -= cut;
     }
     *length = (ULONG)mapped; /* written before the completion routine can run */
+    for (uint32_t i = 0; i < n; i++) {
+        addr[i] = (uint64_t)el[i].Address.QuadPart;
+        len[i] = el[i].Length;
+    }
     if (sg != NULL) {
         sg->NumberOfElements = n;
         sg->Reserved = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            sg->Elements[i].Address = phys_addr(el[i]);
-            sg->Elements[i].Length = el_len[i];
-            sg->Elements[i].Reserved = 0;
-        }
+        memcpy(sg->Elements, el, n * sizeof(el[0]));
     }
-    sysdma_program(ad, el, el_len, n, write, done, done_context, device_offset);
+    sysdma_program(ad, addr, len, n, write, done, done_context, device_offset);
     return STATUS_SUCCESS;
 }
 
@@ -569,8 +575,7 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
     struct adapter *ad = adapter_get(DmaAdapter, routine);
     PSCATTER_GATHER_LIST sg = ScatterGatherBuffer;
     struct mapreg_file *f;
-    uint64_t capacity, mapped = 0, left, in = 0;
-    PMDL at = NULL;
+    uint64_t capacity, mapped;
     uint32_t n = 0;
 
     if (ad == NULL)
@@ -616,48 +621,13 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
                     "%s of a range that is already mapped and not yet flushed", routine);
     capacity = (ScatterGatherBufferLength - offsetof(SCATTER_GATHER_LIST, Elements)) /
                sizeof(SCATTER_GATHER_ELEMENT);
-    chain_locate(Mdl, Offset, &at, &in);
-    left = *Length;
-    while (left > 0 && at != NULL && f->cursor < f->count) {
-        uint32_t len;
-        uint64_t la;
-
-        if (in >= at->ByteCount) {
-            at = at->Next;
-            in = 0;
-            continue;
-        }
-        /* a scatter/gather master: a fragment at a time; any other: the whole range */
-        len = (uint32_t)(ad->sg && at->ByteCount - in < left ? at->ByteCount - in : left);
-        if (n > 0 && !ad->sg)
-            break;
-        if (n == capacity)
-            break; /* the caller's buffer is full: a partial mapping */
-        la = map_fragment(f, at, in, &len, WriteToDevice != 0, routine);
-        if (len == 0)
-            break;
-        if (n > 0 && (uint64_t)sg->Elements[n - 1].Address.QuadPart +
-                             sg->Elements[n - 1].Length == la) {
-            sg->Elements[n - 1].Length += len;
-        } else {
-            sg->Elements[n].Address = phys_addr(la);
-            sg->Elements[n].Length = len;
-            sg->Elements[n].Reserved = 0;
-            n++;
-        }
-        cache_clean_chain(ad, routine, at, in, len, WriteToDevice != 0);
-        mapped += len;
-        left -= len;
-        in += len;
-    }
+    mapped = map_elements(ad, f, Mdl, Offset, *Length, WriteToDevice != 0, capacity,
+                          sg->Elements, &n, routine);
     sg->NumberOfElements = n;
     sg->Reserved = 0;
     *Length = (ULONG)mapped; /* shorter when registers or elements ran out: still success */
-    if (mapped == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_MISC, 2, 1, f->count - f->cursor,
-                    "%s found no map register left to map with (flush first)", routine);
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
+    if (mapped == 0)
+        return nothing_mapped(ad, f, routine);
     return STATUS_SUCCESS;
 }
 
