@@ -442,6 +442,7 @@ void request_submit(struct wait_block *wb);
 bool request_now(struct wait_block *wb);
 /* Take a queued request out of whichever queue holds it; false if none does. */
 bool request_unqueue(struct wait_block *wb);
+bool registers_allowed(struct adapter *ad, const char *routine, ULONG n);
 struct mapreg_file *file_lookup(struct adapter *ad, PVOID base);
 void file_release(struct mapreg_file *f, const char *routine);
 void channel_release(struct adapter *ad);

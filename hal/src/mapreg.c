@@ -522,6 +522,18 @@ static void pool_pump(void *arg)
  * The version-1 routines.
  */
 
+/* registers_allowed - no request may ask for more map registers than IoGetDmaAdapter granted
+ * (0xE6/0x0C otherwise). */
+bool registers_allowed(struct adapter *ad, const char *routine, ULONG n)
+{
+    if (n <= ad->max_regs)
+        return true;
+    hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_MAP_REGISTERS, n, ad->max_regs, 0,
+                "%s asked for %u map registers; IoGetDmaAdapter granted %u", routine, n,
+                ad->max_regs);
+    return false;
+}
+
 /* AllocateAdapterChannel - reserve the channel and NumberOfMapRegisters registers, then call
  * ExecutionRoutine at once or when they come free. STATUS_INSUFFICIENT_RESOURCES, with the
  * routine neither called nor queued, when more registers are asked than IoGetDmaAdapter
@@ -543,12 +555,8 @@ NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
                     "%s needs a DeviceObject and an ExecutionRoutine", routine);
         return STATUS_INVALID_PARAMETER;
     }
-    if (NumberOfMapRegisters > ad->max_regs) {
-        hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_MAP_REGISTERS, NumberOfMapRegisters,
-                    ad->max_regs, 0, "%s asked for %u map registers; IoGetDmaAdapter granted %u",
-                    routine, NumberOfMapRegisters, ad->max_regs);
+    if (!registers_allowed(ad, routine, NumberOfMapRegisters))
         return STATUS_INSUFFICIENT_RESOURCES;
-    }
     if (d->in_adapter_control > 0 || d->channel_request_pending) {
         hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_CHANNELS, 2, 0, 0,
                     "%s called %s; only one request may be outstanding per device object",

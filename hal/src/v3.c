@@ -77,8 +77,7 @@ static NTSTATUS tctx_claim(struct adapter *ad, const char *routine, struct tctx 
     return STATUS_SUCCESS;
 }
 
-NTSTATUS hal_InitializeDmaTransferContext(PDMA_ADAPTER DmaAdapter,
-                                                 PVOID DmaTransferContext)
+NTSTATUS hal_InitializeDmaTransferContext(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext)
 {
     static const char routine[] = "InitializeDmaTransferContext";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -183,8 +182,8 @@ NTSTATUS hal_GetDmaAdapterInfo(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO Adapte
 }
 
 NTSTATUS hal_GetDmaTransferInfo(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Offset,
-                                       ULONG Length, BOOLEAN WriteOnly,
-                                       PDMA_TRANSFER_INFO TransferInfo)
+                                ULONG Length, BOOLEAN WriteOnly,
+                                PDMA_TRANSFER_INFO TransferInfo)
 {
     static const char routine[] = "GetDmaTransferInfo";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -224,8 +223,8 @@ NTSTATUS hal_GetDmaTransferInfo(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Off
  * Common buffers with bounds.
  */
 PVOID hal_AllocateCommonBufferEx(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS MaximumAddress,
-                                        ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
-                                        BOOLEAN CacheEnabled, NODE_REQUIREMENT PreferredNode)
+                                 ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
+                                 BOOLEAN CacheEnabled, NODE_REQUIREMENT PreferredNode)
 {
     static const char routine[] = "AllocateCommonBufferEx";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -241,11 +240,11 @@ PVOID hal_AllocateCommonBufferEx(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS Maxi
 }
 
 PVOID hal_AllocateCommonBufferWithBounds(PDMA_ADAPTER DmaAdapter,
-                                                PPHYSICAL_ADDRESS MinimumAddress,
-                                                PPHYSICAL_ADDRESS MaximumAddress, ULONG Length,
-                                                ULONG Flags, MEMORY_CACHING_TYPE *CacheType,
-                                                NODE_REQUIREMENT PreferredNode,
-                                                PPHYSICAL_ADDRESS LogicalAddress)
+                                         PPHYSICAL_ADDRESS MinimumAddress,
+                                         PPHYSICAL_ADDRESS MaximumAddress, ULONG Length,
+                                         ULONG Flags, MEMORY_CACHING_TYPE *CacheType,
+                                         NODE_REQUIREMENT PreferredNode,
+                                         PPHYSICAL_ADDRESS LogicalAddress)
 {
     static const char routine[] = "AllocateCommonBufferWithBounds";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -280,11 +279,28 @@ PVOID hal_AllocateCommonBufferWithBounds(PDMA_ADAPTER DmaAdapter,
 /* ---------------------------------------------------------------------------------------------
  * The adapter channel.
  */
+
+/* Make a v3 request: DMA_SYNCHRONOUS_CALLBACK grants it now or fails with nothing queued;
+ * otherwise it waits in line under its context (and may be granted before this returns). */
+static NTSTATUS submit_ex(struct wait_block *wb, struct tctx *t, bool sync)
+{
+    if (sync) {
+        if (request_now(wb))
+            return STATUS_SUCCESS;
+        if (wb->is_sgl && wb->hal_allocated)
+            free(wb->buffer);
+        wb_free(wb);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    t->state = TCTX_QUEUED;
+    t->wb = wb;
+    request_submit(wb);
+    return STATUS_SUCCESS;
+}
 NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
-                                             PVOID DmaTransferContext,
-                                             ULONG NumberOfMapRegisters, ULONG Flags,
-                                             PDRIVER_CONTROL ExecutionRoutine,
-                                             PVOID ExecutionContext, PVOID *MapRegisterBase)
+                                      PVOID DmaTransferContext, ULONG NumberOfMapRegisters,
+                                      ULONG Flags, PDRIVER_CONTROL ExecutionRoutine,
+                                      PVOID ExecutionContext, PVOID *MapRegisterBase)
 {
     static const char routine[] = "AllocateAdapterChannelEx";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -318,12 +334,8 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
     status = tctx_claim(ad, routine, t);
     if (!NT_SUCCESS(status))
         return status;
-    if (NumberOfMapRegisters > ad->max_regs) {
-        hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_MAP_REGISTERS, NumberOfMapRegisters,
-                    ad->max_regs, 0, "%s asked for %u map registers; IoGetDmaAdapter granted %u",
-                    routine, NumberOfMapRegisters, ad->max_regs);
+    if (!registers_allowed(ad, routine, NumberOfMapRegisters))
         return STATUS_INSUFFICIENT_RESOURCES;
-    }
     wb = wb_new(ad);
     if (wb == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -336,17 +348,7 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
     wb->ctx = ExecutionContext;
     wb->no_routine = ExecutionRoutine == NULL;
     wb->base_out = MapRegisterBase;
-    if (sync) {
-        if (!request_now(wb)) {
-            wb_free(wb);
-            return STATUS_INSUFFICIENT_RESOURCES;
-        }
-        return STATUS_SUCCESS;
-    }
-    t->state = TCTX_QUEUED;
-    t->wb = wb;
-    request_submit(wb);
-    return STATUS_SUCCESS;
+    return submit_ex(wb, t, sync);
 }
 
 /* CancelAdapterChannel - TRUE while the request still waits (its routine will never run), or
@@ -354,7 +356,7 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
  * cancel also cancels the requests made later with the same context, until it is initialised
  * again. */
 BOOLEAN hal_CancelAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
-                                        PVOID DmaTransferContext)
+                                 PVOID DmaTransferContext)
 {
     static const char routine[] = "CancelAdapterChannel";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -565,11 +567,11 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
 }
 
 NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
-                                  ULONGLONG Offset, ULONG DeviceOffset, PULONG Length,
-                                  BOOLEAN WriteToDevice, PSCATTER_GATHER_LIST ScatterGatherBuffer,
-                                  ULONG ScatterGatherBufferLength,
-                                  PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
-                                  PVOID CompletionContext)
+                           ULONGLONG Offset, ULONG DeviceOffset, PULONG Length,
+                           BOOLEAN WriteToDevice, PSCATTER_GATHER_LIST ScatterGatherBuffer,
+                           ULONG ScatterGatherBufferLength,
+                           PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+                           PVOID CompletionContext)
 {
     static const char routine[] = "MapTransferEx";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -631,9 +633,8 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
     return STATUS_SUCCESS;
 }
 
-NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl,
-                                          PVOID MapRegisterBase, ULONGLONG Offset, ULONG Length,
-                                          BOOLEAN WriteToDevice)
+NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
+                                   ULONGLONG Offset, ULONG Length, BOOLEAN WriteToDevice)
 {
     static const char routine[] = "FlushAdapterBuffersEx";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
@@ -738,29 +739,17 @@ static NTSTATUS list_ex(PDMA_ADAPTER DmaAdapter, const char *routine, PDEVICE_OB
     wb->tctx = t;
     wb->no_routine = fn == NULL;
     wb->list_out = sync ? list_out : NULL;
-    if (sync) {
-        if (!request_now(wb)) {
-            if (wb->hal_allocated)
-                free(wb->buffer);
-            wb_free(wb);
-            return STATUS_INSUFFICIENT_RESOURCES;
-        }
-        return STATUS_SUCCESS;
-    }
-    t->state = TCTX_QUEUED;
-    t->wb = wb;
-    request_submit(wb);
-    return STATUS_SUCCESS;
+    return submit_ex(wb, t, sync);
 }
 
 NTSTATUS hal_GetScatterGatherListEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
-                                           PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset,
-                                           ULONG Length, ULONG Flags,
-                                           PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
-                                           BOOLEAN WriteToDevice,
-                                           PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
-                                           PVOID CompletionContext,
-                                           PSCATTER_GATHER_LIST *ScatterGatherList)
+                                    PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset,
+                                    ULONG Length, ULONG Flags,
+                                    PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+                                    BOOLEAN WriteToDevice,
+                                    PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+                                    PVOID CompletionContext,
+                                    PSCATTER_GATHER_LIST *ScatterGatherList)
 {
     (void)CompletionContext;
     return list_ex(DmaAdapter, "GetScatterGatherListEx", DeviceObject, DmaTransferContext, Mdl,
@@ -768,15 +757,14 @@ NTSTATUS hal_GetScatterGatherListEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
                    DmaCompletionRoutine, ScatterGatherList, false);
 }
 
-NTSTATUS hal_BuildScatterGatherListEx(PDMA_ADAPTER DmaAdapter,
-                                             PDEVICE_OBJECT DeviceObject,
-                                             PVOID DmaTransferContext, PMDL Mdl,
-                                             ULONGLONG Offset, ULONG Length, ULONG Flags,
-                                             PDRIVER_LIST_CONTROL ExecutionRoutine,
-                                             PVOID Context, BOOLEAN WriteToDevice,
-                                             PVOID ScatterGatherBuffer, ULONG ScatterGatherLength,
-                                             PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
-                                             PVOID CompletionContext, PVOID ScatterGatherList)
+NTSTATUS hal_BuildScatterGatherListEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                                      PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset,
+                                      ULONG Length, ULONG Flags,
+                                      PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+                                      BOOLEAN WriteToDevice, PVOID ScatterGatherBuffer,
+                                      ULONG ScatterGatherLength,
+                                      PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+                                      PVOID CompletionContext, PVOID ScatterGatherList)
 {
     (void)CompletionContext;
     return list_ex(DmaAdapter, "BuildScatterGatherListEx", DeviceObject, DmaTransferContext,
@@ -789,7 +777,7 @@ NTSTATUS hal_BuildScatterGatherListEx(PDMA_ADAPTER DmaAdapter,
  * System DMA only.
  */
 NTSTATUS hal_ConfigureAdapterChannel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber,
-                                            PVOID Context)
+                                     PVOID Context)
 {
     static const char routine[] = "ConfigureAdapterChannel";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
