@@ -436,6 +436,9 @@ void pool_free(struct bounce_pool *pool);
 /* A zeroed request record for ad (recycled when one is spare), or NULL; wb_free returns it. */
 struct wait_block *wb_new(struct adapter *ad);
 void wb_free(struct wait_block *wb);
+/* A channel request (AllocateAdapterChannel, AllocateAdapterChannelEx), or NULL. */
+struct wait_block *wb_channel(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev,
+                              ULONG nregs, PDRIVER_CONTROL exec, PVOID ctx);
 void request_submit(struct wait_block *wb);
 /* Grant wb at once if the channel is free, nobody waits and its registers are free; false
  * (wb untouched) otherwise. For DMA_SYNCHRONOUS_CALLBACK. */

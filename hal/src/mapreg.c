@@ -333,6 +333,22 @@ struct wait_block *wb_new(struct adapter *ad)
     return wb;
 }
 
+struct wait_block *wb_channel(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev,
+                              ULONG nregs, PDRIVER_CONTROL exec, PVOID ctx)
+{
+    struct wait_block *wb = wb_new(ad);
+
+    if (wb == NULL)
+        return NULL;
+    wb->ad = ad;
+    wb->routine = routine;
+    wb->devobj = dev;
+    wb->nregs = nregs;
+    wb->exec = exec;
+    wb->ctx = ctx;
+    return wb;
+}
+
 void wb_free(struct wait_block *wb)
 {
     wb->next = wb->ad->spare_wbs;
@@ -564,15 +580,9 @@ NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
                                                        : "while an earlier request waits");
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    wb = wb_new(ad);
+    wb = wb_channel(ad, routine, DeviceObject, NumberOfMapRegisters, ExecutionRoutine, Context);
     if (wb == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
-    wb->ad = ad;
-    wb->routine = routine;
-    wb->devobj = DeviceObject;
-    wb->nregs = NumberOfMapRegisters;
-    wb->exec = ExecutionRoutine;
-    wb->ctx = Context;
     d->channel_request_pending = true;
     request_submit(wb);
     return STATUS_SUCCESS;

@@ -374,7 +374,8 @@ NTSTATUS sysdma_adapter_info(struct adapter *ad, PDMA_ADAPTER_INFO_V1 info)
 /* Controller functions (ConfigureAdapterChannel). The WDK leaves their numbers to each
  * controller's HAL extension; dmasim's SoC controller offers two:
  *   1  DMS_SYSDMA_CHANNEL_NUMBER: *(PULONG)Context receives the channel bound to the adapter
- *   2  DMS_SYSDMA_BURST: *(PULONG)Context (1..16) sets the units moved per request
+ *   2  DMS_SYSDMA_BURST: *(PULONG)Context (1..16) records the channel's burst length (the
+ *      device models here ask by FIFO size and do not vary with it yet)
  * Any other number, and any number on the 8237, is STATUS_NOT_IMPLEMENTED. */
 NTSTATUS sysdma_configure(struct adapter *ad, ULONG function, PVOID context)
 {

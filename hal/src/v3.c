@@ -336,16 +336,11 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
         return status;
     if (!registers_allowed(ad, routine, NumberOfMapRegisters))
         return STATUS_INSUFFICIENT_RESOURCES;
-    wb = wb_new(ad);
+    wb = wb_channel(ad, routine, DeviceObject, NumberOfMapRegisters, ExecutionRoutine,
+                    ExecutionContext);
     if (wb == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
-    wb->ad = ad;
-    wb->routine = routine;
     wb->tctx = t;
-    wb->devobj = DeviceObject;
-    wb->nregs = NumberOfMapRegisters;
-    wb->exec = ExecutionRoutine;
-    wb->ctx = ExecutionContext;
     wb->no_routine = ExecutionRoutine == NULL;
     wb->base_out = MapRegisterBase;
     return submit_ex(wb, t, sync);
