@@ -49,6 +49,7 @@ struct explainer {
     int depth[1024];      /* call depth per CPU */
     uint64_t common[8][2]; /* the device's common buffers: [logical, end) */
     uint32_t n_common;
+    bool ring;             /* its driver copies each I/O into a common buffer (audio) */
     volatile int stop;
     const volatile int *outer_stop;
 };
@@ -108,7 +109,10 @@ static void where(const struct explainer *x, uint64_t a, char *out, size_t len)
                  x->bits);
     else
         snprintf(out, len, "%s: within the device's %u-bit reach",
-                 above4g ? "above the 4 GiB line" : "below 4 GiB", x->bits);
+                 x->bits <= 24 ? "below 16 MiB"
+                 : above4g     ? "above the 4 GiB line"
+                               : "below 4 GiB",
+                 x->bits);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -160,17 +164,26 @@ static void on_cpu_slice(void *ctx, const struct engine_slice *sl)
 {
     struct explainer *x = ctx;
     struct story *st = story_of(x, sl->tag);
-    char dur[32];
+    char dur[32], copied[96] = "";
+    uint64_t copy_ns = 0;
 
     if (st == NULL)
         return;
     units_format_time(sl->end - sl->start, dur, sizeof(dur));
+    for (uint32_t i = 0; i < sl->n_pieces; i++)
+        copy_ns += sl->piece[i].cat == CPU_DRIVER_COPY ? sl->piece[i].ns : 0;
+    if (copy_ns > 0) { /* a driver that copies through its common buffer */
+        char c[32];
+        units_format_time(copy_ns, c, sizeof(c));
+        snprintf(copied, sizeof(copied), ", of which %s the driver's own copy through its "
+                 "common buffer", c);
+    }
     for (size_t k = st->n; k > 0; k--) {
         struct step *p = &st->steps[k - 1];
         size_t n = strlen(p->text);
         if (p->open && p->cpu == (int)sl->cpu && p->time_ns == sl->start) {
             snprintf(p->text + n, sizeof(p->text) - n, " (until t=%.3f us: %s%s)",
-                     sl->end / 1000.0, dur, sl->end - sl->start > 0 ? "" : "");
+                     sl->end / 1000.0, dur, copied);
             p->open = false;
             return;
         }
@@ -202,6 +215,17 @@ static int page_index(const struct story *st, uint64_t physical)
     return -1;
 }
 
+/* What a logical address the device touches is, when it is not the I/O's own data. */
+static const char *what_is(const struct explainer *x, uint64_t logical)
+{
+    for (uint32_t i = 0; i < x->n_common; i++)
+        if (logical >= x->common[i][0] && logical < x->common[i][1])
+            return x->ring ? " (in the driver's common buffer: the ring the I/O was copied "
+                             "into)"
+                           : " (in the driver's common buffer: its queues and descriptors)";
+    return "";
+}
+
 /* A mapped fragment, page by page: where each buffer page is, and what the device gets. */
 static void map_step(struct explainer *x, struct story *st, const struct dms_event *ev,
                      int depth)
@@ -225,26 +249,22 @@ static void map_step(struct explainer *x, struct story *st, const struct dms_eve
         uint64_t phys = first >= 0 && (uint32_t)first + k < st->n_pages
                             ? st->page[first + k] + (k == 0 ? off : 0)
                             : ev->physical + (uint64_t)k * PAGE_SIZE;
+        char page[40];
         where(x, phys, place, sizeof(place));
+        if (first >= 0)
+            snprintf(page, sizeof(page), "buffer page %d", first + (int)k);
+        else /* not the I/O's buffer: a common buffer mapped for system DMA, say */
+            snprintf(page, sizeof(page), "%s", *what_is(x, phys) ? "common buffer page"
+                                                                 : "page");
         if (ev->reason == DMS_BOUNCE_NONE)
-            say(x, st, ev->time_ns, depth + 1, "buffer page %d at physical %s, %s",
-                first >= 0 ? first + (int)k : -1, hex(phys, a), place);
+            say(x, st, ev->time_ns, depth + 1, "%s at physical %s, %s", page, hex(phys, a),
+                place);
         else
-            say(x, st, ev->time_ns, depth + 1, "buffer page %d at physical %s (%s) -> "
-                "map register #%u, bounce page at logical %s", first >= 0 ? first + (int)k : -1,
-                hex(phys, a), place, ev->map_register + k,
+            say(x, st, ev->time_ns, depth + 1, "%s at physical %s (%s) -> map register #%u, "
+                "bounce page at logical %s", page, hex(phys, a), place, ev->map_register + k,
                 hex((ev->logical & ~(uint64_t)(PAGE_SIZE - 1)) + (uint64_t)k * PAGE_SIZE +
                         (k == 0 ? ev->logical & (PAGE_SIZE - 1) : 0), b));
     }
-}
-
-/* What a logical address the device touches is, when it is not the I/O's own data. */
-static const char *what_is(const struct explainer *x, uint64_t logical)
-{
-    for (uint32_t i = 0; i < x->n_common; i++)
-        if (logical >= x->common[i][0] && logical < x->common[i][1])
-            return " (in the driver's common buffer: its queues and descriptors)";
-    return "";
 }
 
 static void hal_step(struct explainer *x, struct story *st, const struct dms_event *ev,
@@ -394,7 +414,8 @@ static void on_io(void *ctx, enum run_io_event what, uint32_t device, const stru
         ULONG pages = io->mdl ? ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(io->mdl),
                                                                io->bytes)
                               : 0;
-        bool nic = strcmp(dms_adapter_kinds[x->s->devices[x->device].adapter]->name, "nic") == 0;
+        const struct dms_adapter_kind *kind = dms_adapter_kinds[x->s->devices[x->device].adapter];
+        bool nic = strcmp(kind->name, "nic") == 0;
         st->submitted = true;
         st->submit_ns = time_ns;
         st->page = pages ? calloc(pages, sizeof(*st->page)) : NULL;
@@ -404,7 +425,7 @@ static void on_io(void *ctx, enum run_io_event what, uint32_t device, const stru
         say(x, st, time_ns, 0, "the I/O manager hands the driver a %s of %s%s%s, in a "
             "buffer of %u page%s:", nic ? (io->write ? "packet to send" : "receive buffer")
                                         : (io->write ? "write" : "read"),
-            size, nic ? "" : " at device offset ", nic ? "" : hex(io->offset, off),
+            size, kind->stream ? "" : " at device offset ", kind->stream ? "" : hex(io->offset, off),
             (unsigned)pages, pages == 1 ? "" : "s");
         for (ULONG i = 0; pfn != NULL && i < pages; i++) {
             uint64_t phys = (uint64_t)pfn[i] << PAGE_SHIFT;
@@ -497,6 +518,8 @@ int explain_run(const struct scenario *s, uint32_t device, uint32_t n, FILE *out
     x->device = device;
     x->n = n;
     x->bits = (unsigned)s->devices[device].address_bits;
+    x->ring = strcmp(dms_adapter_kinds[s->devices[device].adapter]->name, "audio") == 0 ||
+              s->devices[device].pattern == DMS_PATTERN_COMMON_BUFFER;
     x->reach = x->bits >= 64 ? UINT64_MAX : 1ull << x->bits;
     x->outer_stop = stop;
     memset(&obs, 0, sizeof(obs));

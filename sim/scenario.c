@@ -125,20 +125,27 @@ const struct key_def scn_keys[] = {
 
     /* [device NAME] */
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
-     "The simulated adapter: storage, nic or legacy (required).", NULL},
+     "The simulated adapter: storage, nic, legacy, uart or audio (required).", NULL},
     {SEC_DEVICE, "address_bits", KT_COUNT, D(address_bits), 1, 64, NULL, false, "64",
-     "Address lines the device really drives (1 .. 64); higher address bits are lost.", NULL},
+     "Address lines the device really drives (1 .. 64); higher address bits are lost. Not for "
+     "uart and audio: their DMA controller's lines are used.", NULL},
     {SEC_DEVICE, "declared_bits", KT_COUNT, D(declared_bits), 24, 64, NULL, true, "auto",
      "What the driver tells IoGetDmaAdapter: 24, 32 or 64. auto: the largest not above "
      "address_bits. Declaring more than the device has is the classic bug.", NULL},
     {SEC_DEVICE, "scatter_gather", KT_BOOL, D(scatter_gather), 0, 1, NULL, true, "auto",
      "The DMA engine takes element lists. auto: the adapter's own (legacy has none).", NULL},
     {SEC_DEVICE, "max_transfer", KT_SIZE, D(max_transfer), 512, 16 << 20, NULL, true, "auto",
-     "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K.", NULL},
-    {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, false, "sg",
-     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3 or v3-sync.", NULL},
-    {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 1023, NULL, false, "0",
-     "uart: the SoC DMA controller request line the device asserts.", NULL},
+     "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K, uart 4K; audio: "
+     "the period, 4K.", NULL},
+    {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, true, "auto",
+     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3 or v3-sync. auto: "
+     "sg where the driver offers it, else its first (uart: v3; audio: packet).", NULL},
+    {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 1023, NULL, true, "auto",
+     "Subordinate devices: uart, the SoC DMA controller request line it asserts (auto: 0); "
+     "audio, its 8237 channel, 0-3 for bytes or 5-7 for 16-bit words (auto: 5).", NULL},
+    {SEC_DEVICE, "periods", KT_COUNT, D(periods), 2, 32, NULL, false, "4",
+     "audio only: periods in the ring buffer, each max_transfer bytes and one interrupt; the "
+     "ring may not cross the channel's 64K (8-bit) or 128K (16-bit) line.", NULL},
     {SEC_DEVICE, "flush_io_buffers", KT_ENUM, D(flush_io_buffers), 0, 0, flush_names, false,
      "auto", "Whether the driver calls KeFlushIoBuffers around each I/O (a no-op where DMA is "
      "coherent). auto: yes for packet, sg and sg-build, whose routines maintain no cache; no "
@@ -147,10 +154,10 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "engines", KT_COUNT, D(engines), 1, 64, NULL, false, "1",
      "DMA engines working in parallel, each at link_bandwidth; transfers queue for a free one.", NULL},
     {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, BIG, NULL, true, "auto",
-     "Media or wire time before the engine moves data. auto: storage 20us, nic 0, legacy 0.",
+     "Media or wire time before the engine moves data. auto: storage 20us, others 0.",
      NULL},
     {SEC_DEVICE, "link_bandwidth", KT_BANDWIDTH, D(link_bandwidth), 1, BIG, NULL, true, "auto",
-     "This device's link. auto: [cost] link_bandwidth.", NULL},
+     "This device's link (audio: the sample rate). auto: [cost] link_bandwidth.", NULL},
     {SEC_DEVICE, "ring_entries", KT_COUNT, D(ring_entries), 16, 65536, NULL, false, "256",
      "nic only: descriptors per ring.", NULL},
 
@@ -158,7 +165,8 @@ const struct key_def scn_keys[] = {
     {SEC_WORKLOAD, "device", KT_NAME, W(device_name), 0, 0, NULL, false, NULL,
      "The [device NAME] this workload drives (required; one workload per device).", NULL},
     {SEC_WORKLOAD, "op", KT_ENUM, W(op), 0, 0, op_names, false, "read",
-     "read, write or mix. For a nic, read is receive and write is transmit.", NULL},
+     "read, write or mix. For a nic or uart, read is receive and write is transmit; audio plays: "
+     "write only.", NULL},
     {SEC_WORKLOAD, "read_share", KT_PERCENT, W(read_share), 0, 100, NULL, false, "50%",
      "op = mix: the share of reads.", NULL},
     {SEC_WORKLOAD, "size", KT_SIZES, W(size), 1, 16 << 20, NULL, false, "4K",

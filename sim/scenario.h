@@ -66,7 +66,8 @@ struct scn_device {
     int line;
     uint64_t adapter;        /* index into dms_adapter_kinds */
     uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
-    uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line;
+    uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line,
+        periods;
     int workload;            /* index of its workload, -1 none */
 };
 

@@ -53,10 +53,35 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
 
     snprintf(name, sizeof(name), "[device %s]", d->name);
     if (scn_line(s, inst, "adapter") == 0) {
-        err_at(err, s, d->line, "%s needs adapter = storage, nic or legacy%s", name, "");
+        char list[120];
+        size_t at = 0;
+        for (int k = 0; dms_adapter_kinds[k] != NULL; k++)
+            at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+                                   k == 0 ? "" : dms_adapter_kinds[k + 1] ? ", " : " or ",
+                                   dms_adapter_kinds[k]->name);
+        err_at(err, s, d->line, "%s needs adapter = %s", name, list);
         return;
     }
     kind = dms_adapter_kinds[d->adapter];
+    if (kind->controller_bits != 0) { /* the controller's address lines are the device's */
+        static const char *const own[] = {"address_bits", "declared_bits", "scatter_gather"};
+        for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+            if (scn_line(s, inst, own[k]) != 0)
+                err_at(err, s, scn_line(s, inst, own[k]),
+                       "%s: adapter = %s has no DMA engine of its own; its system DMA "
+                       "controller's channel (%u address lines) moves its data", own[k],
+                       kind->name, kind->controller_bits);
+        d->address_bits = d->declared_bits = kind->controller_bits;
+    }
+    if (d->pattern == SCN_AUTO) { /* sg where offered, else the driver's first */
+        d->pattern = DMS_PATTERN_SG;
+        for (int p = DMS_PATTERN_COUNT - 1; p >= 0 && !(kind->patterns & (1u << DMS_PATTERN_SG));
+             p--)
+            if (kind->patterns & (1u << p))
+                d->pattern = (uint64_t)p;
+    }
+    if (d->dma_line == SCN_AUTO)
+        d->dma_line = strcmp(kind->name, "audio") == 0 ? 5 : 0;
     if (d->declared_bits == SCN_AUTO) {
         if (d->address_bits < 24) {
             snprintf(why, sizeof(why), "%s has %" PRIu64 " address lines, fewer than any "
@@ -87,16 +112,27 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     if (scn_line(s, inst, "ring_entries") != 0 && strcmp(kind->name, "nic") != 0)
         err_at(err, s, blame(s, inst, "ring_entries", d->line),
                "ring_entries applies only to adapter = nic, not %s%s", kind->name, "");
+    if (scn_line(s, inst, "periods") != 0 && strcmp(kind->name, "audio") != 0)
+        err_at(err, s, blame(s, inst, "periods", d->line),
+               "periods applies only to adapter = audio, not %s%s", kind->name, "");
+    if (scn_line(s, inst, "dma_line") != 0 && kind->controller_bits == 0)
+        err_at(err, s, blame(s, inst, "dma_line", d->line),
+               "dma_line applies only to subordinate devices (uart, audio), not %s, which "
+               "has its own DMA engine%s", kind->name, "");
     if (d->workload < 0)
         return; /* reported by the workload pass; settings below need its queue depth */
     scenario_device_settings(s, i, &set);
     why[0] = '\0';
     if (kind->check != NULL && kind->check(&set, why, sizeof(why)) != 0) {
         int line = blame(s, inst, "pattern", d->line);
+        static const char *const keys[] = {"ring_entries", "dma_line", "periods",
+                                           "max_transfer"};
         if (strstr(why, "scatter") != NULL)
             line = blame(s, inst, "scatter_gather", d->line);
-        else if (strstr(why, "ring_entries") != NULL)
-            line = blame(s, inst, "ring_entries", d->line);
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            if (strncmp(why, keys[k], strlen(keys[k])) == 0 &&
+                (why[strlen(keys[k])] == ':' || why[strlen(keys[k])] == ' '))
+                line = blame(s, inst, keys[k], d->line);
         err_at(err, s, line, "%s: %s", name, why);
     } else if (!(kind->patterns & (1u << d->pattern))) {
         char list[120];
@@ -129,6 +165,11 @@ static void check_sizes(struct scenario *s, uint32_t i, const struct scn_device 
     int line = blame(s, inst, "size", w->line);
     bool block = !dms_adapter_kinds[d->adapter]->stream;
     char most[32], lim[96];
+
+    if (dms_adapter_kinds[d->adapter]->write_only && w->op != OP_WRITE)
+        err_at(err, s, blame(s, inst, "op", w->line),
+               "op: [device %s] (adapter = %s) only plays: op = write", d->name,
+               dms_adapter_kinds[d->adapter]->name);
 
     if (largest_size(&w->size) > d->max_transfer) {
         units_format_size(largest_size(&w->size), most, sizeof(most));
@@ -270,6 +311,7 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->slots = d->workload >= 0 ? (uint32_t)s->workloads[d->workload].queue_depth : 1;
     out->ring_entries = (uint32_t)d->ring_entries;
     out->dma_line = (uint32_t)d->dma_line;
+    out->periods = (uint32_t)d->periods;
     switch (d->flush_io_buffers) {
     case 1: /* yes */
         out->flush_io_buffers = true;

@@ -9,12 +9,14 @@ extern const struct dms_adapter_kind dms_adapter_storage;
 extern const struct dms_adapter_kind dms_adapter_nic;
 extern const struct dms_adapter_kind dms_adapter_legacy;
 extern const struct dms_adapter_kind dms_adapter_uart;
+extern const struct dms_adapter_kind dms_adapter_audio;
 
 const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_storage,
     &dms_adapter_nic,
     &dms_adapter_legacy,
     &dms_adapter_uart,
+    &dms_adapter_audio,
     NULL,
 };
 

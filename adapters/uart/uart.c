@@ -314,6 +314,7 @@ const struct dms_adapter_kind dms_adapter_uart = {
     .patterns = 1u << DMS_PATTERN_V3,
     .scatter_gather = true, /* the controller's */
     .stream = true,
+    .controller_bits = 32, /* the SoC controller's */
     .sg_fixed = true,
     .max_transfer_limit = 1u << 20,
     .default_max_transfer = 4u << 10,

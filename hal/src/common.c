@@ -3,8 +3,8 @@
  * likes (descriptor rings, mailboxes), with no map registers and no copies.
  *
  * The rules (reference 3.6): at least one page, physically contiguous, below the device's
- * reach, handed out with the logical address the device must use (here, with no IOMMU, the
- * physical address). CacheEnabled is ignored: x64 DMA is coherent. Memory below a limit is a
+ * reach (and, for an 8237 channel, within one 64/128 KiB line), handed out with the logical
+ * address the device must use (here, with no IOMMU, the physical address). CacheEnabled is ignored: x64 DMA is coherent. Memory below a limit is a
  * resource like any other: when no contiguous run of the size is left, the call returns NULL,
  * which is why drivers are told to allocate at start-up and prefer several one-page buffers.
  */
@@ -41,7 +41,10 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     if (cb->va == NULL || owner_new(m, OWNER_COMMON, ad->dev->name, ad->dev->common_serial + 1,
                                     &owner) != 0)
         goto fail;
-    if (phys_alloc_contig(m, cb->va, pages, lo_pfn, hi_pfn, owner, &base) != 0) {
+    /* an 8237 channel's address register does not carry into its page register: a buffer
+     * it runs over whole (an autoinitialized ring) may not cross the channel's line */
+    if (phys_alloc_contig(m, cb->va, pages, lo_pfn, hi_pfn, ad->boundary_pages, owner,
+                          &base) != 0) {
         owner_put(m, owner);
         goto fail;
     }

@@ -383,8 +383,10 @@ struct frame *phys_frame(struct dms_machine *m, uint64_t pfn);
 /* Place npages frames for host pages host..host+npages*4096 by the machine's policy. */
 int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, uint32_t owner);
 /* npages consecutive frames within [lo_pfn, hi_pfn), the highest such run. */
+/* npages contiguous frames in [lo_pfn, hi_pfn), the highest free run; with boundary (pages,
+ * 0 none) a run that crosses no multiple of it. */
 int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uint64_t lo_pfn,
-                      uint64_t hi_pfn, uint32_t owner, uint64_t *base_pfn);
+                      uint64_t hi_pfn, uint64_t boundary, uint32_t owner, uint64_t *base_pfn);
 void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages);
 bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn);
 uint8_t *host_pages_alloc(uint64_t npages);
@@ -520,7 +522,7 @@ NTSTATUS sysdma_cancel(struct adapter *ad);
 /* Would a direct range [pa, pa+len) cross the channel's boundary? */
 bool sysdma_crosses(const struct adapter *ad, uint64_t pa, uint64_t len);
 /* transfer.c: the channel free and the length whole units, or a finding. */
-bool sysdma_check(struct adapter *ad, const char *routine, uint64_t len);
+bool sysdma_check(struct adapter *ad, const char *routine, uintptr_t va, uint64_t len);
 
 /* v3.c */
 extern DMA_OPERATIONS hal_ops_v3, hal_ops_v3_traced;

@@ -383,14 +383,20 @@ int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, 
  * at about once: O(range) in the worst case, O(npages) when the top of the range is free.
  * Returns 0 and *base_pfn, or DMS_ENOSPC / DMS_ENOMEM with nothing allocated. */
 int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uint64_t lo_pfn,
-                      uint64_t hi_pfn, uint32_t owner, uint64_t *base_pfn)
+                      uint64_t hi_pfn, uint64_t boundary, uint32_t owner, uint64_t *base_pfn)
 {
+    if (boundary != 0 && npages > boundary)
+        return DMS_ENOSPC;
     for (int r = m->n_ranges - 1; r >= 0; r--) {
         uint64_t start = m->ranges[r].start_pfn > lo_pfn ? m->ranges[r].start_pfn : lo_pfn;
         uint64_t end = m->ranges[r].end_pfn < hi_pfn ? m->ranges[r].end_pfn : hi_pfn;
 
         while (end > start && end - start >= npages) {
             uint64_t used = UINT64_MAX;
+            if (boundary != 0 && (end - npages) / boundary != (end - 1) / boundary) {
+                end = (end - 1) / boundary * boundary; /* below the line it would cross */
+                continue;
+            }
             for (uint64_t pfn = end; pfn-- > end - npages;) {
                 if (frame_used(m, pfn)) {
                     used = pfn;

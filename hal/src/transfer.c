@@ -389,9 +389,10 @@ void unmap_discard(struct mapreg_file *f)
  * The routines.
  */
 
-/* sysdma_check - a system DMA mapping: the channel must be free (flushed since its last
- * transfer) and a word channel moves whole words. */
-bool sysdma_check(struct adapter *ad, const char *routine, uint64_t len)
+/* sysdma_check - a system DMA mapping of len bytes from virtual address va: the channel must
+ * be free (flushed since its last transfer) and a word channel moves whole words, from an
+ * even address (its address register counts words: it cannot name an odd byte). */
+bool sysdma_check(struct adapter *ad, const char *routine, uintptr_t va, uint64_t len)
 {
     if (sysdma_busy(ad)) {
         hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
@@ -403,6 +404,13 @@ bool sysdma_check(struct adapter *ad, const char *routine, uint64_t len)
         hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, len, 0,
                     "%s of %llu bytes on DMA channel %u, which moves %u-byte units",
                     routine, (unsigned long long)len, ad->chan->index, ad->chan->width);
+        return false;
+    }
+    if (ad->chan->kind == SYSDMA_ISA && va % ad->chan->width != 0) {
+        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, va, 0,
+                    "%s at %p on 16-bit DMA channel %u: a word channel's address register "
+                    "counts words, so its buffer must start at an even address", routine,
+                    (void *)va, ad->chan->index);
         return false;
     }
     return true;
@@ -480,7 +488,7 @@ PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapReg
         hal_finding(ad->m, ad, routine, DMS_E6_ALREADY_MAPPED, (uintptr_t)CurrentVa,
                     (uintptr_t)CurrentVa + len, 0,
                     "%s of a range that is already mapped and not yet flushed", routine);
-    if (ad->chan != NULL && !sysdma_check(ad, routine, len)) {
+    if (ad->chan != NULL && !sysdma_check(ad, routine, (uintptr_t)CurrentVa, len)) {
         *Length = 0;
         return phys_addr(0);
     }

@@ -502,6 +502,16 @@ static NTSTATUS nothing_mapped(struct adapter *ad, struct mapreg_file *f, const 
     return STATUS_INSUFFICIENT_RESOURCES;
 }
 
+/* The virtual address of byte offset of an MDL chain (range_ok has checked it lies within). */
+static uintptr_t chain_va(PMDL mdl, ULONGLONG offset)
+{
+    while (mdl->Next != NULL && offset >= mdl->ByteCount) {
+        offset -= mdl->ByteCount;
+        mdl = mdl->Next;
+    }
+    return (uintptr_t)MmGetMdlVirtualAddress(mdl) + (uintptr_t)offset;
+}
+
 /* MapTransferEx for a subordinate device: map, then program its controller channel, which
  * moves the data as the device asks for it. Without a caller's list the HAL's own is used. */
 static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG offset,
@@ -537,7 +547,7 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
                     "%s with a MapRegisterBase that holds no registers", routine);
         return STATUS_INVALID_PARAMETER;
     }
-    if (!sysdma_check(ad, routine, *length))
+    if (!sysdma_check(ad, routine, chain_va(mdl, offset), *length))
         return STATUS_INVALID_PARAMETER;
     mapped = map_elements(ad, f, mdl, offset, *length, write, cap, el, &n, routine);
     if (mapped == 0)

@@ -202,18 +202,42 @@ START_TEST(test_contiguous_top_down_and_fragmented)
 
     ck_assert_int_eq(owner_new(m, OWNER_BUFFER, "t", 1, &owner), 0);
     /* the highest run below 16 MiB */
-    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 16 * MIB >> 12, owner, &base), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 16 * MIB >> 12, 0, owner, &base), 0);
     ck_assert_uint_eq(base, (16 * MIB >> 12) - 4);
     phys_release(m, host, 4);
     /* fragment everything below 16 MiB: every other page taken */
     for (uint64_t pfn = 256; pfn < 4096; pfn += 2)
-        ck_assert_int_eq(phys_alloc_contig(m, pages + pfn * 4096, 1, pfn, pfn + 1, owner, &base),
+        ck_assert_int_eq(phys_alloc_contig(m, pages + pfn * 4096, 1, pfn, pfn + 1, 0, owner, &base),
                          0);
-    ck_assert_int_eq(phys_alloc_contig(m, host, 2, 0, 16 * MIB >> 12, owner, &base), DMS_ENOSPC);
-    ck_assert_int_eq(phys_alloc_contig(m, host, 1, 0, 16 * MIB >> 12, owner, &base), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 2, 0, 16 * MIB >> 12, 0, owner, &base), DMS_ENOSPC);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 1, 0, 16 * MIB >> 12, 0, owner, &base), 0);
     machine_done(m);
     host_pages_free(host, 4);
     host_pages_free(pages, 4096);
+}
+END_TEST
+
+/* A run with a boundary never crosses a multiple of it: the highest run that does not. */
+START_TEST(test_contiguous_within_boundary)
+{
+    struct dms_machine *m = machine_new(64 * MIB, DMS_PLACE_LOW_FIRST);
+    uint8_t *host = host_pages_alloc(32);
+    uint64_t base = 0;
+    uint32_t owner;
+
+    ck_assert_int_eq(owner_new(m, OWNER_BUFFER, "t", 1, &owner), 0);
+    /* below 16 MiB + 8 KiB the highest 4 pages would be 0xFFE-0x1001, across 0x1000 */
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 0x1002, 16, owner, &base), 0);
+    ck_assert_uint_eq(base, 0x1000 - 4);
+    phys_release(m, host, 4);
+    /* without the boundary the same call takes the crossing run */
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 0x1002, 0, owner, &base), 0);
+    ck_assert_uint_eq(base, 0x1002 - 4);
+    phys_release(m, host, 4);
+    /* more pages than a line holds: none */
+    ck_assert_int_eq(phys_alloc_contig(m, host, 32, 0, 0x1002, 16, owner, &base), DMS_ENOSPC);
+    machine_done(m);
+    host_pages_free(host, 32);
 }
 END_TEST
 
@@ -316,6 +340,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_range_placement);
     tcase_add_test(tc, test_exhaustion);
     tcase_add_test(tc, test_contiguous_top_down_and_fragmented);
+    tcase_add_test(tc, test_contiguous_within_boundary);
     tcase_add_test(tc, test_describe_address);
     tcase_add_test(tc, test_format_address);
     tcase_add_test(tc, test_u64map_against_reference);

@@ -195,8 +195,57 @@ START_TEST(test_isa_boundary_and_words)
     la = a16->DmaOperations->MapTransfer(a16, mdl, base, MmGetMdlVirtualAddress(mdl), &len, TRUE);
     ck_assert_uint_eq(len, 0);
     ck_assert_finding(m, DMS_CHECK_SYSDMA);
+    /* an even number of bytes from an odd address: a word channel cannot name it */
+    dms_findings_clear(m);
+    len = 4096;
+    la = a16->DmaOperations->MapTransfer(a16, mdl, base, (PUCHAR)MmGetMdlVirtualAddress(mdl) + 1,
+                                         &len, TRUE);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_finding(m, DMS_CHECK_SYSDMA);
+    ck_assert_ptr_nonnull(strstr(dms_finding_get(m, 0)->message, "even address"));
+    /* the byte channel takes it */
+    dms_findings_clear(m);
+    len = 4096;
     free_channel(a16);
+    base = channel(a8, dev, 2);
+    la = a8->DmaOperations->MapTransfer(a8, mdl, base, (PUCHAR)MmGetMdlVirtualAddress(mdl) + 1,
+                                        &len, TRUE);
+    ck_assert_uint_eq(len, 4096);
+    a8->DmaOperations->FlushAdapterBuffers(a8, mdl, base, (PUCHAR)MmGetMdlVirtualAddress(mdl) + 1,
+                                           4096, TRUE);
+    free_channel(a8);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
     IoFreeMdl(mdl);
+    machine_done(m);
+}
+END_TEST
+
+/* A common buffer for an 8237 channel lies below 16 MiB and within one 64 KiB (byte channel)
+ * line, so an autoinitialized ring can run over it whole. */
+START_TEST(test_isa_common_buffer_within_line)
+{
+    struct dms_machine *m = machine_sys(0, DMS_PLACE_RANDOM, 0, 0);
+    PDEVICE_OBJECT dev = dms_device_create(m, "snd", 0);
+    PDMA_ADAPTER a = isa_adapter(dev, 1, TRUE, DEVICE_DESCRIPTION_VERSION2);
+    static const ULONG pages[] = {15, 2, 3, 9, 16, 7, 1, 12};
+    PHYSICAL_ADDRESS la[8];
+    PVOID va[8];
+
+    ck_assert_ptr_nonnull(a);
+    for (int i = 0; i < 8; i++) {
+        uint64_t lo, hi;
+        va[i] = a->DmaOperations->AllocateCommonBuffer(a, pages[i] * 4096, &la[i], FALSE);
+        ck_assert_ptr_nonnull(va[i]);
+        lo = (uint64_t)la[i].QuadPart;
+        hi = lo + pages[i] * 4096 - 1;
+        ck_assert_uint_lt(hi, 16 * MIB);
+        ck_assert_uint_eq(lo >> 16, hi >> 16);
+    }
+    /* more than a line holds: NULL */
+    ck_assert_ptr_null(a->DmaOperations->AllocateCommonBuffer(a, 17 * 4096, &la[0], FALSE));
+    for (int i = 0; i < 8; i++)
+        a->DmaOperations->FreeCommonBuffer(a, pages[i] * 4096, la[i], va[i], FALSE);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
     machine_done(m);
 }
 END_TEST
@@ -448,6 +497,7 @@ static Suite *sysdma_suite(void)
     tcase_add_test(tc, test_binding_rules);
     tcase_add_test(tc, test_isa_byte_channel);
     tcase_add_test(tc, test_isa_boundary_and_words);
+    tcase_add_test(tc, test_isa_common_buffer_within_line);
     tcase_add_test(tc, test_isa_autoinit_ring);
     tcase_add_test(tc, test_soc_transfer);
     tcase_add_test(tc, test_soc_cancel_and_early_flush);

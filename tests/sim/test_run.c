@@ -350,6 +350,81 @@ START_TEST(test_uart_on_soc)
 }
 END_TEST
 
+/* The audio device on an autoinitialized 8237 channel: every write plays, checked byte for
+ * byte, at the sample rate, a ring's worth of periods after it was queued; one MapTransfer
+ * per stream. The variants: a full ring kept playing (one stream); one write at a time (a
+ * stream each: start, drain, FlushAdapterBuffers, FreeAdapterChannel); an 8-bit channel with
+ * short writes; and a DPC so late that the channel has gone all the way around the ring
+ * before it looks, where ReadDmaCounter alone cannot tell none played from all. */
+static const char audio_text[] =
+    "[machine]\nmemory = 8G\ncpus = 2\n"
+    "[device a]\nadapter = audio\ndma_line = 5\nmax_transfer = 4K\nperiods = 4\n"
+    "link_bandwidth = 192KB/s\n"
+    "[workload w]\ndevice = a\nop = write\nsize = 4K\nqueue_depth = 4\ncount = 120\n";
+
+static void audio_check(const struct run_result *r, uint64_t ios)
+{
+    const struct run_device *d = &r->devices[0];
+
+    ck_assert_uint_eq(d->ios, ios);
+    ck_assert_uint_eq(d->failed, 0);
+    ck_assert_uint_eq(d->lost, 0);
+    ck_assert_uint_eq(d->verified, ios);
+    ck_assert_uint_eq(d->mismatches, 0);
+    ck_assert_uint_eq(r->findings, 0);
+    ck_assert_uint_eq(d->hal.pages_bounced, 0); /* the ring is below 16 MiB, in one line */
+}
+
+START_TEST(test_audio_ring)
+{
+    const char *one[] = {"workload.w.queue_depth=1"};
+    const char *bytes[] = {"device.a.dma_line=1", "workload.w.size=1..4K",
+                           "workload.w.queue_depth=3", "device.a.periods=3"};
+    const char *late[] = {"cost.dpc_latency=100ms"};
+    struct scenario *s = parse(audio_text, NULL, 0);
+    struct run_result r;
+    uint64_t period_ns = 4096ull * 1000000000ull / 192000, p50;
+
+    /* a full ring: one stream, the channel mapped once */
+    run_ok(s, &r);
+    audio_check(&r, 120);
+    ck_assert_uint_eq(r.devices[0].hal.map_calls, 1);
+    ck_assert_uint_eq(r.devices[0].hal.transfers, 1); /* flushed once, at the end */
+    p50 = hist_quantile(&r.devices[0].latency, 0.5);
+    /* queued behind the ring's other periods (the histogram's buckets are within 1%) */
+    ck_assert_uint_ge(p50, 3 * period_ns);
+    ck_assert_uint_le(p50, 4 * period_ns);
+    /* the sample rate, within a period's worth over the run */
+    ck_assert_uint_ge(r.elapsed_ns, 119 * period_ns);
+    ck_assert_uint_le(r.elapsed_ns, 121 * period_ns);
+    run_result_free(&r);
+    scenario_free(s);
+    /* one write at a time: each starts a stream and drains it */
+    s = parse(audio_text, one, 1);
+    run_ok(s, &r);
+    audio_check(&r, 120);
+    ck_assert_uint_eq(r.devices[0].hal.map_calls, 120);
+    ck_assert_uint_eq(r.devices[0].hal.transfers, 120);
+    p50 = hist_quantile(&r.devices[0].latency, 0.5);
+    ck_assert_uint_ge(p50, period_ns * 99 / 100); /* its own period, plus the start */
+    ck_assert_uint_le(p50, period_ns * 3 / 2);
+    run_result_free(&r);
+    scenario_free(s);
+    /* a byte channel, writes of any length padded with silence */
+    s = parse(audio_text, bytes, 4);
+    run_ok(s, &r);
+    audio_check(&r, 120);
+    run_result_free(&r);
+    scenario_free(s);
+    /* the DPC comes after the channel has played the whole ring */
+    s = parse(audio_text, late, 1);
+    run_ok(s, &r);
+    audio_check(&r, 120);
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_stop_before_start)
 {
     struct scenario *s = parse(busy_text, NULL, 0);
@@ -394,6 +469,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_pattern_matrix, 0, 3 * (int)(sizeof(combos) / sizeof(combos[0])));
     tcase_add_test(tc, test_uart_on_soc);
+    tcase_add_test(tc, test_audio_ring);
     tcase_add_loop_test(tc, test_pattern_matrix_noncoherent, 0,
                         3 * (int)(sizeof(combos) / sizeof(combos[0])));
     tcase_add_test(tc, test_determinism);

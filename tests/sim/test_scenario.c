@@ -82,6 +82,37 @@ START_TEST(test_overrides_and_auto)
 }
 END_TEST
 
+/* Subordinate devices take the controller's address lines and their driver's one pattern;
+ * audio's channel defaults to 5, a 16-bit one. */
+START_TEST(test_subordinate_auto)
+{
+    static const char text[] = "[machine]\nsoc_dma_channels = 2\n"
+                               "[device a]\nadapter = audio\n[workload w]\ndevice = a\n"
+                               "op = write\nqueue_depth = 2\n"
+                               "[device u]\nadapter = uart\n[workload v]\ndevice = u\n";
+    struct scenario *s;
+    struct scn_errors err;
+    char path[64];
+    struct dms_device_settings set;
+
+    ck_assert_msg(load_text(text, NULL, 0, &s, &err, path, sizeof(path)) == 0, "%s",
+                  err.text[0]);
+    ck_assert_uint_eq(s->devices[0].address_bits, 24);
+    ck_assert_uint_eq(s->devices[0].declared_bits, 24);
+    ck_assert_uint_eq(s->devices[0].pattern, DMS_PATTERN_PACKET);
+    scenario_device_settings(s, 0, &set);
+    ck_assert_uint_eq(set.dma_line, 5);
+    ck_assert_uint_eq(set.periods, 4);
+    ck_assert_uint_eq(set.max_transfer, 4096);
+    ck_assert_uint_eq(s->devices[1].address_bits, 32);
+    ck_assert_uint_eq(s->devices[1].pattern, DMS_PATTERN_V3);
+    scenario_device_settings(s, 1, &set);
+    ck_assert_uint_eq(set.dma_line, 0);
+    scenario_free(s);
+    unlink(path);
+}
+END_TEST
+
 /* The bad-input table: a file, the line to blame (0: no line), and what the message says. */
 static const struct {
     const char *text;
@@ -114,7 +145,7 @@ static const struct {
     {GOOD_DEVICE "[device d]\nadapter = nic\n", 5, "[device d] appears twice"},
     {"[device d]\naddress_bits = 32\n[workload w]\ndevice = d\n", 1, "needs adapter ="},
     {"[device d]\nadapter = gpu\n[workload w]\ndevice = d\n", 2, "accepted: storage, nic, "
-                                                                  "legacy"},
+                                                                  "legacy, uart, audio"},
     {"[device d]\nadapter = storage\naddress_bits = 65\n[workload w]\ndevice = d\n", 3,
      "address_bits: '65' is out of range (accepted: 1 .. 64)"},
     {"[device d]\nadapter = storage\naddress_bits = 20\n[workload w]\ndevice = d\n", 3,
@@ -137,6 +168,31 @@ static const struct {
      "ring_entries applies only to adapter = nic"},
     {"[device d]\nadapter = nic\nring_entries = 16\n[workload w]\ndevice = d\n"
      "queue_depth = 32\n", 3, "cannot hold 32 packets"},
+    {"[device d]\nadapter = storage\nperiods = 8\n[workload w]\ndevice = d\n", 3,
+     "periods applies only to adapter = audio"},
+    {"[device d]\nadapter = legacy\ndma_line = 3\n[workload w]\ndevice = d\n", 3,
+     "dma_line applies only to subordinate devices"},
+#define AUDIO "[device d]\nadapter = audio\n"
+#define PLAY "[workload w]\ndevice = d\nop = write\n"
+    {AUDIO "dma_line = 4\n" PLAY, 3, "dma_line: the 8237 pair has channels 0-3"},
+    {AUDIO "dma_line = 9\n" PLAY, 3, "9 is no channel"},
+    {AUDIO "periods = 1\n" PLAY, 3, "periods: '1' is out of range (accepted: 2 .. 32)"},
+    {AUDIO "dma_line = 1\nperiods = 32\n" PLAY, 4,
+     "an 8237 8-bit channel cannot cross a 64 KiB line"},
+    {AUDIO "periods = 16\nmax_transfer = 16K\n" PLAY, 3,
+     "a 256 KiB ring; an 8237 16-bit channel cannot cross a 128 KiB line"},
+    {AUDIO "max_transfer = 1001\n" PLAY "size = 1000\n", 3, "even number of bytes"},
+    {AUDIO "address_bits = 32\n" PLAY, 3, "address_bits: adapter = audio has no DMA engine"},
+    {AUDIO "scatter_gather = yes\n" PLAY, 3, "scatter_gather: adapter = audio has no DMA"},
+    {AUDIO "pattern = sg\n" PLAY, 3, "the audio driver does not offer sg (it offers: packet)"},
+    {AUDIO "[workload w]\ndevice = d\nop = mix\n", 5, "op: [device d] (adapter = audio) "
+                                                       "only plays: op = write"},
+    {AUDIO PLAY "size = 8K\n", 6, "above the device's max_transfer 4 KiB"},
+    {"[device d]\nadapter = uart\ndeclared_bits = 64\n[workload w]\ndevice = d\n", 3,
+     "declared_bits: adapter = uart has no DMA engine of its own; its system DMA "
+     "controller's channel (32 address lines)"},
+#undef AUDIO
+#undef PLAY
     {"[device d]\nadapter = storage\n", 1, "[device d] has no workload"},
     {"[device d]\nadapter = storage\n[workload w]\n", 3, "needs device = NAME"},
     {"[device d]\nadapter = storage\n[workload w]\ndevice = e\n", 4, "no [device e]"},
@@ -276,6 +332,7 @@ int main(void)
 
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_overrides_and_auto);
+    tcase_add_test(tc, test_subordinate_auto);
     tcase_add_loop_test(tc, test_bad_file, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_loop_test(tc, test_bad_set, 0, sizeof(bad_sets) / sizeof(bad_sets[0]));
     tcase_add_test(tc, test_missing_file);

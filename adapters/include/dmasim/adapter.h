@@ -58,7 +58,8 @@ struct dms_device_settings {
     uint32_t slots;         /* I/Os in flight at most (the workload's queue depth) */
     uint32_t ring_entries;  /* descriptor ring entries (nic) */
     bool flush_io_buffers;  /* the driver calls KeFlushIoBuffers around each I/O */
-    uint32_t dma_line;      /* a subordinate device's system DMA request line */
+    uint32_t dma_line;      /* a subordinate device's DMA request line or 8237 channel */
+    uint32_t periods;       /* audio: periods in the ring buffer (each max_transfer bytes) */
 };
 
 /* One I/O request, from the workload to the driver and back. */
@@ -114,6 +115,10 @@ struct dms_adapter_kind {
     uint32_t default_max_transfer; /* "max_transfer = auto" */
     uint64_t default_latency_ns;   /* "latency = auto": media or wire time per transfer */
     bool stream;         /* bytes on a wire, no device offsets or sectors (nic, uart) */
+    bool write_only;     /* the device only takes data (audio playback): op = write */
+    /* A subordinate device (no DMA engine: a system DMA controller moves its data, and
+     * dma_line applies): the address lines of that controller. 0: a bus master. */
+    unsigned controller_bits;
     /* Why these settings cannot work on this hardware, beyond the pattern set: 0, or
      * DMS_EINVAL with a sentence naming the setting in why[]. */
     int (*check)(const struct dms_device_settings *s, char *why, size_t len);
