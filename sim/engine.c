@@ -675,14 +675,20 @@ static uint64_t plat_now(void *ctx)
     return engine_now(ctx);
 }
 
-/* Work the HAL defers: a DPC when an ISR (above DISPATCH_LEVEL) queues it, else the HAL's own
- * routine (a waiter granted its map registers, say) on a CPU at the level it asks for. */
-static void plat_schedule(void *ctx, uint64_t delay_ns, KIRQL irql, dms_work_fn fn, void *arg)
+/* Work the HAL defers: an interrupt it raises itself (a system DMA controller's) above
+ * DISPATCH_LEVEL; a DPC when an ISR queues it; else the HAL's own routine (a waiter granted
+ * its map registers, say) on a CPU at the level it asks for. */
+static void plat_schedule(void *ctx, uint64_t delay_ns, KIRQL irql, uint32_t adapter_id,
+                          dms_work_fn fn, void *arg)
 {
     struct engine *e = ctx;
-    uint32_t device = e->ctx.active ? e->ctx.device : e->ndevices;
+    uint32_t device = adapter_id < e->adapter_cap ? e->adapter_device[adapter_id]
+                      : e->ctx.active             ? e->ctx.device
+                                                  : e->ndevices;
 
-    if (e->ctx.active && e->ctx.irql > DISPATCH_LEVEL && irql == DISPATCH_LEVEL)
+    if (irql > DISPATCH_LEVEL)
+        engine_cpu(e, delay_ns, device, CPU_INTERRUPT, irql, e->cost.isr_ns, fn, arg);
+    else if (e->ctx.active && e->ctx.irql > DISPATCH_LEVEL && irql == DISPATCH_LEVEL)
         engine_cpu(e, delay_ns + e->cost.dpc_latency_ns, device, CPU_INTERRUPT, irql,
                    e->cost.dpc_ns, fn, arg);
     else

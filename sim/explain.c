@@ -144,9 +144,14 @@ static void on_cpu_begin(void *ctx, const struct engine_slice *sl)
                "driver's dispatch routine";
         break;
     case CPU_INTERRUPT:
-        what = sl->irql > DISPATCH_LEVEL ? "at device IRQL: the device's interrupt; the ISR "
-                                           "acknowledges it and queues the DPC"
-                                         : "at DISPATCH_LEVEL: the DPC runs";
+        if (sl->irql <= DISPATCH_LEVEL)
+            what = "at DISPATCH_LEVEL: the DPC runs";
+        else if (sl->irql == RUN_DEVICE_IRQL)
+            what = "at device IRQL: the device's interrupt; the ISR acknowledges it and queues "
+                   "the DPC";
+        else /* raised by the HAL itself */
+            what = "at device IRQL: the system DMA controller's interrupt; the HAL's ISR "
+                   "queues its DPC";
         break;
     default:
         what = "at DISPATCH_LEVEL: the HAL's deferred work for this request";

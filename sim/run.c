@@ -14,7 +14,6 @@
 
 #include "run_int.h"
 
-#define DEVICE_IRQL 5 /* a device IRQL: above DISPATCH_LEVEL, below CLOCK_LEVEL */
 
 static uint64_t host_now_ns(void)
 {
@@ -56,8 +55,8 @@ static void bus_interrupt(void *ctx, BOOLEAN (*isr)(void *), void *arg)
 
     d->isr = isr;
     d->isr_arg = arg;
-    engine_cpu(d->run->engine, 0, d->index, CPU_INTERRUPT, DEVICE_IRQL, d->run->s->cost.isr_ns,
-               run_isr, d);
+    engine_cpu(d->run->engine, 0, d->index, CPU_INTERRUPT, RUN_DEVICE_IRQL,
+               d->run->s->cost.isr_ns, run_isr, d);
 }
 
 static void bus_cpu_copy(void *ctx, uint64_t bytes)

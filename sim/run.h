@@ -98,6 +98,10 @@ struct run_observer {
     bool call_events; /* have the HAL report every DMA_OPERATIONS call (CALL/RETURN events) */
 };
 
+/* The IRQL of the device models' interrupts: above DISPATCH_LEVEL, below CLOCK_LEVEL (the HAL
+ * raises a system DMA controller's at another). */
+#define RUN_DEVICE_IRQL 5
+
 /* The tag of a device's serial-th I/O; run_tag_device/serial take it apart (device -1: none). */
 uint64_t run_tag(uint32_t device, uint64_t serial);
 int run_tag_device(uint64_t tag);

@@ -280,6 +280,14 @@ static int pend_push(struct dms_machine *m, struct pending item)
  * recover, so it aborts. */
 void hal_schedule(struct dms_machine *m, KIRQL irql, dms_work_fn fn, void *arg)
 {
+    hal_schedule_for(m, DMS_NO_ADAPTER, irql, fn, arg);
+}
+
+/* hal_schedule_for - the same, as work of adapter_id's device (an interrupt the HAL raises
+ * for a system DMA controller, and its DPC). */
+void hal_schedule_for(struct dms_machine *m, uint32_t adapter_id, KIRQL irql, dms_work_fn fn,
+                      void *arg)
+{
     struct trampoline *t;
 
     if (m->plat.schedule == NULL) {
@@ -293,7 +301,7 @@ void hal_schedule(struct dms_machine *m, KIRQL irql, dms_work_fn fn, void *arg)
     if (t == NULL)
         abort();
     *t = (struct trampoline){m, fn, arg, irql};
-    m->plat.schedule(m->plat.ctx, 0, irql, run_trampoline, t);
+    m->plat.schedule(m->plat.ctx, 0, irql, adapter_id, run_trampoline, t);
 }
 
 /* hal_drain_pending - run the trivial platform's queued work, including work that the work

@@ -31,6 +31,7 @@
 #include "hal_int.h"
 
 #define ISA_LIMIT ((1ULL << 24) - 1)
+#define SYSDMA_IRQL 6 /* the SoC controller's interrupt: a device IRQL */
 #define SOC_LIMIT ((1ULL << 32) - 1)
 
 int sysdma_init(struct dms_machine *m)
@@ -254,13 +255,23 @@ static void completion_run(void *arg)
     ad->m->irql = saved;
 }
 
-/* The SoC controller's completion interrupt: the routine runs as DISPATCH_LEVEL work. */
+/* The controller's interrupt: the HAL's ISR queues its DPC, which runs the routine. */
+static void completion_isr(void *arg)
+{
+    struct sysdma_channel *c = arg;
+
+    if (c->ad == NULL)
+        return;
+    hal_schedule_for(c->ad->m, c->ad->id, DISPATCH_LEVEL, completion_run, c);
+}
+
+/* The SoC controller's completion interrupt: an ISR and a DPC, charged to the device. */
 static void raise_completion(struct sysdma_channel *c)
 {
     if (c->kind != SYSDMA_SOC || c->completion == NULL || c->completion_pending)
         return;
     c->completion_pending = true;
-    hal_schedule(c->ad->m, DISPATCH_LEVEL, completion_run, c);
+    hal_schedule_for(c->ad->m, c->ad->id, SYSDMA_IRQL, completion_isr, c);
 }
 
 /* Move one piece at the channel's current address; returns the bytes moved. */

@@ -342,6 +342,10 @@ START_TEST(test_uart_on_soc)
     ck_assert_uint_ge(r.devices[0].dma_transfers, 150);
     ck_assert_uint_gt(r.devices[0].hal.cache_lines_cleaned, 0);
     ck_assert_uint_gt(r.devices[0].hal.cache_lines_invalidated, 0);
+    /* the controller's completion interrupt costs an ISR and a DPC per transfer, the device's */
+    ck_assert_uint_ge(r.devices[0].cpu_ns[CPU_INTERRUPT],
+                      r.devices[0].dma_transfers * (s->cost.isr_ns + s->cost.dpc_ns));
+    ck_assert_uint_eq(r.unattributed_cpu_ns, 0);
     run_result_free(&r);
     ck_assert_int_ne(run_scenario(s0, &stop, &r, why, sizeof(why)), 0);
     ck_assert_ptr_nonnull(strstr(why, "soc_dma_channels"));

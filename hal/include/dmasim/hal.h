@@ -189,11 +189,17 @@ enum dms_cost {
 
 typedef void (*dms_work_fn)(void *arg);
 
+#define DMS_NO_ADAPTER UINT32_MAX
+
 struct dms_platform {
     void *ctx;
     uint64_t (*now_ns)(void *ctx);
-    /* Run fn(arg) at IRQL irql after delay_ns of virtual time, in scheduling order. */
-    void (*schedule)(void *ctx, uint64_t delay_ns, KIRQL irql, dms_work_fn fn, void *arg);
+    /* Run fn(arg) at IRQL irql after delay_ns of virtual time, in scheduling order, as work of
+     * adapter adapter_id's device (DMS_NO_ADAPTER: of whoever runs now). Above DISPATCH_LEVEL
+     * it is an interrupt the HAL raises (a system DMA controller's); DISPATCH_LEVEL work
+     * scheduled from one is its DPC. */
+    void (*schedule)(void *ctx, uint64_t delay_ns, KIRQL irql, uint32_t adapter_id,
+                     dms_work_fn fn, void *arg);
     void (*charge)(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id);
     void (*event)(void *ctx, const struct dms_event *ev);
     /* Optional: the host's notion of whose work runs now (the simulator: which I/O), an opaque
