@@ -348,6 +348,8 @@ static void figures_of(const struct study *st, const struct run_result *r,
     f->mismatches = d->mismatches;
     f->findings = st->device[0] != '\0' ? d->findings : r->findings;
     f->lost = d->lost;
+    f->cache_lines = d->hal.cache_lines_cleaned + d->hal.cache_lines_invalidated;
+    f->stale_bytes = d->hal.stale_bytes_to_device + d->hal.stale_bytes_to_cpu;
     f->interrupted = r->interrupted;
 }
 

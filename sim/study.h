@@ -50,6 +50,8 @@ struct study_figures {
     uint64_t bytes_bounced;
     uint64_t map_register_waits, map_register_wait_ns;
     uint64_t verified, mismatches, findings, lost;
+    uint64_t cache_lines;   /* non-coherent machines: lines cleaned or invalidated */
+    uint64_t stale_bytes;   /* bytes a device or the CPU read stale (maintenance missing) */
     bool interrupted;
 };
 

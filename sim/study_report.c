@@ -52,6 +52,8 @@ GET(verified, f->verified)
 GET(mismatches, f->mismatches)
 GET(findings, f->findings)
 GET(lost, f->lost)
+GET(cache_per_io, per_io(f->cache_lines, f->ios))
+GET(stale_bytes, f->stale_bytes)
 #undef GET
 
 const struct study_metric study_metrics[] = {
@@ -79,6 +81,9 @@ const struct study_metric study_metrics[] = {
     {"mismatches", "data mismatches", MK_COUNT, get_mismatches, false, false},
     {"findings", "findings", MK_COUNT, get_findings, false, false},
     {"lost", "I/Os lost", MK_COUNT, get_lost, false, false},
+    {"cache_lines_per_io", "cache lines maintained per I/O", MK_RATE, get_cache_per_io, true,
+     false, true},
+    {"stale_bytes", "bytes read stale", MK_BYTES, get_stale_bytes, false, false, true},
 };
 const int study_n_metrics = (int)(sizeof(study_metrics) / sizeof(study_metrics[0]));
 
@@ -150,6 +155,20 @@ static const struct study_figures *figures(const struct study *st, uint32_t poin
     const struct study_run *r = study_get(st, point, v);
 
     return r != NULL && r->state == RUN_DONE ? &r->fig : NULL;
+}
+
+/* Does the table show metric k: always, or (if_used) where some run of the first point has
+ * it. */
+static bool shown(const struct study *st, const struct study_metric *k)
+{
+    if (!k->if_used)
+        return true;
+    for (uint32_t v = 0; v < st->n_variants; v++) {
+        const struct study_figures *f = figures(st, 0, v);
+        if (f != NULL && k->get(f) != 0)
+            return true;
+    }
+    return false;
 }
 
 static const char *state_name(enum study_run_state s)
@@ -334,6 +353,8 @@ static void text_compare(FILE *out, const struct study *st)
     for (int m = 0; m < study_n_metrics; m++) {
         const struct study_metric *k = &study_metrics[m];
         const struct study_figures *b = figures(st, 0, 0);
+        if (!shown(st, k))
+            continue;
         fprintf(out, "%-30s", k->title);
         for (uint32_t v = 0; v < st->n_variants; v++) {
             const struct study_figures *f = figures(st, 0, v);
@@ -956,6 +977,8 @@ static void html_table(FILE *out, const struct study *st)
         for (int m = 0; m < study_n_metrics; m++) {
             const struct study_metric *k = &study_metrics[m];
             const struct study_figures *b = figures(st, 0, 0);
+            if (!shown(st, k))
+                continue;
             fprintf(out, "<tr><td>%s</td>", k->title);
             for (uint32_t v = 0; v < st->n_variants; v++) {
                 const struct study_figures *f = figures(st, 0, v);

@@ -33,6 +33,7 @@ struct study_metric {
     double (*get)(const struct study_figures *f);
     bool compared;     /* has a change against the baseline */
     bool chart;        /* drawn in the HTML report */
+    bool if_used;      /* text and HTML tables show it only where some run is not 0 */
 };
 
 extern const struct study_metric study_metrics[];
