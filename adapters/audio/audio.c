@@ -107,7 +107,9 @@ static void audio_hw_step(struct audio_hw *hw)
     want = hw->period - hw->offset;
     if (want > AUDIO_FIFO)
         want = AUDIO_FIFO;
-    dms_sysdma_request(hw->device, hw->full_data ? hw->fifo : NULL, want, 1, &moved, &terminal);
+    /* the 8237 acknowledges the device on its request line: no data register address */
+    dms_sysdma_request(hw->device, 0, hw->full_data ? hw->fifo : NULL, want, 1, &moved,
+                       &terminal);
     if (moved == 0) {
         /* the channel is masked or not programmed: the device has nothing to play */
         hw->running = false;

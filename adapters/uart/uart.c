@@ -23,6 +23,7 @@
 
 #define UART_TAG 'traU'
 #define UART_FIFO 64
+#define UART_REGISTERS 0xFE000000ULL /* its data register: a page per request line above it */
 
 struct uart_hw {
     PDEVICE_OBJECT device;
@@ -34,6 +35,7 @@ struct uart_hw {
     uint32_t crc;   /* of the request's bytes so far */
     uint64_t media; /* receive: bytes off the wire so far */
     uint64_t salt;
+    uint64_t data_register; /* the bus address of its FIFO's data register */
 };
 
 struct uart_request {
@@ -68,8 +70,8 @@ static void uart_hw_chunk_done(void *arg)
 
     if (!hw->to_device && hw->full_data)
         devdma_media_fill(hw->fifo, hw->media, want, hw->salt);
-    dms_sysdma_request(hw->device, hw->full_data ? hw->fifo : NULL, want, hw->to_device, &moved,
-                       &terminal);
+    dms_sysdma_request(hw->device, hw->data_register, hw->full_data ? hw->fifo : NULL, want,
+                       hw->to_device, &moved, &terminal);
     if (hw->full_data && moved > 0)
         hw->crc = hw->bus->crc32(hw->crc, hw->fifo, moved);
     if (!hw->to_device)
@@ -259,7 +261,8 @@ static NTSTATUS uart_attach(struct dms_machine *m, const struct dms_device_setti
     desc.Master = FALSE;
     desc.DmaWidth = Width8Bits; /* the FIFO's data register takes bytes */
     desc.DmaRequestLine = s->dma_line;
-    desc.DeviceAddress.QuadPart = (LONGLONG)(0xFE000000ULL + 0x1000ULL * s->dma_line);
+    ext->Hw.data_register = UART_REGISTERS + 0x1000ULL * s->dma_line;
+    desc.DeviceAddress.QuadPart = (LONGLONG)ext->Hw.data_register;
     desc.MaximumLength = s->max_transfer;
     ext->Adapter = IoGetDmaAdapter(dev, &desc, &ext->MapRegisters);
     if (ext->Adapter == NULL) {

@@ -282,6 +282,7 @@ struct sysdma_channel {
     } el[SYSDMA_MAX_ELEMENTS];
     uint32_t n_el, at_el, at_off;
     uint64_t total, moved;
+    uint64_t device_address; /* SoC: the device's data register (DeviceAddress) */
     uint32_t device_offset, burst;
     PDMA_COMPLETION_ROUTINE completion;
     PVOID completion_context;

@@ -106,12 +106,16 @@ bool sysdma_bind(struct adapter *ad, const DEVICE_DESCRIPTION *d)
         if (w == 0)
             return refuse(m, "DmaWidth %d is no width the SoC controller moves",
                           (int)d->DmaWidth);
+        if (d->DeviceAddress.QuadPart == 0)
+            return refuse(m, "a SoC DMA channel needs DeviceAddress, the bus address of the "
+                          "device's data register it moves data to and from");
         for (uint32_t i = 0; i < s->n_soc && c == NULL; i++)
             if (s->soc[i].ad == NULL)
                 c = &s->soc[i];
         if (c == NULL)
             return refuse(m, "all %u channels of the SoC DMA controller are taken", s->n_soc);
         c->width = w;
+        c->device_address = (uint64_t)d->DeviceAddress.QuadPart;
         ad->max_address = SOC_LIMIT;
         ad->address_bits = 32;
         ad->sg = true; /* a subordinate inherits its controller's scatter/gather */
@@ -325,8 +329,8 @@ static uint32_t move_piece(struct sysdma_channel *c, struct device *d, uint8_t *
     return n;
 }
 
-int dms_sysdma_request(PDEVICE_OBJECT dev, void *buf, uint32_t len, int to_device,
-                       uint32_t *moved, int *terminal)
+int dms_sysdma_request(PDEVICE_OBJECT dev, uint64_t data_register, void *buf, uint32_t len,
+                       int to_device, uint32_t *moved, int *terminal)
 {
     struct device *d = device_of(dev);
     struct adapter *ad = d != NULL ? d->adapter : NULL;
@@ -348,6 +352,17 @@ int dms_sysdma_request(PDEVICE_OBJECT dev, void *buf, uint32_t len, int to_devic
                     "device %s asked its DMA channel to move data %s the device, but the "
                     "channel was programmed the other way (WriteToDevice=%s)", d->name,
                     to_device ? "to" : "from", c->to_device ? "TRUE" : "FALSE");
+        return 0;
+    }
+    if (c->kind == SYSDMA_SOC && data_register != c->device_address + c->device_offset) {
+        hal_finding(ad->m, ad, "device", DMS_CHECK_SYSDMA, c->index, data_register,
+                    c->device_address + c->device_offset,
+                    "device %s asserted its request line for its data register at 0x%llx, but "
+                    "the channel moves data to and from 0x%llx (DeviceAddress 0x%llx + "
+                    "DeviceOffset %u): nothing moves", d->name,
+                    (unsigned long long)data_register,
+                    (unsigned long long)(c->device_address + c->device_offset),
+                    (unsigned long long)c->device_address, c->device_offset);
         return 0;
     }
     while (done < len && !c->done && !c->cancelled) {

@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#define SOC_REGISTER 0xFE001000ULL /* soc_adapter's DeviceAddress; the 8237 ignores it */
+
 static struct dms_machine *machine_sys(uint32_t soc_channels, enum dms_placement placement,
                                        uint64_t lo, uint64_t hi)
 {
@@ -50,7 +52,7 @@ static PDMA_ADAPTER soc_adapter(PDEVICE_OBJECT dev, ULONG line)
     d.Master = FALSE;
     d.DmaRequestLine = line;
     d.DmaWidth = Width32Bits;
-    d.DeviceAddress.QuadPart = 0xFE001000;
+    d.DeviceAddress.QuadPart = (LONGLONG)SOC_REGISTER;
     d.MaximumLength = 64 * 1024;
     return IoGetDmaAdapter(dev, &d, &n);
 }
@@ -88,7 +90,7 @@ static uint32_t request(PDEVICE_OBJECT dev, void *buf, uint32_t len, int to_devi
 {
     uint32_t moved = 0;
 
-    ck_assert_int_eq(dms_sysdma_request(dev, buf, len, to_device, &moved, tc), 0);
+    ck_assert_int_eq(dms_sysdma_request(dev, SOC_REGISTER, buf, len, to_device, &moved, tc), 0);
     return moved;
 }
 
@@ -109,6 +111,13 @@ START_TEST(test_binding_rules)
     ck_assert_ptr_null(IoGetDmaAdapter(dev, &d, &n));
     ck_assert_ptr_nonnull(isa_adapter(dev, 5, FALSE, DEVICE_DESCRIPTION_VERSION2));
     ck_assert_ptr_null(soc_adapter(dev, 8)); /* 8 request lines: 0-7 */
+    memset(&d, 0, sizeof(d));
+    d.Version = DEVICE_DESCRIPTION_VERSION3;
+    d.DmaRequestLine = 2;
+    d.DmaWidth = Width32Bits; /* no DeviceAddress: the channel has nowhere to move data */
+    dms_findings_clear(m);
+    ck_assert_ptr_null(IoGetDmaAdapter(dev, &d, &n));
+    ck_assert_finding(m, DMS_CHECK_SYSDMA);
     ck_assert_ptr_nonnull(soc_adapter(dev, 7));
     ck_assert_ptr_null(soc_adapter(dev, 6)); /* one channel, taken */
     ck_assert_finding(m, DMS_CHECK_SYSDMA);
@@ -345,6 +354,7 @@ START_TEST(test_soc_transfer)
     struct completion c = {0};
     ULONG len = 10000, fn = 0;
     uint8_t *buf, got[10000];
+    uint32_t moved = 0;
     PMDL mdl;
     int tc = 0;
 
@@ -366,6 +376,13 @@ START_TEST(test_soc_transfer)
                                                        0, on_complete, &c), STATUS_SUCCESS);
     ck_assert_uint_eq(len, 10000);
     ck_assert_uint_eq(w.a->DmaOperations->ReadDmaCounter(w.a), 10000);
+    /* the device asks for its data register at another address: the channel is aimed
+     * elsewhere (DeviceAddress), nothing moves */
+    ck_assert_int_eq(dms_sysdma_request(w.dev, SOC_REGISTER + 4, got, 64, 1, &moved, &tc), 0);
+    ck_assert_uint_eq(moved, 0);
+    ck_assert_finding(w.m, DMS_CHECK_SYSDMA);
+    ck_assert_ptr_nonnull(strstr(dms_finding_get(w.m, 0)->message, "DeviceAddress"));
+    dms_findings_clear(w.m);
     ck_assert_uint_eq(request(w.dev, got, 64, 1, &tc), 64); /* a FIFO's worth */
     ck_assert_uint_eq(w.a->DmaOperations->ReadDmaCounter(w.a), 10000 - 64);
     ck_assert_uint_eq(request(w.dev, got + 64, 20000, 1, &tc), 10000 - 64);
@@ -377,6 +394,22 @@ START_TEST(test_soc_transfer)
     ck_assert_int_eq(c.status, DmaComplete);
     ck_assert_uint_eq(c.length_seen, 10000);
     ck_assert_int_eq(w.a->DmaOperations->FlushAdapterBuffersEx(w.a, mdl, w.base, 0, 10000, TRUE),
+                     STATUS_SUCCESS);
+    /* DeviceOffset moves the channel's end within the device: a FIFO at +0x10 */
+    len = 256;
+    ck_assert_int_eq(w.a->DmaOperations->MapTransferEx(w.a, mdl, w.base, 0, 0x10, &len, TRUE,
+                                                       NULL, 0, on_complete, &c),
+                     STATUS_SUCCESS);
+    ck_assert_int_eq(dms_sysdma_request(w.dev, SOC_REGISTER, got, 64, 1, &moved, &tc), 0);
+    ck_assert_uint_eq(moved, 0);
+    ck_assert_finding(w.m, DMS_CHECK_SYSDMA);
+    dms_findings_clear(w.m);
+    ck_assert_int_eq(dms_sysdma_request(w.dev, SOC_REGISTER + 0x10, got, 256, 1, &moved, &tc),
+                     0);
+    ck_assert_uint_eq(moved, 256);
+    dms_machine_run_pending(w.m);
+    ck_assert_int_eq(c.calls, 2);
+    ck_assert_int_eq(w.a->DmaOperations->FlushAdapterBuffersEx(w.a, mdl, w.base, 0, 256, TRUE),
                      STATUS_SUCCESS);
     free_channel(w.a);
     ck_assert_uint_eq(dms_finding_count(w.m), 0);

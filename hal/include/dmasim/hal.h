@@ -265,14 +265,18 @@ int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logi
 
 /* System DMA, the device side: subordinate device dev asserts its DMA request line and the
  * controller channel programmed for it moves up to len bytes between memory and the device
- * (to_device: memory to the device), through its address lines, attributed to dev. An 8237
- * channel in autoinitialize mode starts over at terminal count; otherwise the transfer ends
- * there, and a SoC controller raises its completion interrupt (the driver's
- * DmaCompletionRoutine runs at DISPATCH_LEVEL). buf may be NULL in metadata mode.
+ * (to_device: memory to the device), through its address lines, attributed to dev.
+ * data_register is the bus address of the device's data register (its FIFO): a SoC channel
+ * moves data only to or from the address its driver described (DeviceAddress plus the
+ * transfer's DeviceOffset), and one aimed elsewhere moves nothing and is reported; the 8237
+ * acknowledges its device on the request line alone (pass 0). An 8237 channel in
+ * autoinitialize mode starts over at terminal count; otherwise the transfer ends there, and a
+ * SoC controller raises its completion interrupt (the driver's DmaCompletionRoutine runs at
+ * DISPATCH_LEVEL). buf may be NULL in metadata mode.
  * Returns 0 and *moved (fewer bytes, or none, when nothing more is programmed), and
  * *terminal if terminal count was reached; DMS_EINVAL if dev has no system DMA channel. */
-int dms_sysdma_request(PDEVICE_OBJECT dev, void *buf, uint32_t len, int to_device,
-                       uint32_t *moved, int *terminal);
+int dms_sysdma_request(PDEVICE_OBJECT dev, uint64_t data_register, void *buf, uint32_t len,
+                       int to_device, uint32_t *moved, int *terminal);
 
 /* Describe who owns the frame at a physical address ("buffer #17 of nic0"). */
 void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t out_len);
