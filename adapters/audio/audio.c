@@ -55,7 +55,6 @@ struct audio_hw {
     /* the device's state */
     uint32_t stream;   /* the stream its last GO, ARM or STOP belonged to */
     bool running;      /* between GO and STOP */
-    bool waiting;      /* playing, but the next period is not ready (an underrun) */
     bool working;      /* the DAC is playing a FIFO's worth */
     uint64_t ready;    /* periods the driver has made ready since GO */
     uint64_t fetched;  /* periods wholly read since GO */
@@ -96,11 +95,8 @@ static void audio_hw_step(struct audio_hw *hw)
 
     if (!hw->running || hw->working)
         return;
-    if (hw->fetched >= hw->ready) {
-        hw->waiting = true; /* the driver is late: the DAC plays silence until it is ready */
-        return;
-    }
-    hw->waiting = false;
+    if (hw->fetched >= hw->ready)
+        return; /* the next period is not ready: the DAC plays silence until it is (READY) */
     k = (uint32_t)(hw->fetched % hw->periods);
     if (hw->io[k] != NULL && hw->bus->working_on != NULL)
         hw->bus->working_on(hw->bus->ctx, hw->io[k]); /* the time goes to that write */
@@ -142,7 +138,7 @@ static void audio_hw_command(void *arg)
 
     if (c->stream > hw->stream) { /* a new stream: the device starts over */
         hw->stream = c->stream;
-        hw->running = hw->waiting = false;
+        hw->running = false;
         hw->ready = hw->fetched = 0;
         hw->offset = 0;
         hw->crc_run = 0;
@@ -159,7 +155,7 @@ static void audio_hw_command(void *arg)
             audio_hw_step(hw);
             break;
         case AUDIO_STOP:
-            hw->running = hw->waiting = false;
+            hw->running = false;
             break;
         }
     }
