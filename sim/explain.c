@@ -49,7 +49,7 @@ struct explainer {
     int depth[1024];      /* call depth per CPU */
     uint64_t common[8][2]; /* the device's common buffers: [logical, end) */
     uint32_t n_common;
-    bool ring;             /* its driver copies each I/O into a common buffer (audio) */
+    bool ring;             /* its driver copies each I/O into a ring in a common buffer */
     volatile int stop;
     const volatile int *outer_stop;
 };
@@ -419,7 +419,8 @@ static void on_io(void *ctx, enum run_io_event what, uint32_t device, const stru
         ULONG pages = io->mdl ? ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(io->mdl),
                                                                io->bytes)
                               : 0;
-        const struct dms_adapter_kind *kind = dms_adapter_kinds[x->s->devices[x->device].adapter];
+        const struct dms_adapter_kind *kind =
+            dms_adapter_kinds[x->s->devices[x->device].adapter];
         bool nic = strcmp(kind->name, "nic") == 0;
         st->submitted = true;
         st->submit_ns = time_ns;
@@ -430,7 +431,8 @@ static void on_io(void *ctx, enum run_io_event what, uint32_t device, const stru
         say(x, st, time_ns, 0, "the I/O manager hands the driver a %s of %s%s%s, in a "
             "buffer of %u page%s:", nic ? (io->write ? "packet to send" : "receive buffer")
                                         : (io->write ? "write" : "read"),
-            size, kind->stream ? "" : " at device offset ", kind->stream ? "" : hex(io->offset, off),
+            size, kind->stream ? "" : " at device offset ",
+            kind->stream ? "" : hex(io->offset, off),
             (unsigned)pages, pages == 1 ? "" : "s");
         for (ULONG i = 0; pfn != NULL && i < pages; i++) {
             uint64_t phys = (uint64_t)pfn[i] << PAGE_SHIFT;
@@ -523,8 +525,7 @@ int explain_run(const struct scenario *s, uint32_t device, uint32_t n, FILE *out
     x->device = device;
     x->n = n;
     x->bits = (unsigned)s->devices[device].address_bits;
-    x->ring = strcmp(dms_adapter_kinds[s->devices[device].adapter]->name, "audio") == 0 ||
-              s->devices[device].pattern == DMS_PATTERN_COMMON_BUFFER;
+    x->ring = strcmp(dms_adapter_kinds[s->devices[device].adapter]->name, "audio") == 0;
     x->reach = x->bits >= 64 ? UINT64_MAX : 1ull << x->bits;
     x->outer_stop = stop;
     memset(&obs, 0, sizeof(obs));

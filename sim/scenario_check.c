@@ -75,13 +75,12 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     }
     if (d->pattern == SCN_AUTO) { /* sg where offered, else the driver's first */
         d->pattern = DMS_PATTERN_SG;
-        for (int p = DMS_PATTERN_COUNT - 1; p >= 0 && !(kind->patterns & (1u << DMS_PATTERN_SG));
-             p--)
+        for (int p = 0; p < DMS_PATTERN_COUNT && !(kind->patterns & (1u << d->pattern)); p++)
             if (kind->patterns & (1u << p))
                 d->pattern = (uint64_t)p;
     }
     if (d->dma_line == SCN_AUTO)
-        d->dma_line = strcmp(kind->name, "audio") == 0 ? 5 : 0;
+        d->dma_line = kind->default_dma_line;
     if (d->declared_bits == SCN_AUTO) {
         if (d->address_bits < 24) {
             snprintf(why, sizeof(why), "%s has %" PRIu64 " address lines, fewer than any "

@@ -530,6 +530,7 @@ const struct dms_adapter_kind dms_adapter_audio = {
     .stream = true,
     .write_only = true,
     .controller_bits = 24, /* the 8237's page and address registers */
+    .default_dma_line = 5, /* a 16-bit channel, as 16-bit sound cards used */
     .sg_fixed = true,
     .max_transfer_limit = 64u << 10,
     .default_max_transfer = 4u << 10,

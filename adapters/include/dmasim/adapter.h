@@ -119,6 +119,7 @@ struct dms_adapter_kind {
     /* A subordinate device (no DMA engine: a system DMA controller moves its data, and
      * dma_line applies): the address lines of that controller. 0: a bus master. */
     unsigned controller_bits;
+    uint32_t default_dma_line; /* "dma_line = auto" */
     /* Why these settings cannot work on this hardware, beyond the pattern set: 0, or
      * DMS_EINVAL with a sentence naming the setting in why[]. */
     int (*check)(const struct dms_device_settings *s, char *why, size_t len);
