@@ -721,6 +721,18 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
     case DMS_COST_CACHE_LINE:
         charge(e, device, CPU_MAPPING, amount * c->cache_line_ns, r);
         break;
+    /* The driver's own time, charged to the device whose work runs now. */
+    case DMS_COST_REGISTER_READ:
+        charge(e, e->ctx.active ? e->ctx.device : device, CPU_DRIVER,
+               amount * c->register_read_ns, r);
+        break;
+    case DMS_COST_REGISTER_WRITE:
+        charge(e, e->ctx.active ? e->ctx.device : device, CPU_DRIVER,
+               amount * c->register_write_ns, r);
+        break;
+    case DMS_COST_CPU_NS:
+        charge(e, e->ctx.active ? e->ctx.device : device, CPU_DRIVER, amount, r);
+        break;
     }
 }
 

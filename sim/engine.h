@@ -59,6 +59,8 @@ struct cost_model {
     uint64_t sg_element_ns;    /* per scatter/gather element built */
     uint64_t map_call_ns;      /* per MapTransfer call (or list fragment) */
     uint64_t cache_line_ns;    /* per cache line cleaned or invalidated (non-coherent) */
+    uint64_t register_read_ns; /* per device register read: the CPU waits for the reply */
+    uint64_t register_write_ns; /* per device register write (posted) */
     uint64_t isr_ns;           /* interrupt dispatch and ISR */
     uint64_t dpc_latency_ns;   /* from IoRequestDpc until the DPC starts */
     uint64_t dpc_ns;           /* DPC dispatch */

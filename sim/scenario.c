@@ -72,7 +72,7 @@ const struct key_def scn_keys[] = {
      "Channels of a SoC system DMA controller (0: none): scatter/gather and a completion "
      "interrupt for subordinate devices, through version 3 (the uart adapter needs one).",
      NULL},
-    {SEC_MACHINE, "soc_dma_request_lines", KT_COUNT, M(soc_dma_request_lines), 1, 1024, NULL,
+    {SEC_MACHINE, "soc_dma_request_lines", KT_COUNT, M(soc_dma_request_lines), 1, 65536, NULL,
      false, "32", "Request lines of the SoC DMA controller.", NULL},
     {SEC_MACHINE, "map_register_limit", KT_COUNT, M(map_register_limit), 1, 1 << 20, NULL,
      false, "64", "Most map registers the platform grants one adapter.",
@@ -107,6 +107,15 @@ const struct key_def scn_keys[] = {
      "CPU time per 64-byte cache line cleaned or invalidated on a non-coherent machine.",
      "perf-anchors: no per-line figure is published; a Cortex-A17 full flush takes >200 us "
      "for 320 KB, ~39 ns a line (an upper figure: by VA, clean lines cost less)"},
+    {SEC_COST, "register_read", KT_TIME, C(register_read_ns), 0, BIG, NULL, false, "1us",
+     "CPU time of a device register read (READ_REGISTER_*, READ_PORT_*): the CPU waits "
+     "for the device's reply.",
+     "perf-anchors §2: a PCIe round trip is 300-400 ns unloaded, several us loaded; one "
+     "observed NIC BAR read took ~5 us (anecdotal): 1 us sits between"},
+    {SEC_COST, "register_write", KT_TIME, C(register_write_ns), 0, BIG, NULL, false, "100ns",
+     "CPU time of a device register write (WRITE_REGISTER_*, WRITE_PORT_*): posted, the "
+     "CPU does not wait for the device.",
+     "assumption: an uncached store leaving the core; no published figure (perf-anchors §2)"},
     {SEC_COST, "isr", KT_TIME, C(isr_ns), 0, BIG, NULL, false, "1us",
      "CPU time of interrupt dispatch and the ISR.",
      "perf-anchors §2: interrupt-to-DPC averages 1.18-2.66 us (LatencyMon; anecdotal)"},

@@ -1,6 +1,7 @@
 /*
  * kernel.c - the slice of the Windows kernel a DMA driver calls besides the HAL: IRQL, DPCs,
- * MDLs, nonpaged pool, device objects and IRPs, with the WDK's names and semantics.
+ * MDLs and nonpaged pool, with the WDK's names and semantics. (Device objects and IRPs are
+ * iomgr.c's; locking pages and the rest of the memory manager mm.c's.)
  *
  * Driver buffers are plain host memory (DESIGN.md, decision 2): ExAllocatePoolWithTag returns
  * a host pointer the driver reads and writes directly, and each of its pages is given a
@@ -13,8 +14,6 @@
 
 #include "hal_int.h"
 
-#define IO_TYPE_DEVICE 3 /* DEVICE_OBJECT.Type */
-#define IO_TYPE_IRP    6 /* IRP.Type */
 /* IoAllocateMdl: Windows 7 and later accept up to 4 GiB - PAGE_SIZE. */
 #define MDL_MAX_LENGTH (0xFFFFFFFFu - PAGE_SIZE + 1)
 
@@ -105,6 +104,7 @@ static void run_dpc(void *arg)
     PRKDPC dpc = token->dpc;
     struct dms_machine *m = hal_machine();
     struct dms_event ev = {.type = DMS_EV_DPC_RUN};
+    uint32_t held = m->locks_held;
 
     if (token->cancelled) {
         free(token);
@@ -114,6 +114,7 @@ static void run_dpc(void *arg)
     dpc->DpcData = NULL;
     hal_emit(m, NULL, &ev);
     dpc->DeferredRoutine(dpc, dpc->DeferredContext, dpc->SystemArgument1, dpc->SystemArgument2);
+    hal_locks_check(m, held, "a DPC");
 }
 
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
@@ -263,12 +264,15 @@ VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
     Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
 }
 
+/* A locked MDL is mapped on demand (MmMapLockedPagesSpecifyCache); one that is neither
+ * locked nor nonpaged pool has no pages to map. */
 PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
 {
-    (void)Priority;
     if (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
         return Mdl->MappedSystemVa;
-    return NULL; /* pages with no system mapping: this emulator cannot make one */
+    if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
+        return MmMapLockedPagesSpecifyCache(Mdl, KernelMode, MmCached, NULL, FALSE, Priority);
+    return NULL;
 }
 
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
@@ -351,6 +355,8 @@ VOID ExFreePool(PVOID P)
     struct owner *o = NULL;
     uint32_t mapped = 0;
 
+    if (mm_free_mdl(m, P))
+        return;
     if (phys_va_to_pfn(m, P, &pfn) && (f = phys_frame(m, pfn)) != NULL)
         o = &m->owners[f->owner];
     if (o == NULL || o->kind != OWNER_BUFFER || o->host != P) {
@@ -380,72 +386,3 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
     ExFreePool(P);
 }
 
-/* ---------------------------------------------------------------------------------------------
- * Devices and IRPs.
- */
-struct device *device_of(PDEVICE_OBJECT obj)
-{
-    return obj != NULL ? obj->DmasimDevice : NULL;
-}
-
-const char *dms_device_name(PDEVICE_OBJECT dev)
-{
-    struct device *d = device_of(dev);
-
-    return d != NULL ? d->name : "(none)";
-}
-
-PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
-                                 ULONG device_extension_bytes)
-{
-    struct device *d, **list;
-
-    if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(d->name))
-        return NULL;
-    list = hal_grow(m->devices, &m->cap_devices, sizeof(*list), m->n_devices + 1);
-    if (list == NULL)
-        return NULL;
-    m->devices = list;
-    d = calloc(1, sizeof(*d));
-    if (d == NULL)
-        return NULL;
-    if (device_extension_bytes > 0 && (d->extension = calloc(1, device_extension_bytes)) == NULL) {
-        free(d);
-        return NULL;
-    }
-    d->m = m;
-    snprintf(d->name, sizeof(d->name), "%s", name);
-    d->obj.Type = IO_TYPE_DEVICE;
-    d->obj.Size = (USHORT)(sizeof(DEVICE_OBJECT) + device_extension_bytes);
-    d->obj.ReferenceCount = 1;
-    d->obj.DeviceExtension = d->extension;
-    d->obj.StackSize = 1;
-    d->obj.DmasimDevice = d;
-    m->devices[m->n_devices++] = d;
-    return &d->obj;
-}
-
-void hal_device_free(struct device *d)
-{
-    free(d->extension);
-    free(d);
-}
-
-PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
-{
-    PIRP irp = calloc(1, sizeof(*irp));
-
-    (void)ChargeQuota;
-    if (irp != NULL) {
-        irp->Type = IO_TYPE_IRP;
-        irp->Size = sizeof(*irp);
-        irp->StackCount = StackSize;
-        irp->CurrentLocation = (CHAR)(StackSize + 1);
-    }
-    return irp;
-}
-
-VOID IoFreeIrp(PIRP Irp)
-{
-    free(Irp);
-}

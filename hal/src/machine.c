@@ -119,8 +119,8 @@ int dms_machine_config_check(const struct dms_machine_config *c, char *why, size
     if (c->soc_dma_channels > 256)
         return why_set(why, len, DMS_ERANGE, "a SoC DMA controller has at most 256 channels");
     if (c->soc_dma_channels > 0 &&
-        (c->soc_dma_request_lines == 0 || c->soc_dma_request_lines > 1024))
-        return why_set(why, len, DMS_ERANGE, "SoC DMA request lines must be 1 .. 1024");
+        (c->soc_dma_request_lines == 0 || c->soc_dma_request_lines > 65536))
+        return why_set(why, len, DMS_ERANGE, "SoC DMA request lines must be 1 .. 65536");
     return 0;
 }
 
@@ -146,7 +146,11 @@ int dms_machine_create(const struct dms_machine_config *cfg, const struct dms_pl
     if (err == 0)
         err = u64map_init(&m->vpn_map, 1024);
     if (err == 0)
+        err = u64map_init(&m->objects, 64);
+    if (err == 0)
         err = sysdma_init(m);
+    if (err == 0)
+        err = iomgr_init(m);
     if (err) {
         dms_machine_destroy(m);
         return err;
@@ -161,6 +165,10 @@ void dms_machine_destroy(struct dms_machine *m)
 {
     if (m == NULL)
         return;
+    struct dms_machine *prev = dms_machine_enter(m);
+
+    hal_threads_free(m);
+    iomgr_free_all(m);
     for (uint32_t i = 0; i < m->n_adapters; i++)
         adapter_free(m->adapters[i]);
     free(m->adapters);
@@ -182,6 +190,16 @@ void dms_machine_destroy(struct dms_machine *m)
     free(m->owners);
     free(m->findings);
     free(m->pend);
+    while (m->timers != NULL) {
+        struct timer *next = m->timers->next;
+        free(m->timers);
+        m->timers = next;
+    }
+    mmio_free_all(m);
+    mm_free_all(m);
+    u64map_free(&m->objects);
+    u64map_free(&m->records);
+    dms_machine_enter(prev == m ? NULL : prev);
     if (bound_machine == m)
         bound_machine = NULL;
     free(m);
@@ -304,6 +322,76 @@ void hal_schedule_for(struct dms_machine *m, uint32_t adapter_id, KIRQL irql, dm
     m->plat.schedule(m->plat.ctx, 0, irql, adapter_id, run_trampoline, t);
 }
 
+/* hal_schedule_after - the same after delay_ns of virtual time. The trivial platform has no
+ * clock: delayed work waits until no other work is queued, and runs in the order of its
+ * delays (then of scheduling), as if time had jumped to it. */
+void hal_schedule_after(struct dms_machine *m, uint64_t delay_ns, KIRQL irql, dms_work_fn fn,
+                        void *arg)
+{
+    struct trampoline *t;
+    struct timer *tm, **p;
+
+    if (delay_ns == 0) {
+        hal_schedule(m, irql, fn, arg);
+        return;
+    }
+    if (m->plat.schedule != NULL) {
+        t = malloc(sizeof(*t));
+        if (t == NULL)
+            abort();
+        *t = (struct trampoline){m, fn, arg, irql};
+        m->plat.schedule(m->plat.ctx, delay_ns, irql, DMS_NO_ADAPTER, run_trampoline, t);
+        return;
+    }
+    tm = malloc(sizeof(*tm));
+    if (tm == NULL)
+        abort();
+    *tm = (struct timer){NULL, delay_ns, m->timer_serial++, fn, arg, irql};
+    for (p = &m->timers; *p != NULL && ((*p)->due_ns < delay_ns ||
+                                        ((*p)->due_ns == delay_ns && (*p)->serial < tm->serial));
+         p = &(*p)->next)
+        ;
+    tm->next = *p;
+    *p = tm;
+}
+
+/* hal_run_one - the trivial platform: run queued work, or else the earliest timer. Returns
+ * how many items ran (0: nothing was left). */
+int hal_run_one(struct dms_machine *m)
+{
+    struct timer *tm;
+    KIRQL saved = m->irql;
+    int ran;
+
+    if (m->plat.schedule != NULL)
+        return 0;
+    ran = hal_drain_pending(m);
+    if (ran > 0 || m->draining || (tm = m->timers) == NULL)
+        return ran;
+    m->timers = tm->next;
+    m->irql = tm->irql;
+    tm->fn(tm->arg);
+    m->irql = saved;
+    free(tm);
+    return 1 + hal_drain_pending(m);
+}
+
+/* hal_run_until - run the platform until done(arg) is true or nothing is left to run.
+ * Returns whether done(arg) became true. */
+bool hal_run_until(struct dms_machine *m, bool (*done)(void *), void *arg)
+{
+    if (done(arg))
+        return true;
+    if (m->plat.run_until != NULL) {
+        m->plat.run_until(m->plat.ctx, done, arg);
+        return done(arg);
+    }
+    while (!done(arg))
+        if (hal_run_one(m) == 0)
+            return false;
+    return true;
+}
+
 /* hal_drain_pending - run the trivial platform's queued work, including work that the work
  * itself queues, in FIFO order. Not reentrant: a nested call leaves it to the outer loop.
  * Returns how many items ran. */
@@ -332,8 +420,10 @@ int hal_drain_pending(struct dms_machine *m)
 int dms_machine_run_pending(struct dms_machine *m)
 {
     struct dms_machine *prev = dms_machine_enter(m);
-    int ran = hal_drain_pending(m);
+    int ran = 0, n;
 
+    while ((n = hal_run_one(m)) > 0)
+        ran += n;
     dms_machine_enter(prev);
     return ran;
 }

@@ -106,16 +106,16 @@ bool sysdma_bind(struct adapter *ad, const DEVICE_DESCRIPTION *d)
         if (w == 0)
             return refuse(m, "DmaWidth %d is no width the SoC controller moves",
                           (int)d->DmaWidth);
-        if (d->DeviceAddress.QuadPart == 0)
-            return refuse(m, "a SoC DMA channel needs DeviceAddress, the bus address of the "
-                          "device's data register it moves data to and from");
         for (uint32_t i = 0; i < s->n_soc && c == NULL; i++)
             if (s->soc[i].ad == NULL)
                 c = &s->soc[i];
         if (c == NULL)
             return refuse(m, "all %u channels of the SoC DMA controller are taken", s->n_soc);
         c->width = w;
+        /* DeviceAddress may be 0: then each transfer's DeviceOffset is the register's whole
+         * address (Microsoft's SystemDma sample does so). */
         c->device_address = (uint64_t)d->DeviceAddress.QuadPart;
+        c->request_line = d->DmaRequestLine;
         ad->max_address = SOC_LIMIT;
         ad->address_bits = 32;
         ad->sg = true; /* a subordinate inherits its controller's scatter/gather */
@@ -254,7 +254,7 @@ static void completion_run(void *arg)
     ev.status = c->cancelled ? DmaCancelled : DmaComplete;
     hal_emit(ad->m, ad, &ev);
     ad->m->irql = DISPATCH_LEVEL; /* "runs at DISPATCH_LEVEL" */
-    fn(&ad->hdr, ad->dev ? &ad->dev->obj : NULL, c->completion_context,
+    fn(&ad->hdr, ad->dev ? ad->dev->obj : NULL, c->completion_context,
        c->cancelled ? DmaCancelled : DmaComplete);
     ad->m->irql = saved;
 }
@@ -323,18 +323,51 @@ static uint32_t move_piece(struct sysdma_channel *c, struct device *d, uint8_t *
     }
     c->moved += n;
     if (c->to_device)
-        dms_device_dma_read(&d->obj, (unsigned)c->ad->address_bits, at, buf, n, &stray);
+        dms_device_dma_read(d->obj, (unsigned)c->ad->address_bits, at, buf, n, &stray);
     else
-        dms_device_dma_write(&d->obj, (unsigned)c->ad->address_bits, at, buf, n, &stray);
+        dms_device_dma_write(d->obj, (unsigned)c->ad->address_bits, at, buf, n, &stray);
     return n;
 }
+
+static int channel_request(struct sysdma_channel *c, uint64_t data_register, void *buf,
+                           uint32_t len, int to_device, uint32_t *moved, int *terminal);
 
 int dms_sysdma_request(PDEVICE_OBJECT dev, uint64_t data_register, void *buf, uint32_t len,
                        int to_device, uint32_t *moved, int *terminal)
 {
     struct device *d = device_of(dev);
     struct adapter *ad = d != NULL ? d->adapter : NULL;
-    struct sysdma_channel *c = ad != NULL ? ad->chan : NULL;
+
+    return channel_request(ad != NULL ? ad->chan : NULL, data_register, buf, len, to_device,
+                           moved, terminal);
+}
+
+/* A device wired to a SoC request line asserts it, whoever's adapter the channel serving
+ * that line belongs to (a device model need not know its driver's objects). */
+int dms_sysdma_request_line(struct dms_machine *m, uint32_t request_line, uint64_t data_register,
+                            void *buf, uint32_t len, int to_device, uint32_t *moved,
+                            int *terminal)
+{
+    struct sysdma_channel *c = NULL;
+
+    for (uint32_t i = 0; i < m->sysdma.n_soc && c == NULL; i++)
+        if (m->sysdma.soc[i].ad != NULL && m->sysdma.soc[i].request_line == request_line)
+            c = &m->sysdma.soc[i];
+    if (c == NULL) {
+        if (moved != NULL)
+            *moved = 0;
+        if (terminal != NULL)
+            *terminal = 0;
+        return request_line < m->cfg.soc_dma_request_lines ? 0 : DMS_EINVAL;
+    }
+    return channel_request(c, data_register, buf, len, to_device, moved, terminal);
+}
+
+static int channel_request(struct sysdma_channel *c, uint64_t data_register, void *buf,
+                           uint32_t len, int to_device, uint32_t *moved, int *terminal)
+{
+    struct adapter *ad = c != NULL ? c->ad : NULL;
+    struct device *d = ad != NULL ? ad->dev : NULL;
     uint8_t *p = buf;
     uint32_t done = 0;
     bool tc = false;

@@ -114,7 +114,7 @@ START_TEST(test_binding_rules)
     memset(&d, 0, sizeof(d));
     d.Version = DEVICE_DESCRIPTION_VERSION3;
     d.DmaRequestLine = 2;
-    d.DmaWidth = Width32Bits; /* no DeviceAddress: the channel has nowhere to move data */
+    d.DmaWidth = MaximumDmaWidth; /* no width the controller moves */
     dms_findings_clear(m);
     ck_assert_ptr_null(IoGetDmaAdapter(dev, &d, &n));
     ck_assert_finding(m, DMS_CHECK_SYSDMA);

@@ -12,6 +12,7 @@
 #ifndef DMASIM_HAL_H
 #define DMASIM_HAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,7 +89,7 @@ struct dms_machine_config {
      * request lines, with scatter/gather and a completion interrupt, through version 3. */
     uint8_t no_isa_dma;
     uint32_t soc_dma_channels;
-    uint32_t soc_dma_request_lines;
+    uint32_t soc_dma_request_lines; /* 1 .. 65536 (ACPI's FixedDMA lines are 16-bit) */
 };
 
 /* Defaults, with their reasons:
@@ -184,7 +185,10 @@ enum dms_cost {
     DMS_COST_MAPREG_FREE,       /* map registers freed */
     DMS_COST_SG_ELEMENT,        /* scatter/gather elements built */
     DMS_COST_MAP_CALL,          /* MapTransfer-style calls */
-    DMS_COST_CACHE_LINE         /* cache lines cleaned or invalidated (non-coherent) */
+    DMS_COST_CACHE_LINE,        /* cache lines cleaned or invalidated (non-coherent) */
+    DMS_COST_REGISTER_READ,     /* device register reads (the CPU waits for the device) */
+    DMS_COST_REGISTER_WRITE,    /* device register writes (posted) */
+    DMS_COST_CPU_NS             /* nanoseconds the CPU spent spinning (a driver's stall) */
 };
 
 typedef void (*dms_work_fn)(void *arg);
@@ -208,6 +212,10 @@ struct dms_platform {
      * is counted to it however long it waited. */
     uint64_t (*context_get)(void *ctx);
     void (*context_set)(void *ctx, uint64_t context);
+    /* Optional: run scheduled work until done(arg) is true or nothing is left (the HAL's
+     * synchronous requests: loading a driver, starting a device). Without it, the HAL runs
+     * the trivial platform's queue. */
+    void (*run_until)(void *ctx, bool (*done)(void *), void *arg);
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -277,6 +285,12 @@ int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logi
  * *terminal if terminal count was reached; DMS_EINVAL if dev has no system DMA channel. */
 int dms_sysdma_request(PDEVICE_OBJECT dev, uint64_t data_register, void *buf, uint32_t len,
                        int to_device, uint32_t *moved, int *terminal);
+/* The same for a device wired to a SoC request line: the channel serving it moves the data.
+ * Returns 0 (*moved 0 while no channel serves the line), DMS_EINVAL for a line the
+ * controller does not have. */
+int dms_sysdma_request_line(struct dms_machine *m, uint32_t request_line, uint64_t data_register,
+                            void *buf, uint32_t len, int to_device, uint32_t *moved,
+                            int *terminal);
 
 /* Describe who owns the frame at a physical address ("buffer #17 of nic0"). */
 void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t out_len);
@@ -291,6 +305,87 @@ uint64_t dms_cpu_read(struct dms_machine *m, const void *va, size_t len);
 
 /* Physical address of a byte of a driver buffer, common buffer or bounce page (host pointer). */
 int dms_physical_of(struct dms_machine *m, const void *va, uint64_t *physical);
+
+/* ---------------------------------------------------------------------------------------------
+ * Hosting whole drivers: the I/O manager's and PnP manager's side, for the simulator.
+ *
+ * A device the simulator models is a physical device object from dms_device_create (the bus
+ * enumerated it), with the resources the bus assigned it: register ranges its model decodes,
+ * an interrupt, DMA channels. A driver is loaded (DriverEntry), given the device (AddDevice),
+ * started with its resources (IRP_MN_START_DEVICE), then sent requests as IRPs. Every call into
+ * the driver runs on a kernel thread at PASSIVE_LEVEL, so it may wait while virtual time runs.
+ */
+
+/* A device model's registers: offset is from the start of the range, bytes 1, 2, 4 or 8. The
+ * routines run at the virtual time of the access, inside the accessing CPU's work. */
+struct dms_register_ops {
+    uint64_t (*read)(void *ctx, uint64_t offset, unsigned bytes);
+    void (*write)(void *ctx, uint64_t offset, unsigned bytes, uint64_t value);
+};
+
+/* Resources of a physical device object. Each returns 0, DMS_EINVAL (not a bus device, a bad
+ * or overlapping range, a second interrupt) or DMS_ENOSPC / DMS_ENOMEM. */
+int dms_device_add_memory(PDEVICE_OBJECT pdo, uint64_t base, uint32_t length,
+                          const struct dms_register_ops *ops, void *ctx);
+int dms_device_add_port(PDEVICE_OBJECT pdo, uint32_t base, uint32_t length,
+                        const struct dms_register_ops *ops, void *ctx);
+int dms_device_add_interrupt(PDEVICE_OBJECT pdo, KINTERRUPT_MODE mode);
+int dms_device_add_resource(PDEVICE_OBJECT pdo, const CM_PARTIAL_RESOURCE_DESCRIPTOR *res);
+/* The device raises its interrupt: the connected ISRs run at their DIRQL. 0 or DMS_EINVAL. */
+int dms_device_interrupt(PDEVICE_OBJECT pdo);
+/* The top of the device stack pdo is the bottom of (pdo itself if nothing is attached). */
+PDEVICE_OBJECT dms_device_top(PDEVICE_OBJECT pdo);
+
+/* dms_driver_load - create "\Driver\NAME" and run entry as its DriverEntry. Returns its
+ * status; *out is the driver object (also on failure, NULL only without memory). */
+NTSTATUS dms_driver_load(struct dms_machine *m, const char *name, PDRIVER_INITIALIZE entry,
+                         PDRIVER_OBJECT *out);
+/* AddDevice for pdo; STATUS_INVALID_DEVICE_REQUEST if the driver has none. */
+NTSTATUS dms_driver_add_device(PDRIVER_OBJECT driver, PDEVICE_OBJECT pdo);
+void dms_driver_unload(PDRIVER_OBJECT driver);
+/* IRP_MN_START_DEVICE with pdo's raw and translated resources; the final status. */
+NTSTATUS dms_pnp_start(PDEVICE_OBJECT pdo);
+/* IRP_MN_STOP_DEVICE (if started) then IRP_MN_REMOVE_DEVICE; the remove's status. */
+NTSTATUS dms_pnp_remove(PDEVICE_OBJECT pdo, BOOLEAN started);
+
+/* A request, as the I/O manager builds its IRP. READ and WRITE use buffer, length and offset
+ * (and mdl, a locked MDL for a direct-I/O device, when the caller has one); DEVICE_CONTROL
+ * uses ioctl, in and out, by the code's transfer type. */
+struct dms_request {
+    UCHAR major, minor;
+    ULONG ioctl;
+    void *buffer;
+    ULONG length;
+    LONGLONG offset;
+    PMDL mdl;
+    void *in;
+    ULONG in_length;
+    void *out;
+    ULONG out_length;
+    PFILE_OBJECT file;
+    PCM_RESOURCE_LIST resources_raw, resources_translated; /* START_DEVICE */
+};
+
+typedef void (*dms_irp_done_fn)(void *ctx, NTSTATUS status, ULONG_PTR information);
+
+/* dms_irp_send - send req to the top of dev's stack. done runs once, when the IRP completes
+ * (possibly before this returns). Returns the dispatch routine's status (STATUS_PENDING if it
+ * is still waiting), or why the IRP could not be sent (done never runs then). */
+NTSTATUS dms_irp_send(PDEVICE_OBJECT dev, const struct dms_request *req, dms_irp_done_fn done,
+                      void *ctx);
+/* The same, running the platform until the IRP completes: its final status and Information,
+ * or STATUS_DRIVER_INTERNAL_ERROR (and a finding) if the driver never completes it. */
+NTSTATUS dms_irp_send_sync(PDEVICE_OBJECT dev, const struct dms_request *req,
+                           ULONG_PTR *information);
+/* Open a device by name, as CreateFile does ("\\.\X" through the symbolic links, or
+ * "\Device\X"): IRP_MJ_CREATE. The file object, or NULL with *status. */
+PFILE_OBJECT dms_file_open(struct dms_machine *m, const char *name, NTSTATUS *status);
+/* IRP_MJ_CLEANUP and IRP_MJ_CLOSE; the file object is gone after. */
+NTSTATUS dms_file_close(PFILE_OBJECT file);
+
+/* Where the drivers' DbgPrint output goes (nowhere until set). */
+void dms_machine_set_debug_print(struct dms_machine *m, void (*fn)(void *ctx, const char *text),
+                                 void *ctx);
 
 /* ---------------------------------------------------------------------------------------------
  * Adapters: read-back.
@@ -383,6 +478,11 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_CHECK_STALE_DEVICE_READ 0x105 /* non-coherent: a device read lines never cleaned */
 #define DMS_CHECK_STALE_CPU_READ    0x106 /* non-coherent: the CPU read lines never invalidated */
 #define DMS_CHECK_SYSDMA            0x107 /* a system DMA rule: channel, width, boundary */
+#define DMS_CHECK_IRP               0x108 /* an IRP rule: completion, pending, stack locations */
+#define DMS_CHECK_LOCK              0x109 /* a spin lock or mutex taken twice, or never released */
+#define DMS_CHECK_WAIT              0x10A /* a wait that can never end, or a stall too long */
+#define DMS_CHECK_REGISTER          0x10B /* a register or port access no device decodes */
+#define DMS_CHECK_DRIVER            0x10C /* the driver model: objects, AddDevice, ASSERT, ISRs */
 
 struct dms_finding {
     uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */

@@ -1,0 +1,8 @@
+/*
+ * ntddk.h - dmasim's stand-in for the WDK header of that name: a driver that includes <ntddk.h>
+ * gets dmasim's WDK face. dmasim.pc puts this folder on the include path.
+ */
+#ifndef DMASIM_COMPAT_NTDDK_H
+#define DMASIM_COMPAT_NTDDK_H
+#include <dmasim/wdm.h>
+#endif

@@ -1,0 +1,8 @@
+/*
+ * wdm.h - dmasim's stand-in for the WDK header of that name: a driver that includes <wdm.h>
+ * gets dmasim's WDK face. dmasim.pc puts this folder on the include path.
+ */
+#ifndef DMASIM_COMPAT_WDM_H
+#define DMASIM_COMPAT_WDM_H
+#include <dmasim/wdm.h>
+#endif

@@ -1,0 +1,348 @@
+/*
+ * mmio.c - device registers: the bus addresses devices decode, the system mappings drivers
+ * make of them (MmMapIoSpace), and the READ_/WRITE_REGISTER_* and _PORT_* routines that carry
+ * an access from a driver to the device model at the virtual time it is made.
+ *
+ * A mapping is ordinary host memory, so a driver that dereferences it directly instead of
+ * calling the register routines touches only that memory (the device never sees it) and the
+ * host does not fault. The register routines translate the mapped address back to the bus
+ * address, find the region that decodes it and call its device model; each access costs the
+ * CPU the machine's register latency (DMS_COST_REGISTER_READ / _WRITE). An access that no
+ * device decodes reads all ones and is dropped, as on a PCI bus, and is a finding.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hal_int.h"
+
+struct mmio_region {
+    struct mmio_region *next;
+    bool io_space;
+    uint64_t base, length;
+    const struct dms_register_ops *ops;
+    void *ctx;
+    struct device *dev;
+};
+
+struct io_mapping {
+    struct io_mapping *next;
+    uint8_t *va;
+    uint64_t bus, length;
+    size_t host_bytes;
+};
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static int region_add(PDEVICE_OBJECT pdo, bool io, uint64_t base, uint64_t length,
+                      const struct dms_register_ops *ops, void *ctx)
+{
+    struct device *p = device_of(pdo);
+    CM_PARTIAL_RESOURCE_DESCRIPTOR res = {0};
+    struct mmio_region *r;
+    int err;
+
+    if (p == NULL || ops == NULL || length == 0 || base + length < base ||
+        (io && base + length > 0x10000))
+        return DMS_EINVAL;
+    for (r = p->m->mmio; r != NULL; r = r->next)
+        if (r->io_space == io && overlaps(r->base, r->length, base, length))
+            return DMS_EINVAL;
+    r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return DMS_ENOMEM;
+    *r = (struct mmio_region){p->m->mmio, io, base, length, ops, ctx, p};
+    res.Type = io ? CmResourceTypePort : CmResourceTypeMemory;
+    res.ShareDisposition = CmResourceShareDeviceExclusive;
+    res.Flags = io ? CM_RESOURCE_PORT_IO : CM_RESOURCE_MEMORY_READ_WRITE;
+    res.u.Memory.Start.QuadPart = (LONGLONG)base;
+    res.u.Memory.Length = (ULONG)length;
+    err = dms_device_add_resource(pdo, &res);
+    if (err != 0) {
+        free(r);
+        return err;
+    }
+    p->m->mmio = r;
+    return 0;
+}
+
+/* dms_device_add_memory - the device behind pdo decodes [base, base+length) of memory space
+ * (a BAR); accesses go to ops with ctx. Added to its PnP resources. Returns 0, DMS_EINVAL
+ * (bad range, overlapping another device's) or DMS_ENOMEM/DMS_ENOSPC. */
+int dms_device_add_memory(PDEVICE_OBJECT pdo, uint64_t base, uint32_t length,
+                          const struct dms_register_ops *ops, void *ctx)
+{
+    return region_add(pdo, false, base, length, ops, ctx);
+}
+
+/* dms_device_add_port - the same in I/O space (ports below 64 Ki). */
+int dms_device_add_port(PDEVICE_OBJECT pdo, uint32_t base, uint32_t length,
+                        const struct dms_register_ops *ops, void *ctx)
+{
+    return region_add(pdo, true, base, length, ops, ctx);
+}
+
+void mmio_free_all(struct dms_machine *m)
+{
+    while (m->mmio != NULL) {
+        struct mmio_region *next = m->mmio->next;
+        free(m->mmio);
+        m->mmio = next;
+    }
+    while (m->io_maps != NULL) {
+        struct io_mapping *next = m->io_maps->next;
+        munmap(m->io_maps->va, m->io_maps->host_bytes);
+        free(m->io_maps);
+        m->io_maps = next;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Mapping.
+ */
+PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
+                   MEMORY_CACHING_TYPE CacheType)
+{
+    struct dms_machine *m = hal_machine();
+    uint64_t bus = (uint64_t)PhysicalAddress.QuadPart;
+    uint64_t first = bus & ~HAL_PAGE_MASK;
+    struct io_mapping *map;
+    size_t bytes;
+    uint8_t *va;
+
+    (void)CacheType;
+    if (NumberOfBytes == 0 || bus + NumberOfBytes < bus) {
+        hal_finding(m, NULL, "MmMapIoSpace", DMS_CHECK_BAD_ARGUMENT, bus, NumberOfBytes, 0,
+                    "MmMapIoSpace of %zu bytes at 0x%llx", (size_t)NumberOfBytes,
+                    (unsigned long long)bus);
+        return NULL;
+    }
+    bytes = (size_t)(((bus + NumberOfBytes + HAL_PAGE_MASK) & ~HAL_PAGE_MASK) - first);
+    map = calloc(1, sizeof(*map));
+    va = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == NULL || va == MAP_FAILED) {
+        free(map);
+        if (va != MAP_FAILED)
+            munmap(va, bytes);
+        return NULL;
+    }
+    /* All ones, as a read of nothing returns, for a driver that reads the mapping directly. */
+    memset(va, 0xff, bytes);
+    *map = (struct io_mapping){m->io_maps, va, first, bytes, bytes};
+    m->io_maps = map;
+    return va + (bus - first);
+}
+
+PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, ULONG Protect)
+{
+    return MmMapIoSpace(PhysicalAddress, NumberOfBytes,
+                        (Protect & PAGE_NOCACHE) ? MmNonCached : MmCached);
+}
+
+VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
+{
+    struct dms_machine *m = hal_machine();
+
+    (void)NumberOfBytes;
+    for (struct io_mapping **p = &m->io_maps; *p != NULL; p = &(*p)->next) {
+        struct io_mapping *map = *p;
+        if ((uint8_t *)BaseAddress >= map->va && (uint8_t *)BaseAddress < map->va + map->length) {
+            *p = map->next;
+            munmap(map->va, map->host_bytes);
+            free(map);
+            return;
+        }
+    }
+    hal_finding(m, NULL, "MmUnmapIoSpace", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)BaseAddress, 0, 0,
+                "MmUnmapIoSpace of %p, which MmMapIoSpace did not return", BaseAddress);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Accesses.
+ */
+static struct mmio_region *decode(struct dms_machine *m, bool io, uint64_t bus, unsigned width)
+{
+    for (struct mmio_region *r = m->mmio; r != NULL; r = r->next)
+        if (r->io_space == io && bus >= r->base && bus + width <= r->base + r->length)
+            return r;
+    return NULL;
+}
+
+/* The bus address behind a register pointer: a mapping's, or a port number. */
+static bool bus_of(struct dms_machine *m, bool io, const volatile void *reg, uint64_t *bus)
+{
+    const uint8_t *va = (const uint8_t *)(uintptr_t)reg;
+
+    if (io) {
+        *bus = (uintptr_t)reg;
+        return true;
+    }
+    for (struct io_mapping *map = m->io_maps; map != NULL; map = map->next)
+        if (va >= map->va && va < map->va + map->length) {
+            *bus = map->bus + (uint64_t)(va - map->va);
+            return true;
+        }
+    return false;
+}
+
+static void nobody(struct dms_machine *m, bool io, bool write, const volatile void *reg,
+                   uint64_t bus, bool mapped, unsigned width)
+{
+    const char *routine = write ? (io ? "WRITE_PORT" : "WRITE_REGISTER")
+                                : (io ? "READ_PORT" : "READ_REGISTER");
+
+    if (!mapped)
+        hal_finding(m, NULL, routine, DMS_CHECK_REGISTER, (uintptr_t)reg, width, 0,
+                    "%s_* at %p, which is no mapping MmMapIoSpace made", routine,
+                    (const void *)(uintptr_t)reg);
+    else
+        hal_finding(m, NULL, routine, DMS_CHECK_REGISTER, bus, width, 0,
+                    "%s_* of %u byte(s) at %s address 0x%llx, which no device decodes "
+                    "(%s)", routine, width, io ? "port" : "bus", (unsigned long long)bus,
+                    write ? "the write is dropped" : "the read returns all ones");
+}
+
+static uint64_t reg_read(bool io, const volatile void *reg, unsigned width)
+{
+    struct dms_machine *m = hal_machine();
+    struct mmio_region *r = NULL;
+    uint64_t bus = 0;
+    bool mapped = bus_of(m, io, reg, &bus);
+
+    hal_charge(m, DMS_COST_REGISTER_READ, 1, DMS_NO_ADAPTER);
+    if (mapped)
+        r = decode(m, io, bus, width);
+    if (r == NULL) {
+        nobody(m, io, false, reg, bus, mapped, width);
+        return width == 8 ? UINT64_MAX : (1ULL << (width * 8)) - 1;
+    }
+    return r->ops->read(r->ctx, bus - r->base, width);
+}
+
+static void reg_write(bool io, volatile void *reg, unsigned width, uint64_t value)
+{
+    struct dms_machine *m = hal_machine();
+    struct mmio_region *r = NULL;
+    uint64_t bus = 0;
+    bool mapped = bus_of(m, io, reg, &bus);
+
+    hal_charge(m, DMS_COST_REGISTER_WRITE, 1, DMS_NO_ADAPTER);
+    if (mapped)
+        r = decode(m, io, bus, width);
+    if (r == NULL) {
+        nobody(m, io, true, reg, bus, mapped, width);
+        return;
+    }
+    r->ops->write(r->ctx, bus - r->base, width, value);
+}
+
+UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register)
+{
+    return (UCHAR)reg_read(false, Register, 1);
+}
+
+USHORT READ_REGISTER_USHORT(volatile USHORT *Register)
+{
+    return (USHORT)reg_read(false, Register, 2);
+}
+
+ULONG READ_REGISTER_ULONG(volatile ULONG *Register)
+{
+    return (ULONG)reg_read(false, Register, 4);
+}
+
+ULONG64 READ_REGISTER_ULONG64(volatile ULONG64 *Register)
+{
+    return reg_read(false, Register, 8);
+}
+
+VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value)
+{
+    reg_write(false, Register, 1, Value);
+}
+
+VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value)
+{
+    reg_write(false, Register, 2, Value);
+}
+
+VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value)
+{
+    reg_write(false, Register, 4, Value);
+}
+
+VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value)
+{
+    reg_write(false, Register, 8, Value);
+}
+
+/* The buffer forms access the same register Count times (a FIFO). */
+#define REG_BUFFER(name, type, width, io, write)                                              \
+    VOID name(volatile type *Register, type *Buffer, ULONG Count)                              \
+    {                                                                                         \
+        for (ULONG i = 0; i < Count; i++) {                                                   \
+            if (write)                                                                        \
+                reg_write(io, (volatile void *)Register, width, Buffer[i]);                   \
+            else                                                                              \
+                Buffer[i] = (type)reg_read(io, Register, width);                              \
+        }                                                                                     \
+    }
+REG_BUFFER(READ_REGISTER_BUFFER_UCHAR, UCHAR, 1, false, false)
+REG_BUFFER(READ_REGISTER_BUFFER_USHORT, USHORT, 2, false, false)
+REG_BUFFER(READ_REGISTER_BUFFER_ULONG, ULONG, 4, false, false)
+REG_BUFFER(WRITE_REGISTER_BUFFER_UCHAR, UCHAR, 1, false, true)
+REG_BUFFER(WRITE_REGISTER_BUFFER_USHORT, USHORT, 2, false, true)
+REG_BUFFER(WRITE_REGISTER_BUFFER_ULONG, ULONG, 4, false, true)
+#undef REG_BUFFER
+
+/* Ports: the "address" is the port number (CM resource Port.Start). */
+UCHAR READ_PORT_UCHAR(PUCHAR Port)
+{
+    return (UCHAR)reg_read(true, Port, 1);
+}
+
+USHORT READ_PORT_USHORT(PUSHORT Port)
+{
+    return (USHORT)reg_read(true, Port, 2);
+}
+
+ULONG READ_PORT_ULONG(PULONG Port)
+{
+    return (ULONG)reg_read(true, Port, 4);
+}
+
+VOID WRITE_PORT_UCHAR(PUCHAR Port, UCHAR Value)
+{
+    reg_write(true, Port, 1, Value);
+}
+
+VOID WRITE_PORT_USHORT(PUSHORT Port, USHORT Value)
+{
+    reg_write(true, Port, 2, Value);
+}
+
+VOID WRITE_PORT_ULONG(PULONG Port, ULONG Value)
+{
+    reg_write(true, Port, 4, Value);
+}
+
+#define PORT_BUFFER(name, type, width, write)                                                 \
+    VOID name(type *Port, type *Buffer, ULONG Count)                                          \
+    {                                                                                         \
+        for (ULONG i = 0; i < Count; i++) {                                                   \
+            if (write)                                                                        \
+                reg_write(true, Port, width, Buffer[i]);                                      \
+            else                                                                              \
+                Buffer[i] = (type)reg_read(true, Port, width);                                \
+        }                                                                                     \
+    }
+PORT_BUFFER(READ_PORT_BUFFER_UCHAR, UCHAR, 1, false)
+PORT_BUFFER(READ_PORT_BUFFER_USHORT, USHORT, 2, false)
+PORT_BUFFER(READ_PORT_BUFFER_ULONG, ULONG, 4, false)
+PORT_BUFFER(WRITE_PORT_BUFFER_UCHAR, UCHAR, 1, true)
+PORT_BUFFER(WRITE_PORT_BUFFER_USHORT, USHORT, 2, true)
+PORT_BUFFER(WRITE_PORT_BUFFER_ULONG, ULONG, 4, true)
+#undef PORT_BUFFER

@@ -1,0 +1,647 @@
+/*
+ * thread.c - kernel threads and waits: what lets a driver wait at PASSIVE_LEVEL inside a
+ * discrete-event simulation.
+ *
+ * A driver that waits (KeWaitForSingleObject on an event its DPC sets, a fast mutex, a delay)
+ * expects the rest of the system to go on while it sleeps: DPCs, interrupts, the device, other
+ * I/O. In one host thread that runs events in virtual-time order, the waiter cannot simply
+ * block, and it must not run the event loop recursively either (the work that called it is
+ * itself an event, timed from its start). So every routine the system calls at PASSIVE_LEVEL
+ * runs on a kernel thread of its own: a ucontext with its own stack. A wait that cannot be
+ * satisfied at once records what it waits for and switches back to whoever resumed the
+ * thread, which carries on as if the thread's work had returned; setting the object schedules
+ * the thread's resumption as PASSIVE_LEVEL work on the platform, at the virtual time the
+ * object was set. Only one context runs at any instant and every switch is made by the HAL at
+ * a point the event order fixes, so a run stays deterministic.
+ *
+ * The wait records live in the thread (the HAL's memory), not in the driver's KEVENT: a
+ * driver that reinitialises or frees an event while someone waits on it cannot corrupt them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "hal_int.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HAL_ASAN_FIBERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAL_ASAN_FIBERS 1
+#endif
+#endif
+#ifdef HAL_ASAN_FIBERS
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* A driver's kernel stack on x64 Windows is 24 KiB (KERNEL_STACK_SIZE); sanitizers and host
+ * libc calls need more, and an overflow must fault on the guard page, never corrupt. */
+#ifdef HAL_ASAN_FIBERS
+#define THREAD_STACK_BYTES (1024u * 1024u)
+#else
+#define THREAD_STACK_BYTES (256u * 1024u)
+#endif
+#define THREAD_GUARD_BYTES HAL_PAGE_SIZE
+
+#define OBJ_EVENT_NOTIFICATION 0
+#define OBJ_EVENT_SYNCHRONIZATION 1
+
+struct kthread {
+    struct dms_machine *m;
+    ucontext_t ctx;
+    ucontext_t back;          /* whoever resumed the thread last */
+    uint8_t *stack_map;       /* guard page, then the stack */
+    dms_work_fn fn;
+    void *arg;
+    bool done;
+    KIRQL irql;               /* the thread's IRQL while it is switched out */
+    uint64_t context;         /* the platform's context (whose I/O) when it started */
+    /* the wait in progress */
+    void *wait_object;        /* NULL: not waiting on an object */
+    bool waiting;
+    uint64_t wait_seq;        /* tells a stale timeout from the current wait */
+    NTSTATUS wait_status;
+    struct kthread *next;     /* the machine's list of live threads */
+#ifdef HAL_ASAN_FIBERS
+    void *fake_stack;
+    const void *back_bottom;
+    size_t back_size;
+#endif
+};
+
+struct wake {
+    struct kthread *t;
+    uint64_t seq;
+    NTSTATUS status;
+};
+
+static _Thread_local struct kthread *starting;
+
+static void thread_unlink(struct kthread *t)
+{
+    struct kthread **p = &t->m->threads;
+
+    while (*p != NULL && *p != t)
+        p = &(*p)->next;
+    if (*p == t)
+        *p = t->next;
+}
+
+static void thread_free(struct kthread *t)
+{
+    thread_unlink(t);
+    munmap(t->stack_map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+    free(t);
+}
+
+/* Switch from the resumer into t (or, with to_thread false, from t back to its resumer). */
+static void thread_switch(struct kthread *t, bool to_thread)
+{
+#ifdef HAL_ASAN_FIBERS
+    void *save = NULL;
+    if (to_thread) {
+        __sanitizer_start_switch_fiber(&save, t->stack_map + THREAD_GUARD_BYTES,
+                                       THREAD_STACK_BYTES);
+        swapcontext(&t->back, &t->ctx);
+        __sanitizer_finish_switch_fiber(save, NULL, NULL);
+    } else {
+        __sanitizer_start_switch_fiber(t->done ? NULL : &t->fake_stack, t->back_bottom,
+                                       t->back_size);
+        swapcontext(&t->ctx, &t->back);
+        __sanitizer_finish_switch_fiber(t->fake_stack, &t->back_bottom, &t->back_size);
+    }
+#else
+    if (to_thread)
+        swapcontext(&t->back, &t->ctx);
+    else
+        swapcontext(&t->ctx, &t->back);
+#endif
+}
+
+static void thread_main(void)
+{
+    struct kthread *t = starting;
+
+#ifdef HAL_ASAN_FIBERS
+    __sanitizer_finish_switch_fiber(NULL, &t->back_bottom, &t->back_size);
+#endif
+    t->fn(t->arg);
+    t->done = true;
+    thread_switch(t, false); /* never comes back */
+}
+
+/* Run t from where it stopped until it finishes or waits. The resumer's IRQL and the
+ * platform's context are kept across. */
+static void thread_run(struct kthread *t)
+{
+    struct dms_machine *m = t->m;
+    struct kthread *prev = m->current_thread;
+    KIRQL irql = m->irql;
+
+    uint64_t context = m->plat.context_get != NULL ? m->plat.context_get(m->plat.ctx) : 0;
+
+    m->current_thread = t;
+    m->irql = t->irql;
+    if (m->plat.context_set != NULL)
+        m->plat.context_set(m->plat.ctx, t->context);
+    thread_switch(t, true);
+    t->irql = m->irql;
+    m->irql = irql;
+    m->current_thread = prev;
+    if (m->plat.context_set != NULL)
+        m->plat.context_set(m->plat.ctx, context);
+    if (t->done)
+        thread_free(t);
+}
+
+/* hal_thread_start - run fn(arg) at PASSIVE_LEVEL on a new kernel thread, now, until it
+ * returns or first waits. Returns 0, or DMS_ENOMEM (nothing ran). */
+int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
+{
+    struct kthread *t = calloc(1, sizeof(*t));
+
+    if (t == NULL)
+        return DMS_ENOMEM;
+    t->stack_map = mmap(NULL, THREAD_STACK_BYTES + THREAD_GUARD_BYTES, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (t->stack_map == MAP_FAILED) {
+        free(t);
+        return DMS_ENOMEM;
+    }
+    mprotect(t->stack_map, THREAD_GUARD_BYTES, PROT_NONE);
+    t->m = m;
+    t->fn = fn;
+    t->arg = arg;
+    t->irql = PASSIVE_LEVEL;
+    t->context = m->plat.context_get != NULL ? m->plat.context_get(m->plat.ctx) : 0;
+    getcontext(&t->ctx);
+    t->ctx.uc_stack.ss_sp = t->stack_map + THREAD_GUARD_BYTES;
+    t->ctx.uc_stack.ss_size = THREAD_STACK_BYTES;
+    t->ctx.uc_link = NULL;
+    makecontext(&t->ctx, thread_main, 0);
+    t->next = m->threads;
+    m->threads = t;
+    starting = t;
+    thread_run(t);
+    return 0;
+}
+
+bool hal_in_thread(const struct dms_machine *m)
+{
+    return m->current_thread != NULL;
+}
+
+/* Threads still waiting when the machine goes: their stacks go with it (a driver that waits
+ * for ever leaks nothing of the host's). */
+void hal_threads_free(struct dms_machine *m)
+{
+    while (m->threads != NULL)
+        thread_free(m->threads);
+}
+
+static void wake_run(void *arg)
+{
+    struct wake w = *(struct wake *)arg;
+
+    free(arg);
+    if (!w.t->waiting || w.t->wait_seq != w.seq)
+        return; /* satisfied otherwise already (a timeout that lost the race) */
+    w.t->waiting = false;
+    w.t->wait_object = NULL;
+    w.t->wait_status = w.status;
+    thread_run(w.t);
+}
+
+static void wake_schedule(struct kthread *t, NTSTATUS status, uint64_t delay_ns)
+{
+    struct wake *w = malloc(sizeof(*w));
+
+    if (w == NULL)
+        abort(); /* a lost wake-up would hang the driver; nobody could recover */
+    *w = (struct wake){t, t->wait_seq, status};
+    hal_schedule_after(t->m, delay_ns, PASSIVE_LEVEL, wake_run, w);
+}
+
+/* Suspend the current thread until woken (or timeout_ns passes, UINT64_MAX: never). Returns
+ * the status the wake gave. */
+static NTSTATUS thread_wait(struct kthread *t, void *object, uint64_t timeout_ns)
+{
+    t->wait_object = object;
+    t->waiting = true;
+    t->wait_seq++;
+    if (timeout_ns != UINT64_MAX)
+        wake_schedule(t, STATUS_TIMEOUT, timeout_ns);
+    t->irql = t->m->irql;
+    thread_switch(t, false);
+    return t->wait_status;
+}
+
+/* Wake waiters of object: all of them, or one (a synchronization event). Returns how many. */
+static unsigned wake_waiters(struct dms_machine *m, void *object, bool one)
+{
+    unsigned n = 0;
+
+    for (struct kthread *t = m->threads; t != NULL; t = t->next) {
+        if (!t->waiting || t->wait_object != object)
+            continue;
+        /* No second wake for this wait, and a pending timeout of it is now stale. */
+        t->wait_object = NULL;
+        t->wait_seq++;
+        wake_schedule(t, STATUS_SUCCESS, 0);
+        n++;
+        if (one)
+            break;
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Timeouts: 100-ns units, negative relative, positive absolute system time.
+ */
+#define SYSTEM_TIME_EPOCH 0x01DC7A1E3A4C0000LL /* 2026-01-01 00:00 UTC in 100 ns since 1601 */
+
+static uint64_t timeout_to_ns(struct dms_machine *m, const LARGE_INTEGER *timeout)
+{
+    LONGLONG t = timeout->QuadPart;
+    LONGLONG now;
+
+    if (t < 0)
+        return (uint64_t)(-(t + 1)) * 100 + 100;
+    now = SYSTEM_TIME_EPOCH + (LONGLONG)(hal_now(m) / 100);
+    return t <= now ? 0 : (uint64_t)(t - now) * 100;
+}
+
+VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime)
+{
+    CurrentTime->QuadPart = SYSTEM_TIME_EPOCH + (LONGLONG)(hal_now(hal_machine()) / 100);
+}
+
+ULONGLONG KeQueryInterruptTime(void)
+{
+    return hal_now(hal_machine()) / 100;
+}
+
+/* The performance counter runs at 10 MHz, as on current x64 Windows. */
+LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)
+{
+    LARGE_INTEGER count;
+
+    if (PerformanceFrequency != NULL)
+        PerformanceFrequency->QuadPart = 10000000;
+    count.QuadPart = (LONGLONG)(hal_now(hal_machine()) / 100);
+    return count;
+}
+
+/* "Drivers should call it with a value of no more than 50 microseconds": longer stalls work,
+ * and are reported, since the processor can do nothing else meanwhile. */
+#define STALL_ADVISED_US 50
+
+VOID KeStallExecutionProcessor(ULONG MicroSeconds)
+{
+    struct dms_machine *m = hal_machine();
+
+    if (MicroSeconds > STALL_ADVISED_US)
+        hal_finding(m, NULL, "KeStallExecutionProcessor", DMS_CHECK_WAIT, MicroSeconds, 0, 0,
+                    "KeStallExecutionProcessor(%u) busy-waits %u us; the documentation "
+                    "advises no more than %u", MicroSeconds, MicroSeconds, STALL_ADVISED_US);
+    hal_charge(m, DMS_COST_CPU_NS, (uint64_t)MicroSeconds * 1000, DMS_NO_ADAPTER);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Events.
+ */
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
+{
+    memset(Event, 0, sizeof(*Event));
+    Event->Header.Type = Type == SynchronizationEvent ? OBJ_EVENT_SYNCHRONIZATION
+                                                      : OBJ_EVENT_NOTIFICATION;
+    Event->Header.Size = sizeof(KEVENT) / sizeof(LONG);
+    Event->Header.SignalState = State ? 1 : 0;
+    InitializeListHead(&Event->Header.WaitListHead);
+}
+
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
+{
+    struct dms_machine *m = hal_machine();
+    LONG previous = Event->Header.SignalState;
+    bool sync = Event->Header.Type == OBJ_EVENT_SYNCHRONIZATION;
+
+    (void)Increment;
+    (void)Wait;
+    if (m->irql > DISPATCH_LEVEL)
+        hal_finding(m, NULL, "KeSetEvent", DMS_E6_WRONG_IRQL, m->irql, DISPATCH_LEVEL, 0,
+                    "KeSetEvent at IRQL %u: callers must be at or below DISPATCH_LEVEL "
+                    "(IRQL_NOT_LESS_OR_EQUAL)", m->irql);
+    if (previous != 0)
+        return previous;
+    /* A synchronization event satisfies one waiter and stays clear; a notification event
+     * satisfies every waiter and stays signalled until cleared. */
+    if (wake_waiters(m, Event, sync) > 0 && sync)
+        return 0;
+    Event->Header.SignalState = 1;
+    return 0;
+}
+
+VOID KeClearEvent(PRKEVENT Event)
+{
+    Event->Header.SignalState = 0;
+}
+
+LONG KeResetEvent(PRKEVENT Event)
+{
+    LONG previous = Event->Header.SignalState;
+
+    Event->Header.SignalState = 0;
+    return previous;
+}
+
+LONG KeReadStateEvent(PRKEVENT Event)
+{
+    return Event->Header.SignalState;
+}
+
+/* The checks every wait shares: IRQL, and a thread to suspend. Returns false (with the
+ * finding made) when the caller may not wait here. */
+static bool wait_allowed(struct dms_machine *m, const char *routine, bool zero_timeout)
+{
+    if (m->irql > DISPATCH_LEVEL || (m->irql == DISPATCH_LEVEL && !zero_timeout)) {
+        hal_finding(m, NULL, routine, DMS_E6_WRONG_IRQL, m->irql, zero_timeout, 0,
+                    "%s at IRQL %u: a wait with a non-zero timeout needs IRQL below "
+                    "DISPATCH_LEVEL, a test with a zero timeout at most DISPATCH_LEVEL "
+                    "(IRQL_NOT_LESS_OR_EQUAL)", routine, m->irql);
+        return false;
+    }
+    return true;
+}
+
+/* No thread to suspend (the host called the driver directly): run the trivial platform's
+ * work until the object is signalled. Returns true if it was. */
+static bool wait_by_running(struct dms_machine *m, volatile LONG *signal)
+{
+    while (*signal == 0)
+        if (hal_run_one(m) == 0)
+            return false;
+    return true;
+}
+
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                               BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    struct dms_machine *m = hal_machine();
+    PRKEVENT ev = Object;
+    bool zero = Timeout != NULL && Timeout->QuadPart == 0;
+    uint64_t timeout_ns = Timeout == NULL ? UINT64_MAX : timeout_to_ns(m, Timeout);
+
+    (void)WaitReason;
+    (void)WaitMode;
+    (void)Alertable;
+    if (Object == NULL) {
+        hal_finding(m, NULL, "KeWaitForSingleObject", DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "KeWaitForSingleObject with a NULL object");
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!wait_allowed(m, "KeWaitForSingleObject", zero))
+        return STATUS_TIMEOUT;
+    if (ev->Header.SignalState == 0 && !zero) {
+        /* Woken by KeSetEvent, the wait is satisfied (a synchronization event was left
+         * clear for this waiter); otherwise the timeout passed. */
+        if (m->current_thread != NULL)
+            return thread_wait(m->current_thread, Object, timeout_ns);
+        if (!wait_by_running(m, &ev->Header.SignalState)) {
+            if (Timeout != NULL)
+                return STATUS_TIMEOUT;
+            hal_finding(m, NULL, "KeWaitForSingleObject", DMS_CHECK_WAIT, (uintptr_t)Object,
+                        0, 0, "KeWaitForSingleObject(%p) waits for ever: nothing left to run "
+                        "will set it (a deadlock on Windows)", Object);
+            return STATUS_TIMEOUT;
+        }
+    }
+    if (ev->Header.SignalState == 0)
+        return STATUS_TIMEOUT;
+    if (ev->Header.Type == OBJ_EVENT_SYNCHRONIZATION)
+        ev->Header.SignalState = 0;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                                PLARGE_INTEGER Interval)
+{
+    struct dms_machine *m = hal_machine();
+    static char delay_object; /* nothing sets it: only the timeout ends the wait */
+
+    (void)WaitMode;
+    (void)Alertable;
+    if (Interval == NULL || !wait_allowed(m, "KeDelayExecutionThread", false))
+        return STATUS_INVALID_PARAMETER;
+    if (m->current_thread == NULL) {
+        hal_finding(m, NULL, "KeDelayExecutionThread", DMS_CHECK_WAIT, 0, 0, 0,
+                    "KeDelayExecutionThread outside a system thread: no time can pass");
+        return STATUS_SUCCESS;
+    }
+    thread_wait(m->current_thread, &delay_object, timeout_to_ns(m, Interval));
+    return STATUS_SUCCESS;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Fast mutexes: acquired at APC_LEVEL; a second acquirer waits on the mutex's event.
+ */
+VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
+{
+    FastMutex->Count = 1;
+    FastMutex->Owner = NULL;
+    FastMutex->Contention = 0;
+    KeInitializeEvent(&FastMutex->Event, SynchronizationEvent, FALSE);
+}
+
+static void *mutex_owner(struct dms_machine *m)
+{
+    return m->current_thread != NULL ? (void *)m->current_thread : (void *)m;
+}
+
+VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
+{
+    struct dms_machine *m = hal_machine();
+    KIRQL old = m->irql;
+
+    if (m->irql > APC_LEVEL) {
+        hal_finding(m, NULL, "ExAcquireFastMutex", DMS_E6_WRONG_IRQL, m->irql, APC_LEVEL, 0,
+                    "ExAcquireFastMutex at IRQL %u: callers must be at or below APC_LEVEL",
+                    m->irql);
+        return;
+    }
+    if (FastMutex->Owner == mutex_owner(m)) {
+        hal_finding(m, NULL, "ExAcquireFastMutex", DMS_CHECK_LOCK, (uintptr_t)FastMutex, 0, 0,
+                    "ExAcquireFastMutex of a fast mutex this thread already holds: fast "
+                    "mutexes are not recursive (a deadlock on Windows)");
+        return;
+    }
+    while (FastMutex->Count <= 0) {
+        FastMutex->Contention++;
+        if (KeWaitForSingleObject(&FastMutex->Event, Executive, KernelMode, FALSE, NULL) !=
+            STATUS_SUCCESS)
+            return; /* the wait could not happen: reported there */
+    }
+    FastMutex->Count--;
+    FastMutex->Owner = mutex_owner(m);
+    m->irql = APC_LEVEL;
+    FastMutex->OldIrql = old;
+}
+
+BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
+{
+    struct dms_machine *m = hal_machine();
+
+    if (FastMutex->Count <= 0 || m->irql > APC_LEVEL)
+        return FALSE;
+    FastMutex->Count--;
+    FastMutex->Owner = mutex_owner(m);
+    FastMutex->OldIrql = m->irql;
+    m->irql = APC_LEVEL;
+    return TRUE;
+}
+
+VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex)
+{
+    struct dms_machine *m = hal_machine();
+
+    if (FastMutex->Owner != mutex_owner(m) || FastMutex->Count > 0) {
+        hal_finding(m, NULL, "ExReleaseFastMutex", DMS_CHECK_LOCK, (uintptr_t)FastMutex, 0, 0,
+                    "ExReleaseFastMutex of a fast mutex this thread does not hold");
+        return;
+    }
+    FastMutex->Owner = NULL;
+    FastMutex->Count++;
+    m->irql = (KIRQL)FastMutex->OldIrql;
+    KeSetEvent(&FastMutex->Event, 0, FALSE);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * System threads and work items.
+ */
+struct start {
+    PKSTART_ROUTINE routine;
+    PVOID context;
+};
+
+static void system_thread(void *arg)
+{
+    struct start s = *(struct start *)arg;
+
+    free(arg);
+    s.routine(s.context);
+}
+
+NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+                              POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                              PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                              PVOID StartContext)
+{
+    struct dms_machine *m = hal_machine();
+    struct start *s;
+
+    (void)DesiredAccess;
+    (void)ObjectAttributes;
+    (void)ProcessHandle;
+    (void)ClientId;
+    if (StartRoutine == NULL || m->irql != PASSIVE_LEVEL) {
+        hal_finding(m, NULL, "PsCreateSystemThread", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)StartRoutine, m->irql, 0,
+                    "PsCreateSystemThread needs a StartRoutine and PASSIVE_LEVEL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    s = malloc(sizeof(*s));
+    if (s == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    *s = (struct start){StartRoutine, StartContext};
+    if (ThreadHandle != NULL)
+        *ThreadHandle = (HANDLE)(uintptr_t)(++m->handle_serial * 4);
+    if (hal_thread_start(m, system_thread, s) != 0) {
+        free(s);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The thread ends here: its stack is given up at once and nothing after the call runs. */
+NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
+{
+    struct dms_machine *m = hal_machine();
+    struct kthread *t = m->current_thread;
+
+    (void)ExitStatus;
+    if (t == NULL) {
+        hal_finding(m, NULL, "PsTerminateSystemThread", DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "PsTerminateSystemThread outside a system thread");
+        return STATUS_INVALID_PARAMETER;
+    }
+    t->done = true;
+    t->irql = m->irql;
+    thread_switch(t, false);
+    abort(); /* a finished thread is never resumed */
+}
+
+NTSTATUS ZwClose(HANDLE Handle)
+{
+    return Handle != NULL ? STATUS_SUCCESS : STATUS_INVALID_HANDLE;
+}
+
+struct _IO_WORKITEM {
+    PDEVICE_OBJECT device;
+    PIO_WORKITEM_ROUTINE routine;
+    PVOID context;
+    bool queued;
+};
+
+PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
+{
+    PIO_WORKITEM w = calloc(1, sizeof(*w));
+
+    if (w != NULL)
+        w->device = DeviceObject;
+    return w;
+}
+
+static void work_item_thread(void *arg)
+{
+    PIO_WORKITEM w = arg;
+
+    w->queued = false;
+    w->routine(w->device, w->context);
+}
+
+static void work_item_start(void *arg)
+{
+    PIO_WORKITEM w = arg;
+
+    if (hal_thread_start(hal_machine(), work_item_thread, w) != 0)
+        abort(); /* a lost work item would hang its driver */
+}
+
+VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
+                     WORK_QUEUE_TYPE QueueType, PVOID Context)
+{
+    struct dms_machine *m = hal_machine();
+
+    (void)QueueType;
+    if (IoWorkItem == NULL || WorkerRoutine == NULL || IoWorkItem->queued) {
+        hal_finding(m, NULL, "IoQueueWorkItem", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)IoWorkItem,
+                    0, 0, "IoQueueWorkItem needs a work item that is not already queued, and "
+                    "a routine");
+        return;
+    }
+    IoWorkItem->routine = WorkerRoutine;
+    IoWorkItem->context = Context;
+    IoWorkItem->queued = true;
+    hal_schedule(m, PASSIVE_LEVEL, work_item_start, IoWorkItem);
+}
+
+VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
+{
+    if (IoWorkItem != NULL && IoWorkItem->queued) {
+        hal_finding(hal_machine(), NULL, "IoFreeWorkItem", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)IoWorkItem, 0, 0, "IoFreeWorkItem of a work item still queued");
+        return;
+    }
+    free(IoWorkItem);
+}
