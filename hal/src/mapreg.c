@@ -277,15 +277,19 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
             tctx_done(wb->tctx);
         return;
     }
+    /* d is NULL only for a version-3 request made with something that is no device object
+     * (reported when it was made): the routine gets that pointer back, and no IRP. */
     if (wb->tctx == NULL)
         d->channel_request_pending = false;
-    d->in_adapter_control++;
+    if (d != NULL)
+        d->in_adapter_control++;
     f->state = FILE_IN_CALLBACK;
     hal_emit(ad->m, ad, &ev);
     ad->m->irql = DISPATCH_LEVEL; /* AdapterControl runs at DISPATCH_LEVEL */
-    action = wb->exec(wb->devobj, wb->devobj->CurrentIrp, f, wb->ctx);
+    action = wb->exec(wb->devobj, d != NULL ? d->obj->CurrentIrp : NULL, f, wb->ctx);
     ad->m->irql = saved;
-    d->in_adapter_control--;
+    if (d != NULL)
+        d->in_adapter_control--;
     if (wb->tctx != NULL)
         tctx_done(wb->tctx); /* the allocation request is over: the context is free again */
     if (!ad->master && action != KeepObject)

@@ -88,9 +88,8 @@ static void put_number(struct out *o, const char *spec, char conv, unsigned size
 {
     char fmt[40], tmp[128];
 
-    if (conv == 'p') {
-        snprintf(fmt, sizeof(fmt), "%sp", spec);
-        snprintf(tmp, sizeof(tmp), fmt, va_arg(*ap, void *));
+    if (conv == 'p') { /* Windows prints a pointer as 16 upper-case digits, no 0x */
+        snprintf(tmp, sizeof(tmp), "%016llX", (unsigned long long)(uintptr_t)va_arg(*ap, void *));
     } else if (size == 8) {
         snprintf(fmt, sizeof(fmt), "%sll%c", spec, conv);
         if (conv == 'd' || conv == 'i')

@@ -313,9 +313,14 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
     hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    /* A version-3 request is the context's, not the device object's: one that is no device
+     * object is reported, handed back to the routine as given, and the request goes on. */
     if (device_of(DeviceObject) == NULL)
-        why = "needs a DeviceObject";
-    else if (Flags & ~(ULONG)DMA_SYNCHRONOUS_CALLBACK)
+        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)DeviceObject, 0, 0,
+                    "%s: DeviceObject %p is not a device object (the documentation asks for "
+                    "the device's physical device object); the request goes on", routine,
+                    (void *)DeviceObject);
+    if (Flags & ~(ULONG)DMA_SYNCHRONOUS_CALLBACK)
         why = "has Flags other than DMA_SYNCHRONOUS_CALLBACK";
     else if (ExecutionRoutine == NULL && !sync)
         why = "needs an ExecutionRoutine unless DMA_SYNCHRONOUS_CALLBACK is set";

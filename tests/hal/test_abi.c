@@ -38,6 +38,44 @@ START_TEST(test_structure_layout)
 }
 END_TEST
 
+/* The kernel objects a whole driver touches, at their x64 Windows sizes and offsets. */
+START_TEST(test_kernel_object_layout)
+{
+    ck_assert_uint_eq(sizeof(IRP), 0xD0);
+    ck_assert_uint_eq(offsetof(IRP, MdlAddress), 0x08);
+    ck_assert_uint_eq(offsetof(IRP, AssociatedIrp), 0x18);
+    ck_assert_uint_eq(offsetof(IRP, IoStatus), 0x30);
+    ck_assert_uint_eq(offsetof(IRP, PendingReturned), 0x41);
+    ck_assert_uint_eq(offsetof(IRP, CancelRoutine), 0x68);
+    ck_assert_uint_eq(offsetof(IRP, UserBuffer), 0x70);
+    ck_assert_uint_eq(offsetof(IRP, Tail.Overlay.DriverContext), 0x78);
+    ck_assert_uint_eq(offsetof(IRP, Tail.Overlay.CurrentStackLocation), 0xB8);
+    ck_assert_uint_eq(sizeof(IO_STACK_LOCATION), 0x48);
+    ck_assert_uint_eq(offsetof(IO_STACK_LOCATION, Parameters.Read.ByteOffset), 0x18);
+    ck_assert_uint_eq(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode),
+                      0x18);
+    ck_assert_uint_eq(offsetof(IO_STACK_LOCATION, DeviceObject), 0x28);
+    ck_assert_uint_eq(offsetof(IO_STACK_LOCATION, CompletionRoutine), 0x38);
+    ck_assert_uint_eq(sizeof(DEVICE_OBJECT), 0x150);
+    ck_assert_uint_eq(offsetof(DEVICE_OBJECT, DeviceExtension), 0x40);
+    ck_assert_uint_eq(offsetof(DEVICE_OBJECT, Dpc), 0xC8);
+    ck_assert_uint_eq(offsetof(DEVICE_OBJECT, DeviceObjectExtension), 0x138);
+    ck_assert_uint_eq(sizeof(DRIVER_OBJECT), 0x150);
+    ck_assert_uint_eq(offsetof(DRIVER_OBJECT, DriverExtension), 0x30);
+    ck_assert_uint_eq(offsetof(DRIVER_OBJECT, DriverStartIo), 0x60);
+    ck_assert_uint_eq(offsetof(DRIVER_OBJECT, MajorFunction), 0x70);
+    ck_assert_uint_eq(sizeof(KDPC), 0x40);
+    ck_assert_uint_eq(sizeof(KEVENT), 0x18);
+    ck_assert_uint_eq(sizeof(FAST_MUTEX), 0x38);
+    ck_assert_uint_eq(sizeof(KDEVICE_QUEUE), 0x28);
+    ck_assert_uint_eq(sizeof(WAIT_CONTEXT_BLOCK), 0x48);
+    ck_assert_uint_eq(sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR), 0x14);
+    ck_assert_uint_eq(sizeof(CM_RESOURCE_LIST), 0x28);
+    ck_assert_uint_eq(sizeof(NPAGED_LOOKASIDE_LIST), 0x80);
+    ck_assert_uint_eq(CTL_CODE(40000, 0x902, METHOD_BUFFERED, FILE_ANY_ACCESS), 0x9C402408u);
+}
+END_TEST
+
 START_TEST(test_operations_table)
 {
     ck_assert_uint_eq(offsetof(DMA_OPERATIONS, CalculateScatterGatherList), 0x68); /* v1 */
@@ -128,6 +166,7 @@ static Suite *make(void)
 
     tcase_add_test(tc, test_basic_types);
     tcase_add_test(tc, test_structure_layout);
+    tcase_add_test(tc, test_kernel_object_layout);
     tcase_add_test(tc, test_operations_table);
     tcase_add_test(tc, test_constants);
     tcase_add_loop_test(tc, test_span_pages, 0, sizeof(span_cases) / sizeof(span_cases[0]));
