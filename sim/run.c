@@ -115,6 +115,9 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->cfg = &s->devices[i];
     d->wl = &s->workloads[d->cfg->workload];
     d->kind = dms_adapter_kinds[d->cfg->adapter];
+    d->wdm = d->kind->hardware != NULL &&
+             (d->cfg->driver[0] != '\0' ||
+              (d->kind->hardware->patterns & (1u << d->cfg->pattern)) != 0);
     d->out = out;
     d->bus = (struct dms_bus){d,           run->full, bus_device_work, bus_post,
                               bus_interrupt, bus_cpu_copy, bus_crc32,   bus_complete,
@@ -140,13 +143,23 @@ static int device_attach(struct sim_run *run, uint32_t i, char *why, size_t len)
     NTSTATUS status;
 
     scenario_device_settings(run->s, i, &set);
-    status = d->kind->attach(run->machine, &set, &d->bus, &d->drv, reason, sizeof(reason));
-    if (!NT_SUCCESS(status)) {
-        snprintf(why, len, "[device %s]: the driver could not start (status 0x%08x): %s",
-                 d->cfg->name, (unsigned)status, reason);
-        return -1;
+    if (d->wdm) {
+        if (wdm_attach(d, &set, reason, sizeof(reason)) != 0) {
+            snprintf(why, len, "[device %s]: %s", d->cfg->name, reason);
+            return -1;
+        }
+        d->devobj = d->pdo;
+    } else {
+        status = d->kind->attach(run->machine, &set, &d->bus, &d->drv, reason, sizeof(reason));
+        if (!NT_SUCCESS(status)) {
+            snprintf(why, len, "[device %s]: the driver could not start (status 0x%08x): %s",
+                     d->cfg->name, (unsigned)status, reason);
+            return -1;
+        }
+        d->adapter = d->kind->dma_adapter(d->drv);
+        d->devobj = d->kind->device_object(d->drv);
     }
-    if (dms_adapter_info(d->kind->dma_adapter(d->drv), &info) == 0) {
+    if (dms_adapter_info(d->adapter, &info) == 0) {
         engine_bind_adapter(run->engine, info.id, i);
         d->out->map_registers_granted = info.map_registers_max;
     }
@@ -200,8 +213,8 @@ static int build(struct sim_run *run, char *why, size_t len)
 static void collect_device(struct sim_run *run, struct sim_device *d)
 {
     struct run_device *out = d->out;
-    const struct dms_adapter_stats *st = d->drv ? dms_adapter_stats(d->kind->dma_adapter(d->drv))
-                                                : NULL;
+    const struct dms_adapter_stats *st = d->adapter != NULL ? dms_adapter_stats(d->adapter)
+                                                            : NULL;
 
     for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
         out->cpu_ns[c] = engine_cpu_ns(run->engine, d->index, (enum cpu_category)c);
@@ -302,9 +315,13 @@ static void teardown(struct sim_run *run)
         idle = idle && run->devices[i].in_flight == 0;
     for (uint32_t i = 0; i < run->n_devices; i++)
         workload_teardown(&run->devices[i]);
-    for (uint32_t i = 0; i < run->n_devices; i++)
-        if (run->devices[i].drv != NULL)
-            run->devices[i].kind->detach(run->devices[i].drv, idle);
+    for (uint32_t i = 0; i < run->n_devices; i++) {
+        struct sim_device *d = &run->devices[i];
+        if (d->wdm)
+            wdm_detach(d, idle);
+        else if (d->drv != NULL)
+            d->kind->detach(d->drv, idle);
+    }
 }
 
 int run_scenario(const struct scenario *s, const volatile int *stop, struct run_result *r,
@@ -351,6 +368,7 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
         totals(&run);
     }
     dms_machine_destroy(run.machine);
+    wdm_unload_all(&run);
     dms_machine_enter(prev);
     engine_destroy(run.engine);
     free(run.devices);

@@ -39,6 +39,13 @@ struct sim_device {
     BOOLEAN (*isr)(void *);
     void *isr_arg;
     struct run_device *out;
+    /* a card at its registers under a WDM driver (wdm.c) */
+    bool wdm;
+    PDEVICE_OBJECT devobj;  /* the device the workload's buffers belong to */
+    PDEVICE_OBJECT pdo;
+    struct dms_card *card;
+    bool started;
+    PDMA_ADAPTER adapter;
 };
 
 struct sim_run {
@@ -51,7 +58,17 @@ struct sim_run {
     bool full;
     struct run_result *result;
     const struct run_observer *obs; /* NULL: not watched */
+    struct wdm_driver *drivers;     /* loaded WDM drivers, one object each */
 };
+
+/* wdm.c */
+struct wdm_driver;
+int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char *why,
+               size_t len);
+NTSTATUS wdm_submit(struct sim_device *d, struct dms_io *io);
+void wdm_detach(struct sim_device *d, bool idle);
+void wdm_unload_all(struct sim_run *run);
+void *wdm_open_driver(const char *path, PDRIVER_INITIALIZE *entry, char *why, size_t len);
 
 /* workload.c */
 int workload_setup(struct sim_device *d, char *why, size_t len);

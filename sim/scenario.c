@@ -135,6 +135,14 @@ const struct key_def scn_keys[] = {
     /* [device NAME] */
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "The simulated adapter: storage, nic, legacy, uart or audio (required).", NULL},
+    {SEC_DEVICE, "hardware", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
+     "Another name for adapter (one of the two is required): the card a driver drives.",
+     NULL},
+    {SEC_DEVICE, "driver", KT_PATH, D(driver), 0, 0, NULL, true, "auto",
+     "A WDM driver to load for the card: a shared object with a DriverEntry, built against "
+     "the installed dmasim (a relative name is taken from the scenario's folder). Cards "
+     "modelled at their registers only: legacy. auto: the driver shipped for the card.",
+     NULL},
     {SEC_DEVICE, "address_bits", KT_COUNT, D(address_bits), 1, 64, NULL, false, "64",
      "Address lines the device really drives (1 .. 64); higher address bits are lost. Not for "
      "uart and audio: their DMA controller's lines are used.", NULL},
@@ -425,6 +433,19 @@ static int set_value(struct scenario *s, int inst, const struct key_def *k, cons
             return -1;
         }
         snprintf(field, SCN_NAME_MAX, "%s", value);
+        return 0;
+    }
+    if (k->type == KT_PATH) {
+        if (k->auto_ok && strcmp(value, "auto") == 0) {
+            *(char *)field = '\0';
+            return 0;
+        }
+        if (value[0] == '\0' || strlen(value) >= SCN_PATH_MAX) {
+            snprintf(why, len, "'%s' is not a file name (1 .. %d characters)", value,
+                     SCN_PATH_MAX - 1);
+            return -1;
+        }
+        snprintf(field, SCN_PATH_MAX, "%s", value);
         return 0;
     }
     if (k->type == KT_SIZES) {
@@ -1168,14 +1189,21 @@ static void each_in(struct scenario *s, int inst, enum scn_section sec, const ch
     for (int i = 0; i < scn_n_keys; i++) {
         const struct key_def *k = &scn_keys[i];
         const void *field = (const char *)instance_base(s, inst) + k->offset;
-        uint64_t v = k->type == KT_NAME || k->type == KT_SIZES ? 0 : *(const uint64_t *)field;
+        uint64_t v = k->type == KT_NAME || k->type == KT_PATH || k->type == KT_SIZES
+                         ? 0 : *(const uint64_t *)field;
         bool number = true;
 
-        if (k->section != sec)
+        /* an alias names a field another key already shows */
+        if (k->section != sec || (k->type == KT_ADAPTER && strcmp(k->name, "adapter") != 0))
             continue;
         switch (k->type) {
         case KT_NAME:
             snprintf(value, sizeof(value), "%s", (const char *)field);
+            number = false;
+            break;
+        case KT_PATH:
+            snprintf(value, sizeof(value), "%s", *(const char *)field ? (const char *)field
+                                                                       : "auto");
             number = false;
             break;
         case KT_SIZES:
@@ -1228,7 +1256,7 @@ static const char *type_doc(const struct key_def *k)
 {
     static const char *const names[] = {"size", "time", "bandwidth", "count", "percent",
                                         "yes/no", "choice", "adapter", "pattern", "sizes",
-                                        "name"};
+                                        "name", "file"};
     return names[k->type];
 }
 

@@ -25,6 +25,7 @@
 #include "engine.h"
 
 #define SCN_NAME_MAX 32
+#define SCN_PATH_MAX 256
 #define SCN_MAX_DEVICES 32
 #define SCN_MAX_SIZES 16
 #define SCN_MAX_ERRORS 20
@@ -68,6 +69,7 @@ struct scn_device {
     uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
     uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line,
         periods;
+    char driver[SCN_PATH_MAX]; /* driver = FILE, resolved against the scenario's folder */
     int workload;            /* index of its workload, -1 none */
 };
 

@@ -52,7 +52,12 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     char why[300], name[80];
 
     snprintf(name, sizeof(name), "[device %s]", d->name);
-    if (scn_line(s, inst, "adapter") == 0) {
+    if (scn_line(s, inst, "adapter") != 0 && scn_line(s, inst, "hardware") != 0) {
+        err_at(err, s, scn_line(s, inst, "hardware"),
+               "%s: adapter and hardware name the same thing; set one of them", name);
+        return;
+    }
+    if (scn_line(s, inst, "adapter") == 0 && scn_line(s, inst, "hardware") == 0) {
         char list[120];
         size_t at = 0;
         for (int k = 0; dms_adapter_kinds[k] != NULL; k++)
@@ -263,7 +268,8 @@ int scenario_resolve(struct scenario *s, struct scn_errors *err)
         resolve_workload(s, i, err);
     for (uint32_t i = 0; i < s->n_devices; i++) {
         resolve_device(s, i, err);
-        if (s->devices[i].workload < 0 && scn_line(s, INST_DEVICE(i), "adapter") != 0)
+        if (s->devices[i].workload < 0 && (scn_line(s, INST_DEVICE(i), "adapter") != 0 ||
+                                           scn_line(s, INST_DEVICE(i), "hardware") != 0))
             err_at(err, s, s->devices[i].line, "[device %s] has no workload: add a [workload "
                    "NAME] with device = %s", s->devices[i].name, s->devices[i].name);
     }

@@ -20,7 +20,8 @@ enum key_type {
     KT_ADAPTER,   /* an adapter kind's name */
     KT_PATTERN,   /* a calling pattern's name */
     KT_SIZES,     /* a size distribution */
-    KT_NAME       /* a section's name (the workload's device) */
+    KT_NAME,      /* a section's name (the workload's device) */
+    KT_PATH       /* a file (a driver to load), as written */
 };
 
 struct key_def {

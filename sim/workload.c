@@ -102,7 +102,7 @@ static void fill_payload(struct sim_device *d, uint8_t *buf, uint32_t bytes)
 
 static int buffer_get(struct sim_device *d, struct wl_slot *sl, uint32_t bytes)
 {
-    PDEVICE_OBJECT devobj = d->kind->device_object(d->drv);
+    PDEVICE_OBJECT devobj = d->devobj;
 
     if (d->wl->buffers == BUFFERS_POOL)
         return 0;
@@ -145,7 +145,7 @@ static void slot_submit(void *arg)
     if (run->obs != NULL && run->obs->io != NULL)
         run->obs->io(run->obs->engine.ctx, RUN_IO_SUBMIT, d->index, &sl->io, sl->submit_ns,
                      engine_cpu_index(run->engine));
-    status = d->kind->submit(d->drv, &sl->io);
+    status = d->wdm ? wdm_submit(d, &sl->io) : d->kind->submit(d->drv, &sl->io);
     if (status != STATUS_PENDING) {
         sl->io.status = status;
         workload_complete(d, &sl->io);
@@ -306,7 +306,7 @@ static uint32_t largest(const struct scn_sizes *z)
 int workload_setup(struct sim_device *d, char *why, size_t len)
 {
     uint32_t n = (uint32_t)d->wl->queue_depth;
-    PDEVICE_OBJECT devobj = d->kind->device_object(d->drv);
+    PDEVICE_OBJECT devobj = d->devobj;
 
     d->has_offsets = !d->kind->stream;
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);

@@ -17,6 +17,7 @@
 
 #include "../lib/devdma.h"
 #include "../lib/dmatx.h"
+#include "legacy_card.h"
 
 #define LEGACY_TAG 'geL_'
 
@@ -227,6 +228,33 @@ static int legacy_check(const struct dms_device_settings *s, char *why, size_t l
     return 0;
 }
 
+/* ---- the card at its registers, for the WDM driver (legacy_card.c, legacy_wdm.c) ------- */
+
+static int card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
+                       const struct dms_bus *bus, struct dms_card **out)
+{
+    return legacy_card_attach(pdo, bar, s, bus, (struct legacy_card **)out);
+}
+
+static void card_settle(struct dms_card *card, struct dms_io *io)
+{
+    legacy_card_settle((struct legacy_card *)card, io);
+}
+
+static void card_detach(struct dms_card *card)
+{
+    legacy_card_free((struct legacy_card *)card);
+}
+
+static const struct dms_hardware legacy_card = {
+    .driver_entry = LegacyDriverEntry,
+    .driver_name = "legacy",
+    .patterns = 1u << DMS_PATTERN_PACKET,
+    .attach = card_attach,
+    .settle = card_settle,
+    .detach = card_detach,
+};
+
 const struct dms_adapter_kind dms_adapter_legacy = {
     .name = "legacy",
     .summary = "bus master without scatter/gather: one contiguous range at a time through "
@@ -245,4 +273,5 @@ const struct dms_adapter_kind dms_adapter_legacy = {
     .detach = legacy_detach,
     .device_object = dmatx_device_object,
     .dma_adapter = dmatx_dma_adapter,
+    .hardware = &legacy_card,
 };

@@ -125,3 +125,43 @@ uint64_t devdma_salt(const char *name)
         h = (h ^ (uint8_t)*name) * 0x100000001b3ULL;
     return h;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * The transfer log.
+ */
+struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->run[i].end == media_offset && l->run[i].transfers > 0)
+            return &l->run[i];
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 8;
+        struct devlog_run *r = realloc(l->run, cap * sizeof(*r));
+        if (r == NULL)
+            return NULL;
+        l->run = r;
+        l->cap = cap;
+    }
+    l->run[l->n] = (struct devlog_run){media_offset, media_offset, 0, 0, 0};
+    return &l->run[l->n++];
+}
+
+void devlog_settle(struct devlog *l, struct dms_io *io)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        struct devlog_run *r = &l->run[i];
+        if (r->start != io->offset || r->end != io->offset + io->bytes)
+            continue;
+        io->crc_device = r->crc;
+        io->stray_pages = r->strays;
+        io->dma_transfers = r->transfers;
+        l->run[i] = l->run[--l->n];
+        return;
+    }
+}
+
+void devlog_free(struct devlog *l)
+{
+    free(l->run);
+    memset(l, 0, sizeof(*l));
+}

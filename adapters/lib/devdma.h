@@ -55,4 +55,28 @@ uint64_t devdma_salt(const char *name);
 void devdma_describe(PDEVICE_DESCRIPTION desc, unsigned declared_bits, BOOLEAN scatter_gather,
                      ULONG max_transfer);
 
+/* ---------------------------------------------------------------------------------------------
+ * The device's transfer log, for a device driven through its registers by a driver the
+ * simulator does not see into: each transfer the engine carried, by media offset, so that
+ * when a request completes the simulator learns what the device moved for it (the crc32 of
+ * the payload, the stray pages, the transfers), however the driver split it. A transfer that
+ * starts where a logged run ends extends that run (the crc continues).
+ */
+struct devlog_run {
+    uint64_t start, end; /* media offsets [start, end) */
+    uint32_t crc, strays, transfers;
+};
+
+struct devlog {
+    struct devlog_run *run;
+    uint32_t n, cap;
+};
+
+/* The run a transfer at media_offset continues, or a new one; NULL without host memory. */
+struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset);
+/* Take the run that covers [offset, offset+bytes) exactly into io (crc_device, stray_pages,
+ * dma_transfers), and forget it. Nothing matching: io's fields stay 0. */
+void devlog_settle(struct devlog *l, struct dms_io *io);
+void devlog_free(struct devlog *l);
+
 #endif /* DMASIM_DEVDMA_H */

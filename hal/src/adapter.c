@@ -391,3 +391,12 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter)
 
     return ad != NULL && ad->pool != NULL ? ad->pool->free_pages : 0;
 }
+
+/* dms_device_dma_adapter - the DMA adapter a driver last obtained for dev (its PDO), for
+ * the simulator's read-back of a driver it does not see into; NULL if none is live. */
+PDMA_ADAPTER dms_device_dma_adapter(PDEVICE_OBJECT dev)
+{
+    struct device *d = device_of(dev);
+
+    return d != NULL && d->adapter != NULL && !d->adapter->released ? &d->adapter->hdr : NULL;
+}

@@ -346,10 +346,10 @@ static NTSTATUS prepare_buffers(struct irp_node *n, PDEVICE_OBJECT top,
 /* dms_irp_send - build an IRP for req and send it to the top of dev's stack on a kernel
  * thread. done(ctx, status, information) runs once, when the IRP completes (perhaps before
  * this returns). Returns what the dispatch routine returned (STATUS_PENDING when it has not
- * returned yet, because it waits), or the status that kept the IRP from being sent (done does
- * not run then). */
-static NTSTATUS irp_send(PDEVICE_OBJECT dev, const struct dms_request *req,
-                         dms_irp_done_fn done, void *ctx, bool *sent)
+ * returned yet, because it waits), or the status that kept the IRP from being sent (done has
+ * run with it then). */
+static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request *req,
+                                   dms_irp_done_fn done, void *ctx, bool *sent)
 {
     struct dms_machine *m = hal_machine();
     PDEVICE_OBJECT top = dms_device_top(dev);
@@ -415,8 +415,12 @@ NTSTATUS dms_irp_send(PDEVICE_OBJECT dev, const struct dms_request *req, dms_irp
                       void *ctx)
 {
     bool sent = false;
+    NTSTATUS status = irp_build_and_send(dev, req, done, ctx, &sent);
 
-    return irp_send(dev, req, done, ctx, &sent);
+    /* What could not even be sent completes at once: done runs once for every request. */
+    if (!sent && done != NULL)
+        done(ctx, status, 0);
+    return status;
 }
 
 struct sync_wait {
@@ -449,15 +453,10 @@ NTSTATUS dms_irp_send_sync(PDEVICE_OBJECT dev, const struct dms_request *req,
     struct dms_machine *m = hal_machine();
     struct sync_wait *w = calloc(1, sizeof(*w));
     NTSTATUS status;
-    bool sent = false;
 
     if (w == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
-    status = irp_send(dev, req, sync_done, w, &sent);
-    if (!sent) {
-        free(w);
-        return status;
-    }
+    dms_irp_send(dev, req, sync_done, w);
     if (!hal_run_until(m, sync_finished, w)) {
         hal_finding(m, NULL, "IoCompleteRequest", DMS_CHECK_IRP, 0, req->major, req->minor,
                     "%s never completed an IRP (major 0x%02x, minor 0x%02x) it was sent: "

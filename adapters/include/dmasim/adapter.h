@@ -105,6 +105,27 @@ struct dms_bus {
 
 struct dms_adapter_dev; /* one attached device and its driver's state */
 
+/* A card modelled at its registers, driven by a WDM driver through IRPs: the simulator
+ * creates the card's physical device object, attaches the model (which adds the card's
+ * resources: register ranges, an interrupt), loads the driver (the one shipped for the card,
+ * or the scenario's driver = FILE), calls AddDevice, starts the device, then sends each I/O as
+ * an IRP_MJ_READ or IRP_MJ_WRITE. Its datasheet is docs/hardware/NAME.md. */
+struct dms_card;
+
+struct dms_hardware {
+    PDRIVER_INITIALIZE driver_entry; /* the WDM driver shipped for the card */
+    const char *driver_name;         /* its service name: \Driver\NAME */
+    unsigned patterns;               /* the calling patterns that driver implements */
+    /* Model the card behind pdo, its registers at bus address bar (the firmware's choice).
+     * Returns 0 and *out, or a DMS_E* code. */
+    int (*attach)(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
+                  const struct dms_bus *bus, struct dms_card **out);
+    /* io completed: what the card moved for its range (crc_device, stray_pages,
+     * dma_transfers), however the driver split it. */
+    void (*settle)(struct dms_card *card, struct dms_io *io);
+    void (*detach)(struct dms_card *card);
+};
+
 struct dms_adapter_kind {
     const char *name;    /* scenario's "adapter = ..." */
     const char *summary; /* one line for --help */
@@ -138,6 +159,9 @@ struct dms_adapter_kind {
     void (*detach)(struct dms_adapter_dev *dev, bool idle);
     PDEVICE_OBJECT (*device_object)(struct dms_adapter_dev *dev);
     PDMA_ADAPTER (*dma_adapter)(struct dms_adapter_dev *dev);
+    /* The card at its registers, for a WDM driver (NULL: only the driver above). A scenario
+     * takes this path for the patterns hardware->patterns lists, or with driver = FILE. */
+    const struct dms_hardware *hardware;
 };
 
 /* Every kind, NULL-terminated, and the lookup by name (NULL if none). */

@@ -369,8 +369,9 @@ struct dms_request {
 typedef void (*dms_irp_done_fn)(void *ctx, NTSTATUS status, ULONG_PTR information);
 
 /* dms_irp_send - send req to the top of dev's stack. done runs once, when the IRP completes
- * (possibly before this returns). Returns the dispatch routine's status (STATUS_PENDING if it
- * is still waiting), or why the IRP could not be sent (done never runs then). */
+ * (possibly before this returns), or at once with the status that kept the IRP from being
+ * sent. Returns the dispatch routine's status (STATUS_PENDING if it is still waiting), or
+ * that status. */
 NTSTATUS dms_irp_send(PDEVICE_OBJECT dev, const struct dms_request *req, dms_irp_done_fn done,
                       void *ctx);
 /* The same, running the platform until the IRP completes: its final status and Information,
@@ -435,6 +436,8 @@ struct dms_adapter_info {
 };
 
 const struct dms_adapter_stats *dms_adapter_stats(PDMA_ADAPTER adapter);
+/* The DMA adapter a driver last got for dev with IoGetDmaAdapter (NULL if none is live). */
+PDMA_ADAPTER dms_device_dma_adapter(PDEVICE_OBJECT dev);
 int dms_adapter_info(PDMA_ADAPTER adapter, struct dms_adapter_info *info);
 /* Free bounce pages in the pool behind this adapter (0 if it has none). */
 uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);

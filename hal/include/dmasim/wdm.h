@@ -197,6 +197,7 @@ typedef struct _LIST_ENTRY {
 #define STATUS_INVALID_BUFFER_SIZE    ((NTSTATUS)0xC0000206L)
 #define STATUS_NOT_FOUND              ((NTSTATUS)0xC0000225L)
 #define STATUS_NO_MATCH               ((NTSTATUS)0xC0000272L)
+#define STATUS_NO_SUCH_DEVICE         ((NTSTATUS)0xC000000EL)
 
 /* ---------------------------------------------------------------------------------------------
  * IRQL (x64 values).

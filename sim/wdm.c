@@ -1,0 +1,176 @@
+/*
+ * wdm.c - hosting a WDM driver for a card modelled at its registers: the simulator plays the
+ * firmware (it places the card's registers), the bus driver (it enumerates the card's
+ * physical device object with its resources), the PnP manager (DriverEntry, AddDevice,
+ * IRP_MN_START_DEVICE) and the I/O manager (each of the workload's I/Os is an IRP_MJ_READ or
+ * IRP_MJ_WRITE with an MDL over its buffer, sent to the top of the card's stack; the I/O
+ * completes when the IRP does).
+ *
+ * The driver is the one shipped for the card, or the scenario's driver = FILE: a shared
+ * object built against the installed dmasim (docs/driver-guide.md), loaded with dlopen and
+ * entered at its DriverEntry. One driver object serves every card it drives, as on Windows.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_int.h"
+
+/* The firmware's place for the cards' registers: in the PC's MMIO hole below 4 GiB, one
+ * 64 KiB window a card. */
+#define CARD_WINDOW_BASE 0xF0000000ULL
+#define CARD_WINDOW_BYTES 0x10000ULL
+
+struct wdm_driver {
+    struct wdm_driver *next;
+    char name[300];            /* the file, or the shipped driver's service name */
+    void *handle;              /* dlopen's, or NULL for a shipped driver */
+    PDRIVER_OBJECT object;
+};
+
+/* wdm_open_driver - dlopen path and find its DriverEntry. Returns the handle, or NULL with a
+ * sentence in why[] naming the file and what is wrong. */
+void *wdm_open_driver(const char *path, PDRIVER_INITIALIZE *entry, char *why, size_t len)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+    if (h == NULL) {
+        snprintf(why, len, "%s: the driver could not be loaded: %s", path, dlerror());
+        return NULL;
+    }
+    *(void **)entry = dlsym(h, "DriverEntry");
+    if (*entry == NULL) {
+        snprintf(why, len, "%s: the driver has no DriverEntry", path);
+        dlclose(h);
+        return NULL;
+    }
+    return h;
+}
+
+static struct wdm_driver *driver_get(struct sim_run *run, const struct sim_device *d,
+                                     char *why, size_t len)
+{
+    const struct dms_hardware *hw = d->kind->hardware;
+    const char *file = d->cfg->driver[0] != '\0' ? d->cfg->driver : NULL;
+    const char *name = file != NULL ? file : hw->driver_name;
+    PDRIVER_INITIALIZE entry = hw->driver_entry;
+    struct wdm_driver *w;
+    char service[64];
+    const char *base;
+    NTSTATUS status;
+
+    for (w = run->drivers; w != NULL; w = w->next)
+        if (strcmp(w->name, name) == 0)
+            return w;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        snprintf(why, len, "out of host memory");
+        return NULL;
+    }
+    snprintf(w->name, sizeof(w->name), "%s", name);
+    if (file != NULL && (w->handle = wdm_open_driver(file, &entry, why, len)) == NULL) {
+        free(w);
+        return NULL;
+    }
+    /* the service name: the file's base name without its extension */
+    base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+    snprintf(service, sizeof(service), "%.*s", (int)strcspn(base, "."), base);
+    w->next = run->drivers;
+    run->drivers = w;
+    status = dms_driver_load(run->machine, service, entry, &w->object);
+    if (!NT_SUCCESS(status)) {
+        snprintf(why, len, "%s: DriverEntry failed with status 0x%08x", name,
+                 (unsigned)status);
+        w->object = NULL;
+        return NULL;
+    }
+    return w;
+}
+
+/* wdm_attach - enumerate the card, attach its model, start its driver. Returns 0, or -1 with
+ * a sentence in why[]. */
+int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char *why,
+               size_t len)
+{
+    struct sim_run *run = d->run;
+    const struct dms_hardware *hw = d->kind->hardware;
+    struct wdm_driver *w;
+    NTSTATUS status;
+    int err;
+
+    d->pdo = dms_device_create(run->machine, d->cfg->name, 0);
+    if (d->pdo == NULL) {
+        snprintf(why, len, "out of host memory");
+        return -1;
+    }
+    err = hw->attach(d->pdo, CARD_WINDOW_BASE + d->index * CARD_WINDOW_BYTES, set, &d->bus,
+                     &d->card);
+    if (err != 0) {
+        snprintf(why, len, "the %s card could not be modelled: %s", d->kind->name,
+                 dms_strerror(err));
+        return -1;
+    }
+    w = driver_get(run, d, why, len);
+    if (w == NULL)
+        return -1;
+    status = dms_driver_add_device(w->object, d->pdo);
+    if (NT_SUCCESS(status))
+        status = dms_pnp_start(d->pdo);
+    if (!NT_SUCCESS(status)) {
+        snprintf(why, len, "%s: %s failed with status 0x%08x", w->name,
+                 dms_device_top(d->pdo) == d->pdo ? "AddDevice" : "the start of the device",
+                 (unsigned)status);
+        return -1;
+    }
+    d->started = true;
+    d->adapter = dms_device_dma_adapter(d->pdo);
+    return 0;
+}
+
+static void wdm_done(void *ctx, NTSTATUS status, ULONG_PTR information)
+{
+    struct wl_slot *sl = ctx;
+    struct sim_device *d = sl->dev;
+
+    (void)information;
+    sl->io.status = status;
+    d->kind->hardware->settle(d->card, &sl->io);
+    workload_complete(d, &sl->io);
+}
+
+/* wdm_submit - the I/O manager's part of one I/O: an IRP with the request's MDL. Returns
+ * STATUS_PENDING: the IRP's completion (or its failure to be sent) completes the I/O. */
+NTSTATUS wdm_submit(struct sim_device *d, struct dms_io *io)
+{
+    struct dms_request r = {.major = io->write ? IRP_MJ_WRITE : IRP_MJ_READ,
+                            .buffer = io->buffer, .length = io->bytes,
+                            .offset = (LONGLONG)io->offset, .mdl = io->mdl};
+
+    dms_irp_send(d->pdo, &r, wdm_done, io->owner);
+    return STATUS_PENDING;
+}
+
+/* wdm_detach - stop and remove the device while the machine still runs (idle: nothing in
+ * flight), then the card's model goes. */
+void wdm_detach(struct sim_device *d, bool idle)
+{
+    if (d->started && idle)
+        dms_pnp_remove(d->pdo, TRUE);
+    d->started = false;
+    if (d->card != NULL)
+        d->kind->hardware->detach(d->card);
+    d->card = NULL;
+}
+
+/* After the machine is gone: the loaded drivers' code may go too. */
+void wdm_unload_all(struct sim_run *run)
+{
+    while (run->drivers != NULL) {
+        struct wdm_driver *next = run->drivers->next;
+        if (run->drivers->handle != NULL)
+            dlclose(run->drivers->handle);
+        free(run->drivers);
+        run->drivers = next;
+    }
+}
