@@ -6,8 +6,9 @@
 set -eu
 
 # libjson-c-dev: the tests read JSON reports and traces back with it.
+# help2man: the man pages are made from each command's --help.
 PACKAGES="build-essential cmake pkgconf libuv1-dev check libsubunit-dev zlib1g-dev libinih-dev
-          libjson-c-dev"
+          libjson-c-dev help2man"
 
 missing=""
 for p in $PACKAGES; do

@@ -116,7 +116,7 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->wl = &s->workloads[d->cfg->workload];
     d->kind = dms_adapter_kinds[d->cfg->adapter];
     d->wdm = d->kind->hardware != NULL &&
-             (d->cfg->driver[0] != '\0' ||
+             (d->cfg->driver_path[0] != '\0' ||
               (d->kind->hardware->patterns & (1u << d->cfg->pattern)) != 0);
     d->out = out;
     d->bus = (struct dms_bus){d,           run->full, bus_device_work, bus_post,
@@ -124,7 +124,9 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
                               bus_working_on};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
-    out->pattern = dms_pattern_name((enum dms_pattern)d->cfg->pattern);
+    /* a driver of the user's has its own calling pattern: the report names the driver */
+    out->pattern = d->cfg->driver_path[0] != '\0' ? d->cfg->driver
+                                                  : dms_pattern_name((enum dms_pattern)d->cfg->pattern);
     out->address_bits = (unsigned)d->cfg->address_bits;
     out->declared_bits = (unsigned)d->cfg->declared_bits;
     out->scatter_gather = d->cfg->scatter_gather != 0;

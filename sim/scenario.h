@@ -69,7 +69,8 @@ struct scn_device {
     uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
     uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line,
         periods;
-    char driver[SCN_PATH_MAX]; /* driver = FILE, resolved against the scenario's folder */
+    char driver[SCN_PATH_MAX];      /* driver = FILE, as written ("" for auto) */
+    char driver_path[SCN_PATH_MAX]; /* the same, resolved against the scenario's folder */
     int workload;            /* index of its workload, -1 none */
 };
 

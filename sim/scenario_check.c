@@ -4,12 +4,16 @@
  * the device's largest transfer, a machine the HAL would not build). Each error names the line
  * of the key at fault, or of its section when the key was left at its default.
  */
+#include <dlfcn.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "scenario_int.h"
+#include "run_int.h" /* wdm_open_driver */
 #include "units.h"
 
 /* The line to blame: the key's if it was set in the file, else its section's. */
@@ -43,6 +47,47 @@ static unsigned auto_declared(uint64_t bits)
     return bits >= 64 ? 64 : bits >= 32 ? 32 : 24;
 }
 
+/* driver = FILE: for a card modelled at its registers; the name taken from the scenario's
+ * folder; a file that loads and has a DriverEntry (what the scenario names wrongly is exit 2,
+ * a driver that then fails to start is the run's failure). */
+static void check_driver(struct scenario *s, int inst, struct scn_device *d,
+                         const struct dms_adapter_kind *kind, struct scn_errors *err)
+{
+    int line = scn_line(s, inst, "driver");
+    const char *slash = strrchr(s->path, '/');
+    char path[2 * SCN_PATH_MAX], why[600];
+    PDRIVER_INITIALIZE entry;
+    void *h;
+
+    if (kind->hardware == NULL) {
+        err_at(err, s, line, "driver: the %s adapter is not modelled at its registers, so no "
+               "WDM driver can drive it (legacy is)%s", kind->name, "");
+        return;
+    }
+    if (d->driver[0] != '/' && slash != NULL)
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - s->path), s->path, d->driver);
+    else
+        snprintf(path, sizeof(path), "%s", d->driver);
+    if (strlen(path) >= SCN_PATH_MAX) {
+        err_at(err, s, line, "driver: %s is too long a path%s", path, "");
+        return;
+    }
+    if (access(path, R_OK) != 0) {
+        err_at(err, s, line, "driver: %s: %s", path, strerror(errno));
+        return;
+    }
+    /* a name with no slash would make dlopen search the library path, not the folder */
+    if (strchr(path, '/') == NULL)
+        snprintf(path, sizeof(path), "./%s", d->driver);
+    h = wdm_open_driver(path, &entry, why, sizeof(why));
+    if (h == NULL) {
+        err_at(err, s, line, "driver: %s%s", why, "");
+        return;
+    }
+    dlclose(h);
+    snprintf(d->driver_path, sizeof(d->driver_path), "%s", path);
+}
+
 static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *err)
 {
     struct scn_device *d = &s->devices[i];
@@ -64,10 +109,13 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
             at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
                                    k == 0 ? "" : dms_adapter_kinds[k + 1] ? ", " : " or ",
                                    dms_adapter_kinds[k]->name);
-        err_at(err, s, d->line, "%s needs adapter = %s", name, list);
+        err_at(err, s, d->line, "%s needs adapter = %s (or hardware = ...)", name, list);
         return;
     }
     kind = dms_adapter_kinds[d->adapter];
+    d->driver_path[0] = '\0';
+    if (d->driver[0] != '\0')
+        check_driver(s, inst, d, kind, err);
     if (kind->controller_bits != 0) { /* the controller's address lines are the device's */
         static const char *const own[] = {"address_bits", "declared_bits", "scatter_gather"};
         for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)

@@ -52,7 +52,7 @@ static struct wdm_driver *driver_get(struct sim_run *run, const struct sim_devic
                                      char *why, size_t len)
 {
     const struct dms_hardware *hw = d->kind->hardware;
-    const char *file = d->cfg->driver[0] != '\0' ? d->cfg->driver : NULL;
+    const char *file = d->cfg->driver_path[0] != '\0' ? d->cfg->driver_path : NULL;
     const char *name = file != NULL ? file : hw->driver_name;
     PDRIVER_INITIALIZE entry = hw->driver_entry;
     struct wdm_driver *w;
