@@ -101,6 +101,9 @@ struct cpu_context {
 };
 
 struct engine {
+    /* told of each adapter the HAL creates (to bind it to its device): NULL, nobody */
+    void (*adapter_created)(void *ctx, uint32_t adapter_id, const char *device);
+    void *adapter_created_ctx;
     uint64_t now;
     uint64_t seq;
     struct event *heap;
@@ -741,6 +744,9 @@ static void plat_event(void *ctx, const struct dms_event *ev)
     struct engine *e = ctx;
     uint32_t device;
 
+    if (ev->type == DMS_EV_ADAPTER_CREATE && e->adapter_created != NULL)
+        e->adapter_created(e->adapter_created_ctx, ev->adapter_id, ev->device);
+
     if (!e->observed || e->obs.hal_event == NULL)
         return;
     if (e->ctx.active)
@@ -863,4 +869,12 @@ uint32_t engine_cpus(const struct engine *e)
 uint64_t engine_cpu_waits(const struct engine *e)
 {
     return e->cpu_waits;
+}
+
+void engine_on_adapter_created(struct engine *e,
+                               void (*fn)(void *ctx, uint32_t adapter_id, const char *device),
+                               void *ctx)
+{
+    e->adapter_created = fn;
+    e->adapter_created_ctx = ctx;
 }

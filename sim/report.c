@@ -76,9 +76,14 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
         fprintf(out, "\ntotal\n");
     units_format_size(d->bytes, a, sizeof(a));
     units_format_time(x.elapsed_ns, b, sizeof(b));
-    fprintf(out, "  transfers       %" PRIu64 " I/Os (%" PRIu64 " reads, %" PRIu64 " writes, %"
-            PRIu64 " failed), %s in %s virtual\n", d->ios, d->reads, d->writes, d->failed, a,
-            b);
+    if (d->ioctls > 0)
+        fprintf(out, "  transfers       %" PRIu64 " I/Os (%" PRIu64 " reads, %" PRIu64
+                " writes, %" PRIu64 " IOCTLs, %" PRIu64 " failed), %s in %s virtual\n", d->ios,
+                d->reads, d->writes, d->ioctls, d->failed, a, b);
+    else
+        fprintf(out, "  transfers       %" PRIu64 " I/Os (%" PRIu64 " reads, %" PRIu64
+                " writes, %" PRIu64 " failed), %s in %s virtual\n", d->ios, d->reads,
+                d->writes, d->failed, a, b);
     if (d->failed > 0)
         fprintf(out, "  first failure   status 0x%08x\n", (unsigned)d->first_failure);
     if (d->lost > 0)
@@ -195,6 +200,7 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "ios", d->ios);
     json_u64(j, "reads", d->reads);
     json_u64(j, "writes", d->writes);
+    json_u64(j, "ioctls", d->ioctls);
     json_u64(j, "failed", d->failed);
     json_u64(j, "lost", d->lost);
     json_u64(j, "first_failure_status", (uint32_t)d->first_failure);
@@ -250,6 +256,8 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "transfers", d->engine.transfers);
     json_u64(j, "queued", d->engine.queued);
     json_u64(j, "queue_ns", d->engine.queue_ns);
+    json_u64(j, "bytes_from_memory", d->hal.device_bytes_read);
+    json_u64(j, "bytes_to_memory", d->hal.device_bytes_written);
     json_close(j, '}');
     json_open(j, "integrity", '{');
     json_u64(j, "verified", d->verified);

@@ -173,6 +173,16 @@ static int device_attach(struct sim_run *run, uint32_t i, char *why, size_t len)
     return workload_setup(d, why, len);
 }
 
+/* An adapter a WDM driver got, whenever it got it: its charges are its card's. */
+static void adapter_created(void *ctx, uint32_t adapter_id, const char *device)
+{
+    struct sim_run *run = ctx;
+
+    for (uint32_t i = 0; device != NULL && i < run->n_devices; i++)
+        if (run->devices[i].wdm && strcmp(run->devices[i].cfg->name, device) == 0)
+            engine_bind_adapter(run->engine, adapter_id, i);
+}
+
 static int build(struct sim_run *run, char *why, size_t len)
 {
     const struct scenario *s = run->s;
@@ -190,6 +200,7 @@ static int build(struct sim_run *run, char *why, size_t len)
     if (run->obs != NULL)
         engine_observe(run->engine, &run->obs->engine);
     engine_platform(run->engine, &plat);
+    engine_on_adapter_created(run->engine, adapter_created, run);
     scenario_machine_config(s, &cfg);
     cfg.call_events = run->obs != NULL && run->obs->call_events;
     err = dms_machine_create(&cfg, &plat, &run->machine);
@@ -215,8 +226,14 @@ static int build(struct sim_run *run, char *why, size_t len)
 static void collect_device(struct sim_run *run, struct sim_device *d)
 {
     struct run_device *out = d->out;
+    struct dms_adapter_stats sum;
     const struct dms_adapter_stats *st = d->adapter != NULL ? dms_adapter_stats(d->adapter)
                                                             : NULL;
+
+    if (d->wdm) {
+        wdm_stats(d, &sum);
+        st = &sum;
+    }
 
     for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
         out->cpu_ns[c] = engine_cpu_ns(run->engine, d->index, (enum cpu_category)c);
@@ -234,6 +251,7 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->failed += d->failed;
     t->reads += d->reads;
     t->writes += d->writes;
+    t->ioctls += d->ioctls;
     t->bytes += d->bytes;
     t->lost += d->lost;
     if (d->first_submit_ns < t->first_submit_ns)

@@ -36,7 +36,7 @@ struct run_device {
     unsigned address_bits, declared_bits;
     bool scatter_gather;
     uint32_t max_transfer;
-    uint64_t ios, failed, reads, writes, bytes;
+    uint64_t ios, failed, reads, writes, ioctls, bytes;
     uint64_t lost;                   /* in flight when the run ran out of events */
     NTSTATUS first_failure;
     uint64_t first_submit_ns, last_complete_ns;

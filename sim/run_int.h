@@ -20,6 +20,7 @@ struct wl_slot {
     uint64_t submit_ns;
     uint32_t crc_host;      /* full mode, writes: crc32 of what was handed to the driver */
     size_t findings_before; /* the machine's finding count at submission */
+    uint8_t *out;           /* op = ioctl: the output buffer */
 };
 
 struct sim_device {
@@ -46,6 +47,7 @@ struct sim_device {
     struct dms_card *card;
     bool started;
     PDMA_ADAPTER adapter;
+    PFILE_OBJECT file;      /* [workload] open: the device the requests go to */
 };
 
 struct sim_run {
@@ -67,6 +69,7 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
                size_t len);
 NTSTATUS wdm_submit(struct sim_device *d, struct dms_io *io);
 void wdm_detach(struct sim_device *d, bool idle);
+void wdm_stats(struct sim_device *d, struct dms_adapter_stats *out);
 void wdm_unload_all(struct sim_run *run);
 void *wdm_open_driver(const char *path, PDRIVER_INITIALIZE *entry, char *why, size_t len);
 

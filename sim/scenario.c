@@ -25,7 +25,7 @@
 
 static const char *const placement_names[] = {"random", "low-first", "high-first", "range", NULL};
 static const char *const data_names[] = {"full", "metadata", NULL};
-static const char *const op_names[] = {"read", "write", "mix", NULL};
+static const char *const op_names[] = {"read", "write", "mix", "ioctl", NULL};
 static const char *const offsets_names[] = {"random", "sequential", NULL};
 static const char *const buffers_names[] = {"pool", "fresh", NULL};
 static const char *const flush_names[] = {"auto", "yes", "no", NULL};
@@ -143,6 +143,10 @@ const struct key_def scn_keys[] = {
      "the installed dmasim (a relative name is taken from the scenario's folder). Cards "
      "modelled at their registers only: legacy. auto: the driver shipped for the card.",
      NULL},
+    {SEC_DEVICE, "register_base", KT_SIZE, D(register_base), 0, 1ULL << 48, NULL, true,
+     "auto", "Cards at their registers: the bus address of the card's register BAR (uart: its "
+     "transmit data register is 0x200 above it). auto: a 64 KiB window per device from "
+     "0xF000_0000.", NULL},
     {SEC_DEVICE, "address_bits", KT_COUNT, D(address_bits), 1, 64, NULL, false, "64",
      "Address lines the device really drives (1 .. 64); higher address bits are lost. Not for "
      "uart and audio: their DMA controller's lines are used.", NULL},
@@ -157,7 +161,7 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, true, "auto",
      "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3 or v3-sync. auto: "
      "sg where the driver offers it, else its first (uart: v3; audio: packet).", NULL},
-    {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 1023, NULL, true, "auto",
+    {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 65535, NULL, true, "auto",
      "Subordinate devices: uart, the SoC DMA controller request line it asserts (auto: 0); "
      "audio, its 8237 channel, 0-3 for bytes or 5-7 for 16-bit words (auto: 5).", NULL},
     {SEC_DEVICE, "periods", KT_COUNT, D(periods), 2, 32, NULL, false, "4",
@@ -182,8 +186,18 @@ const struct key_def scn_keys[] = {
     {SEC_WORKLOAD, "device", KT_NAME, W(device_name), 0, 0, NULL, false, NULL,
      "The [device NAME] this workload drives (required; one workload per device).", NULL},
     {SEC_WORKLOAD, "op", KT_ENUM, W(op), 0, 0, op_names, false, "read",
-     "read, write or mix. For a nic or uart, read is receive and write is transmit; audio plays: "
-     "write only.", NULL},
+     "read, write, mix or ioctl. For a nic or uart, read is receive and write is transmit; "
+     "audio plays: write only. ioctl (a driver = FILE only): IRP_MJ_DEVICE_CONTROL with code "
+     "ioctl, an input buffer of size bytes and an output buffer of output bytes.", NULL},
+    {SEC_WORKLOAD, "ioctl", KT_COUNT, W(ioctl), 1, 0xFFFFFFFFu, NULL, false, "1",
+     "op = ioctl: the I/O control code (CTL_CODE: 0x9C402408 is device type 0x9C40, function "
+     "0x902, METHOD_BUFFERED).", NULL},
+    {SEC_WORKLOAD, "output", KT_SIZE, W(output), 0, 16 << 20, NULL, false, "0",
+     "op = ioctl: the output buffer's size.", NULL},
+    {SEC_WORKLOAD, "open", KT_PATH, W(open), 0, 0, NULL, true, "auto",
+     "The device to send the requests to, by name, as CreateFile opens it (\\\\.\\NAME "
+     "through a symbolic link, or \\Device\\NAME): what a legacy driver, which creates "
+     "its devices in DriverEntry, needs. auto: the card's own device stack.", NULL},
     {SEC_WORKLOAD, "read_share", KT_PERCENT, W(read_share), 0, 100, NULL, false, "50%",
      "op = mix: the share of reads.", NULL},
     {SEC_WORKLOAD, "size", KT_SIZES, W(size), 1, 16 << 20, NULL, false, "4K",

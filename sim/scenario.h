@@ -42,7 +42,7 @@
 enum scn_section { SEC_MACHINE, SEC_COST, SEC_DEVICE, SEC_WORKLOAD, SEC_COUNT };
 enum scn_placement { PLACE_RANDOM, PLACE_LOW_FIRST, PLACE_HIGH_FIRST, PLACE_RANGE };
 enum scn_data { DATA_FULL, DATA_METADATA };
-enum scn_op { OP_READ, OP_WRITE, OP_MIX };
+enum scn_op { OP_READ, OP_WRITE, OP_MIX, OP_IOCTL };
 enum scn_offsets { OFFSETS_RANDOM, OFFSETS_SEQUENTIAL };
 enum scn_buffers { BUFFERS_POOL, BUFFERS_FRESH };
 enum scn_size_kind { SIZES_FIXED, SIZES_UNIFORM, SIZES_WEIGHTED };
@@ -71,6 +71,7 @@ struct scn_device {
         periods;
     char driver[SCN_PATH_MAX];      /* driver = FILE, as written ("" for auto) */
     char driver_path[SCN_PATH_MAX]; /* the same, resolved against the scenario's folder */
+    uint64_t register_base;         /* cards at their registers: the BAR, or SCN_AUTO */
     int workload;            /* index of its workload, -1 none */
 };
 
@@ -82,6 +83,8 @@ struct scn_workload {
     uint64_t op, read_share;
     struct scn_sizes size;
     uint64_t offsets, span, align, queue_depth, count, duration, cpu_work, buffers;
+    uint64_t ioctl, output;    /* op = ioctl: the code, the output buffer's size */
+    char open[SCN_PATH_MAX];   /* the device to open by name, or "" */
 };
 
 /* One "section.key=value" override, as written, and where it was written. */

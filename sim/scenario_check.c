@@ -47,6 +47,27 @@ static unsigned auto_declared(uint64_t bits)
     return bits >= 64 ? 64 : bits >= 32 ? 32 : 24;
 }
 
+/* What only a driver of the user's takes: IOCTLs, and a device opened by name. */
+static void check_requests(struct scenario *s, const struct scn_device *d,
+                           const struct scn_workload *w, struct scn_errors *err)
+{
+    int wi = (int)(w - s->workloads), inst = INST_WORKLOAD(wi);
+    static const char *const ioctl_keys[] = {"ioctl", "output"};
+
+    if (w->op == OP_IOCTL && d->driver[0] == '\0')
+        err_at(err, s, blame(s, inst, "op", w->line),
+               "op = ioctl needs a driver = FILE in [device %s] (the shipped drivers take no "
+               "IOCTLs)", d->name);
+    for (size_t k = 0; k < sizeof(ioctl_keys) / sizeof(ioctl_keys[0]); k++)
+        if (scn_line(s, inst, ioctl_keys[k]) != 0 && w->op != OP_IOCTL)
+            err_at(err, s, scn_line(s, inst, ioctl_keys[k]), "%s applies only to op = ioctl%s",
+                   ioctl_keys[k], "");
+    if (w->open[0] != '\0' && d->driver[0] == '\0')
+        err_at(err, s, scn_line(s, inst, "open"),
+               "open: the shipped drivers are reached through their card; open names a device "
+               "of a driver = FILE%s%s", "", "");
+}
+
 /* driver = FILE: for a card modelled at its registers; the name taken from the scenario's
  * folder; a file that loads and has a DriverEntry (what the scenario names wrongly is exit 2,
  * a driver that then fails to start is the run's failure). */
@@ -61,7 +82,7 @@ static void check_driver(struct scenario *s, int inst, struct scn_device *d,
 
     if (kind->hardware == NULL) {
         err_at(err, s, line, "driver: the %s adapter is not modelled at its registers, so no "
-               "WDM driver can drive it (legacy is)%s", kind->name, "");
+               "WDM driver can drive it (legacy and uart are)%s", kind->name, "");
         return;
     }
     if (d->driver[0] != '/' && slash != NULL)
@@ -116,6 +137,12 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     d->driver_path[0] = '\0';
     if (d->driver[0] != '\0')
         check_driver(s, inst, d, kind, err);
+    if (scn_line(s, inst, "register_base") != 0 && kind->hardware == NULL)
+        err_at(err, s, scn_line(s, inst, "register_base"),
+               "register_base: the %s adapter is not modelled at its registers%s", kind->name,
+               "");
+    if (d->workload >= 0)
+        check_requests(s, d, &s->workloads[d->workload], err);
     if (kind->controller_bits != 0) { /* the controller's address lines are the device's */
         static const char *const own[] = {"address_bits", "declared_bits", "scatter_gather"};
         for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)

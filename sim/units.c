@@ -50,6 +50,28 @@ static int parse_scaled(const char *text, const struct suffix *table, const char
 
     while (isspace((unsigned char)*p))
         p++;
+    /* hexadecimal (addresses, IOCTL codes, request lines): a whole number, no suffix */
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        p += 2;
+        if (!isxdigit((unsigned char)*p)) {
+            snprintf(why, len, "'%s': 0x needs hexadecimal digits after it", text);
+            return -1;
+        }
+        for (; isxdigit((unsigned char)*p); p++) {
+            whole = whole * 16 + (unsigned)(isdigit((unsigned char)*p) ? *p - '0'
+                                                                      : tolower(*p) - 'a' + 10);
+            if (whole > UINT64_MAX)
+                goto overflow;
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '\0') {
+            snprintf(why, len, "'%s': a hexadecimal number takes no unit", text);
+            return -1;
+        }
+        *out = (uint64_t)whole;
+        return 0;
+    }
     if (!isdigit((unsigned char)*p)) {
         snprintf(why, len, "'%s' is not a %s (accepted: %s)", text, what, accepted);
         return -1;

@@ -104,8 +104,10 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
         snprintf(why, len, "out of host memory");
         return -1;
     }
-    err = hw->attach(d->pdo, CARD_WINDOW_BASE + d->index * CARD_WINDOW_BYTES, set, &d->bus,
-                     &d->card);
+    err = hw->attach(d->pdo, d->cfg->register_base != SCN_AUTO
+                                 ? d->cfg->register_base
+                                 : CARD_WINDOW_BASE + d->index * CARD_WINDOW_BYTES,
+                     set, &d->bus, &d->card);
     if (err != 0) {
         snprintf(why, len, "the %s card could not be modelled: %s", d->kind->name,
                  dms_strerror(err));
@@ -114,18 +116,42 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
     w = driver_get(run, d, why, len);
     if (w == NULL)
         return -1;
-    status = dms_driver_add_device(w->object, d->pdo);
-    if (NT_SUCCESS(status))
-        status = dms_pnp_start(d->pdo);
-    if (!NT_SUCCESS(status)) {
-        snprintf(why, len, "%s: %s failed with status 0x%08x", w->name,
-                 dms_device_top(d->pdo) == d->pdo ? "AddDevice" : "the start of the device",
-                 (unsigned)status);
+    /* A legacy driver has no AddDevice: it made its devices in DriverEntry, and the requests
+     * go to the one the workload opens by name. */
+    if (w->object->DriverExtension->AddDevice != NULL) {
+        status = dms_driver_add_device(w->object, d->pdo);
+        if (NT_SUCCESS(status))
+            status = dms_pnp_start(d->pdo);
+        if (!NT_SUCCESS(status)) {
+            snprintf(why, len, "%s: %s failed with status 0x%08x", w->name,
+                     dms_device_top(d->pdo) == d->pdo ? "AddDevice" : "the start of the device",
+                     (unsigned)status);
+            return -1;
+        }
+        d->started = true;
+    } else if (d->wl->open[0] == '\0') {
+        snprintf(why, len, "%s has no AddDevice (a legacy driver): name the device it made "
+                 "with [workload %s] open = \\\\.\\NAME", w->name, d->wl->name);
         return -1;
     }
-    d->started = true;
+    if (d->wl->open[0] != '\0') {
+        d->file = dms_file_open(run->machine, d->wl->open, &status);
+        if (d->file == NULL) {
+            snprintf(why, len, "[workload %s] open = %s: IRP_MJ_CREATE failed with status "
+                     "0x%08x%s", d->wl->name, d->wl->open, (unsigned)status,
+                     status == STATUS_OBJECT_NAME_NOT_FOUND ? " (no such name)" : "");
+            return -1;
+        }
+    }
     d->adapter = dms_device_dma_adapter(d->pdo);
     return 0;
+}
+
+/* The counters of every adapter the driver got for the card (a driver may get and put one
+ * per request). */
+void wdm_stats(struct sim_device *d, struct dms_adapter_stats *out)
+{
+    dms_device_dma_stats(d->pdo, out);
 }
 
 static void wdm_done(void *ctx, NTSTATUS status, ULONG_PTR information)
@@ -143,11 +169,18 @@ static void wdm_done(void *ctx, NTSTATUS status, ULONG_PTR information)
  * STATUS_PENDING: the IRP's completion (or its failure to be sent) completes the I/O. */
 NTSTATUS wdm_submit(struct sim_device *d, struct dms_io *io)
 {
+    struct wl_slot *sl = io->owner;
     struct dms_request r = {.major = io->write ? IRP_MJ_WRITE : IRP_MJ_READ,
                             .buffer = io->buffer, .length = io->bytes,
-                            .offset = (LONGLONG)io->offset, .mdl = io->mdl};
+                            .offset = (LONGLONG)io->offset, .mdl = io->mdl, .file = d->file};
 
-    dms_irp_send(d->pdo, &r, wdm_done, io->owner);
+    if (d->wl->op == OP_IOCTL) {
+        r = (struct dms_request){.major = IRP_MJ_DEVICE_CONTROL, .ioctl = (ULONG)d->wl->ioctl,
+                                 .in = io->buffer, .in_length = io->bytes, .out = sl->out,
+                                 .out_length = (ULONG)d->wl->output, .file = d->file};
+        /* a direct-I/O IOCTL locks its output buffer: the I/O manager builds that MDL */
+    }
+    dms_irp_send(d->file != NULL ? d->file->DeviceObject : d->pdo, &r, wdm_done, sl);
     return STATUS_PENDING;
 }
 
@@ -155,6 +188,9 @@ NTSTATUS wdm_submit(struct sim_device *d, struct dms_io *io)
  * flight), then the card's model goes. */
 void wdm_detach(struct sim_device *d, bool idle)
 {
+    if (d->file != NULL && idle)
+        dms_file_close(d->file);
+    d->file = NULL;
     if (d->started && idle)
         dms_pnp_remove(d->pdo, TRUE);
     d->started = false;

@@ -61,6 +61,7 @@ static bool pick_write(struct sim_device *d)
 {
     switch (d->wl->op) {
     case OP_WRITE:
+    case OP_IOCTL: /* its input goes to the driver */
         return true;
     case OP_MIX:
         return dms_rng_below(&d->rng, 100) >= d->wl->read_share;
@@ -269,14 +270,16 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
         out->stray_ios++;
     if (NT_SUCCESS(io->status)) {
         out->bytes += io->bytes;
-        if (io->write)
+        if (d->wl->op == OP_IOCTL)
+            out->ioctls++;
+        else if (io->write)
             out->writes++;
         else
             out->reads++;
         hist_add(&out->latency, now - sl->submit_ns);
         if (!io->write) /* the application takes the data: stale if never invalidated */
             dms_cpu_read(d->run->machine, sl->buffer, io->bytes);
-        if (d->run->full)
+        if (d->run->full && d->wl->op != OP_IOCTL) /* an IOCTL's meaning is the driver's */
             verify(d, sl);
     } else {
         out->failed++;
@@ -308,7 +311,7 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
     uint32_t n = (uint32_t)d->wl->queue_depth;
     PDEVICE_OBJECT devobj = d->devobj;
 
-    d->has_offsets = !d->kind->stream;
+    d->has_offsets = !d->kind->stream && d->wl->op != OP_IOCTL;
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);
     dms_rng_seed(&d->payload_rng, ~d->run->s->machine.seed + d->index);
     d->slots = calloc(n, sizeof(*d->slots));
@@ -320,6 +323,10 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
         struct wl_slot *sl = &d->slots[i];
         sl->dev = d;
         sl->capacity = largest(&d->wl->size);
+        if (d->wl->output > 0 && (sl->out = calloc(1, d->wl->output)) == NULL) {
+            snprintf(why, len, "out of host memory");
+            return -1;
+        }
         if (d->wl->buffers != BUFFERS_POOL)
             continue;
         sl->buffer = dms_buffer_alloc(d->run->machine, devobj, sl->capacity);
@@ -350,6 +357,7 @@ void workload_teardown(struct sim_device *d)
             IoFreeMdl(sl->mdl);
         if (sl->buffer != NULL)
             ExFreePool(sl->buffer);
+        free(sl->out);
     }
     free(d->slots);
     d->slots = NULL;

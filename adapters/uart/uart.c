@@ -20,6 +20,7 @@
 
 #include "../lib/devdma.h"
 #include "dmasim/adapter.h"
+#include "uart_card.h"
 
 #define UART_TAG 'traU'
 #define UART_FIFO 64
@@ -310,6 +311,35 @@ static PDMA_ADAPTER uart_dma_adapter(struct dms_adapter_dev *ext)
     return ext->Adapter;
 }
 
+/* ---- the card at its registers, for a WDM driver of the user's (uart_card.c) ------------ */
+
+static int card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
+                       const struct dms_bus *bus, struct dms_card **out)
+{
+    return uart_card_attach(pdo, bar, s, bus, (struct uart_card **)out);
+}
+
+static void card_settle(struct dms_card *card, struct dms_io *io)
+{
+    uart_card_settle((struct uart_card *)card, io);
+}
+
+static void card_detach(struct dms_card *card)
+{
+    uart_card_free((struct uart_card *)card);
+}
+
+/* No WDM driver is shipped for it yet: driver = FILE drives the card at its registers; the
+ * patterns keep the driver above. */
+static const struct dms_hardware uart_card = {
+    .driver_entry = NULL,
+    .driver_name = "uart",
+    .patterns = 0,
+    .attach = card_attach,
+    .settle = card_settle,
+    .detach = card_detach,
+};
+
 const struct dms_adapter_kind dms_adapter_uart = {
     .name = "uart",
     .summary = "UART/SPI-like subordinate device: a FIFO on a SoC DMA controller's request "
@@ -328,4 +358,5 @@ const struct dms_adapter_kind dms_adapter_uart = {
     .detach = uart_detach,
     .device_object = uart_device_object,
     .dma_adapter = uart_dma_adapter,
+    .hardware = &uart_card,
 };

@@ -208,6 +208,13 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     hal_irql_check(m, NULL, "IoGetDmaAdapter", IRQL_EXACT_PASSIVE);
     if (!check_description(m, DeviceDescription, NumberOfMapRegisters))
         goto out;
+    /* No PDO (a legacy driver): a subordinate device is the one whose resources list its
+     * request line or channel, as ACPI's FixedDMA descriptors say. */
+    if (d == NULL && !DeviceDescription->Master)
+        d = device_with_dma_resource(m, DeviceDescription->Version == DEVICE_DESCRIPTION_VERSION3,
+                                     DeviceDescription->Version == DEVICE_DESCRIPTION_VERSION3
+                                         ? DeviceDescription->DmaRequestLine
+                                         : DeviceDescription->DmaChannel);
     if (d == NULL) {
         char name[32];
         snprintf(name, sizeof(name), "adapter%u", m->n_adapters + 1);
@@ -399,4 +406,29 @@ PDMA_ADAPTER dms_device_dma_adapter(PDEVICE_OBJECT dev)
     struct device *d = device_of(dev);
 
     return d != NULL && d->adapter != NULL && !d->adapter->released ? &d->adapter->hdr : NULL;
+}
+
+uint32_t dms_device_dma_stats(PDEVICE_OBJECT dev, struct dms_adapter_stats *sum)
+{
+    struct device *d = device_of(dev);
+    uint32_t n = 0;
+    uint64_t peak = 0;
+
+    memset(sum, 0, sizeof(*sum));
+    if (d == NULL)
+        return 0;
+    for (uint32_t i = 0; i < d->m->n_adapters; i++) {
+        const struct adapter *ad = d->m->adapters[i];
+        const uint64_t *from = (const uint64_t *)&ad->st;
+        uint64_t *to = (uint64_t *)sum;
+        if (ad->dev != d)
+            continue;
+        for (size_t k = 0; k < sizeof(*sum) / sizeof(uint64_t); k++)
+            to[k] += from[k];
+        if (ad->st.map_registers_peak > peak)
+            peak = ad->st.map_registers_peak;
+        n++;
+    }
+    sum->map_registers_peak = peak;
+    return n;
 }

@@ -318,10 +318,19 @@ struct sysdma_channel {
     bool completion_pending;
 };
 
+/* A device model wired to a SoC request line, told when a channel serving it is programmed. */
+struct line_watch {
+    struct line_watch *next;
+    uint32_t line;
+    void (*programmed)(void *ctx, int to_device);
+    void *ctx;
+};
+
 struct sysdma {
     struct sysdma_channel isa[8];
     struct sysdma_channel *soc;
     uint32_t n_soc;
+    struct line_watch *watches;
 };
 
 struct sgl_priv {
@@ -498,6 +507,7 @@ struct driver *driver_new(struct dms_machine *m, const char *name);
 struct driver *driver_of(struct dms_machine *m, PDRIVER_OBJECT obj);
 struct device *device_by_nt_name(struct dms_machine *m, const char *name);
 struct device *stack_top(struct device *d);
+struct device *device_with_dma_resource(struct dms_machine *m, bool v3, ULONG line);
 bool name_eq(const char *a, const char *b);
 /* iorequest.c: an IRP the I/O manager sent completed to the top. */
 void iomgr_finish(struct irp_node *n);

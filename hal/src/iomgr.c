@@ -843,3 +843,21 @@ void iomgr_free_all(struct dms_machine *m)
         m->drivers = next;
     }
 }
+
+/* The bus device whose resources give it a DMA request line (v3) or an 8237 channel. */
+struct device *device_with_dma_resource(struct dms_machine *m, bool v3, ULONG line)
+{
+    for (uint32_t i = 0; i < m->n_devices; i++) {
+        struct device *d = m->devices[i];
+        for (uint32_t r = 0; d->drv == NULL && r < d->n_res; r++) {
+            const CM_PARTIAL_RESOURCE_DESCRIPTOR *x = &d->res_translated[r];
+            if (x->Type != CmResourceTypeDma)
+                continue;
+            if (v3 && (x->Flags & CM_RESOURCE_DMA_V3) && x->u.DmaV3.RequestLine == line)
+                return d;
+            if (!v3 && !(x->Flags & CM_RESOURCE_DMA_V3) && x->u.Dma.Channel == line)
+                return d;
+        }
+    }
+    return NULL;
+}

@@ -55,6 +55,11 @@ int sysdma_init(struct dms_machine *m)
 
 void sysdma_free(struct dms_machine *m)
 {
+    while (m->sysdma.watches != NULL) {
+        struct line_watch *next = m->sysdma.watches->next;
+        free(m->sysdma.watches);
+        m->sysdma.watches = next;
+    }
     free(m->sysdma.soc);
     m->sysdma.soc = NULL;
 }
@@ -209,6 +214,28 @@ void sysdma_program(struct adapter *ad, const uint64_t *addr, const uint32_t *le
     }
     c->programmed = n > 0;
     c->masked = n == 0;
+    if (c->kind == SYSDMA_SOC && c->programmed)
+        for (struct line_watch *w = ad->m->sysdma.watches; w != NULL; w = w->next)
+            if (w->line == c->request_line)
+                w->programmed(w->ctx, to_device);
+}
+
+/* dms_sysdma_watch_line - a device model on SoC request line `line` is told (programmed,
+ * called from inside the MapTransferEx that programs a channel for the line) when it may start
+ * asserting the line. Returns 0, DMS_EINVAL for a line the controller lacks, DMS_ENOMEM. */
+int dms_sysdma_watch_line(struct dms_machine *m, uint32_t line,
+                          void (*programmed)(void *ctx, int to_device), void *ctx)
+{
+    struct line_watch *w;
+
+    if (m->sysdma.n_soc == 0 || line >= m->cfg.soc_dma_request_lines || programmed == NULL)
+        return DMS_EINVAL;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return DMS_ENOMEM;
+    *w = (struct line_watch){m->sysdma.watches, line, programmed, ctx};
+    m->sysdma.watches = w;
+    return 0;
 }
 
 bool sysdma_busy(const struct adapter *ad)

@@ -74,4 +74,18 @@ fi
 cat err.txt
 [ "$status" -eq 2 ]
 grep -q "card.ini:9: driver: .*notdriver.so: the driver has no DriverEntry" err.txt
+# a legacy driver's IOCTL doing system DMA to a FIFO on request line 0x1000 at 0x70006200
+cp "$src/tests/drivers/sysdma_ioctl.c" sysdma.c
+# shellcheck disable=SC2046
+"$cc" -shared -fPIC -Wall -Werror sysdma.c $(pkg-config --cflags --libs dmasim) -o sysdma.so
+cp "$src/docs/examples/systemdma.ini" .
+"$work/prefix/bin/dmasim" run systemdma.ini --set "device.sdma.driver=$PWD/sysdma.so" \
+    > sdma.txt
+cat sdma.txt
+grep -q "10 I/Os (0 reads, 0 writes, 10 IOCTLs, 0 failed)" sdma.txt
+grep -q " 0 findings" sdma.txt
+"$work/prefix/bin/dmasim" run systemdma.ini --set "device.sdma.driver=$PWD/sysdma.so" \
+    --format json > sdma.json
+# two pages an IOCTL reached the FIFO
+grep -q '"bytes_from_memory": 81920' sdma.json
 echo "out_of_tree: passed"

@@ -292,6 +292,12 @@ int dms_sysdma_request_line(struct dms_machine *m, uint32_t request_line, uint64
                             void *buf, uint32_t len, int to_device, uint32_t *moved,
                             int *terminal);
 
+/* A device model on SoC request line `line`: programmed(ctx, to_device) runs when a channel
+ * serving the line is programmed (inside the driver's MapTransferEx), so the device knows to
+ * start asserting it. Returns 0, DMS_EINVAL (no such line), DMS_ENOMEM. */
+int dms_sysdma_watch_line(struct dms_machine *m, uint32_t line,
+                          void (*programmed)(void *ctx, int to_device), void *ctx);
+
 /* Describe who owns the frame at a physical address ("buffer #17 of nic0"). */
 void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, size_t out_len);
 
@@ -438,6 +444,9 @@ struct dms_adapter_info {
 const struct dms_adapter_stats *dms_adapter_stats(PDMA_ADAPTER adapter);
 /* The DMA adapter a driver last got for dev with IoGetDmaAdapter (NULL if none is live). */
 PDMA_ADAPTER dms_device_dma_adapter(PDEVICE_OBJECT dev);
+/* The counters of every adapter ever obtained for dev, summed (a driver may get and put an
+ * adapter per request); the peak is the largest. Returns how many adapters there were. */
+uint32_t dms_device_dma_stats(PDEVICE_OBJECT dev, struct dms_adapter_stats *sum);
 int dms_adapter_info(PDMA_ADAPTER adapter, struct dms_adapter_info *info);
 /* Free bounce pages in the pool behind this adapter (0 if it has none). */
 uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
