@@ -4,7 +4,10 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup build demo test test-sanitize bench clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+.PHONY: all setup build demo test test-sanitize fuzz bench clean
 
 all: build
 
@@ -30,9 +33,25 @@ test-sanitize: setup
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# libFuzzer (clang) on every parser: scenario files, scenario values, DbgPrint formats. The
+# shipped scenarios seed the scenario corpus; FUZZ_SECONDS each.
+fuzz: setup
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDMASIM_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_scenario fuzz_units fuzz_dbgprint
+	@mkdir -p $(FUZZ_BUILD)/corpus/scenario $(FUZZ_BUILD)/corpus/units $(FUZZ_BUILD)/corpus/dbgprint
+	@cp scenarios/*.ini docs/examples/*.ini $(FUZZ_BUILD)/corpus/scenario/
+	@printf '64K' > $(FUZZ_BUILD)/corpus/units/size; printf '0x9C402408' > $(FUZZ_BUILD)/corpus/units/hex
+	@printf '%%wZ %%ws %%I64x %%lx %%5d %%p' > $(FUZZ_BUILD)/corpus/dbgprint/mix
+	@for t in scenario units dbgprint; do \
+	    log=$(FUZZ_BUILD)/fuzz_$$t.log; \
+	    ./$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        $(FUZZ_BUILD)/corpus/$$t > $$log 2>&1 || { tail -n 60 $$log; exit 1; }; \
+	    echo "fuzz_$$t: $$(grep '^Done' $$log)"; \
+	done
+
 bench: build
 	./$(BUILD)/dmasim bench
 	./$(BUILD)/dmasim-bench-hal
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

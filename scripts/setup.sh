@@ -7,8 +7,10 @@ set -eu
 
 # libjson-c-dev: the tests read JSON reports and traces back with it.
 # help2man: the man pages are made from each command's --help.
+# clang, libclang-rt-14-dev: the fuzz targets (libFuzzer); clang also builds the test drivers
+# in MSVC's dialect.
 PACKAGES="build-essential cmake pkgconf libuv1-dev check libsubunit-dev zlib1g-dev libinih-dev
-          libjson-c-dev help2man"
+          libjson-c-dev help2man clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
