@@ -76,6 +76,7 @@ struct owner {
     struct bounce_pool *pool; /* OWNER_BOUNCE */
     struct adapter *ad;       /* OWNER_COMMON */
     struct device *dev;       /* OWNER_BUFFER of a device (dms_buffer_alloc) */
+    bool pageable;            /* OWNER_BUFFER from paged pool */
 };
 
 struct frame {

@@ -249,12 +249,22 @@ VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
     ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), Mdl->ByteCount);
     ULONG missing = 0;
 
+    ULONG paged = 0;
+
     for (ULONG i = 0; i < pages; i++) {
         uint64_t pfn = 0;
+        struct frame *f;
         if (!phys_va_to_pfn(m, (uint8_t *)Mdl->StartVa + (size_t)i * PAGE_SIZE, &pfn))
             missing++;
+        else if ((f = phys_frame(m, pfn)) != NULL && m->owners[f->owner].pageable)
+            paged++;
         pfns[i] = (PFN_NUMBER)pfn;
     }
+    if (paged > 0)
+        hal_finding(m, NULL, "MmBuildMdlForNonPagedPool", DMS_CHECK_NOT_NONPAGED,
+                    (uintptr_t)Mdl, paged, 0,
+                    "MmBuildMdlForNonPagedPool over %u page(s) of paged pool, which may be "
+                    "paged out under the device (lock it with MmProbeAndLockPages)", paged);
     if (missing > 0)
         hal_finding(m, NULL, "MmBuildMdlForNonPagedPool", DMS_CHECK_NOT_NONPAGED,
                     (uintptr_t)Mdl, missing, 0,
@@ -287,7 +297,7 @@ PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
  * Nonpaged pool.
  */
 static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *label,
-                        uint32_t serial, SIZE_T bytes)
+                        uint32_t serial, SIZE_T bytes, bool pageable)
 {
     uint64_t npages;
     uint8_t *host;
@@ -308,6 +318,7 @@ static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *lab
     m->owners[owner].host = host;
     m->owners[owner].pages = npages;
     m->owners[owner].dev = d;
+    m->owners[owner].pageable = pageable;
     if (phys_alloc_scattered(m, host, npages, owner) != 0) {
         owner_put(m, owner);
         host_pages_free(host, npages);
@@ -316,26 +327,27 @@ static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *lab
     return host;
 }
 
-static PVOID tagged_alloc(SIZE_T bytes, ULONG tag)
+static PVOID tagged_alloc(SIZE_T bytes, ULONG tag, bool pageable)
 {
     struct dms_machine *m = hal_machine();
     char label[32];
 
     snprintf(label, sizeof(label), "pool tag '%c%c%c%c'", (char)(tag & 0xff),
              (char)((tag >> 8) & 0xff), (char)((tag >> 16) & 0xff), (char)(tag >> 24));
-    return pool_alloc(m, NULL, label, ++m->tag_serial, bytes);
+    return pool_alloc(m, NULL, label, ++m->tag_serial, bytes, pageable);
 }
 
+/* Paged pool is pageable: its pages may be taken away at any time, so a device may reach
+ * them only while an MDL has them locked (MmProbeAndLockPages). The odd POOL_TYPEs are the
+ * paged ones (PagedPool, PagedPoolCacheAligned, ...). */
 PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
 {
-    (void)PoolType; /* paged pool is modelled as resident */
-    return tagged_alloc(NumberOfBytes, Tag);
+    return tagged_alloc(NumberOfBytes, Tag, (PoolType & 1) != 0);
 }
 
 PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
 {
-    (void)Flags; /* every allocation is zeroed and resident */
-    return tagged_alloc(NumberOfBytes, Tag);
+    return tagged_alloc(NumberOfBytes, Tag, (Flags & POOL_FLAG_PAGED) != 0);
 }
 
 PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes)
@@ -343,8 +355,8 @@ PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes)
     struct device *d = device_of(dev);
 
     if (d == NULL)
-        return pool_alloc(m, NULL, "no device", ++m->tag_serial, bytes);
-    return pool_alloc(m, d, d->name, ++d->buffer_serial, bytes);
+        return pool_alloc(m, NULL, "no device", ++m->tag_serial, bytes, false);
+    return pool_alloc(m, d, d->name, ++d->buffer_serial, bytes, false);
 }
 
 VOID ExFreePool(PVOID P)

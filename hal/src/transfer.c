@@ -264,6 +264,13 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     struct mapping *mp;
     struct dms_event ev = {.type = DMS_EV_MAP, .routine = routine, .write_to_device = write};
 
+    /* A device may reach only pages that stay put: locked by MmProbeAndLockPages (or
+     * handed out locked), or nonpaged pool built with MmBuildMdlForNonPagedPool. */
+    if (!(mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
+        hal_finding(m, ad, routine, DMS_E6_NOT_LOCKED, (uintptr_t)mdl, 0, 0,
+                    "%s of an MDL whose pages are not locked: neither MmProbeAndLockPages nor "
+                    "MmBuildMdlForNonPagedPool described them (DMA without locking the buffer)",
+                    routine);
     if (ad->sg) {
         if (frag > mdl->ByteCount - offset)
             frag = mdl->ByteCount - offset;

@@ -144,6 +144,65 @@ START_TEST(test_unmapped_read_is_stray)
 }
 END_TEST
 
+/* DMA needs pages that stay put: paged pool is pageable; an MDL must be locked or built for
+ * nonpaged pool before anything maps it (the verifier's 0x0E otherwise). Maps the MDL whole
+ * with the packet routines and returns the findings of code so far. */
+static uint32_t map_and_count(struct dms_machine *m, PDMA_ADAPTER a, PDEVICE_OBJECT dev,
+                              PMDL mdl, uint32_t code)
+{
+    PVOID base = NULL;
+    ULONG len = MmGetMdlByteCount(mdl);
+    KIRQL old;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    a->DmaOperations->AllocateAdapterChannel(a, dev, ADDRESS_AND_SIZE_TO_SPAN_PAGES(
+                                                 MmGetMdlVirtualAddress(mdl), len),
+                                             keep_regs, &base);
+    a->DmaOperations->MapTransfer(a, mdl, base, MmGetMdlVirtualAddress(mdl), &len, TRUE);
+    a->DmaOperations->FlushAdapterBuffers(a, mdl, base, MmGetMdlVirtualAddress(mdl), len, TRUE);
+    a->DmaOperations->FreeMapRegisters(a, base, ADDRESS_AND_SIZE_TO_SPAN_PAGES(
+                                           MmGetMdlVirtualAddress(mdl), MmGetMdlByteCount(mdl)));
+    KeLowerIrql(old);
+    return (uint32_t)dms_finding_count_code(m, code);
+}
+
+START_TEST(test_pageable_and_unlocked)
+{
+    struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
+    PDEVICE_OBJECT dev = dms_device_create(m, "disk0", 0);
+    PDMA_ADAPTER a = adapter_new(dev, 64, FALSE, 65536, 2, NULL);
+    PUCHAR paged = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, 'gaPT');
+    PUCHAR nonpaged = ExAllocatePool2(POOL_FLAG_NON_PAGED, 2 * PAGE_SIZE, 'naPT');
+    PMDL mdl;
+
+    /* paged pool described as nonpaged: reported when the MDL is built */
+    mdl = IoAllocateMdl(paged, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+    MmBuildMdlForNonPagedPool(mdl);
+    ck_assert_finding(m, DMS_CHECK_NOT_NONPAGED);
+    IoFreeMdl(mdl);
+    /* paged pool locked: the right way, no finding */
+    dms_findings_clear(m);
+    mdl = IoAllocateMdl(paged, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+    MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
+    ck_assert_uint_eq(map_and_count(m, a, dev, mdl, DMS_E6_NOT_LOCKED), 0);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
+    MmUnlockPages(mdl);
+    IoFreeMdl(mdl);
+    /* an MDL never built nor locked: 0x0E when it is mapped */
+    mdl = IoAllocateMdl(nonpaged, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+    ck_assert_uint_eq(map_and_count(m, a, dev, mdl, DMS_E6_NOT_LOCKED), 1);
+    IoFreeMdl(mdl);
+    /* nonpaged pool built for it: fine */
+    dms_findings_clear(m);
+    mdl = mdl_for(nonpaged, 2 * PAGE_SIZE);
+    ck_assert_uint_eq(map_and_count(m, a, dev, mdl, DMS_E6_NOT_LOCKED), 0);
+    IoFreeMdl(mdl);
+    ExFreePool(paged);
+    ExFreePool(nonpaged);
+    machine_done(m);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("hal/verifier");
@@ -155,6 +214,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_put_with_registers_and_lists);
     tcase_add_test(tc, test_stray_write_attributed);
     tcase_add_test(tc, test_unmapped_read_is_stray);
+    tcase_add_test(tc, test_pageable_and_unlocked);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -467,6 +467,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_E6_TOO_MANY_CHANNELS         0x0B
 #define DMS_E6_TOO_MANY_MAP_REGISTERS    0x0C
 #define DMS_E6_NOT_FLUSHED               0x0D
+#define DMS_E6_NOT_LOCKED                0x0E
 #define DMS_E6_FREE_WHILE_MAPPED         0x10
 #define DMS_E6_WRONG_IRQL                0x13
 #define DMS_E6_IMPROPER_IRQL             0x14
