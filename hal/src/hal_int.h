@@ -442,6 +442,7 @@ void hal_finding(struct dms_machine *m, struct adapter *ad, const char *routine,
                  uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
+bool hal_null(struct dms_machine *m, const char *routine, const void *p, const char *what);
 int hal_drain_pending(struct dms_machine *m);
 void hal_schedule_after(struct dms_machine *m, uint64_t delay_ns, KIRQL irql, dms_work_fn fn,
                         void *arg);

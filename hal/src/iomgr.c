@@ -338,8 +338,11 @@ NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING 
 
     name_of(SymbolicLinkName, link, sizeof(link));
     name_of(DeviceName, target, sizeof(target));
-    if (link[0] == '\0' || target[0] == '\0')
+    if (link[0] == '\0' || target[0] == '\0') {
+        hal_finding(m, NULL, "IoCreateSymbolicLink", DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+                    "IoCreateSymbolicLink needs a link name and a device name");
         return STATUS_OBJECT_NAME_INVALID;
+    }
     for (l = m->symlinks; l != NULL; l = l->next)
         if (name_eq(l->link, link))
             return STATUS_OBJECT_NAME_COLLISION;
@@ -358,6 +361,8 @@ NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)
     struct dms_machine *m = hal_machine();
     char link[128];
 
+    if (hal_null(m, "IoDeleteSymbolicLink", SymbolicLinkName, "SymbolicLinkName"))
+        return STATUS_INVALID_PARAMETER;
     name_of(SymbolicLinkName, link, sizeof(link));
     for (struct symlink **p = &m->symlinks; *p != NULL; p = &(*p)->next)
         if (name_eq((*p)->link, link)) {
@@ -379,6 +384,8 @@ struct irp_node *irp_node(struct dms_machine *m, PIRP irp)
 
 VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)
 {
+    if (hal_null(hal_machine(), "IoInitializeIrp", Irp, "Irp"))
+        return;
     memset(Irp, 0, PacketSize);
     Irp->Type = IO_TYPE_IRP;
     Irp->Size = PacketSize;
@@ -434,6 +441,11 @@ VOID IoFreeIrp(PIRP Irp)
 
 VOID IoReuseIrp(PIRP Irp, NTSTATUS Iostatus)
 {
+    if (irp_node(hal_machine(), Irp) == NULL) {
+        hal_finding(hal_machine(), NULL, "IoReuseIrp", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)Irp, 0, 0,
+                    "IoReuseIrp of %p, which is not an IRP", (void *)Irp);
+        return;
+    }
     CCHAR stack = Irp->StackCount;
     USHORT size = Irp->Size;
 
@@ -678,11 +690,17 @@ BOOLEAN KeRemoveEntryDeviceQueue(PKDEVICE_QUEUE DeviceQueue,
                                  PKDEVICE_QUEUE_ENTRY DeviceQueueEntry)
 {
     struct dms_machine *m = hal_machine();
-    PDEVICE_OBJECT obj = CONTAINING_RECORD(DeviceQueue, DEVICE_OBJECT, DeviceQueue);
-    struct device *d = device_of(obj);
+    /* the device object around the queue, computed as an address, never dereferenced */
+    PDEVICE_OBJECT obj = (PDEVICE_OBJECT)((uintptr_t)DeviceQueue -
+                                          offsetof(DEVICE_OBJECT, DeviceQueue));
+    struct device *d = DeviceQueue != NULL ? device_of(obj) : NULL;
 
-    if (d == NULL)
+    if (d == NULL || DeviceQueueEntry == NULL) {
+        hal_finding(m, NULL, "KeRemoveEntryDeviceQueue", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)DeviceQueue, 0, 0, "KeRemoveEntryDeviceQueue of %p, which is no "
+                    "device object's DeviceQueue, or of no entry", (void *)DeviceQueue);
         return FALSE;
+    }
     for (uint32_t i = 0; i < d->n_queue; i++)
         if (&d->queue[i].irp->Tail.Overlay.DeviceQueueEntry == DeviceQueueEntry) {
             memmove(d->queue + i, d->queue + i + 1, (d->n_queue - i - 1) * sizeof(*d->queue));
@@ -690,7 +708,6 @@ BOOLEAN KeRemoveEntryDeviceQueue(PKDEVICE_QUEUE DeviceQueue,
             DeviceQueueEntry->Inserted = FALSE;
             return TRUE;
         }
-    (void)m;
     return FALSE;
 }
 
@@ -712,8 +729,11 @@ BOOLEAN IoCancelIrp(PIRP Irp)
     PDRIVER_CANCEL routine;
     KIRQL irql;
 
-    if (irp_node(m, Irp) == NULL)
+    if (irp_node(m, Irp) == NULL) {
+        hal_finding(m, NULL, "IoCancelIrp", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)Irp, 0, 0,
+                    "IoCancelIrp of %p, which is not an IRP", (void *)Irp);
         return FALSE;
+    }
     IoAcquireCancelSpinLock(&irql);
     Irp->Cancel = TRUE;
     routine = IoSetCancelRoutine(Irp, NULL);

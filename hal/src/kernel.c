@@ -92,6 +92,8 @@ struct dpc_token {
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
+    if (hal_null(hal_machine(), "KeInitializeDpc", Dpc, "Dpc"))
+        return;
     memset(Dpc, 0, sizeof(*Dpc));
     Dpc->Type = 0x13; /* DpcObject */
     Dpc->DeferredRoutine = DeferredRoutine;
@@ -119,6 +121,9 @@ static void run_dpc(void *arg)
 
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
 {
+    if (hal_null(hal_machine(), "KeInsertQueueDpc", Dpc, "Dpc") ||
+        hal_null(hal_machine(), "KeInsertQueueDpc", Dpc->DeferredRoutine, "DeferredRoutine"))
+        return FALSE;
     struct dms_machine *m = hal_machine();
     struct dpc_token *token;
     struct dms_event ev = {.type = DMS_EV_DPC_QUEUE};
@@ -140,6 +145,8 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
 
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 {
+    if (hal_null(hal_machine(), "KeRemoveQueueDpc", Dpc, "Dpc"))
+        return FALSE;
     struct dpc_token *token = Dpc->DpcData;
 
     if (token == NULL)
@@ -159,12 +166,28 @@ static VOID dpc_for_isr(PKDPC Dpc, PVOID Context, PVOID Irp, PVOID IsrContext)
 
 VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_ROUTINE DpcRoutine)
 {
-    device_of(DeviceObject)->dpc_routine = DpcRoutine;
+    struct device *d = device_of(DeviceObject);
+
+    if (d == NULL || DpcRoutine == NULL) {
+        hal_finding(hal_machine(), NULL, "IoInitializeDpcRequest", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)DeviceObject, 0, 0, "IoInitializeDpcRequest needs a device object "
+                    "and a DpcForIsr routine");
+        return;
+    }
+    d->dpc_routine = DpcRoutine;
     KeInitializeDpc(&DeviceObject->Dpc, dpc_for_isr, DeviceObject);
 }
 
 VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
 {
+    struct device *d = device_of(DeviceObject);
+
+    if (d == NULL || d->dpc_routine == NULL) {
+        hal_finding(hal_machine(), NULL, "IoRequestDpc", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)DeviceObject, 0, 0, "IoRequestDpc for %s, which has no DpcForIsr "
+                    "(IoInitializeDpcRequest)", d != NULL ? d->name : "no device object");
+        return;
+    }
     KeInsertQueueDpc(&DeviceObject->Dpc, Irp, Context);
 }
 
@@ -244,6 +267,8 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
 
 VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
 {
+    if (hal_null(hal_machine(), "MmBuildMdlForNonPagedPool", Mdl, "Mdl"))
+        return;
     struct dms_machine *m = hal_machine();
     PPFN_NUMBER pfns = MmGetMdlPfnArray(Mdl);
     ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), Mdl->ByteCount);
@@ -278,6 +303,8 @@ VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
  * locked nor nonpaged pool has no pages to map. */
 PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
 {
+    if (hal_null(hal_machine(), "MmGetSystemAddressForMdlSafe", Mdl, "Mdl"))
+        return NULL;
     if (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
         return Mdl->MappedSystemVa;
     if (Mdl->MdlFlags & MDL_PAGES_LOCKED)

@@ -223,6 +223,17 @@ const struct dms_machine_config *dms_machine_config(const struct dms_machine *m)
     return &m->cfg;
 }
 
+/* hal_null - a NULL a driver passed where routine needs a pointer: a finding (true), so the
+ * caller returns at once. */
+bool hal_null(struct dms_machine *m, const char *routine, const void *p, const char *what)
+{
+    if (p != NULL)
+        return false;
+    hal_finding(m, NULL, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0, "%s with a NULL %s", routine,
+                what);
+    return true;
+}
+
 /* hal_grow - make room for need elements in a malloc'd array, doubling.
  * Returns the (possibly moved) array, or NULL with the old one intact. */
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need)

@@ -81,6 +81,8 @@ VOID MmUnlockPages(PMDL MemoryDescriptorList)
 
 VOID MmPrepareMdlForReuse(PMDL Mdl)
 {
+    if (hal_null(hal_machine(), "MmPrepareMdlForReuse", Mdl, "Mdl"))
+        return;
     if (Mdl->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED) {
         Mdl->MdlFlags &= (CSHORT)~(MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA);
         Mdl->MappedSystemVa = NULL;
@@ -91,6 +93,9 @@ VOID MmPrepareMdlForReuse(PMDL Mdl)
  * VirtualAddress lies in. */
 VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length)
 {
+    if (hal_null(hal_machine(), "IoBuildPartialMdl", SourceMdl, "SourceMdl") ||
+        hal_null(hal_machine(), "IoBuildPartialMdl", TargetMdl, "TargetMdl"))
+        return;
     struct dms_machine *m = hal_machine();
     uint8_t *src_va = MmGetMdlVirtualAddress(SourceMdl);
     uint64_t offset = (uint64_t)((uint8_t *)VirtualAddress - src_va);
@@ -270,6 +275,8 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
                                    MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
                                    ULONG BugCheckOnFailure, ULONG Priority)
 {
+    if (hal_null(hal_machine(), "MmMapLockedPagesSpecifyCache", MemoryDescriptorList, "MemoryDescriptorList"))
+        return NULL;
     struct dms_machine *m = hal_machine();
     PMDL mdl = MemoryDescriptorList;
     struct pages *rec = pages_of(m, mdl);
@@ -299,6 +306,8 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
 
 VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
 {
+    if (hal_null(hal_machine(), "MmUnmapLockedPages", MemoryDescriptorList, "MemoryDescriptorList"))
+        return;
     struct dms_machine *m = hal_machine();
     PMDL mdl = MemoryDescriptorList;
 
@@ -402,6 +411,8 @@ VOID ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE
                                      PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag,
                                      USHORT Depth)
 {
+    if (hal_null(hal_machine(), "ExInitializeNPagedLookasideList", Lookaside, "Lookaside"))
+        return;
     (void)Flags;
     memset(Lookaside, 0, sizeof(*Lookaside));
     Lookaside->Type = NonPagedPool;
@@ -415,6 +426,8 @@ VOID ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE
 
 PVOID ExAllocateFromNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)
 {
+    if (hal_null(hal_machine(), "ExAllocateFromNPagedLookasideList", Lookaside, "Lookaside"))
+        return NULL;
     PSLIST_ENTRY e = Lookaside->ListHead.Next;
 
     Lookaside->TotalAllocates++;
@@ -431,6 +444,9 @@ PVOID ExAllocateFromNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)
 
 VOID ExFreeToNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry)
 {
+    if (hal_null(hal_machine(), "ExFreeToNPagedLookasideList", Lookaside, "Lookaside") ||
+        hal_null(hal_machine(), "ExFreeToNPagedLookasideList", Entry, "Entry"))
+        return;
     Lookaside->TotalFrees++;
     if (Lookaside->Depth < Lookaside->MaximumDepth) {
         PSLIST_ENTRY e = Entry;
@@ -448,6 +464,8 @@ VOID ExFreeToNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry)
 
 VOID ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)
 {
+    if (hal_null(hal_machine(), "ExDeleteNPagedLookasideList", Lookaside, "Lookaside"))
+        return;
     while (Lookaside->ListHead.Next != NULL) {
         PSLIST_ENTRY e = Lookaside->ListHead.Next;
         Lookaside->ListHead.Next = e->Next;

@@ -283,6 +283,8 @@ VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *Register, ULONG64 Value)
 #define REG_BUFFER(name, type, width, io, write)                                              \
     VOID name(volatile type *Register, type *Buffer, ULONG Count)                              \
     {                                                                                         \
+        if (Count > 0 && hal_null(hal_machine(), #name, Buffer, "Buffer"))                   \
+            return;                                                                           \
         for (ULONG i = 0; i < Count; i++) {                                                   \
             if (write)                                                                        \
                 reg_write(io, (volatile void *)Register, width, Buffer[i]);                   \
@@ -332,6 +334,8 @@ VOID WRITE_PORT_ULONG(PULONG Port, ULONG Value)
 #define PORT_BUFFER(name, type, width, write)                                                 \
     VOID name(type *Port, type *Buffer, ULONG Count)                                          \
     {                                                                                         \
+        if (Count > 0 && hal_null(hal_machine(), #name, Buffer, "Buffer"))                    \
+            return;                                                                           \
         for (ULONG i = 0; i < Count; i++) {                                                   \
             if (write)                                                                        \
                 reg_write(true, Port, width, Buffer[i]);                                      \

@@ -28,6 +28,8 @@ SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
 
 VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString)
 {
+    if (hal_null(hal_machine(), "RtlInitUnicodeString", DestinationString, "DestinationString"))
+        return;
     size_t n = 0;
 
     if (SourceString != NULL)
@@ -42,6 +44,9 @@ VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString
 BOOLEAN RtlEqualUnicodeString(const UNICODE_STRING *String1, const UNICODE_STRING *String2,
                               BOOLEAN CaseInSensitive)
 {
+    if (hal_null(hal_machine(), "RtlEqualUnicodeString", String1, "String1") ||
+        hal_null(hal_machine(), "RtlEqualUnicodeString", String2, "String2"))
+        return FALSE;
     if (String1->Length != String2->Length)
         return FALSE;
     for (USHORT i = 0; i < String1->Length / 2; i++) {
@@ -201,6 +206,8 @@ static void debug_line(struct dms_machine *m, const char *text)
 
 ULONG DbgPrint(PCSTR Format, ...)
 {
+    if (hal_null(hal_machine(), "DbgPrint", Format, "Format"))
+        return STATUS_INVALID_PARAMETER;
     char buf[DEBUG_LINE];
     struct out o = {buf, sizeof(buf), 0};
     va_list ap;
@@ -217,6 +224,8 @@ ULONG DbgPrint(PCSTR Format, ...)
  * decides what to show. */
 ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
 {
+    if (hal_null(hal_machine(), "DbgPrintEx", Format, "Format"))
+        return STATUS_INVALID_PARAMETER;
     char buf[DEBUG_LINE];
     struct out o = {buf, sizeof(buf), 0};
     va_list ap;

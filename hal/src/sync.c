@@ -92,6 +92,8 @@ static void irql_dispatch(struct dms_machine *m, const char *routine)
 
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {
+    if (hal_null(hal_machine(), "KeInitializeSpinLock", SpinLock, "SpinLock"))
+        return;
     *SpinLock = 0;
 }
 
@@ -141,6 +143,8 @@ VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 
 BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
+    if (hal_null(hal_machine(), "KeTryToAcquireSpinLockAtDpcLevel", SpinLock, "SpinLock"))
+        return FALSE;
     struct dms_machine *m = hal_machine();
 
     irql_dispatch(m, "KeTryToAcquireSpinLockAtDpcLevel");
@@ -152,11 +156,15 @@ BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 
 BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock)
 {
+    if (hal_null(hal_machine(), "KeTestSpinLock", SpinLock, "SpinLock"))
+        return TRUE;
     return *SpinLock == 0;
 }
 
 VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
 {
+    if (hal_null(hal_machine(), "KeAcquireInStackQueuedSpinLock", LockHandle, "LockHandle"))
+        return;
     LockHandle->LockQueue.Lock = SpinLock;
     LockHandle->LockQueue.Next = NULL;
     KeAcquireSpinLock(SpinLock, &LockHandle->OldIrql);
@@ -164,12 +172,16 @@ VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE Lo
 
 VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
 {
+    if (hal_null(hal_machine(), "KeReleaseInStackQueuedSpinLock", LockHandle, "LockHandle"))
+        return;
     KeReleaseSpinLock(LockHandle->LockQueue.Lock, LockHandle->OldIrql);
 }
 
 VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
                                               PKLOCK_QUEUE_HANDLE LockHandle)
 {
+    if (hal_null(hal_machine(), "KeAcquireInStackQueuedSpinLockAtDpcLevel", LockHandle, "LockHandle"))
+        return;
     LockHandle->LockQueue.Lock = SpinLock;
     LockHandle->LockQueue.Next = NULL;
     KeAcquireSpinLockAtDpcLevel(SpinLock);
@@ -177,6 +189,8 @@ VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
 
 VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 {
+    if (hal_null(hal_machine(), "KeReleaseInStackQueuedSpinLockFromDpcLevel", LockHandle, "LockHandle"))
+        return;
     KeReleaseSpinLockFromDpcLevel(LockHandle->LockQueue.Lock);
 }
 
@@ -327,7 +341,7 @@ NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters)
 {
     struct dms_machine *m = hal_machine();
 
-    if (Parameters == NULL)
+    if (hal_null(m, "IoConnectInterruptEx", Parameters, "Parameters"))
         return STATUS_INVALID_PARAMETER;
     switch (Parameters->Version) {
     case CONNECT_FULLY_SPECIFIED:
@@ -377,7 +391,7 @@ VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)
 
 VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
 {
-    if (Parameters != NULL)
+    if (!hal_null(hal_machine(), "IoDisconnectInterruptEx", Parameters, "Parameters"))
         IoDisconnectInterrupt(Parameters->ConnectionContext.InterruptObject);
 }
 
@@ -445,8 +459,12 @@ VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
     struct dms_machine *m = hal_machine();
     struct kinterrupt *k = interrupt_of(m, Interrupt);
 
-    if (k == NULL)
+    if (k == NULL) {
+        hal_finding(m, NULL, "KeReleaseInterruptSpinLock", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)Interrupt, 0, 0, "KeReleaseInterruptSpinLock of %p, which is "
+                    "not an interrupt object", (void *)Interrupt);
         return;
+    }
     lock_give(m, k->lock, "KeReleaseInterruptSpinLock");
     m->irql = OldIrql;
 }

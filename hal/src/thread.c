@@ -274,6 +274,8 @@ static uint64_t timeout_to_ns(struct dms_machine *m, const LARGE_INTEGER *timeou
 
 VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime)
 {
+    if (hal_null(hal_machine(), "KeQuerySystemTime", CurrentTime, "CurrentTime"))
+        return;
     CurrentTime->QuadPart = SYSTEM_TIME_EPOCH + (LONGLONG)(hal_now(hal_machine()) / 100);
 }
 
@@ -313,6 +315,8 @@ VOID KeStallExecutionProcessor(ULONG MicroSeconds)
  */
 VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {
+    if (hal_null(hal_machine(), "KeInitializeEvent", Event, "Event"))
+        return;
     memset(Event, 0, sizeof(*Event));
     Event->Header.Type = Type == SynchronizationEvent ? OBJ_EVENT_SYNCHRONIZATION
                                                       : OBJ_EVENT_NOTIFICATION;
@@ -323,6 +327,8 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
+    if (hal_null(hal_machine(), "KeSetEvent", Event, "Event"))
+        return 0;
     struct dms_machine *m = hal_machine();
     LONG previous = Event->Header.SignalState;
     bool sync = Event->Header.Type == OBJ_EVENT_SYNCHRONIZATION;
@@ -345,11 +351,15 @@ LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 
 VOID KeClearEvent(PRKEVENT Event)
 {
+    if (hal_null(hal_machine(), "KeClearEvent", Event, "Event"))
+        return;
     Event->Header.SignalState = 0;
 }
 
 LONG KeResetEvent(PRKEVENT Event)
 {
+    if (hal_null(hal_machine(), "KeResetEvent", Event, "Event"))
+        return 0;
     LONG previous = Event->Header.SignalState;
 
     Event->Header.SignalState = 0;
@@ -358,6 +368,8 @@ LONG KeResetEvent(PRKEVENT Event)
 
 LONG KeReadStateEvent(PRKEVENT Event)
 {
+    if (hal_null(hal_machine(), "KeReadStateEvent", Event, "Event"))
+        return 0;
     return Event->Header.SignalState;
 }
 
@@ -432,7 +444,8 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
 
     (void)WaitMode;
     (void)Alertable;
-    if (Interval == NULL || !wait_allowed(m, "KeDelayExecutionThread", false))
+    if (hal_null(m, "KeDelayExecutionThread", Interval, "Interval") ||
+        !wait_allowed(m, "KeDelayExecutionThread", false))
         return STATUS_INVALID_PARAMETER;
     if (m->current_thread == NULL) {
         hal_finding(m, NULL, "KeDelayExecutionThread", DMS_CHECK_WAIT, 0, 0, 0,
@@ -448,6 +461,8 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
  */
 VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 {
+    if (hal_null(hal_machine(), "ExInitializeFastMutex", FastMutex, "FastMutex"))
+        return;
     FastMutex->Count = 1;
     FastMutex->Owner = NULL;
     FastMutex->Contention = 0;
@@ -461,6 +476,8 @@ static void *mutex_owner(struct dms_machine *m)
 
 VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
+    if (hal_null(hal_machine(), "ExAcquireFastMutex", FastMutex, "FastMutex"))
+        return;
     struct dms_machine *m = hal_machine();
     KIRQL old = m->irql;
 
@@ -490,6 +507,8 @@ VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
 
 BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
+    if (hal_null(hal_machine(), "ExTryToAcquireFastMutex", FastMutex, "FastMutex"))
+        return FALSE;
     struct dms_machine *m = hal_machine();
 
     if (FastMutex->Count <= 0 || m->irql > APC_LEVEL)
@@ -503,6 +522,8 @@ BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
 
 VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex)
 {
+    if (hal_null(hal_machine(), "ExReleaseFastMutex", FastMutex, "FastMutex"))
+        return;
     struct dms_machine *m = hal_machine();
 
     if (FastMutex->Owner != mutex_owner(m) || FastMutex->Count > 0) {
