@@ -82,7 +82,7 @@ static void check_driver(struct scenario *s, int inst, struct scn_device *d,
 
     if (kind->hardware == NULL) {
         err_at(err, s, line, "driver: the %s adapter is not modelled at its registers, so no "
-               "WDM driver can drive it (legacy and uart are)%s", kind->name, "");
+               "WDM driver can drive it (storage, legacy and uart are)%s", kind->name, "");
         return;
     }
     if (d->driver[0] != '/' && slash != NULL)

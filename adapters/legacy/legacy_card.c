@@ -50,7 +50,7 @@ static void card_engine_done(void *arg)
 {
     struct legacy_card *c = arg;
     struct devdma_element el = {c->t_address, c->t_count};
-    struct devlog_run *run = devlog_open(&c->log, c->t_offset);
+    struct devlog_run *run = devlog_open(&c->log, c->t_offset, false);
     uint32_t crc = run != NULL ? run->crc : 0;
     uint32_t strays = devdma_move(&c->dma, &el, 1, c->t_to_device, c->t_offset, &crc);
 

@@ -129,9 +129,9 @@ uint64_t devdma_salt(const char *name)
 /* ---------------------------------------------------------------------------------------------
  * The transfer log.
  */
-struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset)
+struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset, bool fresh)
 {
-    for (uint32_t i = 0; i < l->n; i++)
+    for (uint32_t i = 0; !fresh && i < l->n; i++)
         if (l->run[i].end == media_offset && l->run[i].transfers > 0)
             return &l->run[i];
     if (l->n == l->cap) {
@@ -144,6 +144,14 @@ struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset)
     }
     l->run[l->n] = (struct devlog_run){media_offset, media_offset, 0, 0, 0};
     return &l->run[l->n++];
+}
+
+struct devlog_run *devlog_find(struct devlog *l, uint64_t media_offset)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->run[i].start <= media_offset && media_offset < l->run[i].end)
+            return &l->run[i];
+    return NULL;
 }
 
 void devlog_settle(struct devlog *l, struct dms_io *io)

@@ -8,6 +8,7 @@
 #ifndef DMASIM_DEVDMA_H
 #define DMASIM_DEVDMA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dmasim/adapter.h"
@@ -72,8 +73,11 @@ struct devlog {
     uint32_t n, cap;
 };
 
-/* The run a transfer at media_offset continues, or a new one; NULL without host memory. */
-struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset);
+/* The run a transfer at media_offset continues (a new one if fresh: a request's first
+ * transfer), or a new one; NULL without host memory. */
+struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset, bool fresh);
+/* The run that covers media_offset, or NULL. */
+struct devlog_run *devlog_find(struct devlog *l, uint64_t media_offset);
 /* Take the run that covers [offset, offset+bytes) exactly into io (crc_device, stray_pages,
  * dma_transfers), and forget it. Nothing matching: io's fields stay 0. */
 void devlog_settle(struct devlog *l, struct dms_io *io);

@@ -361,7 +361,7 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     tx = &en->txs[slot];
     if (tx->request != NULL && tx->request != request)
         return STATUS_DEVICE_BUSY;
-    if (en->bus->working_on != NULL)
+    if (en->bus != NULL && en->bus->working_on != NULL)
         en->bus->working_on(en->bus->ctx, request);
     tx->request = request;
     tx->mdl = mdl;
@@ -457,7 +457,7 @@ static BOOLEAN transaction_over(struct dmatx *tx)
 
 BOOLEAN dmatx_transfer_done(struct dmatx *tx)
 {
-    if (tx->request != NULL && tx->en->bus->working_on != NULL)
+    if (tx->request != NULL && tx->en->bus != NULL && tx->en->bus->working_on != NULL)
         tx->en->bus->working_on(tx->en->bus->ctx, tx->request);
     if (tx->sgl == NULL) /* never mapped: tx->status already says why */
         return TRUE;

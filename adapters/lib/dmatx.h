@@ -72,7 +72,10 @@ struct dmatx {
 /* dmatx_enabler_init - get the DMA adapter for desc and set up every slot's resources for the
  * pattern (list buffers for sg-build, a common buffer each for common-buffer). max_transfer
  * is the most one I/O carries; transfers are split below it when map registers are short.
- * Returns STATUS_SUCCESS, or the failing status with a sentence in why[] (nothing kept). */
+ * bus is the simulator's (a driver hosted through struct dms_io), or NULL for a WDM driver,
+ * which completes its own requests and has no common-buffer pattern here (its copies would
+ * go uncharged). Returns STATUS_SUCCESS, or the failing status with a sentence in why[]
+ * (nothing kept). */
 NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
                             PDEVICE_DESCRIPTION desc, enum dms_pattern pattern,
                             ULONG max_transfer, uint32_t slots, dmatx_program_fn program,

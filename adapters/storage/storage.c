@@ -21,35 +21,10 @@
 
 #include "../lib/devdma.h"
 #include "../lib/dmatx.h"
+#include "storage_card.h"
+#include "storage_hw.h"
 
 #define STOR_TAG 'rotS'
-#define STOR_CMD_FIRST 0x1 /* the first transfer of a request: the device starts a new crc */
-
-/* What the device fetches for a command: a header, then its elements. */
-typedef struct _STOR_ELEMENT {
-    ULONGLONG Address;
-    ULONG Length;
-    ULONG Reserved;
-} STOR_ELEMENT;
-
-typedef struct _STOR_COMMAND {
-    ULONGLONG Offset;  /* device byte offset */
-    ULONG Bytes;
-    UCHAR Write;       /* 1: memory -> device */
-    UCHAR Flags;
-    USHORT Tag;        /* the slot */
-    ULONG Elements;
-    ULONG Reserved;
-    STOR_ELEMENT Element[];
-} STOR_COMMAND;
-
-/* What the device writes back: one entry per finished command. */
-typedef struct _STOR_COMPLETION {
-    USHORT Tag;
-    USHORT Phase;      /* flips each time the queue wraps: new entries are told apart */
-    NTSTATUS Status;
-} STOR_COMPLETION;
-
 /* ---- the device model -------------------------------------------------------------------- */
 
 struct stor_hw {
@@ -351,6 +326,36 @@ static NTSTATUS stor_attach(struct dms_machine *m, const struct dms_device_setti
     return STATUS_SUCCESS;
 }
 
+/* ---- the controller at its registers, for the WDM driver (storage_card.c, _wdm.c) ----- */
+
+static int card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
+                       const struct dms_bus *bus, struct dms_card **out)
+{
+    return stor_card_attach(pdo, bar, s, bus, (struct stor_card **)out);
+}
+
+static void card_settle(struct dms_card *card, struct dms_io *io)
+{
+    stor_card_settle((struct stor_card *)card, io);
+}
+
+static void card_detach(struct dms_card *card)
+{
+    stor_card_free((struct stor_card *)card);
+}
+
+/* The WDM driver maps by every pattern but common-buffer (whose copies are the driver's own
+ * CPU work, charged only through the bus of the driver above). */
+static const struct dms_hardware storage_card = {
+    .driver_entry = StorDriverEntry,
+    .driver_name = "storage",
+    .patterns = 1u << DMS_PATTERN_PACKET | 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
+                1u << DMS_PATTERN_V3 | 1u << DMS_PATTERN_V3_SYNC,
+    .attach = card_attach,
+    .settle = card_settle,
+    .detach = card_detach,
+};
+
 const struct dms_adapter_kind dms_adapter_storage = {
     .name = "storage",
     .summary = "block device: command table and completion queue in a common buffer, "
@@ -369,4 +374,5 @@ const struct dms_adapter_kind dms_adapter_storage = {
     .detach = stor_detach,
     .device_object = dmatx_device_object,
     .dma_adapter = dmatx_dma_adapter,
+    .hardware = &storage_card,
 };
