@@ -698,6 +698,12 @@ static void plat_schedule(void *ctx, uint64_t delay_ns, KIRQL irql, uint32_t ada
         engine_cpu(e, delay_ns, device, CPU_DRIVER, irql, 0, fn, arg);
 }
 
+static void driver_time(struct engine *e, uint64_t ns)
+{
+    if (e->ctx.active)
+        charge(e, e->ctx.device, CPU_DRIVER, ns, e->ctx.routine);
+}
+
 static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id)
 {
     struct engine *e = ctx;
@@ -724,17 +730,16 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
     case DMS_COST_CACHE_LINE:
         charge(e, device, CPU_MAPPING, amount * c->cache_line_ns, r);
         break;
-    /* The driver's own time, charged to the device whose work runs now. */
+    /* The driver's own time, charged to the device whose work runs now; outside any CPU
+     * work (a driver's start, before the run) it is set-up, not the workload's. */
     case DMS_COST_REGISTER_READ:
-        charge(e, e->ctx.active ? e->ctx.device : device, CPU_DRIVER,
-               amount * c->register_read_ns, r);
+        driver_time(e, amount * c->register_read_ns);
         break;
     case DMS_COST_REGISTER_WRITE:
-        charge(e, e->ctx.active ? e->ctx.device : device, CPU_DRIVER,
-               amount * c->register_write_ns, r);
+        driver_time(e, amount * c->register_write_ns);
         break;
     case DMS_COST_CPU_NS:
-        charge(e, e->ctx.active ? e->ctx.device : device, CPU_DRIVER, amount, r);
+        driver_time(e, amount);
         break;
     }
 }
