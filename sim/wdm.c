@@ -109,8 +109,9 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
                                  : CARD_WINDOW_BASE + d->index * CARD_WINDOW_BYTES,
                      set, &d->bus, &d->card);
     if (err != 0) {
-        snprintf(why, len, "the %s card could not be modelled: %s", d->kind->name,
-                 dms_strerror(err));
+        snprintf(why, len, "the %s card could not be attached (%s)%s%s", d->kind->name,
+                 dms_strerror(err), hw->needs != NULL ? ": it needs " : "",
+                 hw->needs != NULL ? hw->needs : "");
         return -1;
     }
     w = driver_get(run, d, why, len);

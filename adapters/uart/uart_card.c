@@ -30,7 +30,7 @@ struct uart_card {
     uint32_t tx_count, rx_count;
     uint64_t media;          /* receive: bytes off the wire so far */
     /* what moved since the last settled request */
-    uint32_t crc, transfers;
+    uint32_t crc, transfers; /* transfers: channel programmings */
 };
 
 static void card_pump(void *arg);
@@ -64,7 +64,6 @@ static void card_pump(void *arg)
     }
     if (c->bus->full_data)
         c->crc = c->bus->crc32(c->crc, c->fifo, moved);
-    c->transfers++;
     if (c->to_device)
         c->tx_count += moved;
     else
@@ -78,10 +77,13 @@ static void card_programmed(void *ctx, int to_device)
 {
     struct uart_card *c = ctx;
 
+    /* the direction of the transfer now programmed; a pump under way (waiting for the wire)
+     * takes it up at its next request */
+    c->to_device = to_device != 0;
+    c->transfers++; /* a device operation: one programmed transfer, however many bursts */
     if (c->pumping)
         return;
     c->pumping = true;
-    c->to_device = to_device != 0;
     c->bus->post(c->bus->ctx, card_pump, c);
 }
 
@@ -126,6 +128,7 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
 {
     struct dms_machine *m = dms_machine_current();
     struct uart_card *c = calloc(1, sizeof(*c));
+    CM_PARTIAL_RESOURCE_DESCRIPTOR priv = {.Type = CmResourceTypeDevicePrivate};
     CM_PARTIAL_RESOURCE_DESCRIPTOR dma = {.Type = CmResourceTypeDma,
                                           .ShareDisposition = CmResourceShareDeviceExclusive,
                                           .Flags = CM_RESOURCE_DMA_V3};
@@ -142,6 +145,8 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
     dma.u.DmaV3.Channel = s->dma_line;
     dma.u.DmaV3.RequestLine = s->dma_line;
     dma.u.DmaV3.TransferWidth = 0; /* 8 bits */
+    priv.u.DevicePrivate.Data[1] = s->max_transfer; /* the firmware's word to the driver */
+    priv.u.DevicePrivate.Data[2] = s->slots;
     err = devdma_init(&c->dma, pdo, 32, bus, UART_FIFO_BYTES, devdma_salt(s->name));
     if (err == 0)
         err = dms_device_add_memory(pdo, bar, UART_BAR_BYTES, &card_ops, c);
@@ -149,6 +154,8 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
         err = dms_device_add_interrupt(pdo, LevelSensitive);
     if (err == 0)
         err = dms_device_add_resource(pdo, &dma);
+    if (err == 0)
+        err = dms_device_add_resource(pdo, &priv);
     if (err == 0)
         err = dms_sysdma_watch_line(m, c->line, card_programmed, c);
     if (err != 0) {

@@ -14,4 +14,7 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
 void uart_card_settle(struct uart_card *c, struct dms_io *io);
 void uart_card_free(struct uart_card *c);
 
+/* The driver shipped for the card: a WDM driver (uart_wdm.c). */
+DRIVER_INITIALIZE UartDriverEntry;
+
 #endif

@@ -120,6 +120,7 @@ struct dms_hardware {
      * Returns 0 and *out, or a DMS_E* code. */
     int (*attach)(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
                   const struct dms_bus *bus, struct dms_card **out);
+    const char *needs; /* what the machine must have for attach to succeed, for its message */
     /* io completed: what the card moved for its range (crc_device, stray_pages,
      * dma_transfers), however the driver split it. */
     void (*settle)(struct dms_card *card, struct dms_io *io);
@@ -160,7 +161,8 @@ struct dms_adapter_kind {
     PDEVICE_OBJECT (*device_object)(struct dms_adapter_dev *dev);
     PDMA_ADAPTER (*dma_adapter)(struct dms_adapter_dev *dev);
     /* The card at its registers, for a WDM driver (NULL: only the driver above). A scenario
-     * takes this path for the patterns hardware->patterns lists, or with driver = FILE. */
+     * takes this path for the patterns hardware->patterns lists, or with driver = FILE; a
+     * kind whose hardware covers every pattern it offers has no attach, submit or detach. */
     const struct dms_hardware *hardware;
 };
 
