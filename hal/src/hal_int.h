@@ -417,6 +417,8 @@ struct dms_machine {
     struct u64map objects;           /* kernel object address -> enum obj_kind */
     struct u64map records;           /* kernel object address -> the HAL's record of it */
     struct kthread *threads, *current_thread;
+    uint8_t *stack_cache[16];        /* finished threads' stacks, kept for the next (thread.c) */
+    unsigned stack_cached;
     uint32_t handle_serial;
     struct driver *drivers;
     struct driver *bus_driver;       /* owns the PDOs dms_device_create makes */

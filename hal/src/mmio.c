@@ -205,38 +205,40 @@ static void nobody(struct dms_machine *m, bool io, bool write, const volatile vo
                     write ? "the write is dropped" : "the read returns all ones");
 }
 
-static uint64_t reg_read(bool io, const volatile void *reg, unsigned width)
+/* The region an access lands in, with its cost charged; NULL (and the finding made) when
+ * nothing decodes it. */
+static struct mmio_region *target(bool io, bool write, const volatile void *reg,
+                                  unsigned width, uint64_t *bus)
 {
     struct dms_machine *m = hal_machine();
     struct mmio_region *r = NULL;
-    uint64_t bus = 0;
-    bool mapped = bus_of(m, io, reg, &bus);
+    bool mapped = bus_of(m, io, reg, bus);
 
-    hal_charge(m, DMS_COST_REGISTER_READ, 1, DMS_NO_ADAPTER);
+    hal_charge(m, write ? DMS_COST_REGISTER_WRITE : DMS_COST_REGISTER_READ, 1, DMS_NO_ADAPTER);
     if (mapped)
-        r = decode(m, io, bus, width);
-    if (r == NULL) {
-        nobody(m, io, false, reg, bus, mapped, width);
+        r = decode(m, io, *bus, width);
+    if (r == NULL)
+        nobody(m, io, write, reg, *bus, mapped, width);
+    return r;
+}
+
+static uint64_t reg_read(bool io, const volatile void *reg, unsigned width)
+{
+    uint64_t bus = 0;
+    struct mmio_region *r = target(io, false, reg, width, &bus);
+
+    if (r == NULL)
         return width == 8 ? UINT64_MAX : (1ULL << (width * 8)) - 1;
-    }
     return r->ops->read(r->ctx, bus - r->base, width);
 }
 
 static void reg_write(bool io, volatile void *reg, unsigned width, uint64_t value)
 {
-    struct dms_machine *m = hal_machine();
-    struct mmio_region *r = NULL;
     uint64_t bus = 0;
-    bool mapped = bus_of(m, io, reg, &bus);
+    struct mmio_region *r = target(io, true, reg, width, &bus);
 
-    hal_charge(m, DMS_COST_REGISTER_WRITE, 1, DMS_NO_ADAPTER);
-    if (mapped)
-        r = decode(m, io, bus, width);
-    if (r == NULL) {
-        nobody(m, io, true, reg, bus, mapped, width);
-        return;
-    }
-    r->ops->write(r->ctx, bus - r->base, width, value);
+    if (r != NULL)
+        r->ops->write(r->ctx, bus - r->base, width, value);
 }
 
 UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register)

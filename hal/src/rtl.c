@@ -198,46 +198,45 @@ static void dbg_format(struct out *o, const char *f, va_list *ap)
     }
 }
 
-static void debug_line(struct dms_machine *m, const char *text)
+static ULONG debug_print(const char *routine, PCSTR format, va_list *ap)
 {
+    struct dms_machine *m = hal_machine();
+    char buf[DEBUG_LINE];
+    struct out o = {buf, sizeof(buf), 0};
+
+    if (hal_null(m, routine, format, "Format"))
+        return STATUS_INVALID_PARAMETER;
+    buf[0] = '\0';
+    dbg_format(&o, format, ap);
     if (m->debug_print != NULL)
-        m->debug_print(m->debug_print_ctx, text);
+        m->debug_print(m->debug_print_ctx, buf);
+    return STATUS_SUCCESS;
 }
 
 ULONG DbgPrint(PCSTR Format, ...)
 {
-    if (hal_null(hal_machine(), "DbgPrint", Format, "Format"))
-        return STATUS_INVALID_PARAMETER;
-    char buf[DEBUG_LINE];
-    struct out o = {buf, sizeof(buf), 0};
     va_list ap;
+    ULONG status;
 
-    buf[0] = '\0';
     va_start(ap, Format);
-    dbg_format(&o, Format, &ap);
+    status = debug_print("DbgPrint", Format, &ap);
     va_end(ap);
-    debug_line(hal_machine(), buf);
-    return STATUS_SUCCESS;
+    return status;
 }
 
 /* The component and level filter of the debugger: everything is passed to the host, which
  * decides what to show. */
 ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
 {
-    if (hal_null(hal_machine(), "DbgPrintEx", Format, "Format"))
-        return STATUS_INVALID_PARAMETER;
-    char buf[DEBUG_LINE];
-    struct out o = {buf, sizeof(buf), 0};
     va_list ap;
+    ULONG status;
 
     (void)ComponentId;
     (void)Level;
-    buf[0] = '\0';
     va_start(ap, Format);
-    dbg_format(&o, Format, &ap);
+    status = debug_print("DbgPrintEx", Format, &ap);
     va_end(ap);
-    debug_line(hal_machine(), buf);
-    return STATUS_SUCCESS;
+    return status;
 }
 
 void dms_machine_set_debug_print(struct dms_machine *m, void (*fn)(void *ctx, const char *text),

@@ -88,10 +88,35 @@ static void thread_unlink(struct kthread *t)
         *p = t->next;
 }
 
+/* Stacks of finished threads are kept for the next thread: a driver's dispatch routine runs
+ * on a thread of its own, so a run starts hundreds of thousands, and a fresh mapping each
+ * time costs its system calls and a page fault for every stack page touched. */
+static uint8_t *stack_get(struct dms_machine *m)
+{
+    void *map;
+
+    if (m->stack_cached > 0)
+        return m->stack_cache[--m->stack_cached];
+    map = mmap(NULL, THREAD_STACK_BYTES + THREAD_GUARD_BYTES, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+    mprotect(map, THREAD_GUARD_BYTES, PROT_NONE);
+    return map;
+}
+
+static void stack_put(struct dms_machine *m, uint8_t *map)
+{
+    if (m->stack_cached < sizeof(m->stack_cache) / sizeof(m->stack_cache[0]))
+        m->stack_cache[m->stack_cached++] = map;
+    else
+        munmap(map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+}
+
 static void thread_free(struct kthread *t)
 {
     thread_unlink(t);
-    munmap(t->stack_map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+    stack_put(t->m, t->stack_map);
     free(t);
 }
 
@@ -163,13 +188,11 @@ int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
 
     if (t == NULL)
         return DMS_ENOMEM;
-    t->stack_map = mmap(NULL, THREAD_STACK_BYTES + THREAD_GUARD_BYTES, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (t->stack_map == MAP_FAILED) {
+    t->stack_map = stack_get(m);
+    if (t->stack_map == NULL) {
         free(t);
         return DMS_ENOMEM;
     }
-    mprotect(t->stack_map, THREAD_GUARD_BYTES, PROT_NONE);
     t->m = m;
     t->fn = fn;
     t->arg = arg;
@@ -198,6 +221,8 @@ void hal_threads_free(struct dms_machine *m)
 {
     while (m->threads != NULL)
         thread_free(m->threads);
+    while (m->stack_cached > 0)
+        munmap(m->stack_cache[--m->stack_cached], THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
 }
 
 static void wake_run(void *arg)
