@@ -32,6 +32,9 @@
 #endif
 #endif
 #ifdef HAL_ASAN_FIBERS
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -55,6 +58,7 @@ struct kthread {
     dms_work_fn fn;
     void *arg;
     bool done;
+    bool returned;            /* done, and its routine returned (its stack may be reused) */
     KIRQL irql;               /* the thread's IRQL while it is switched out */
     uint64_t context;         /* the platform's context (whose I/O) when it started */
     /* the wait in progress */
@@ -88,26 +92,70 @@ static void thread_unlink(struct kthread *t)
         *p = t->next;
 }
 
+#ifdef HAL_ASAN_FIBERS
+/* The stack switches are annotated for ASan (__sanitizer_start_switch_fiber), so they go to
+ * libc's swapcontext, not ASan's interceptor of it: that one warns on the first switch and
+ * clears the whole shadow of the stack it enters on every switch (each a page-faulting
+ * remapping of 128 KiB). The shadow of a reused stack is cleared here instead. */
+static int (*libc_swapcontext)(ucontext_t *, const ucontext_t *);
+static pthread_once_t libc_swapcontext_once = PTHREAD_ONCE_INIT;
+
+static void libc_swapcontext_find(void)
+{
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+
+    if (libc != NULL)
+        *(void **)&libc_swapcontext = dlsym(libc, "swapcontext");
+    if (libc_swapcontext == NULL)
+        libc_swapcontext = swapcontext;
+}
+
+static void stack_switch(ucontext_t *from, const ucontext_t *to)
+{
+    pthread_once(&libc_swapcontext_once, libc_swapcontext_find);
+    libc_swapcontext(from, to);
+}
+
+/* What a finished thread leaves poisoned on its stack: thread_main's frame and the final
+ * switch's, at the stack's top (every other frame returned and cleared its own). */
+#define STACK_TOP_FRAMES (16u * 1024u)
+#else
+#define stack_switch(from, to) swapcontext((from), (to))
+#endif
+
 /* Stacks of finished threads are kept for the next thread: a driver's dispatch routine runs
  * on a thread of its own, so a run starts hundreds of thousands, and a fresh mapping each
  * time costs its system calls and a page fault for every stack page touched. */
 static uint8_t *stack_get(struct dms_machine *m)
 {
-    void *map;
+    uint8_t *map;
 
-    if (m->stack_cached > 0)
-        return m->stack_cache[--m->stack_cached];
+    if (m->stack_cached > 0) {
+        map = m->stack_cache[--m->stack_cached];
+#ifdef HAL_ASAN_FIBERS
+        ASAN_UNPOISON_MEMORY_REGION(map + THREAD_GUARD_BYTES + THREAD_STACK_BYTES -
+                                    STACK_TOP_FRAMES, STACK_TOP_FRAMES);
+#endif
+        return map;
+    }
     map = mmap(NULL, THREAD_STACK_BYTES + THREAD_GUARD_BYTES, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
         return NULL;
     mprotect(map, THREAD_GUARD_BYTES, PROT_NONE);
+#ifdef HAL_ASAN_FIBERS
+    /* an earlier mapping here may have left its shadow */
+    ASAN_UNPOISON_MEMORY_REGION(map + THREAD_GUARD_BYTES, THREAD_STACK_BYTES);
+#endif
     return map;
 }
 
-static void stack_put(struct dms_machine *m, uint8_t *map)
+/* Only the stack of a thread whose routine returned is kept: one that ended in
+ * PsTerminateSystemThread, or was still waiting when the machine went, left frames at any
+ * depth. */
+static void stack_put(struct dms_machine *m, uint8_t *map, bool returned)
 {
-    if (m->stack_cached < sizeof(m->stack_cache) / sizeof(m->stack_cache[0]))
+    if (returned && m->stack_cached < sizeof(m->stack_cache) / sizeof(m->stack_cache[0]))
         m->stack_cache[m->stack_cached++] = map;
     else
         munmap(map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
@@ -116,7 +164,7 @@ static void stack_put(struct dms_machine *m, uint8_t *map)
 static void thread_free(struct kthread *t)
 {
     thread_unlink(t);
-    stack_put(t->m, t->stack_map);
+    stack_put(t->m, t->stack_map, t->returned);
     free(t);
 }
 
@@ -128,12 +176,12 @@ static void thread_switch(struct kthread *t, bool to_thread)
     if (to_thread) {
         __sanitizer_start_switch_fiber(&save, t->stack_map + THREAD_GUARD_BYTES,
                                        THREAD_STACK_BYTES);
-        swapcontext(&t->back, &t->ctx);
+        stack_switch(&t->back, &t->ctx);
         __sanitizer_finish_switch_fiber(save, NULL, NULL);
     } else {
         __sanitizer_start_switch_fiber(t->done ? NULL : &t->fake_stack, t->back_bottom,
                                        t->back_size);
-        swapcontext(&t->ctx, &t->back);
+        stack_switch(&t->ctx, &t->back);
         __sanitizer_finish_switch_fiber(t->fake_stack, &t->back_bottom, &t->back_size);
     }
 #else
@@ -153,6 +201,7 @@ static void thread_main(void)
 #endif
     t->fn(t->arg);
     t->done = true;
+    t->returned = true;
     thread_switch(t, false); /* never comes back */
 }
 
