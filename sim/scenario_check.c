@@ -89,7 +89,10 @@ static void check_driver(struct scenario *s, int inst, struct scn_device *d,
         snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - s->path), s->path, d->driver);
     else
         snprintf(path, sizeof(path), "%s", d->driver);
-    if (strlen(path) >= SCN_PATH_MAX) {
+    /* a name with no slash would make dlopen search the library path, not the folder */
+    if (strchr(path, '/') == NULL)
+        snprintf(path, sizeof(path), "./%s", d->driver);
+    if (strlen(path) >= sizeof(d->driver_path)) {
         err_at(err, s, line, "driver: %s is too long a path%s", path, "");
         return;
     }
@@ -97,16 +100,13 @@ static void check_driver(struct scenario *s, int inst, struct scn_device *d,
         err_at(err, s, line, "driver: %s: %s", path, strerror(errno));
         return;
     }
-    /* a name with no slash would make dlopen search the library path, not the folder */
-    if (strchr(path, '/') == NULL)
-        snprintf(path, sizeof(path), "./%s", d->driver);
     h = wdm_open_driver(path, &entry, why, sizeof(why));
     if (h == NULL) {
         err_at(err, s, line, "driver: %s%s", why, "");
         return;
     }
     dlclose(h);
-    snprintf(d->driver_path, sizeof(d->driver_path), "%s", path);
+    memcpy(d->driver_path, path, strlen(path) + 1); /* fits: checked above */
 }
 
 static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *err)

@@ -126,32 +126,6 @@ static VOID LegacyUnload(PDRIVER_OBJECT DriverObject)
 
 /* ---- PnP: start with the resources, stop, remove --------------------------------------- */
 
-static NTSTATUS LegacyStartCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    UNREFERENCED_PARAMETER(DeviceObject);
-    UNREFERENCED_PARAMETER(Irp);
-    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED; /* the dispatch routine finishes the IRP */
-}
-
-/* Send the IRP down and wait for the bus driver to finish with it (a start is handled on the
- * way back up). */
-static NTSTATUS LegacyForwardAndWait(PLEGACY_EXTENSION Ext, PIRP Irp)
-{
-    KEVENT done;
-    NTSTATUS status;
-
-    KeInitializeEvent(&done, NotificationEvent, FALSE);
-    IoCopyCurrentIrpStackLocationToNext(Irp);
-    IoSetCompletionRoutine(Irp, LegacyStartCompletion, &done, TRUE, TRUE, TRUE);
-    status = IoCallDriver(Ext->LowerDevice, Irp);
-    if (status == STATUS_PENDING) {
-        KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
-        status = Irp->IoStatus.Status;
-    }
-    return status;
-}
-
 static NTSTATUS LegacyStartDevice(PLEGACY_EXTENSION Ext, PCM_RESOURCE_LIST Translated)
 {
     PCM_PARTIAL_RESOURCE_LIST list;
@@ -243,7 +217,9 @@ static NTSTATUS LegacyDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
     switch (sp->MinorFunction) {
     case IRP_MN_START_DEVICE:
-        status = LegacyForwardAndWait(ext, Irp);
+        /* the bus driver starts the device first: a start is handled on the way back up */
+        status = IoForwardIrpSynchronously(ext->LowerDevice, Irp) ? Irp->IoStatus.Status
+                                                                  : STATUS_UNSUCCESSFUL;
         if (NT_SUCCESS(status))
             status = LegacyStartDevice(
                 ext, sp->Parameters.StartDevice.AllocatedResourcesTranslated);

@@ -283,14 +283,6 @@ static VOID StorDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOI
 
 /* ---- PnP ------------------------------------------------------------------------------ */
 
-static NTSTATUS StorStartCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    UNREFERENCED_PARAMETER(DeviceObject);
-    UNREFERENCED_PARAMETER(Irp);
-    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
 static NTSTATUS StorQueues(PSTOR_EXTENSION Ext)
 {
     PDMA_ADAPTER a = Ext->Dma.adapter;
@@ -430,16 +422,12 @@ static NTSTATUS StorDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PSTOR_EXTENSION ext = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS status;
-    KEVENT done;
 
     switch (sp->MinorFunction) {
     case IRP_MN_START_DEVICE:
-        KeInitializeEvent(&done, NotificationEvent, FALSE);
-        IoCopyCurrentIrpStackLocationToNext(Irp);
-        IoSetCompletionRoutine(Irp, StorStartCompletion, &done, TRUE, TRUE, TRUE);
-        if (IoCallDriver(ext->Lower, Irp) == STATUS_PENDING)
-            KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
-        status = Irp->IoStatus.Status;
+        /* the bus driver starts the device first: a start is handled on the way back up */
+        status = IoForwardIrpSynchronously(ext->Lower, Irp) ? Irp->IoStatus.Status
+                                                            : STATUS_UNSUCCESSFUL;
         if (NT_SUCCESS(status))
             status = StorStartDevice(ext,
                                      sp->Parameters.StartDevice.AllocatedResourcesTranslated);

@@ -260,14 +260,6 @@ static NTSTATUS UartDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 /* ---- PnP ------------------------------------------------------------------------------ */
 
-static NTSTATUS UartStartCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    UNREFERENCED_PARAMETER(DeviceObject);
-    UNREFERENCED_PARAMETER(Irp);
-    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
 static NTSTATUS UartStartDevice(PUART_EXTENSION Ext, PCM_RESOURCE_LIST Translated)
 {
     PCM_PARTIAL_RESOURCE_LIST list;
@@ -351,16 +343,12 @@ static NTSTATUS UartDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PUART_EXTENSION ext = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS status;
-    KEVENT done;
 
     switch (sp->MinorFunction) {
     case IRP_MN_START_DEVICE:
-        KeInitializeEvent(&done, NotificationEvent, FALSE);
-        IoCopyCurrentIrpStackLocationToNext(Irp);
-        IoSetCompletionRoutine(Irp, UartStartCompletion, &done, TRUE, TRUE, TRUE);
-        if (IoCallDriver(ext->Lower, Irp) == STATUS_PENDING)
-            KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
-        status = Irp->IoStatus.Status;
+        /* the bus driver starts the device first: a start is handled on the way back up */
+        status = IoForwardIrpSynchronously(ext->Lower, Irp) ? Irp->IoStatus.Status
+                                                            : STATUS_UNSUCCESSFUL;
         if (NT_SUCCESS(status))
             status = UartStartDevice(ext,
                                      sp->Parameters.StartDevice.AllocatedResourcesTranslated);

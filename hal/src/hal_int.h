@@ -436,6 +436,7 @@ struct dms_machine {
 /* machine.c */
 uint64_t hal_now(struct dms_machine *m);
 void hal_schedule(struct dms_machine *m, KIRQL irql, dms_work_fn fn, void *arg);
+void hal_schedule_ready(struct dms_machine *m, KIRQL irql, dms_work_fn fn, void *arg);
 void hal_schedule_for(struct dms_machine *m, uint32_t adapter_id, KIRQL irql, dms_work_fn fn,
                       void *arg);
 void hal_charge(struct dms_machine *m, enum dms_cost cost, uint64_t amount, uint32_t adapter_id);

@@ -580,6 +580,64 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
  * StartIo: the device queue is the I/O manager's, kept in its own memory; the
  * DEVICE_OBJECT's CurrentIrp and DeviceQueue.Busy mirror it for drivers that read them.
  */
+/* A forwarded IRP's wait, in the host's memory: should the wait give up (a deadlock with
+ * nothing left to run), the IRP's later completion still has an event to set, and frees it. */
+struct forward_wait {
+    KEVENT done;
+    bool abandoned;
+};
+
+static NTSTATUS forward_done(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    struct forward_wait *w = Context;
+
+    (void)DeviceObject;
+    (void)Irp;
+    if (w->abandoned)
+        free(w);
+    else
+        KeSetEvent(&w->done, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED; /* the IRP is the caller's again */
+}
+
+/* IoForwardIrpSynchronously - copy the current stack location to the next, send the IRP to
+ * DeviceObject and wait until that driver completes it; the caller owns it again then (and
+ * completes it). FALSE, nothing sent, when no next stack location is left. IRQL <= APC_LEVEL. */
+BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    struct dms_machine *m = hal_machine();
+    struct forward_wait *w;
+
+    if (device_of(DeviceObject) == NULL || irp_node(m, Irp) == NULL) {
+        hal_finding(m, NULL, "IoForwardIrpSynchronously", DMS_CHECK_BAD_ARGUMENT,
+                    (uintptr_t)DeviceObject, (uintptr_t)Irp, 0,
+                    "IoForwardIrpSynchronously(%p, %p): %s", (void *)DeviceObject, (void *)Irp,
+                    device_of(DeviceObject) == NULL ? "not a device object" : "not an IRP");
+        return FALSE;
+    }
+    if (m->irql > APC_LEVEL) {
+        hal_finding(m, NULL, "IoForwardIrpSynchronously", DMS_E6_WRONG_IRQL, m->irql,
+                    APC_LEVEL, 0, "IoForwardIrpSynchronously at IRQL %u: it waits, so callers "
+                    "must be at or below APC_LEVEL", m->irql);
+        return FALSE;
+    }
+    if (Irp->CurrentLocation <= 1)
+        return FALSE;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return FALSE;
+    KeInitializeEvent(&w->done, NotificationEvent, FALSE);
+    IoCopyCurrentIrpStackLocationToNext(Irp);
+    IoSetCompletionRoutine(Irp, forward_done, w, TRUE, TRUE, TRUE);
+    IofCallDriver(DeviceObject, Irp);
+    if (KeWaitForSingleObject(&w->done, Executive, KernelMode, FALSE, NULL) != STATUS_SUCCESS) {
+        w->abandoned = true; /* the wait's finding is made; the completion frees w */
+        return FALSE;
+    }
+    free(w);
+    return TRUE;
+}
+
 static int queue_insert(struct device *d, PIRP irp, ULONG key, bool keyed)
 {
     uint32_t at = d->n_queue;

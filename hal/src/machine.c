@@ -333,6 +333,21 @@ void hal_schedule_for(struct dms_machine *m, uint32_t adapter_id, KIRQL irql, dm
     m->plat.schedule(m->plat.ctx, 0, irql, adapter_id, run_trampoline, t);
 }
 
+/* hal_schedule_ready - the same, but never run before the caller returns: a thread a
+ * KeSetEvent readies runs once its setter is done with the event (which may live on the
+ * waiter's stack), as on Windows, where the setter holds the dispatcher lock. Without a
+ * platform scheduler it waits for the next drain (the IRQL dropping, more work scheduled,
+ * dms_machine_run_pending). */
+void hal_schedule_ready(struct dms_machine *m, KIRQL irql, dms_work_fn fn, void *arg)
+{
+    if (m->plat.schedule != NULL) {
+        hal_schedule(m, irql, fn, arg);
+        return;
+    }
+    if (pend_push(m, (struct pending){fn, arg, irql}) != 0)
+        abort();
+}
+
 /* hal_schedule_after - the same after delay_ns of virtual time. The trivial platform has no
  * clock: delayed work waits until no other work is queued, and runs in the order of its
  * delays (then of scheduling), as if time had jumped to it. */

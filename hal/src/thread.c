@@ -294,7 +294,10 @@ static void wake_schedule(struct kthread *t, NTSTATUS status, uint64_t delay_ns)
     if (w == NULL)
         abort(); /* a lost wake-up would hang the driver; nobody could recover */
     *w = (struct wake){t, t->wait_seq, status};
-    hal_schedule_after(t->m, delay_ns, PASSIVE_LEVEL, wake_run, w);
+    if (delay_ns == 0)
+        hal_schedule_ready(t->m, PASSIVE_LEVEL, wake_run, w);
+    else
+        hal_schedule_after(t->m, delay_ns, PASSIVE_LEVEL, wake_run, w);
 }
 
 /* Suspend the current thread until woken (or timeout_ns passes, UINT64_MAX: never). Returns

@@ -333,6 +333,96 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* ---- IoForwardIrpSynchronously: an upper driver waits for a lower one that pends ------- */
+
+static PDEVICE_OBJECT fwd_dev;
+static BOOLEAN fwd_result;
+static NTSTATUS fwd_seen_status;
+static int fwd_returned;
+
+static NTSTATUS fwd_dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    (void)DeviceObject;
+    fwd_result = IoForwardIrpSynchronously(hold_dev, Irp);
+    fwd_returned++;
+    /* the lower driver's outcome is there, and the IRP is this driver's to complete */
+    fwd_seen_status = Irp->IoStatus.Status;
+    Irp->IoStatus.Information = 77;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return fwd_seen_status;
+}
+
+static NTSTATUS fwd_entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    (void)RegistryPath;
+    DriverObject->MajorFunction[IRP_MJ_READ] = fwd_dispatch;
+    return IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fwd_dev);
+}
+
+START_TEST(test_forward_synchronously)
+{
+    struct dms_machine *m = machine_new(4 * GIB, DMS_PLACE_RANDOM);
+    PDRIVER_OBJECT lower, upper;
+    struct dms_request r = {.major = IRP_MJ_READ};
+
+    ck_assert_int_eq(dms_driver_load(m, "hold", hold_entry, &lower), STATUS_SUCCESS);
+    ck_assert_int_eq(dms_driver_load(m, "fwd", fwd_entry, &upper), STATUS_SUCCESS);
+    ck_assert_ptr_eq(IoAttachDeviceToDeviceStack(fwd_dev, hold_dev), hold_dev);
+    done_calls = fwd_returned = 0;
+    held_irp = NULL;
+    ck_assert_int_eq(dms_irp_send(fwd_dev, &r, on_done, NULL), STATUS_PENDING);
+    /* the lower driver holds it: the upper one is still waiting */
+    ck_assert_ptr_nonnull(held_irp);
+    ck_assert_int_eq(fwd_returned, 0);
+    IoSetCancelRoutine(held_irp, NULL);
+    held_irp->IoStatus.Status = STATUS_DEVICE_BUSY;
+    IoCompleteRequest(held_irp, IO_NO_INCREMENT);
+    /* the completion routine stopped the walk: the requester hears nothing yet */
+    ck_assert_int_eq(done_calls, 0);
+    dms_machine_run_pending(m);
+    ck_assert_int_eq(fwd_returned, 1);
+    ck_assert(fwd_result);
+    ck_assert_int_eq(fwd_seen_status, STATUS_DEVICE_BUSY);
+    ck_assert_int_eq(done_calls, 1);
+    ck_assert_int_eq(done_status, STATUS_DEVICE_BUSY);
+    ck_assert_uint_eq(done_info, 77);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
+    machine_done(m);
+}
+END_TEST
+
+START_TEST(test_forward_synchronously_refuses)
+{
+    struct dms_machine *m = machine_new(4 * GIB, DMS_PLACE_RANDOM);
+    PDRIVER_OBJECT lower, upper;
+    struct dms_request r = {.major = IRP_MJ_READ};
+    KIRQL old;
+    PIRP irp;
+
+    ck_assert_int_eq(dms_driver_load(m, "hold", hold_entry, &lower), STATUS_SUCCESS);
+    ck_assert_int_eq(dms_driver_load(m, "fwd", fwd_entry, &upper), STATUS_SUCCESS);
+    /* not attached: the upper device's IRPs have one stack location, none left to forward
+     * into. FALSE, nothing sent, no finding. */
+    done_calls = 0;
+    held_irp = NULL;
+    dms_irp_send(fwd_dev, &r, on_done, NULL);
+    ck_assert(!fwd_result);
+    ck_assert_ptr_null(held_irp);
+    ck_assert_int_eq(done_calls, 1);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
+    /* at DISPATCH_LEVEL it may not wait: a finding, FALSE */
+    irp = IoAllocateIrp(2, FALSE);
+    IoSetNextIrpStackLocation(irp);
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    ck_assert(!IoForwardIrpSynchronously(hold_dev, irp));
+    KeLowerIrql(old);
+    ck_assert_uint_eq(dms_finding_count(m), 1);
+    ck_assert_ptr_null(held_irp);
+    IoFreeIrp(irp);
+    machine_done(m);
+}
+END_TEST
+
 /* ---- buffered I/O, IOCTLs, names --------------------------------------------------------- */
 
 #define IOCTL_TEST_ECHO CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)
@@ -563,6 +653,8 @@ static Suite *iomgr_suite(void)
     tcase_add_test(tc, test_allocated_irp);
     tcase_add_test(tc, test_start_io_serialises);
     tcase_add_test(tc, test_cancel);
+    tcase_add_test(tc, test_forward_synchronously);
+    tcase_add_test(tc, test_forward_synchronously_refuses);
     tcase_add_test(tc, test_open_by_link_and_buffered_ioctl);
     tcase_add_loop_test(tc, test_pnp_start_and_direct_io, 0, 2);
     tcase_add_test(tc, test_driver_entry_fails);
