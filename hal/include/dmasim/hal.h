@@ -177,7 +177,8 @@ const char *dms_event_name(enum dms_event_type type);
  * The platform interface: what the HAL needs from whatever hosts it. The simulator's engine
  * implements it with virtual time and an event heap; NULL members fall back to a trivial
  * platform (time stands still, scheduled work runs when the IRQL drops below DISPATCH_LEVEL or
- * at dms_machine_run_pending).
+ * at dms_machine_run_pending; a thread a KeSetEvent readies waits for the next of those, never
+ * running inside the KeSetEvent).
  */
 enum dms_cost {
     DMS_COST_BOUNCE_COPY_BYTES, /* bytes the CPU copied to or from bounce pages */
@@ -235,8 +236,8 @@ void dms_machine_destroy(struct dms_machine *m);
 struct dms_machine *dms_machine_enter(struct dms_machine *m);
 struct dms_machine *dms_machine_current(void);
 
-/* Run scheduled work (waiting ExecutionRoutines, DPCs) of the trivial platform until none is
- * left. Returns how many items ran. A no-op under a platform with its own schedule. */
+/* Run scheduled work (waiting ExecutionRoutines, DPCs, readied threads) of the trivial
+ * platform until none is left. Returns how many items ran. A no-op under a platform with its own schedule. */
 int dms_machine_run_pending(struct dms_machine *m);
 
 uint64_t dms_machine_top_address(const struct dms_machine *m); /* highest RAM address + 1 */
