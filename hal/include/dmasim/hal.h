@@ -237,7 +237,8 @@ struct dms_machine *dms_machine_enter(struct dms_machine *m);
 struct dms_machine *dms_machine_current(void);
 
 /* Run scheduled work (waiting ExecutionRoutines, DPCs, readied threads) of the trivial
- * platform until none is left. Returns how many items ran. A no-op under a platform with its own schedule. */
+ * platform until none is left. Returns how many items ran. A no-op under a platform with its
+ * own schedule. */
 int dms_machine_run_pending(struct dms_machine *m);
 
 uint64_t dms_machine_top_address(const struct dms_machine *m); /* highest RAM address + 1 */
