@@ -149,11 +149,7 @@ int legacy_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device
     priv.u.DevicePrivate.Data[LEGACY_PRIVATE_FLUSH] = s->flush_io_buffers;
     err = devdma_init(&c->dma, pdo, s->address_bits, bus, s->max_transfer, devdma_salt(s->name));
     if (err == 0)
-        err = dms_device_add_memory(pdo, bar, LEGACY_BAR_BYTES, &card_ops, c);
-    if (err == 0)
-        err = dms_device_add_interrupt(pdo, LevelSensitive);
-    if (err == 0)
-        err = dms_device_add_resource(pdo, &priv);
+        err = devcard_present(pdo, bar, LEGACY_BAR_BYTES, &card_ops, c, &priv, 1);
     if (err != 0) {
         legacy_card_free(c);
         return err;

@@ -126,6 +126,19 @@ uint64_t devdma_salt(const char *name)
     return h;
 }
 
+int devcard_present(PDEVICE_OBJECT pdo, uint64_t bar, uint32_t bar_bytes,
+                    const struct dms_register_ops *ops, void *ctx,
+                    const CM_PARTIAL_RESOURCE_DESCRIPTOR *extra, unsigned n_extra)
+{
+    int err = dms_device_add_memory(pdo, bar, bar_bytes, ops, ctx);
+
+    if (err == 0)
+        err = dms_device_add_interrupt(pdo, LevelSensitive);
+    for (unsigned i = 0; err == 0 && i < n_extra; i++)
+        err = dms_device_add_resource(pdo, &extra[i]);
+    return err;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The transfer log.
  */

@@ -51,6 +51,13 @@ void devdma_media_fill(uint8_t *dst, uint64_t offset, uint32_t len, uint64_t sal
 /* A device's media salt from its name (FNV-1a), so two devices hold different bytes. */
 uint64_t devdma_salt(const char *name);
 
+/* What a card modelled at its registers presents on its PDO, in this order: a memory BAR of
+ * bar_bytes at bar decoded by ops (with ctx), a level-sensitive interrupt, then each of the
+ * n_extra resources (a DMA request line, the firmware's private words). 0 or a DMS_E* code. */
+int devcard_present(PDEVICE_OBJECT pdo, uint64_t bar, uint32_t bar_bytes,
+                    const struct dms_register_ops *ops, void *ctx,
+                    const CM_PARTIAL_RESOURCE_DESCRIPTOR *extra, unsigned n_extra);
+
 /* Fill a DEVICE_DESCRIPTION for a bus master that declares declared_bits (24: an ISA master,
  * 32 or 64: PCI) and may transfer max_transfer bytes at once. */
 void devdma_describe(PDEVICE_DESCRIPTION desc, unsigned declared_bits, BOOLEAN scatter_gather,

@@ -257,11 +257,7 @@ int stor_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
         (ULONG)s->pattern | (s->flush_io_buffers ? 0x100u : 0) | (s->slots << 16);
     err = devdma_init(&c->dma, pdo, s->address_bits, bus, s->max_transfer, devdma_salt(s->name));
     if (err == 0)
-        err = dms_device_add_memory(pdo, bar, STOR_BAR_BYTES, &card_ops, c);
-    if (err == 0)
-        err = dms_device_add_interrupt(pdo, LevelSensitive);
-    if (err == 0)
-        err = dms_device_add_resource(pdo, &priv);
+        err = devcard_present(pdo, bar, STOR_BAR_BYTES, &card_ops, c, &priv, 1);
     if (err != 0) {
         stor_card_free(c);
         return err;

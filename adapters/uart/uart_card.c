@@ -128,10 +128,13 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
 {
     struct dms_machine *m = dms_machine_current();
     struct uart_card *c = calloc(1, sizeof(*c));
-    CM_PARTIAL_RESOURCE_DESCRIPTOR priv = {.Type = CmResourceTypeDevicePrivate};
-    CM_PARTIAL_RESOURCE_DESCRIPTOR dma = {.Type = CmResourceTypeDma,
-                                          .ShareDisposition = CmResourceShareDeviceExclusive,
-                                          .Flags = CM_RESOURCE_DMA_V3};
+    /* the request line, then the firmware's words to the driver */
+    CM_PARTIAL_RESOURCE_DESCRIPTOR res[2] = {
+        {.Type = CmResourceTypeDma,
+         .ShareDisposition = CmResourceShareDeviceExclusive,
+         .Flags = CM_RESOURCE_DMA_V3},
+        {.Type = CmResourceTypeDevicePrivate},
+    };
     int err;
 
     if (c == NULL)
@@ -142,20 +145,14 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
     c->bar = bar;
     c->line = s->dma_line;
     c->control = UART_CONTROL_RESET;
-    dma.u.DmaV3.Channel = s->dma_line;
-    dma.u.DmaV3.RequestLine = s->dma_line;
-    dma.u.DmaV3.TransferWidth = 0; /* 8 bits */
-    priv.u.DevicePrivate.Data[1] = s->max_transfer; /* the firmware's word to the driver */
-    priv.u.DevicePrivate.Data[2] = s->slots;
+    res[0].u.DmaV3.Channel = s->dma_line;
+    res[0].u.DmaV3.RequestLine = s->dma_line;
+    res[0].u.DmaV3.TransferWidth = 0; /* 8 bits */
+    res[1].u.DevicePrivate.Data[1] = s->max_transfer;
+    res[1].u.DevicePrivate.Data[2] = s->slots;
     err = devdma_init(&c->dma, pdo, 32, bus, UART_FIFO_BYTES, devdma_salt(s->name));
     if (err == 0)
-        err = dms_device_add_memory(pdo, bar, UART_BAR_BYTES, &card_ops, c);
-    if (err == 0)
-        err = dms_device_add_interrupt(pdo, LevelSensitive);
-    if (err == 0)
-        err = dms_device_add_resource(pdo, &dma);
-    if (err == 0)
-        err = dms_device_add_resource(pdo, &priv);
+        err = devcard_present(pdo, bar, UART_BAR_BYTES, &card_ops, c, res, 2);
     if (err == 0)
         err = dms_sysdma_watch_line(m, c->line, card_programmed, c);
     if (err != 0) {
