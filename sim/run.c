@@ -124,6 +124,7 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
                               bus_working_on};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
+    out->wdm = d->wdm;
     /* a driver of the user's has its own calling pattern: the report names the driver */
     out->pattern = d->cfg->driver_path[0] != '\0' ? d->cfg->driver
                                                   : dms_pattern_name((enum dms_pattern)d->cfg->pattern);

@@ -640,16 +640,12 @@ BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 static int queue_insert(struct device *d, PIRP irp, ULONG key, bool keyed)
 {
+    struct queued *q = hal_grow(d->queue, &d->cap_queue, sizeof(*q), d->n_queue + 1);
     uint32_t at = d->n_queue;
 
-    if (d->n_queue == d->cap_queue) {
-        uint32_t cap = d->cap_queue ? d->cap_queue * 2 : 8;
-        struct queued *q = realloc(d->queue, cap * sizeof(*q));
-        if (q == NULL)
-            return DMS_ENOMEM;
-        d->queue = q;
-        d->cap_queue = cap;
-    }
+    if (q == NULL)
+        return DMS_ENOMEM;
+    d->queue = q;
     if (keyed) /* sorted by key, FIFO among equal keys */
         while (at > 0 && d->queue[at - 1].key > key)
             at--;

@@ -88,4 +88,36 @@ grep -q " 0 findings" sdma.txt
     --format json > sdma.json
 # two pages an IOCTL reached the FIFO
 grep -q '"bytes_from_memory": 81920' sdma.json
+# a DriverEntry that fails: exit 1, naming the file, the routine and the status
+cat > failentry.c <<'C'
+#include <wdm.h>
+DRIVER_INITIALIZE DriverEntry;
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    return STATUS_INSUFFICIENT_RESOURCES;
+}
+C
+# shellcheck disable=SC2046
+"$cc" -shared -fPIC -Wall -Werror failentry.c $(pkg-config --cflags --libs dmasim) -o failentry.so
+sed -i 's|^driver = ./notdriver.so|driver = ./failentry.so|' card.ini
+if "$work/prefix/bin/dmasim" run card.ini 2> err.txt; then
+    echo "out_of_tree: a failing DriverEntry was accepted" >&2
+    exit 1
+else
+    status=$?
+fi
+cat err.txt
+[ "$status" -eq 1 ]
+grep -q "failentry.so: DriverEntry failed with status 0xc000009a" err.txt
+# a driver that never completes its IRPs: the run ends and says so
+cp "$src/tests/drivers/never_completes.c" .
+# shellcheck disable=SC2046
+"$cc" -shared -fPIC -Wall -Werror never_completes.c $(pkg-config --cflags --libs dmasim) \
+    -o never.so
+sed -i 's|^driver = ./failentry.so|driver = ./never.so|' card.ini
+timeout 60 "$work/prefix/bin/dmasim" run card.ini > never.txt
+cat never.txt
+grep -q "LOST            4 I/Os never completed: .*never called IoCompleteRequest" never.txt
 echo "out_of_tree: passed"
