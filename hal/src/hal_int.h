@@ -526,6 +526,9 @@ struct device *device_new(struct dms_machine *m, struct driver *drv, const char 
 void hal_locks_check(struct dms_machine *m, uint32_t held_before, const char *what);
 void interrupts_free_all(struct dms_machine *m);
 
+/* rtl.c */
+void hal_widen(PWCHAR out, size_t cap, const char *s);
+
 /* mmio.c */
 void mmio_free_all(struct dms_machine *m);
 

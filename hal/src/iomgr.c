@@ -855,8 +855,7 @@ struct driver *driver_new(struct dms_machine *m, const char *name)
     snprintf(drv->name, sizeof(drv->name), "%s", name);
     ext = (PDRIVER_EXTENSION)(drv->obj + 1);
     wname = (PWCHAR)(ext + 1);
-    for (size_t i = 0; i <= wlen; i++)
-        wname[i] = (WCHAR)(unsigned char)name[i];
+    hal_widen(wname, wlen + 1, name);
     drv->obj->Type = IO_TYPE_DRIVER;
     drv->obj->Size = sizeof(DRIVER_OBJECT);
     drv->obj->DriverExtension = ext;

@@ -43,15 +43,6 @@ static bool entry_finished(void *arg)
     return ((struct entry_call *)arg)->drv->entry_done;
 }
 
-static void wide_from(PWCHAR out, size_t cap, const char *s)
-{
-    size_t i = 0;
-
-    for (; s[i] != '\0' && i + 1 < cap; i++)
-        out[i] = (WCHAR)(unsigned char)s[i];
-    out[i] = 0;
-}
-
 /* dms_driver_load - create the driver object "\Driver\NAME" and call its DriverEntry at
  * PASSIVE_LEVEL, as the I/O manager does when it loads a driver. Returns DriverEntry's status
  * (and the object in *out even then, so its findings can be named), or
@@ -71,7 +62,7 @@ NTSTATUS dms_driver_load(struct dms_machine *m, const char *name, PDRIVER_INITIA
         goto out;
     snprintf(path, sizeof(path),
              "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\%s", name);
-    wide_from(c->path, sizeof(c->path) / sizeof(c->path[0]), path);
+    hal_widen(c->path, sizeof(c->path) / sizeof(c->path[0]), path);
     RtlInitUnicodeString(&c->registry_path, c->path);
     c->drv->obj->DriverInit = entry;
     c->entry = entry;

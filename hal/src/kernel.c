@@ -121,10 +121,11 @@ static void run_dpc(void *arg)
 
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
 {
-    if (hal_null(hal_machine(), "KeInsertQueueDpc", Dpc, "Dpc") ||
-        hal_null(hal_machine(), "KeInsertQueueDpc", Dpc->DeferredRoutine, "DeferredRoutine"))
-        return FALSE;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "KeInsertQueueDpc", Dpc, "Dpc") ||
+        hal_null(m, "KeInsertQueueDpc", Dpc->DeferredRoutine, "DeferredRoutine"))
+        return FALSE;
     struct dpc_token *token;
     struct dms_event ev = {.type = DMS_EV_DPC_QUEUE};
 
@@ -267,13 +268,13 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
 
 VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
 {
-    if (hal_null(hal_machine(), "MmBuildMdlForNonPagedPool", Mdl, "Mdl"))
-        return;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "MmBuildMdlForNonPagedPool", Mdl, "Mdl"))
+        return;
     PPFN_NUMBER pfns = MmGetMdlPfnArray(Mdl);
     ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), Mdl->ByteCount);
     ULONG missing = 0;
-
     ULONG paged = 0;
 
     for (ULONG i = 0; i < pages; i++) {

@@ -93,10 +93,11 @@ VOID MmPrepareMdlForReuse(PMDL Mdl)
  * VirtualAddress lies in. */
 VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length)
 {
-    if (hal_null(hal_machine(), "IoBuildPartialMdl", SourceMdl, "SourceMdl") ||
-        hal_null(hal_machine(), "IoBuildPartialMdl", TargetMdl, "TargetMdl"))
-        return;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "IoBuildPartialMdl", SourceMdl, "SourceMdl") ||
+        hal_null(m, "IoBuildPartialMdl", TargetMdl, "TargetMdl"))
+        return;
     uint8_t *src_va = MmGetMdlVirtualAddress(SourceMdl);
     uint64_t offset = (uint64_t)((uint8_t *)VirtualAddress - src_va);
     ULONG pages, first;
@@ -275,9 +276,10 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
                                    MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
                                    ULONG BugCheckOnFailure, ULONG Priority)
 {
-    if (hal_null(hal_machine(), "MmMapLockedPagesSpecifyCache", MemoryDescriptorList, "MemoryDescriptorList"))
-        return NULL;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "MmMapLockedPagesSpecifyCache", MemoryDescriptorList, "MemoryDescriptorList"))
+        return NULL;
     PMDL mdl = MemoryDescriptorList;
     struct pages *rec = pages_of(m, mdl);
 
@@ -306,9 +308,10 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
 
 VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
 {
-    if (hal_null(hal_machine(), "MmUnmapLockedPages", MemoryDescriptorList, "MemoryDescriptorList"))
-        return;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "MmUnmapLockedPages", MemoryDescriptorList, "MemoryDescriptorList"))
+        return;
     PMDL mdl = MemoryDescriptorList;
 
     if (!(mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || mdl->MappedSystemVa != BaseAddress) {

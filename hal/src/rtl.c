@@ -26,6 +26,17 @@ SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
     return i;
 }
 
+/* hal_widen - the ASCII string s as a NUL-terminated WCHAR string in out (cap characters
+ * with the NUL), cut short if it does not fit: names the HAL makes for its own objects. */
+void hal_widen(PWCHAR out, size_t cap, const char *s)
+{
+    size_t i = 0;
+
+    for (; s[i] != '\0' && i + 1 < cap; i++)
+        out[i] = (WCHAR)(unsigned char)s[i];
+    out[i] = 0;
+}
+
 VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString)
 {
     if (hal_null(hal_machine(), "RtlInitUnicodeString", DestinationString, "DestinationString"))

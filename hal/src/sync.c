@@ -143,9 +143,10 @@ VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 
 BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
-    if (hal_null(hal_machine(), "KeTryToAcquireSpinLockAtDpcLevel", SpinLock, "SpinLock"))
-        return FALSE;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "KeTryToAcquireSpinLockAtDpcLevel", SpinLock, "SpinLock"))
+        return FALSE;
 
     irql_dispatch(m, "KeTryToAcquireSpinLockAtDpcLevel");
     if (*SpinLock != 0)
@@ -180,7 +181,8 @@ VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
 VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
                                               PKLOCK_QUEUE_HANDLE LockHandle)
 {
-    if (hal_null(hal_machine(), "KeAcquireInStackQueuedSpinLockAtDpcLevel", LockHandle, "LockHandle"))
+    if (hal_null(hal_machine(), "KeAcquireInStackQueuedSpinLockAtDpcLevel",
+                 LockHandle, "LockHandle"))
         return;
     LockHandle->LockQueue.Lock = SpinLock;
     LockHandle->LockQueue.Next = NULL;
@@ -189,7 +191,8 @@ VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
 
 VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 {
-    if (hal_null(hal_machine(), "KeReleaseInStackQueuedSpinLockFromDpcLevel", LockHandle, "LockHandle"))
+    if (hal_null(hal_machine(), "KeReleaseInStackQueuedSpinLockFromDpcLevel",
+                 LockHandle, "LockHandle"))
         return;
     KeReleaseSpinLockFromDpcLevel(LockHandle->LockQueue.Lock);
 }

@@ -404,9 +404,10 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
-    if (hal_null(hal_machine(), "KeSetEvent", Event, "Event"))
-        return 0;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "KeSetEvent", Event, "Event"))
+        return 0;
     LONG previous = Event->Header.SignalState;
     bool sync = Event->Header.Type == OBJ_EVENT_SYNCHRONIZATION;
 
@@ -553,9 +554,10 @@ static void *mutex_owner(struct dms_machine *m)
 
 VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
-    if (hal_null(hal_machine(), "ExAcquireFastMutex", FastMutex, "FastMutex"))
-        return;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "ExAcquireFastMutex", FastMutex, "FastMutex"))
+        return;
     KIRQL old = m->irql;
 
     if (m->irql > APC_LEVEL) {
@@ -584,9 +586,10 @@ VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
 
 BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
-    if (hal_null(hal_machine(), "ExTryToAcquireFastMutex", FastMutex, "FastMutex"))
-        return FALSE;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "ExTryToAcquireFastMutex", FastMutex, "FastMutex"))
+        return FALSE;
 
     if (FastMutex->Count <= 0 || m->irql > APC_LEVEL)
         return FALSE;
@@ -599,9 +602,10 @@ BOOLEAN ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
 
 VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex)
 {
-    if (hal_null(hal_machine(), "ExReleaseFastMutex", FastMutex, "FastMutex"))
-        return;
     struct dms_machine *m = hal_machine();
+
+    if (hal_null(m, "ExReleaseFastMutex", FastMutex, "FastMutex"))
+        return;
 
     if (FastMutex->Owner != mutex_owner(m) || FastMutex->Count > 0) {
         hal_finding(m, NULL, "ExReleaseFastMutex", DMS_CHECK_LOCK, (uintptr_t)FastMutex, 0, 0,
