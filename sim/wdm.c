@@ -120,12 +120,15 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
     /* A legacy driver has no AddDevice: it made its devices in DriverEntry, and the requests
      * go to the one the workload opens by name. */
     if (w->object->DriverExtension->AddDevice != NULL) {
+        const char *step = "AddDevice";
+
         status = dms_driver_add_device(w->object, d->pdo);
-        if (NT_SUCCESS(status))
+        if (NT_SUCCESS(status)) {
+            step = "the start of the device (IRP_MN_START_DEVICE)";
             status = dms_pnp_start(d->pdo);
+        }
         if (!NT_SUCCESS(status)) {
-            snprintf(why, len, "%s: %s failed with status 0x%08x", w->name,
-                     dms_device_top(d->pdo) == d->pdo ? "AddDevice" : "the start of the device",
+            snprintf(why, len, "%s: %s failed with status 0x%08x", w->name, step,
                      (unsigned)status);
             return -1;
         }

@@ -120,4 +120,17 @@ sed -i 's|^driver = ./failentry.so|driver = ./never.so|' card.ini
 timeout 60 "$work/prefix/bin/dmasim" run card.ini > never.txt
 cat never.txt
 grep -q "LOST            4 I/Os never completed: .*never called IoCompleteRequest" never.txt
+# the same driver failing IRP_MN_START_DEVICE: exit 1, naming the step and the status
+# shellcheck disable=SC2046
+"$cc" -shared -fPIC -Wall -Werror -DFAIL_START never_completes.c \
+    $(pkg-config --cflags --libs dmasim) -o never.so
+if "$work/prefix/bin/dmasim" run card.ini 2> err.txt; then
+    echo "out_of_tree: a failed start was accepted" >&2
+    exit 1
+else
+    status=$?
+fi
+cat err.txt
+[ "$status" -eq 1 ]
+grep -q "never.so: the start of the device (IRP_MN_START_DEVICE) failed with status 0xc0000182" err.txt
 echo "out_of_tree: passed"
