@@ -741,6 +741,10 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
     case DMS_COST_CPU_NS:
         driver_time(e, amount);
         break;
+    case DMS_COST_DRIVER_COPY_BYTES:
+        if (e->ctx.active)
+            charge(e, e->ctx.device, CPU_DRIVER_COPY, bytes_ns(amount, c->copy_bandwidth), r);
+        break;
     }
 }
 

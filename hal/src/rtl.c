@@ -26,6 +26,31 @@ SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
     return i;
 }
 
+VOID dms_rtl_copy(PVOID Destination, const VOID *Source, SIZE_T Length, BOOLEAN Overlap)
+{
+    struct dms_machine *m = dms_machine_current();
+
+    if (Length == 0)
+        return;
+    if (Overlap)
+        memmove(Destination, Source, Length);
+    else
+        memcpy(Destination, Source, Length);
+    if (m != NULL)
+        hal_charge(m, DMS_COST_DRIVER_COPY_BYTES, Length, DMS_NO_ADAPTER);
+}
+
+VOID dms_rtl_fill(PVOID Destination, SIZE_T Length, UCHAR Fill)
+{
+    struct dms_machine *m = dms_machine_current();
+
+    if (Length == 0)
+        return;
+    memset(Destination, Fill, Length);
+    if (m != NULL)
+        hal_charge(m, DMS_COST_DRIVER_COPY_BYTES, Length, DMS_NO_ADAPTER);
+}
+
 /* hal_widen - the ASCII string s as a NUL-terminated WCHAR string in out (cap characters
  * with the NUL), cut short if it does not fit: names the HAL makes for its own objects. */
 void hal_widen(PWCHAR out, size_t cap, const char *s)

@@ -189,7 +189,8 @@ enum dms_cost {
     DMS_COST_CACHE_LINE,        /* cache lines cleaned or invalidated (non-coherent) */
     DMS_COST_REGISTER_READ,     /* device register reads (the CPU waits for the device) */
     DMS_COST_REGISTER_WRITE,    /* device register writes (posted) */
-    DMS_COST_CPU_NS             /* nanoseconds the CPU spent spinning (a driver's stall) */
+    DMS_COST_CPU_NS,            /* nanoseconds the CPU spent spinning (a driver's stall) */
+    DMS_COST_DRIVER_COPY_BYTES  /* bytes a driver copied or filled itself (RtlCopyMemory) */
 };
 
 typedef void (*dms_work_fn)(void *arg);

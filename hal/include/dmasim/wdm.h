@@ -66,6 +66,12 @@ typedef ULONG64 POOL_FLAGS;
 #ifndef NTAPI
 #define NTAPI /* x64: the one calling convention */
 #endif
+#define MAXUCHAR  0xff          /* ntdef.h's limits */
+#define MAXUSHORT 0xffff
+#define MAXLONG   0x7fffffff
+#define MAXULONG  0xffffffffu
+#define MAXLONGLONG 0x7fffffffffffffffLL
+#define MAXULONGLONG 0xffffffffffffffffULL
 #define MM_ANY_NODE_OK 0x80000000u
 #define NT_SUCCESS(Status) ((NTSTATUS)(Status) >= 0)
 #define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
@@ -525,11 +531,19 @@ static inline VOID InsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry)
  * assertion, with its file and line) rather than a break into a debugger, and the driver goes
  * on. DbgPrint takes the kernel's format language (%wZ, %ws, %I64x, a 32-bit %lx, ...).
  */
-#define RtlZeroMemory(Destination, Length) memset((Destination), 0, (Length))
-#define RtlFillMemory(Destination, Length, Fill) memset((Destination), (Fill), (Length))
-#define RtlCopyMemory(Destination, Source, Length) memcpy((Destination), (Source), (Length))
+/* The CPU's own copies and fills take its time: RtlCopyMemory, RtlMoveMemory, RtlFillMemory
+ * and RtlZeroMemory move their bytes as memcpy, memmove and memset do, and charge them to the
+ * work running now at the machine's copy bandwidth (a driver's common-buffer copies show in
+ * the report as "driver copy"). A plain memcpy in a driver is not seen, hence free. */
+VOID dms_rtl_copy(PVOID Destination, const VOID *Source, SIZE_T Length, BOOLEAN Overlap);
+VOID dms_rtl_fill(PVOID Destination, SIZE_T Length, UCHAR Fill);
+#define RtlZeroMemory(Destination, Length) dms_rtl_fill((Destination), (Length), 0)
+#define RtlFillMemory(Destination, Length, Fill) dms_rtl_fill((Destination), (Length), (Fill))
+#define RtlCopyMemory(Destination, Source, Length) \
+    dms_rtl_copy((Destination), (Source), (Length), FALSE)
 #define RtlCopyBytes RtlCopyMemory
-#define RtlMoveMemory(Destination, Source, Length) memmove((Destination), (Source), (Length))
+#define RtlMoveMemory(Destination, Source, Length) \
+    dms_rtl_copy((Destination), (Source), (Length), TRUE)
 #define RtlEqualMemory(Destination, Source, Length) (!memcmp((Destination), (Source), (Length)))
 /* Returns the number of leading bytes that match. */
 SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length);
@@ -999,7 +1013,15 @@ typedef struct _CM_RESOURCE_LIST {
 #define CM_RESOURCE_MEMORY_READ_WRITE         0x0000
 #define CM_RESOURCE_PORT_MEMORY               0x0000
 #define CM_RESOURCE_PORT_IO                   0x0001
-#define CM_RESOURCE_DMA_V3                    0x0100
+#define CM_RESOURCE_DMA_8                     0x0000
+#define CM_RESOURCE_DMA_16                    0x0001
+#define CM_RESOURCE_DMA_32                    0x0002
+#define CM_RESOURCE_DMA_8_AND_16              0x0004
+#define CM_RESOURCE_DMA_BUS_MASTER            0x0008
+#define CM_RESOURCE_DMA_TYPE_A                0x0010
+#define CM_RESOURCE_DMA_TYPE_B                0x0020
+#define CM_RESOURCE_DMA_TYPE_F                0x0040
+#define CM_RESOURCE_DMA_V3                    0x0080
 
 typedef struct _IO_STACK_LOCATION {
     UCHAR MajorFunction;
