@@ -86,14 +86,10 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
                 d->writes, d->failed, a, b);
     if (d->failed > 0)
         fprintf(out, "  first failure   status 0x%08x\n", (unsigned)d->first_failure);
-    if (d->lost > 0 && d->wdm)
+    if (d->lost > 0)
         fprintf(out, "  LOST            %" PRIu64 " I/Os never completed: nothing was left to "
                 "happen while the driver held their IRPs (it never called IoCompleteRequest "
                 "for them)\n", d->lost);
-    else if (d->lost > 0)
-        fprintf(out, "  LOST            %" PRIu64 " I/Os never completed: nothing was left to "
-                "happen while they were in flight (a completion the driver never saw)\n",
-                d->lost);
     units_format_bandwidth(x.throughput, a, sizeof(a));
     fprintf(out, "  throughput      %s, %.0f IOPS\n", a, x.iops);
     units_format_time(x.p50, a, sizeof(a));

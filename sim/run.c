@@ -41,47 +41,9 @@ static void bus_post(void *ctx, void (*fn)(void *), void *arg)
     engine_at(d->run->engine, 0, fn, arg);
 }
 
-static void run_isr(void *arg)
-{
-    struct sim_device *d = arg;
-
-    d->isr(d->isr_arg);
-}
-
-/* Each device model raises one interrupt with one ISR; keep it and queue the ISR on a CPU. */
-static void bus_interrupt(void *ctx, BOOLEAN (*isr)(void *), void *arg)
-{
-    struct sim_device *d = ctx;
-
-    d->isr = isr;
-    d->isr_arg = arg;
-    engine_cpu(d->run->engine, 0, d->index, CPU_INTERRUPT, RUN_DEVICE_IRQL,
-               d->run->s->cost.isr_ns, run_isr, d);
-}
-
-static void bus_cpu_copy(void *ctx, uint64_t bytes)
-{
-    struct sim_device *d = ctx;
-
-    engine_charge(d->run->engine, d->index, CPU_DRIVER_COPY,
-                  engine_copy_ns(d->run->engine, bytes));
-}
-
 static uint32_t bus_crc32(uint32_t crc, const void *buf, size_t len)
 {
     return (uint32_t)crc32(crc, buf, (uInt)len);
-}
-
-static void bus_complete(void *ctx, struct dms_io *io)
-{
-    workload_complete(ctx, io);
-}
-
-static void bus_working_on(void *ctx, const struct dms_io *io)
-{
-    struct sim_device *d = ctx;
-
-    engine_set_tag(d->run->engine, run_tag(d->index, io->serial));
 }
 
 /* A tag: the device (plus one, so 0 stays "nobody's") above the I/O's serial number. */
@@ -115,16 +77,10 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->cfg = &s->devices[i];
     d->wl = &s->workloads[d->cfg->workload];
     d->kind = dms_adapter_kinds[d->cfg->adapter];
-    d->wdm = d->kind->hardware != NULL &&
-             (d->cfg->driver_path[0] != '\0' ||
-              (d->kind->hardware->patterns & (1u << d->cfg->pattern)) != 0);
     d->out = out;
-    d->bus = (struct dms_bus){d,           run->full, bus_device_work, bus_post,
-                              bus_interrupt, bus_cpu_copy, bus_crc32,   bus_complete,
-                              bus_working_on};
+    d->bus = (struct dms_bus){d, run->full, bus_device_work, bus_post, bus_crc32};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
-    out->wdm = d->wdm;
     /* a driver of the user's has its own calling pattern: the report names the driver */
     out->pattern = d->cfg->driver_path[0] != '\0' ? d->cfg->driver
                                                   : dms_pattern_name((enum dms_pattern)d->cfg->pattern);
@@ -143,25 +99,13 @@ static int device_attach(struct sim_run *run, uint32_t i, char *why, size_t len)
     struct dms_adapter_info info;
     struct engine_device_params p;
     char reason[200] = "";
-    NTSTATUS status;
 
     scenario_device_settings(run->s, i, &set);
-    if (d->wdm) {
-        if (wdm_attach(d, &set, reason, sizeof(reason)) != 0) {
-            snprintf(why, len, "[device %s]: %s", d->cfg->name, reason);
-            return -1;
-        }
-        d->devobj = d->pdo;
-    } else {
-        status = d->kind->attach(run->machine, &set, &d->bus, &d->drv, reason, sizeof(reason));
-        if (!NT_SUCCESS(status)) {
-            snprintf(why, len, "[device %s]: the driver could not start (status 0x%08x): %s",
-                     d->cfg->name, (unsigned)status, reason);
-            return -1;
-        }
-        d->adapter = d->kind->dma_adapter(d->drv);
-        d->devobj = d->kind->device_object(d->drv);
+    if (wdm_attach(d, &set, reason, sizeof(reason)) != 0) {
+        snprintf(why, len, "[device %s]: %s", d->cfg->name, reason);
+        return -1;
     }
+    d->devobj = d->pdo;
     if (dms_adapter_info(d->adapter, &info) == 0) {
         engine_bind_adapter(run->engine, info.id, i);
         d->out->map_registers_granted = info.map_registers_max;
@@ -180,7 +124,7 @@ static void adapter_created(void *ctx, uint32_t adapter_id, const char *device)
     struct sim_run *run = ctx;
 
     for (uint32_t i = 0; device != NULL && i < run->n_devices; i++)
-        if (run->devices[i].wdm && strcmp(run->devices[i].cfg->name, device) == 0)
+        if (strcmp(run->devices[i].cfg->name, device) == 0)
             engine_bind_adapter(run->engine, adapter_id, i);
 }
 
@@ -228,13 +172,9 @@ static void collect_device(struct sim_run *run, struct sim_device *d)
 {
     struct run_device *out = d->out;
     struct dms_adapter_stats sum;
-    const struct dms_adapter_stats *st = d->adapter != NULL ? dms_adapter_stats(d->adapter)
-                                                            : NULL;
+    const struct dms_adapter_stats *st = &sum;
 
-    if (d->wdm) {
-        wdm_stats(d, &sum);
-        st = &sum;
-    }
+    wdm_stats(d, &sum);
 
     for (int c = 0; c < CPU_CATEGORY_COUNT; c++)
         out->cpu_ns[c] = engine_cpu_ns(run->engine, d->index, (enum cpu_category)c);
@@ -338,10 +278,7 @@ static void teardown(struct sim_run *run)
         workload_teardown(&run->devices[i]);
     for (uint32_t i = 0; i < run->n_devices; i++) {
         struct sim_device *d = &run->devices[i];
-        if (d->wdm)
-            wdm_detach(d, idle);
-        else if (d->drv != NULL)
-            d->kind->detach(d->drv, idle);
+        wdm_detach(d, idle);
     }
 }
 

@@ -33,7 +33,6 @@ struct run_device {
     char name[SCN_NAME_MAX];
     const char *adapter;
     const char *pattern;
-    bool wdm;                        /* a WDM driver, reached through IRPs */
     unsigned address_bits, declared_bits;
     bool scatter_gather;
     uint32_t max_transfer;

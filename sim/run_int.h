@@ -29,7 +29,6 @@ struct sim_device {
     const struct scn_device *cfg;
     const struct scn_workload *wl;
     const struct dms_adapter_kind *kind;
-    struct dms_adapter_dev *drv;
     struct dms_bus bus;
     struct dms_rng rng;         /* the workload's choices: op, size, offset */
     struct dms_rng payload_rng; /* full mode's payload bytes: apart, so both modes choose alike */
@@ -37,11 +36,8 @@ struct sim_device {
     uint64_t issued, in_flight;
     uint64_t next_offset;   /* sequential offsets */
     bool has_offsets;       /* a block device: I/Os have device offsets (not a nic) */
-    BOOLEAN (*isr)(void *);
-    void *isr_arg;
     struct run_device *out;
-    /* a card at its registers under a WDM driver (wdm.c) */
-    bool wdm;
+    /* the card at its registers under its WDM driver (wdm.c) */
     PDEVICE_OBJECT devobj;  /* the device the workload's buffers belong to */
     PDEVICE_OBJECT pdo;
     struct dms_card *card;

@@ -68,11 +68,11 @@ static void check_requests(struct scenario *s, const struct scn_device *d,
                "of a driver = FILE%s%s", "", "");
 }
 
-/* driver = FILE: for a card modelled at its registers; the name taken from the scenario's
+/* driver = FILE: for the card at its registers; the name taken from the scenario's
  * folder; a file that loads and has a DriverEntry (what the scenario names wrongly is exit 2,
  * a driver that then fails to start is the run's failure). */
 static void check_driver(struct scenario *s, int inst, struct scn_device *d,
-                         const struct dms_adapter_kind *kind, struct scn_errors *err)
+                         struct scn_errors *err)
 {
     int line = scn_line(s, inst, "driver");
     const char *slash = strrchr(s->path, '/');
@@ -80,11 +80,6 @@ static void check_driver(struct scenario *s, int inst, struct scn_device *d,
     PDRIVER_INITIALIZE entry;
     void *h;
 
-    if (kind->hardware == NULL) {
-        err_at(err, s, line, "driver: the %s adapter is not modelled at its registers, so no "
-               "WDM driver can drive it (storage, legacy and uart are)%s", kind->name, "");
-        return;
-    }
     if (d->driver[0] != '/' && slash != NULL)
         snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - s->path), s->path, d->driver);
     else
@@ -136,11 +131,7 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     kind = dms_adapter_kinds[d->adapter];
     d->driver_path[0] = '\0';
     if (d->driver[0] != '\0')
-        check_driver(s, inst, d, kind, err);
-    if (scn_line(s, inst, "register_base") != 0 && kind->hardware == NULL)
-        err_at(err, s, scn_line(s, inst, "register_base"),
-               "register_base: the %s adapter is not modelled at its registers%s", kind->name,
-               "");
+        check_driver(s, inst, d, err);
     if (d->workload >= 0)
         check_requests(s, d, &s->workloads[d->workload], err);
     if (kind->controller_bits != 0) { /* the controller's address lines are the device's */

@@ -128,8 +128,9 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
             status = dms_pnp_start(d->pdo);
         }
         if (!NT_SUCCESS(status)) {
-            snprintf(why, len, "%s: %s failed with status 0x%08x", w->name, step,
-                     (unsigned)status);
+            snprintf(why, len, "%s: %s failed with status 0x%08x%s%s", w->name, step,
+                     (unsigned)status, hw->needs != NULL ? "; the card's driver needs " : "",
+                     hw->needs != NULL ? hw->needs : "");
             return -1;
         }
         d->started = true;

@@ -146,7 +146,7 @@ static void slot_submit(void *arg)
     if (run->obs != NULL && run->obs->io != NULL)
         run->obs->io(run->obs->engine.ctx, RUN_IO_SUBMIT, d->index, &sl->io, sl->submit_ns,
                      engine_cpu_index(run->engine));
-    status = d->wdm ? wdm_submit(d, &sl->io) : d->kind->submit(d->drv, &sl->io);
+    status = wdm_submit(d, &sl->io);
     if (status != STATUS_PENDING) {
         sl->io.status = status;
         workload_complete(d, &sl->io);

@@ -144,7 +144,8 @@ int legacy_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device
     c->pdo = pdo;
     c->max_transfer = s->max_transfer;
     c->address_bits = s->address_bits;
-    priv.u.DevicePrivate.Data[LEGACY_PRIVATE_DECLARED_BITS] = s->declared_bits;
+    priv.u.DevicePrivate.Data[LEGACY_PRIVATE_DECLARED_BITS] =
+        s->declared_bits | (ULONG)s->pattern << 8;
     priv.u.DevicePrivate.Data[LEGACY_PRIVATE_MAX_TRANSFER] = s->max_transfer;
     priv.u.DevicePrivate.Data[LEGACY_PRIVATE_FLUSH] = s->flush_io_buffers;
     err = devdma_init(&c->dma, pdo, s->address_bits, bus, s->max_transfer, devdma_salt(s->name));

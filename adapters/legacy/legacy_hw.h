@@ -34,7 +34,9 @@
 
 /* The bus's word to the card's driver, a CmResourceTypeDevicePrivate descriptor in the PnP
  * resources (dmasim's: the simulated firmware's configuration of the driver). */
-#define LEGACY_PRIVATE_DECLARED_BITS 0 /* Data[0]: address bits the driver declares to the HAL */
+#define LEGACY_PRIVATE_DECLARED_BITS 0 /* Data[0]: bits 0-7 the address bits the driver declares
+                                      * to the HAL, bits 8-15 the calling pattern (enum
+                                      * dms_pattern: 0 packet) */
 #define LEGACY_PRIVATE_MAX_TRANSFER  1 /* Data[1]: the most bytes one request carries */
 #define LEGACY_PRIVATE_FLUSH         2 /* Data[2]: 1: call KeFlushIoBuffers around each request */
 

@@ -19,14 +19,20 @@ Abstract:
     piece contiguous in logical space (bouncing what the card cannot reach). StartIo
     serialises the requests: one on the card at a time.
 
+    The firmware may name another calling pattern (v2 GetScatterGatherList or
+    BuildScatterGatherList, v3 MapTransferEx, a copy through a common buffer): then StartIo
+    hands the request to a dmatx transaction (adapters/lib/dmatx.c, in the manner of KMDF's),
+    and LegacyProgram writes the same registers from the one element its list must have.
+
 Environment:
 
-    Kernel mode. Written against <wdm.h> alone (dmasim/wdm.h).
+    Kernel mode. Written against <wdm.h> alone (dmasim/wdm.h); dmatx for the other patterns.
 
 --*/
 
 #include <dmasim/wdm.h>
 
+#include "../lib/dmatx.h"
 #include "legacy_hw.h"
 
 #define LEGACY_POOL_TAG 'geLd'
@@ -54,6 +60,9 @@ typedef struct _LEGACY_EXTENSION {
     LONGLONG MediaOffset;
     BOOLEAN WriteToDevice;
     NTSTATUS Status;
+    /* any other pattern: one transaction, for the request on the card */
+    enum dms_pattern Pattern;
+    struct dmatx_enabler Dma;
 } LEGACY_EXTENSION, *PLEGACY_EXTENSION;
 
 DRIVER_INITIALIZE LegacyDriverEntry;
@@ -66,6 +75,7 @@ static DRIVER_UNLOAD LegacyUnload;
 static KSERVICE_ROUTINE LegacyIsr;
 static IO_DPC_ROUTINE LegacyDpcForIsr;
 static DRIVER_CONTROL LegacyAdapterControl;
+static void LegacyProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl);
 
 static ULONG LegacyRead(PLEGACY_EXTENSION Ext, ULONG Register)
 {
@@ -150,7 +160,9 @@ static NTSTATUS LegacyStartDevice(PLEGACY_EXTENSION Ext, PCM_RESOURCE_LIST Trans
             haveInterrupt = TRUE;
             break;
         case CmResourceTypeDevicePrivate:
-            declaredBits = d->u.DevicePrivate.Data[LEGACY_PRIVATE_DECLARED_BITS];
+            declaredBits = d->u.DevicePrivate.Data[LEGACY_PRIVATE_DECLARED_BITS] & 0xFF;
+            Ext->Pattern = (enum dms_pattern)(
+                (d->u.DevicePrivate.Data[LEGACY_PRIVATE_DECLARED_BITS] >> 8) & 0xFF);
             Ext->MaximumTransfer = d->u.DevicePrivate.Data[LEGACY_PRIVATE_MAX_TRANSFER];
             Ext->FlushIoBuffers = d->u.DevicePrivate.Data[LEGACY_PRIVATE_FLUSH] != 0;
             break;
@@ -184,7 +196,20 @@ static NTSTATUS LegacyStartDevice(PLEGACY_EXTENSION Ext, PCM_RESOURCE_LIST Trans
     dd.Dma64BitAddresses = declaredBits >= 64;
     dd.InterfaceType = declaredBits < 32 ? Isa : PCIBus;
     dd.MaximumLength = Ext->MaximumTransfer;
-    Ext->Adapter = IoGetDmaAdapter(Ext->Pdo, &dd, &Ext->MapRegisters);
+    if (Ext->Pattern != DMS_PATTERN_PACKET) {
+        char why[200];
+        dmatx_describe(&dd, Ext->Pattern, declaredBits, FALSE, Ext->MaximumTransfer);
+        status = dmatx_enabler_init(&Ext->Dma, Ext->Pdo, &dd, Ext->Pattern,
+                                    Ext->MaximumTransfer, 1, LegacyProgram, Ext, why,
+                                    sizeof(why));
+        if (!NT_SUCCESS(status))
+            return status;
+        Ext->Dma.flush_io_buffers = Ext->FlushIoBuffers;
+        Ext->Adapter = Ext->Dma.adapter;
+        Ext->MapRegisters = Ext->Dma.map_registers;
+    } else {
+        Ext->Adapter = IoGetDmaAdapter(Ext->Pdo, &dd, &Ext->MapRegisters);
+    }
     if (Ext->Adapter == NULL || Ext->MapRegisters == 0)
         return STATUS_INSUFFICIENT_RESOURCES;
     LegacyWrite(Ext, LEGACY_REG_INT_STATUS, LEGACY_INT_DONE); /* nothing stale pending */
@@ -198,7 +223,10 @@ static VOID LegacyStopDevice(PLEGACY_EXTENSION Ext)
         IoDisconnectInterrupt(Ext->Interrupt);
         Ext->Interrupt = NULL;
     }
-    if (Ext->Adapter != NULL) {
+    if (Ext->Dma.adapter != NULL) {
+        dmatx_enabler_release(&Ext->Dma, true); /* puts the adapter */
+        Ext->Adapter = NULL;
+    } else if (Ext->Adapter != NULL) {
         Ext->Adapter->DmaOperations->PutDmaAdapter(Ext->Adapter);
         Ext->Adapter = NULL;
     }
@@ -306,9 +334,51 @@ static VOID LegacyStartIo(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     ext->MapRegisterBase = NULL;
     /* MapTransfer and FlushAdapterBuffers maintain no CPU cache: before the card reads the
      * buffer, the CPU's writes must reach memory (after it wrote, the DPC invalidates). */
+    if (ext->Pattern != DMS_PATTERN_PACKET) {
+        NTSTATUS status = dmatx_execute(&ext->Dma, 0, Irp, Irp->MdlAddress, ext->CurrentVa,
+                                        ext->Remaining, ext->WriteToDevice);
+        if (!NT_SUCCESS(status)) {
+            ext->Status = status;
+            IoRequestDpc(ext->Self, Irp, NULL); /* the DPC completes it */
+        }
+        return;
+    }
     if (ext->FlushIoBuffers && ext->WriteToDevice)
         KeFlushIoBuffers(Irp->MdlAddress, FALSE, TRUE);
     LegacyStartPiece(ext, Irp);
+}
+
+/* Program the card for one contiguous range, and go. */
+static VOID LegacyGo(PLEGACY_EXTENSION Ext, PHYSICAL_ADDRESS Logical, ULONG Length,
+                     LONGLONG MediaOffset)
+{
+    ULONG control = LEGACY_CONTROL_GO | LEGACY_CONTROL_INT_ENABLE;
+
+    LegacyWrite(Ext, LEGACY_REG_ADDRESS_LO, Logical.LowPart);
+    LegacyWrite(Ext, LEGACY_REG_ADDRESS_HI, (ULONG)Logical.HighPart);
+    LegacyWrite(Ext, LEGACY_REG_COUNT, Length);
+    LegacyWrite(Ext, LEGACY_REG_OFFSET_LO, (ULONG)MediaOffset);
+    LegacyWrite(Ext, LEGACY_REG_OFFSET_HI, (ULONG)(MediaOffset >> 32));
+    if (Ext->WriteToDevice)
+        control |= LEGACY_CONTROL_TO_DEVICE;
+    LegacyWrite(Ext, LEGACY_REG_CONTROL, control);
+}
+
+/* dmatx's program routine, at DISPATCH_LEVEL: the card takes one range, so the list must
+ * have one element (the HAL makes it so for an adapter without scatter/gather). With no
+ * list, or a list the card cannot take, the DPC completes the request. */
+static void LegacyProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
+{
+    PLEGACY_EXTENSION ext = tx->en->driver;
+
+    if (sgl == NULL || sgl->NumberOfElements != 1) {
+        if (NT_SUCCESS(tx->status))
+            tx->status = STATUS_INVALID_DEVICE_REQUEST;
+        IoRequestDpc(ext->Self, tx->request, NULL);
+        return;
+    }
+    LegacyGo(ext, sgl->Elements[0].Address, sgl->Elements[0].Length,
+             ext->MediaOffset + tx->done);
 }
 
 static IO_ALLOCATION_ACTION LegacyAdapterControl(PDEVICE_OBJECT DeviceObject, PIRP Irp,
@@ -317,7 +387,6 @@ static IO_ALLOCATION_ACTION LegacyAdapterControl(PDEVICE_OBJECT DeviceObject, PI
     PLEGACY_EXTENSION ext = DeviceObject->DeviceExtension;
     PHYSICAL_ADDRESS logical;
     ULONG length;
-    ULONG control = LEGACY_CONTROL_GO | LEGACY_CONTROL_INT_ENABLE;
 
     UNREFERENCED_PARAMETER(Context);
     ext->MapRegisterBase = MapRegisterBase;
@@ -330,14 +399,7 @@ static IO_ALLOCATION_ACTION LegacyAdapterControl(PDEVICE_OBJECT DeviceObject, PI
                                                        MapRegisterBase, ext->CurrentVa,
                                                        &length, ext->WriteToDevice);
     ext->PieceLength = length;
-    LegacyWrite(ext, LEGACY_REG_ADDRESS_LO, logical.LowPart);
-    LegacyWrite(ext, LEGACY_REG_ADDRESS_HI, (ULONG)logical.HighPart);
-    LegacyWrite(ext, LEGACY_REG_COUNT, length);
-    LegacyWrite(ext, LEGACY_REG_OFFSET_LO, (ULONG)ext->MediaOffset);
-    LegacyWrite(ext, LEGACY_REG_OFFSET_HI, (ULONG)(ext->MediaOffset >> 32));
-    if (ext->WriteToDevice)
-        control |= LEGACY_CONTROL_TO_DEVICE;
-    LegacyWrite(ext, LEGACY_REG_CONTROL, control);
+    LegacyGo(ext, logical, length, ext->MediaOffset);
     return DeallocateObjectKeepRegisters; /* the registers stay until the DPC frees them */
 }
 
@@ -363,7 +425,15 @@ static VOID LegacyDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
     UNREFERENCED_PARAMETER(Context);
     if (Irp == NULL)
         return;
-    if (ext->MapRegisterBase != NULL) {
+    if (ext->Pattern != DMS_PATTERN_PACKET && NT_SUCCESS(ext->Status)) {
+        struct dmatx *tx = &ext->Dma.txs[0];
+        if (tx->sgl != NULL && (LegacyRead(ext, LEGACY_REG_STATUS) & LEGACY_STATUS_ERROR))
+            tx->status = STATUS_IO_DEVICE_ERROR;
+        if (!dmatx_transfer_done(tx))
+            return; /* the next piece is on the card */
+        tx->request = NULL;
+        ext->Status = tx->status;
+    } else if (ext->MapRegisterBase != NULL) {
         if (LegacyRead(ext, LEGACY_REG_STATUS) & LEGACY_STATUS_ERROR)
             ext->Status = STATUS_IO_DEVICE_ERROR;
         ops->FlushAdapterBuffers(ext->Adapter, Irp->MdlAddress, ext->MapRegisterBase,
@@ -378,8 +448,9 @@ static VOID LegacyDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
             return;
         }
     }
-    if (ext->FlushIoBuffers && !ext->WriteToDevice && NT_SUCCESS(ext->Status))
-        KeFlushIoBuffers(Irp->MdlAddress, TRUE, TRUE);
+    if (ext->Pattern == DMS_PATTERN_PACKET && ext->FlushIoBuffers && !ext->WriteToDevice &&
+        NT_SUCCESS(ext->Status))
+        KeFlushIoBuffers(Irp->MdlAddress, TRUE, TRUE); /* dmatx flushes its own */
     sp = IoGetCurrentIrpStackLocation(Irp);
     Irp->IoStatus.Status = ext->Status;
     Irp->IoStatus.Information = NT_SUCCESS(ext->Status) ? sp->Parameters.Read.Length : 0;

@@ -102,21 +102,6 @@ uint32_t devdma_store(struct devdma *d, uint64_t logical, const void *src, uint3
     return stray;
 }
 
-void devdma_describe(PDEVICE_DESCRIPTION desc, unsigned declared_bits, BOOLEAN scatter_gather,
-                     ULONG max_transfer)
-{
-    memset(desc, 0, sizeof(*desc));
-    desc->Version = DEVICE_DESCRIPTION_VERSION2;
-    desc->Master = TRUE;
-    desc->ScatterGather = scatter_gather;
-    desc->Dma32BitAddresses = declared_bits >= 32;
-    desc->Dma64BitAddresses = declared_bits >= 64;
-    /* A 24-bit bus master is an ISA card: on PCI a scatter/gather master is taken to reach
-     * 32 bits whatever it says. */
-    desc->InterfaceType = declared_bits < 32 ? Isa : PCIBus;
-    desc->MaximumLength = max_transfer;
-}
-
 uint64_t devdma_salt(const char *name)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -185,4 +170,104 @@ void devlog_free(struct devlog *l)
 {
     free(l->run);
     memset(l, 0, sizeof(*l));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The record of a stream device.
+ */
+struct devrec *devrec_push(struct devrec_log *l, uint16_t tag)
+{
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 16;
+        struct devrec *r = malloc(cap * sizeof(*r));
+        if (r == NULL)
+            return NULL;
+        for (uint32_t i = 0; i < l->n; i++)
+            r[i] = l->rec[(l->head + i) % l->cap];
+        free(l->rec);
+        l->rec = r;
+        l->head = 0;
+        l->cap = cap;
+    }
+    l->rec[(l->head + l->n) % l->cap] = (struct devrec){.tag = tag, .open = true};
+    return &l->rec[(l->head + l->n++) % l->cap];
+}
+
+struct devrec *devrec_find_open(struct devrec_log *l, uint16_t tag)
+{
+    for (uint32_t i = l->n; i-- > 0;) {
+        struct devrec *r = &l->rec[(l->head + i) % l->cap];
+        if (r->open && r->tag == tag)
+            return r;
+    }
+    return NULL;
+}
+
+bool devrec_take(struct devrec_log *l, uint32_t bytes, uint32_t keep, struct devrec *out)
+{
+    bool found = false;
+
+    for (uint32_t i = 0; i < l->n && !found; i++) {
+        struct devrec *r = &l->rec[(l->head + i) % l->cap];
+        if (r->open && r->bytes == bytes) {
+            *out = *r;
+            r->open = false;
+            found = true;
+        }
+    }
+    while (l->n > 0 && (!l->rec[l->head].open || l->n > keep)) {
+        l->head = (l->head + 1) % l->cap;
+        l->n--;
+    }
+    return found;
+}
+
+void devrec_settle(struct devrec_log *l, struct dms_io *io, uint32_t keep)
+{
+    struct devrec r = {0};
+
+    if (!NT_SUCCESS(io->status) || !devrec_take(l, io->bytes, keep, &r))
+        return;
+    io->crc_device = r.crc;
+    io->stray_pages = r.strays;
+    io->dma_transfers = r.transfers;
+}
+
+void devrec_free(struct devrec_log *l)
+{
+    free(l->rec);
+    *l = (struct devrec_log){0};
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Posted register writes.
+ */
+void *devpost_new(struct devpost *list, size_t bytes)
+{
+    struct devpost *p = calloc(1, bytes);
+
+    if (p == NULL)
+        abort(); /* the host is out of memory: a lost register write would hang the device */
+    if (list->next == NULL)
+        list->next = list->prev = list; /* an empty list, first use */
+    p->next = list->next;
+    p->prev = list;
+    list->next->prev = p;
+    list->next = p;
+    return p;
+}
+
+void devpost_done(void *post)
+{
+    struct devpost *p = post;
+
+    p->prev->next = p->next;
+    p->next->prev = p->prev;
+    free(p);
+}
+
+void devpost_free_all(struct devpost *list)
+{
+    while (list->next != NULL && list->next != list)
+        devpost_done(list->next);
 }

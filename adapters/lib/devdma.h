@@ -58,11 +58,6 @@ int devcard_present(PDEVICE_OBJECT pdo, uint64_t bar, uint32_t bar_bytes,
                     const struct dms_register_ops *ops, void *ctx,
                     const CM_PARTIAL_RESOURCE_DESCRIPTOR *extra, unsigned n_extra);
 
-/* Fill a DEVICE_DESCRIPTION for a bus master that declares declared_bits (24: an ISA master,
- * 32 or 64: PCI) and may transfer max_transfer bytes at once. */
-void devdma_describe(PDEVICE_DESCRIPTION desc, unsigned declared_bits, BOOLEAN scatter_gather,
-                     ULONG max_transfer);
-
 /* ---------------------------------------------------------------------------------------------
  * The device's transfer log, for a device driven through its registers by a driver the
  * simulator does not see into: each transfer the engine carried, by media offset, so that
@@ -89,5 +84,56 @@ struct devlog_run *devlog_find(struct devlog *l, uint64_t media_offset);
  * dma_transfers), and forget it. Nothing matching: io's fields stay 0. */
 void devlog_settle(struct devlog *l, struct dms_io *io);
 void devlog_free(struct devlog *l);
+
+/* ---------------------------------------------------------------------------------------------
+ * The device's record of what it moved, for a stream device (a NIC's rings, an audio ring)
+ * whose requests carry no media offsets: one record per packet or period, in the order the
+ * device began them; a request's later pieces join the open record its first piece began
+ * (by the tag the driver gave them). When a request completes it takes the oldest open
+ * record of exactly its bytes: drivers of such devices finish requests in ring order, so
+ * that is its own. Records never move while they live, so a device may keep a pointer to the
+ * one under way.
+ */
+struct devrec {
+    uint32_t bytes, crc, strays, transfers;
+    uint16_t tag;
+    bool open; /* not yet taken */
+};
+
+struct devrec_log {
+    struct devrec *rec;
+    uint32_t head, n, cap; /* a ring buffer of records, oldest at head */
+};
+
+/* A new open record with tag; NULL without host memory. Moves the records: no pointer into
+ * the log may be held across it. */
+struct devrec *devrec_push(struct devrec_log *l, uint16_t tag);
+/* The newest open record with tag, or NULL. */
+struct devrec *devrec_find_open(struct devrec_log *l, uint16_t tag);
+/* Take the oldest open record of exactly bytes into *out (false: none); then drop taken
+ * records from the head, and the oldest while more than keep are held (a request that failed
+ * half-way never takes its own). */
+bool devrec_take(struct devrec_log *l, uint32_t bytes, uint32_t keep, struct devrec *out);
+/* Settle io from the oldest open record of its length (crc_device, stray_pages,
+ * dma_transfers); a request that failed takes none. */
+void devrec_settle(struct devrec_log *l, struct dms_io *io, uint32_t keep);
+void devrec_free(struct devrec_log *l);
+
+/* ---------------------------------------------------------------------------------------------
+ * A card's posted register writes, in flight to it (bus->post): each is the card's memory
+ * until it arrives, so a run that ends first (a removed device, a stopped run) frees what never
+ * arrived with the card.
+ */
+struct devpost {
+    struct devpost *next, *prev;
+};
+
+/* A record of bytes (beginning with its struct devpost) on the card's list; aborts without
+ * host memory (a lost register write would hang the device). */
+void *devpost_new(struct devpost *list, size_t bytes);
+/* It arrived: off the list and freed (after the caller took what it carries). */
+void devpost_done(void *post);
+/* Every post still on the list. */
+void devpost_free_all(struct devpost *list);
 
 #endif /* DMASIM_DEVDMA_H */

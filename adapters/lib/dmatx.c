@@ -295,11 +295,8 @@ static NTSTATUS start_list(struct dmatx *tx)
  */
 static void driver_copy(struct dmatx *tx, PUCHAR dst, const UCHAR *src, ULONG bytes)
 {
-    const struct dms_bus *bus = tx->en->bus;
-
-    if (bus->full_data)
-        memcpy(dst, src, bytes);
-    bus->cpu_copy(bus->ctx, bytes);
+    UNREFERENCED_PARAMETER(tx);
+    RtlCopyMemory(dst, src, bytes); /* the run-time library's copy, which the HAL charges */
 }
 
 static void start_common(struct dmatx *tx)
@@ -307,7 +304,7 @@ static void start_common(struct dmatx *tx)
     PSCATTER_GATHER_LIST list = tx->own_list;
 
     if (tx->write_to_device)
-        driver_copy(tx, tx->common_va, tx->va + tx->done, tx->current);
+        driver_copy(tx, tx->common_va, tx->system_va + tx->done, tx->current);
     list->NumberOfElements = 1;
     list->Elements[0].Address = tx->common_la;
     list->Elements[0].Length = tx->current;
@@ -361,8 +358,13 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     tx = &en->txs[slot];
     if (tx->request != NULL && tx->request != request)
         return STATUS_DEVICE_BUSY;
-    if (en->bus != NULL && en->bus->working_on != NULL)
-        en->bus->working_on(en->bus->ctx, request);
+    if (en->pattern == DMS_PATTERN_COMMON_BUFFER) {
+        /* the CPU copies through the buffer's system address: va may be a user address */
+        PUCHAR system = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority);
+        if (system == NULL)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        tx->system_va = system + ((PUCHAR)va - (PUCHAR)MmGetMdlVirtualAddress(mdl));
+    }
     tx->request = request;
     tx->mdl = mdl;
     tx->va = va;
@@ -378,39 +380,6 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
     start_transfer(tx);
     KeLowerIrql(old);
     return STATUS_SUCCESS;
-}
-
-NTSTATUS dmatx_submit(struct dmatx_enabler *en, struct dms_io *io)
-{
-    NTSTATUS status;
-
-    if (io->slot >= en->slots || en->txs[io->slot].request != NULL)
-        return STATUS_INVALID_PARAMETER;
-    status = dmatx_execute(en, io->slot, io, io->mdl, io->buffer, io->bytes, io->write);
-    return NT_SUCCESS(status) ? STATUS_PENDING : status;
-}
-
-void dmatx_complete(struct dmatx *tx, uint32_t crc_device, uint32_t stray_pages)
-{
-    struct dms_io *io = tx->request;
-    const struct dms_bus *bus = tx->en->bus;
-
-    tx->request = NULL;
-    io->status = tx->status;
-    io->dma_transfers = tx->transfers;
-    io->crc_device = crc_device;
-    io->stray_pages = stray_pages;
-    bus->complete(bus->ctx, io);
-}
-
-PDEVICE_OBJECT dmatx_device_object(struct dms_adapter_dev *dev)
-{
-    return ((struct dmatx_enabler *)(void *)dev)->device;
-}
-
-PDMA_ADAPTER dmatx_dma_adapter(struct dms_adapter_dev *dev)
-{
-    return ((struct dmatx_enabler *)(void *)dev)->adapter;
 }
 
 /* Release what the transfer under way holds. */
@@ -431,7 +400,7 @@ static void release_transfer(struct dmatx *tx)
         break;
     case DMS_PATTERN_COMMON_BUFFER:
         if (!tx->write_to_device)
-            driver_copy(tx, va, tx->common_va, tx->current);
+            driver_copy(tx, tx->system_va + tx->done, tx->common_va, tx->current);
         break;
     case DMS_PATTERN_V3:
     case DMS_PATTERN_V3_SYNC:
@@ -457,8 +426,6 @@ static BOOLEAN transaction_over(struct dmatx *tx)
 
 BOOLEAN dmatx_transfer_done(struct dmatx *tx)
 {
-    if (tx->request != NULL && tx->en->bus != NULL && tx->en->bus->working_on != NULL)
-        tx->en->bus->working_on(tx->en->bus->ctx, tx->request);
     if (tx->sgl == NULL) /* never mapped: tx->status already says why */
         return TRUE;
     release_transfer(tx);
@@ -556,7 +523,7 @@ static NTSTATUS size_list_buffer(struct dmatx_enabler *en, char *why, size_t len
 NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
                             PDEVICE_DESCRIPTION desc, enum dms_pattern pattern,
                             ULONG max_transfer, uint32_t slots, dmatx_program_fn program,
-                            void *driver, const struct dms_bus *bus, char *why, size_t len)
+                            void *driver, char *why, size_t len)
 {
     NTSTATUS status = STATUS_SUCCESS;
 
@@ -566,7 +533,6 @@ NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
     en->slots = slots;
     en->program = program;
     en->driver = driver;
-    en->bus = bus;
     en->adapter = IoGetDmaAdapter(device, desc, &en->map_registers);
     if (en->adapter == NULL) {
         snprintf(why, len, "IoGetDmaAdapter returned NULL (no bounce pages below the "
@@ -595,6 +561,24 @@ NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
     return status;
 }
 
+void dmatx_describe(PDEVICE_DESCRIPTION desc, enum dms_pattern pattern, ULONG declared_bits,
+                    BOOLEAN scatter_gather, ULONG max_length)
+{
+    RtlZeroMemory(desc, sizeof(*desc));
+    desc->Master = TRUE;
+    desc->ScatterGather = scatter_gather;
+    desc->MaximumLength = max_length;
+    if (pattern == DMS_PATTERN_V3 || pattern == DMS_PATTERN_V3_SYNC) {
+        desc->Version = DEVICE_DESCRIPTION_VERSION3;
+        desc->DmaAddressWidth = declared_bits; /* the flags are ignored from version 3 */
+    } else {
+        desc->Version = DEVICE_DESCRIPTION_VERSION2;
+        desc->Dma32BitAddresses = declared_bits >= 32;
+        desc->Dma64BitAddresses = declared_bits >= 64;
+        desc->InterfaceType = declared_bits < 32 ? Isa : PCIBus;
+    }
+}
+
 void dmatx_enabler_release(struct dmatx_enabler *en, bool idle)
 {
     if (en->txs != NULL) {
@@ -606,30 +590,4 @@ void dmatx_enabler_release(struct dmatx_enabler *en, bool idle)
     if (en->adapter != NULL && idle)
         ops(en)->PutDmaAdapter(en->adapter);
     en->adapter = NULL;
-}
-
-NTSTATUS dmatx_add_device(struct dms_machine *m, const struct dms_device_settings *s,
-                          const struct dms_bus *bus, ULONG extension_bytes,
-                          PIO_DPC_ROUTINE dpc, dmatx_program_fn program, void **extension,
-                          char *why, size_t len)
-{
-    PDEVICE_OBJECT dev = dms_device_create(m, s->name, extension_bytes);
-    DEVICE_DESCRIPTION desc;
-    NTSTATUS status;
-
-    if (dev == NULL) {
-        snprintf(why, len, "no memory for the device object");
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
-    *extension = dev->DeviceExtension;
-    IoInitializeDpcRequest(dev, dpc);
-    devdma_describe(&desc, s->declared_bits, s->scatter_gather, s->max_transfer);
-    if (s->pattern == DMS_PATTERN_V3 || s->pattern == DMS_PATTERN_V3_SYNC) {
-        desc.Version = DEVICE_DESCRIPTION_VERSION3;
-        desc.DmaAddressWidth = s->declared_bits; /* the flags are ignored from version 3 */
-    }
-    status = dmatx_enabler_init(*extension, dev, &desc, s->pattern, s->max_transfer, s->slots,
-                                program, *extension, bus, why, len);
-    ((struct dmatx_enabler *)*extension)->flush_io_buffers = s->flush_io_buffers;
-    return status;
 }

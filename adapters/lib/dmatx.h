@@ -36,7 +36,6 @@ struct dmatx_enabler {
     struct dmatx *txs;      /* one per slot */
     dmatx_program_fn program;
     void *driver;           /* the driver's device extension, for program */
-    const struct dms_bus *bus;
     /* packet: one AllocateAdapterChannel per device object may be outstanding, so requests
      * wait here for their turn and a DPC starts the next once the routine has returned.
      * v3-sync: a synchronous request the HAL cannot grant at once waits here until a
@@ -65,6 +64,7 @@ struct dmatx {
     PVOID sg_buffer;           /* sg-build: the driver's buffer for the HAL's list */
     PSCATTER_GATHER_LIST own_list; /* packet and common-buffer: built by the driver */
     PUCHAR common_va;          /* common-buffer: this slot's bounce area */
+    PUCHAR system_va;          /* common-buffer: the buffer's system address, for copies */
     PHYSICAL_ADDRESS common_la;
     struct dmatx *next_waiting;
 };
@@ -72,24 +72,18 @@ struct dmatx {
 /* dmatx_enabler_init - get the DMA adapter for desc and set up every slot's resources for the
  * pattern (list buffers for sg-build, a common buffer each for common-buffer). max_transfer
  * is the most one I/O carries; transfers are split below it when map registers are short.
- * bus is the simulator's (a driver hosted through struct dms_io), or NULL for a WDM driver,
- * which completes its own requests and has no common-buffer pattern here (its copies would
- * go uncharged). Returns STATUS_SUCCESS, or the failing status with a sentence in why[]
+ * The driver completes its own requests; common-buffer copies are RtlCopyMemory's. Returns STATUS_SUCCESS, or the failing status with a sentence in why[]
  * (nothing kept). */
 NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
                             PDEVICE_DESCRIPTION desc, enum dms_pattern pattern,
                             ULONG max_transfer, uint32_t slots, dmatx_program_fn program,
-                            void *driver, const struct dms_bus *bus, char *why, size_t len);
+                            void *driver, char *why, size_t len);
 
-/* dmatx_add_device - AddDevice and the start of StartDevice every driver here shares: create
- * the device object named s->name with an extension of extension_bytes that begins with its
- * struct dmatx_enabler, register dpc as its DpcForIsr, describe the device from s and set up
- * the enabler (program gets the extension as its driver). Returns STATUS_SUCCESS and the
- * extension in *extension, or the failing status with a sentence in why[]. */
-NTSTATUS dmatx_add_device(struct dms_machine *m, const struct dms_device_settings *s,
-                          const struct dms_bus *bus, ULONG extension_bytes,
-                          PIO_DPC_ROUTINE dpc, dmatx_program_fn program, void **extension,
-                          char *why, size_t len);
+/* dmatx_describe - the DEVICE_DESCRIPTION of a bus master for pattern (as a KMDF DMA
+ * profile picks one): version 3 with DmaAddressWidth for the v3 patterns, else version 2
+ * with the 32- and 64-bit flags (a master that declares fewer than 32 bits is an ISA card). */
+void dmatx_describe(PDEVICE_DESCRIPTION desc, enum dms_pattern pattern, ULONG declared_bits,
+                    BOOLEAN scatter_gather, ULONG max_length);
 
 /* dmatx_enabler_release - free every slot's resources and put the DMA adapter. idle: nothing
  * is in flight (otherwise only host memory is freed; the machine's teardown takes the rest). */
@@ -100,19 +94,6 @@ void dmatx_enabler_release(struct dmatx_enabler *en, bool idle);
  * the HAL makes it wait, later. Returns STATUS_SUCCESS, or a status if it could not start. */
 NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, PMDL mdl,
                        PVOID va, ULONG length, BOOLEAN write_to_device);
-
-/* dmatx_submit - the dispatch routine the queue-per-slot drivers share: the request takes its
- * slot's transaction, which starts. Returns STATUS_PENDING, or why it could not start. */
-NTSTATUS dmatx_submit(struct dmatx_enabler *en, struct dms_io *io);
-
-/* dmatx_complete - complete the transaction's request with tx->status, from the DPC. The
- * device's crc32 of the payload and its stray pages go into the request for the report. */
-void dmatx_complete(struct dmatx *tx, uint32_t crc_device, uint32_t stray_pages);
-
-/* Every driver's device extension starts with its enabler, so these serve as the adapter
- * kind's device_object and dma_adapter for all of them. */
-PDEVICE_OBJECT dmatx_device_object(struct dms_adapter_dev *dev);
-PDMA_ADAPTER dmatx_dma_adapter(struct dms_adapter_dev *dev);
 
 /* dmatx_transfer_done - the device finished the transfer under way: flush and free it (DPC,
  * DISPATCH_LEVEL). Returns TRUE when the transaction is over (tx->status says how), FALSE when

@@ -39,9 +39,11 @@ struct stor_card {
     struct devdma_element *el;  /* per slot */
     uint64_t *offset;           /* per slot: the media offset of its command (its log run) */
     uint32_t *pending_strays;   /* per slot: stray pages before the command's run is open */
+    struct devpost posts;       /* doorbell writes on their way */
 };
 
 struct stor_bell {
+    struct devpost link; /* first: on the card's list until it arrives */
     struct stor_card *card;
     uint32_t slot;
 };
@@ -96,7 +98,7 @@ static void engine_done(void *arg)
     struct devlog_run *run = devlog_open(&c->log, cmd->Offset, (cmd->Flags & STOR_CMD_FIRST) != 0);
     uint32_t crc = run != NULL ? run->crc : 0, strays;
 
-    free(b);
+    devpost_done(b);
     for (ULONG i = 0; i < cmd->Elements; i++)
         el[i] = (struct devdma_element){cmd->Element[i].Address, cmd->Element[i].Length};
     strays = devdma_move(&c->dma, el, cmd->Elements, cmd->Write, cmd->Offset, &crc);
@@ -134,7 +136,7 @@ static void doorbell_arrives(void *arg)
     uint64_t at;
 
     if (!c->enabled || slot >= c->slots) {
-        free(b); /* a doorbell for no slot: the controller ignores it */
+        devpost_done(b); /* a doorbell for no slot: the controller ignores it */
         return;
     }
     cmd = slot_command(c, slot);
@@ -144,7 +146,7 @@ static void doorbell_arrives(void *arg)
         c->pending_strays[slot] += devdma_fetch(&c->dma, at + sizeof(*cmd), cmd->Element,
                                                 cmd->Elements * (uint32_t)sizeof(STOR_ELEMENT));
     if (!command_valid(c, cmd, slot)) {
-        free(b);
+        devpost_done(b);
         post_completion(c, slot, STATUS_IO_DEVICE_ERROR);
         return;
     }
@@ -224,10 +226,9 @@ static void card_write(void *ctx, uint64_t offset, unsigned bytes, uint64_t valu
         break;
     case STOR_REG_INT_STATUS: c->int_status &= ~v; break;
     case STOR_REG_DOORBELL:
-        b = malloc(sizeof(*b));
-        if (b == NULL)
-            abort(); /* a lost doorbell would hang the request; the host is out of memory */
-        *b = (struct stor_bell){c, v};
+        b = devpost_new(&c->posts, sizeof(*b));
+        b->card = c;
+        b->slot = v;
         c->bus->post(c->bus->ctx, doorbell_arrives, b);
         break;
     default: break;
@@ -277,6 +278,7 @@ void stor_card_free(struct stor_card *c)
         return;
     devdma_free(&c->dma);
     devlog_free(&c->log);
+    devpost_free_all(&c->posts);
     free(c->fetched);
     free(c->el);
     free(c->offset);

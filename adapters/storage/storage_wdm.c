@@ -362,23 +362,11 @@ static NTSTATUS StorStartDevice(PSTOR_EXTENSION Ext, PCM_RESOURCE_LIST Translate
     if (!NT_SUCCESS(status))
         return status;
 
-    RtlZeroMemory(&dd, sizeof(dd));
-    dd.Master = TRUE;
-    dd.ScatterGather = sg;
-    dd.MaximumLength = Ext->MaxTransfer;
-    if (pattern == DMS_PATTERN_V3 || pattern == DMS_PATTERN_V3_SYNC) {
-        dd.Version = DEVICE_DESCRIPTION_VERSION3;
-        dd.DmaAddressWidth = declaredBits;
-    } else {
-        dd.Version = DEVICE_DESCRIPTION_VERSION2;
-        dd.Dma32BitAddresses = declaredBits >= 32;
-        dd.Dma64BitAddresses = declaredBits >= 64;
-        dd.InterfaceType = declaredBits < 32 ? Isa : PCIBus;
-    }
+    dmatx_describe(&dd, pattern, declaredBits, sg, Ext->MaxTransfer);
     /* the transactions get their adapter for the physical device object, as a function
      * driver's must */
     status = dmatx_enabler_init(&Ext->Dma, Ext->Pdo, &dd, pattern, Ext->MaxTransfer,
-                                Ext->Slots, StorProgram, Ext, NULL, why, sizeof(why));
+                                Ext->Slots, StorProgram, Ext, why, sizeof(why));
     if (!NT_SUCCESS(status))
         return status;
     Ext->Dma.flush_io_buffers = (config & 0x100) != 0;

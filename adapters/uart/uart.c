@@ -27,7 +27,6 @@ static void card_detach(struct dms_card *card)
 static const struct dms_hardware uart_card = {
     .driver_entry = UartDriverEntry,
     .driver_name = "uart",
-    .patterns = 1u << DMS_PATTERN_V3,
     .attach = card_attach,
     .needs = "a SoC DMA controller whose request lines include its dma_line ([machine] "
              "soc_dma_channels, soc_dma_request_lines)",

@@ -238,7 +238,7 @@ static NTSTATUS Start(PCARD c, PCM_RESOURCE_LIST res)
             vector = d->u.Interrupt.Vector;
             level = (KIRQL)d->u.Interrupt.Level;
         } else if (d->Type == CmResourceTypeDevicePrivate) {
-            bits = d->u.DevicePrivate.Data[0];
+            bits = d->u.DevicePrivate.Data[0] & 0xFF;
             c->MaxRequest = d->u.DevicePrivate.Data[1];
             c->Flush = d->u.DevicePrivate.Data[2] != 0;
         }

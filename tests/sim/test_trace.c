@@ -264,7 +264,7 @@ START_TEST(test_trace_plain_bounded_deterministic)
      * is left behind */
     {
         const char *bad = write_file("nostart.ini",
-                                     "[machine]\nmemory = 4G\n[device isa]\nadapter = legacy\n"
+                                     "[machine]\nmemory = 4G\n[device isa]\nadapter = storage\n"
                                      "address_bits = 24\npattern = common-buffer\n"
                                      "max_transfer = 1M\n[workload w]\ndevice = isa\n"
                                      "size = 1M\nqueue_depth = 32\n");
@@ -273,7 +273,7 @@ START_TEST(test_trace_plain_bounded_deterministic)
         remove(t);
         run_cli(x, 0, &o);
         ck_assert_int_eq(o.status, 1);
-        ck_assert_ptr_nonnull(strstr(o.err, "could not start"));
+        ck_assert_ptr_nonnull(strstr(o.err, "IRP_MN_START_DEVICE) failed"));
         f = fopen(t, "r");
         ck_assert_ptr_null(f);
         f = fopen("/tmp/dmasim-test-nostart.json.tmp", "r");

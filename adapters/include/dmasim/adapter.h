@@ -1,17 +1,20 @@
 /*
  * dmasim/adapter.h - simulated adapter cards and their drivers, as the simulator sees them.
  *
- * An adapter is two things in one folder: a device model (its DMA engine, its address lines,
- * its queues, the registers a driver pokes) and the driver that runs it, written against
- * <dmasim/wdm.h> alone. The simulator (sim/) finds an adapter kind by name, attaches it to a
- * machine with the scenario's settings, and hands it I/O requests; the adapter reaches time,
- * CPUs, interrupts and its DMA engine only through the small bus interface below, which the
- * simulator implements. Arrows point one way: sim -> adapters -> hal.
+ * An adapter is two things in one folder: a card modelled at its registers (its BARs, its
+ * interrupt, its DMA engine or request line, the queues and descriptors it reads from host
+ * memory) and the WDM driver shipped for it, written against <dmasim/wdm.h> alone and reached
+ * only through IRPs and the card's registers. The simulator (sim/) finds an adapter kind by
+ * name, creates the card's physical device object, attaches the model, loads the driver (the
+ * shipped one, or the scenario's driver = FILE) and sends it IRPs. The card reaches time and
+ * the machine's memory only through the small bus interface below, which the simulator
+ * implements, and the HAL's device-side routines. Arrows point one way: sim -> adapters -> hal.
  *
  * Every I/O takes the path a real one does: the driver maps the buffer by its calling pattern
- * and programs the device; the device's engine moves the bytes by logical address (driving
- * only its own address lines); it raises an interrupt; the ISR acknowledges and queues a DPC
- * (calling no DMA routine); the DPC flushes, frees and completes.
+ * and programs the card; the card's engine moves the bytes by logical address (driving only
+ * its own address lines); it raises its interrupt; the ISR acknowledges and queues a DPC; the
+ * DPC releases the mapping and completes the IRP. Each card's datasheet is
+ * docs/hardware/NAME.md.
  */
 #ifndef DMASIM_ADAPTER_H
 #define DMASIM_ADAPTER_H
@@ -62,75 +65,63 @@ struct dms_device_settings {
     uint32_t periods;       /* audio: periods in the ring buffer (each max_transfer bytes) */
 };
 
-/* One I/O request, from the workload to the driver and back. */
+/* One I/O request, as the simulator keeps it: the workload builds its IRP from it, and the
+ * card says what it moved for it when the IRP completes. */
 struct dms_io {
     uint64_t serial;       /* 1, 2, ... per device, in submission order */
     uint32_t slot;         /* 0 .. slots-1: the request's place in the queue */
     bool write;            /* memory -> device (disk write, packet transmit) */
     uint64_t offset;       /* device offset in bytes (storage); 0 elsewhere */
     uint32_t bytes;
-    uint8_t *buffer;       /* nonpaged driver-visible buffer */
+    uint8_t *buffer;       /* nonpaged buffer */
     PMDL mdl;              /* describes buffer, at least bytes long (built by the I/O manager) */
-    NTSTATUS status;       /* set by the driver when it completes the request */
+    NTSTATUS status;       /* the IRP's final status */
     uint32_t crc_device;   /* full mode: crc32 of the bytes the device took or gave */
     uint32_t stray_pages;  /* device accesses outside what it was given, during this I/O */
     uint32_t dma_transfers; /* device operations it took (one, or more when split) */
     void *owner;           /* the simulator's own */
 };
 
-/* The simulator's side, handed to an adapter at attach. ctx is passed back on every call. */
+/* The simulator's side, handed to a card at attach. ctx is passed back on every call. */
 struct dms_bus {
     void *ctx;
     bool full_data; /* payload bytes really move and are checked */
-    /* The device's DMA engine moves bytes, fetching descriptors, as the cost model times it
-     * (queueing for a free engine behind earlier work); done(arg) runs when it has finished. */
+    /* The card's DMA engine (or wire) takes its time for bytes and descriptors, as the cost
+     * model says (queueing behind earlier work); done(arg) runs when it has finished. */
     void (*device_work)(void *ctx, uint64_t bytes, uint32_t descriptors, void (*done)(void *),
                         void *arg);
-    /* A register write reaches the device: fn(arg) runs at the time the CPU writing it has
+    /* A register write reaches the card: fn(arg) runs at the time the CPU writing it has
      * reached (the work before it on that CPU has taken its time), as an event of its own.
-     * Doorbells go this way, so the device never acts on a write before it was made. */
+     * Doorbells go this way, so the card never acts on a write before it was made. */
     void (*post)(void *ctx, void (*fn)(void *), void *arg);
-    /* The device raises its interrupt: isr(arg) runs on a CPU at the device's IRQL. */
-    void (*interrupt)(void *ctx, BOOLEAN (*isr)(void *), void *arg);
-    /* The driver's CPU copied bytes itself (a common-buffer driver): charge the copy. */
-    void (*cpu_copy)(void *ctx, uint64_t bytes);
-    /* crc32 for the device's end-to-end check (the simulator's checksum, zlib's). */
+    /* crc32 for the card's end-to-end check (the simulator's checksum, zlib's). */
     uint32_t (*crc32)(uint32_t crc, const void *buf, size_t len);
-    /* The driver completed an I/O (from its DPC); io->status says how. */
-    void (*complete)(void *ctx, struct dms_io *io);
-    /* The driver's framework is now working on io (as KMDF knows which request a DMA
-     * transaction belongs to): what follows is counted to io in traces and explanations. */
-    void (*working_on)(void *ctx, const struct dms_io *io);
 };
 
-struct dms_adapter_dev; /* one attached device and its driver's state */
-
-/* A card modelled at its registers, driven by a WDM driver through IRPs: the simulator
- * creates the card's physical device object, attaches the model (which adds the card's
- * resources: register ranges, an interrupt), loads the driver (the one shipped for the card,
- * or the scenario's driver = FILE), calls AddDevice, starts the device, then sends each I/O as
- * an IRP_MJ_READ or IRP_MJ_WRITE. Its datasheet is docs/hardware/NAME.md. */
+/* A card modelled at its registers: the simulator creates its physical device object,
+ * attaches the model (which adds the card's resources: register ranges, an interrupt, a DMA
+ * channel, the firmware's words), loads the driver, calls AddDevice, starts the device, then
+ * sends each I/O as an IRP. */
 struct dms_card;
 
 struct dms_hardware {
     PDRIVER_INITIALIZE driver_entry; /* the WDM driver shipped for the card */
     const char *driver_name;         /* its service name: \Driver\NAME */
-    unsigned patterns;               /* the calling patterns that driver implements */
     /* Model the card behind pdo, its registers at bus address bar (the firmware's choice).
      * Returns 0 and *out, or a DMS_E* code. */
     int (*attach)(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
                   const struct dms_bus *bus, struct dms_card **out);
-    const char *needs; /* what the machine must have for attach to succeed, for its message */
-    /* io completed: what the card moved for its range (crc_device, stray_pages,
-     * dma_transfers), however the driver split it. */
+    const char *needs; /* what the machine must have for the driver to start, for its message */
+    /* io completed: what the card moved for it (crc_device, stray_pages, dma_transfers),
+     * however the driver split it. */
     void (*settle)(struct dms_card *card, struct dms_io *io);
     void (*detach)(struct dms_card *card);
 };
 
 struct dms_adapter_kind {
-    const char *name;    /* scenario's "adapter = ..." */
+    const char *name;    /* scenario's "adapter = ..." (or "hardware = ...") */
     const char *summary; /* one line for --help */
-    unsigned patterns;   /* (1u << pattern) for each calling pattern the driver offers */
+    unsigned patterns;   /* (1u << pattern) for each calling pattern the shipped driver offers */
     bool scatter_gather; /* the engine's default; */
     bool sg_fixed;       /* true: the hardware has no choice */
     uint32_t max_transfer_limit; /* the largest max_transfer the device accepts */
@@ -145,25 +136,7 @@ struct dms_adapter_kind {
     /* Why these settings cannot work on this hardware, beyond the pattern set: 0, or
      * DMS_EINVAL with a sentence naming the setting in why[]. */
     int (*check)(const struct dms_device_settings *s, char *why, size_t len);
-    /* AddDevice and StartDevice: create the device object on m, get the DMA adapter, allocate
-     * what the driver keeps. Returns STATUS_SUCCESS and *out, or the status that failed with
-     * a sentence in why[]. Runs at PASSIVE_LEVEL. */
-    NTSTATUS (*attach)(struct dms_machine *m, const struct dms_device_settings *s,
-                       const struct dms_bus *bus, struct dms_adapter_dev **out, char *why,
-                       size_t len);
-    /* The driver's dispatch routine for one I/O, at PASSIVE_LEVEL. Returns STATUS_PENDING;
-     * completion comes through bus->complete. Anything else: the I/O failed at once. */
-    NTSTATUS (*submit)(struct dms_adapter_dev *dev, struct dms_io *io);
-    /* StopDevice and RemoveDevice with nothing in flight: free everything, PutDmaAdapter.
-     * With I/O still in flight (a stopped run), only the driver's own memory is freed; the
-     * machine's teardown takes the rest. */
-    void (*detach)(struct dms_adapter_dev *dev, bool idle);
-    PDEVICE_OBJECT (*device_object)(struct dms_adapter_dev *dev);
-    PDMA_ADAPTER (*dma_adapter)(struct dms_adapter_dev *dev);
-    /* The card at its registers, for a WDM driver (NULL: only the driver above). A scenario
-     * takes this path for the patterns hardware->patterns lists, or with driver = FILE; a
-     * kind whose hardware covers every pattern it offers has no attach, submit or detach. */
-    const struct dms_hardware *hardware;
+    const struct dms_hardware *hardware; /* the card at its registers, and its driver */
 };
 
 /* Every kind, NULL-terminated, and the lookup by name (NULL if none). */
