@@ -82,8 +82,9 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
     /* a driver of the user's has its own calling pattern: the report names the driver */
-    out->pattern = d->cfg->driver_path[0] != '\0' ? d->cfg->driver
-                                                  : dms_pattern_name((enum dms_pattern)d->cfg->pattern);
+    out->pattern = d->cfg->driver_path[0] != '\0'
+                       ? d->cfg->driver
+                       : dms_pattern_name((enum dms_pattern)d->cfg->pattern);
     out->address_bits = (unsigned)d->cfg->address_bits;
     out->declared_bits = (unsigned)d->cfg->declared_bits;
     out->scatter_gather = d->cfg->scatter_gather != 0;

@@ -174,7 +174,8 @@ static NTSTATUS LegacyStartDevice(PLEGACY_EXTENSION Ext, PCM_RESOURCE_LIST Trans
         return STATUS_DEVICE_CONFIGURATION_ERROR;
     if (LegacyRead(Ext, LEGACY_REG_ID) != LEGACY_ID)
         return STATUS_NO_SUCH_DEVICE;
-    if (Ext->MaximumTransfer == 0 || Ext->MaximumTransfer > LegacyRead(Ext, LEGACY_REG_MAX_TRANSFER))
+    if (Ext->MaximumTransfer == 0 ||
+        Ext->MaximumTransfer > LegacyRead(Ext, LEGACY_REG_MAX_TRANSFER))
         Ext->MaximumTransfer = LegacyRead(Ext, LEGACY_REG_MAX_TRANSFER);
 
     RtlZeroMemory(&connect, sizeof(connect));

@@ -72,8 +72,8 @@ struct dmatx {
 /* dmatx_enabler_init - get the DMA adapter for desc and set up every slot's resources for the
  * pattern (list buffers for sg-build, a common buffer each for common-buffer). max_transfer
  * is the most one I/O carries; transfers are split below it when map registers are short.
- * The driver completes its own requests; common-buffer copies are RtlCopyMemory's. Returns STATUS_SUCCESS, or the failing status with a sentence in why[]
- * (nothing kept). */
+ * The driver completes its own requests; common-buffer copies are RtlCopyMemory's.
+ * Returns STATUS_SUCCESS, or the failing status with a sentence in why[] (nothing kept). */
 NTSTATUS dmatx_enabler_init(struct dmatx_enabler *en, PDEVICE_OBJECT device,
                             PDEVICE_DESCRIPTION desc, enum dms_pattern pattern,
                             ULONG max_transfer, uint32_t slots, dmatx_program_fn program,
