@@ -106,7 +106,6 @@ static int device_attach(struct sim_run *run, uint32_t i, char *why, size_t len)
         snprintf(why, len, "[device %s]: %s", d->cfg->name, reason);
         return -1;
     }
-    d->devobj = d->pdo;
     if (dms_adapter_info(d->adapter, &info) == 0) {
         engine_bind_adapter(run->engine, info.id, i);
         d->out->map_registers_granted = info.map_registers_max;

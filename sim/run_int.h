@@ -38,8 +38,7 @@ struct sim_device {
     bool has_offsets;       /* a block device: I/Os have device offsets (not a nic) */
     struct run_device *out;
     /* the card at its registers under its WDM driver (wdm.c) */
-    PDEVICE_OBJECT devobj;  /* the device the workload's buffers belong to */
-    PDEVICE_OBJECT pdo;
+    PDEVICE_OBJECT pdo;     /* the card's; the workload's buffers belong to it */
     struct dms_card *card;
     bool started;
     PDMA_ADAPTER adapter;

@@ -140,9 +140,9 @@ const struct key_def scn_keys[] = {
      NULL},
     {SEC_DEVICE, "driver", KT_PATH, D(driver), 0, 0, NULL, true, "auto",
      "A WDM driver to load for the card: a shared object with a DriverEntry, built against "
-     "the installed dmasim (a relative name is taken from the scenario's folder). Cards "
-     "modelled at their registers only: storage, legacy, uart. auto: the driver shipped for "
-     "the card.",
+     "the installed dmasim (a relative name is taken from the scenario's folder). Every card "
+     "takes one (each is modelled at its registers; datasheets in docs/hardware/). auto: the "
+     "driver shipped for the card.",
      NULL},
     {SEC_DEVICE, "register_base", KT_SIZE, D(register_base), 0, 1ULL << 48, NULL, true,
      "auto", "Cards at their registers: the bus address of the card's register BAR (uart: its "

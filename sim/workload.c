@@ -103,7 +103,7 @@ static void fill_payload(struct sim_device *d, uint8_t *buf, uint32_t bytes)
 
 static int buffer_get(struct sim_device *d, struct wl_slot *sl, uint32_t bytes)
 {
-    PDEVICE_OBJECT devobj = d->devobj;
+    PDEVICE_OBJECT devobj = d->pdo; /* the card's: its buffers are counted to it */
 
     if (d->wl->buffers == BUFFERS_POOL)
         return 0;
@@ -165,7 +165,6 @@ static void slot_next(struct wl_slot *sl)
     bytes = pick_size(d);
     memset(io, 0, sizeof(*io));
     io->serial = ++d->issued;
-    io->slot = (uint32_t)(sl - d->slots);
     io->write = pick_write(d);
     io->offset = pick_offset(d, bytes);
     io->bytes = bytes;
@@ -309,7 +308,7 @@ static uint32_t largest(const struct scn_sizes *z)
 int workload_setup(struct sim_device *d, char *why, size_t len)
 {
     uint32_t n = (uint32_t)d->wl->queue_depth;
-    PDEVICE_OBJECT devobj = d->devobj;
+    PDEVICE_OBJECT devobj = d->pdo; /* the card's: its buffers are counted to it */
 
     d->has_offsets = !d->kind->stream && d->wl->op != OP_IOCTL;
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);

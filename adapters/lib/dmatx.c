@@ -291,20 +291,14 @@ static NTSTATUS start_list(struct dmatx *tx)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * common-buffer
+ * common-buffer: the CPU copies with RtlCopyMemory, which the HAL charges to the driver
  */
-static void driver_copy(struct dmatx *tx, PUCHAR dst, const UCHAR *src, ULONG bytes)
-{
-    UNREFERENCED_PARAMETER(tx);
-    RtlCopyMemory(dst, src, bytes); /* the run-time library's copy, which the HAL charges */
-}
-
 static void start_common(struct dmatx *tx)
 {
     PSCATTER_GATHER_LIST list = tx->own_list;
 
     if (tx->write_to_device)
-        driver_copy(tx, tx->common_va, tx->system_va + tx->done, tx->current);
+        RtlCopyMemory(tx->common_va, tx->system_va + tx->done, tx->current);
     list->NumberOfElements = 1;
     list->Elements[0].Address = tx->common_la;
     list->Elements[0].Length = tx->current;
@@ -400,7 +394,7 @@ static void release_transfer(struct dmatx *tx)
         break;
     case DMS_PATTERN_COMMON_BUFFER:
         if (!tx->write_to_device)
-            driver_copy(tx, tx->system_va + tx->done, tx->common_va, tx->current);
+            RtlCopyMemory(tx->system_va + tx->done, tx->common_va, tx->current);
         break;
     case DMS_PATTERN_V3:
     case DMS_PATTERN_V3_SYNC:
@@ -590,4 +584,86 @@ void dmatx_enabler_release(struct dmatx_enabler *en, bool idle)
     if (en->adapter != NULL && idle)
         ops(en)->PutDmaAdapter(en->adapter);
     en->adapter = NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The parallel request queue.
+ */
+NTSTATUS dmatx_queue_init(struct dmatx_queue *q, ULONG slots, DMATX_QUEUE_START *start,
+                          PVOID driver)
+{
+    KeInitializeSpinLock(&q->lock);
+    InitializeListHead(&q->waiting);
+    q->start = start;
+    q->driver = driver;
+    q->free_slots = ExAllocatePool2(POOL_FLAG_NON_PAGED, slots * sizeof(ULONG), DMATX_TAG);
+    q->failed_slots = ExAllocatePool2(POOL_FLAG_NON_PAGED, slots * sizeof(ULONG), DMATX_TAG);
+    if (q->free_slots == NULL || q->failed_slots == NULL) {
+        dmatx_queue_free(q);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    for (ULONG i = 0; i < slots; i++)
+        q->free_slots[i] = slots - 1 - i; /* slot 0 first */
+    q->free_count = slots;
+    q->failed_count = 0;
+    return STATUS_SUCCESS;
+}
+
+void dmatx_queue_free(struct dmatx_queue *q)
+{
+    if (q->free_slots != NULL)
+        ExFreePool(q->free_slots);
+    if (q->failed_slots != NULL)
+        ExFreePool(q->failed_slots);
+    q->free_slots = q->failed_slots = NULL;
+    q->free_count = q->failed_count = 0;
+}
+
+VOID dmatx_queue_add(struct dmatx_queue *q, PIRP irp)
+{
+    LONG slot = -1;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&q->lock, &irql);
+    if (q->free_count > 0)
+        slot = (LONG)q->free_slots[--q->free_count];
+    else
+        InsertTailList(&q->waiting, &irp->Tail.Overlay.ListEntry);
+    KeReleaseSpinLock(&q->lock, irql);
+    if (slot >= 0)
+        q->start(q->driver, (ULONG)slot, irp);
+}
+
+VOID dmatx_queue_release(struct dmatx_queue *q, ULONG slot)
+{
+    PIRP next = NULL;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&q->lock, &irql);
+    if (!IsListEmpty(&q->waiting))
+        next = CONTAINING_RECORD(RemoveHeadList(&q->waiting), IRP, Tail.Overlay.ListEntry);
+    else
+        q->free_slots[q->free_count++] = slot;
+    KeReleaseSpinLock(&q->lock, irql);
+    if (next != NULL)
+        q->start(q->driver, slot, next);
+}
+
+VOID dmatx_queue_fail(struct dmatx_queue *q, ULONG slot)
+{
+    KeAcquireSpinLockAtDpcLevel(&q->lock);
+    q->failed_slots[q->failed_count++] = slot;
+    KeReleaseSpinLockFromDpcLevel(&q->lock);
+}
+
+BOOLEAN dmatx_queue_next_failed(struct dmatx_queue *q, PULONG slot)
+{
+    BOOLEAN any;
+
+    KeAcquireSpinLockAtDpcLevel(&q->lock);
+    any = q->failed_count > 0;
+    if (any)
+        *slot = q->failed_slots[--q->failed_count];
+    KeReleaseSpinLockFromDpcLevel(&q->lock);
+    return any;
 }

@@ -100,4 +100,37 @@ NTSTATUS dmatx_execute(struct dmatx_enabler *en, uint32_t slot, void *request, P
  * the next transfer has been started. */
 BOOLEAN dmatx_transfer_done(struct dmatx *tx);
 
+/* ---------------------------------------------------------------------------------------------
+ * A parallel request queue over the enabler's slots, as a KMDF queue that dispatches in
+ * parallel up to a limit: a request takes a free slot or waits in order; a slot given back goes
+ * to the oldest waiter. A slot whose transfer could not be mapped is set aside for the DPC to
+ * complete (the program routine runs where it may not complete a request).
+ */
+typedef VOID DMATX_QUEUE_START(PVOID Driver, ULONG Slot, PIRP Irp);
+
+struct dmatx_queue {
+    KSPIN_LOCK lock;
+    PULONG free_slots;
+    ULONG free_count;
+    LIST_ENTRY waiting;
+    PULONG failed_slots;
+    ULONG failed_count;
+    DMATX_QUEUE_START *start; /* starts irp in slot, at PASSIVE_LEVEL or DISPATCH_LEVEL */
+    PVOID driver;
+};
+
+/* dmatx_queue_init - slots free slots, slot 0 first. STATUS_SUCCESS or
+ * STATUS_INSUFFICIENT_RESOURCES (nothing kept). */
+NTSTATUS dmatx_queue_init(struct dmatx_queue *q, ULONG slots, DMATX_QUEUE_START *start,
+                          PVOID driver);
+void dmatx_queue_free(struct dmatx_queue *q);
+/* dmatx_queue_add - irp (marked pending) starts in a free slot now, or waits. */
+VOID dmatx_queue_add(struct dmatx_queue *q, PIRP irp);
+/* dmatx_queue_release - slot's request is complete: the oldest waiter starts in it. */
+VOID dmatx_queue_release(struct dmatx_queue *q, ULONG slot);
+/* dmatx_queue_fail - from the program routine (DISPATCH_LEVEL): slot's request could not be
+ * mapped; the caller queues its DPC, which takes it with dmatx_queue_next_failed. */
+VOID dmatx_queue_fail(struct dmatx_queue *q, ULONG slot);
+BOOLEAN dmatx_queue_next_failed(struct dmatx_queue *q, PULONG slot);
+
 #endif /* DMASIM_DMATX_H */

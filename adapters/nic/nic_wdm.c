@@ -66,12 +66,7 @@ typedef struct _NIC_EXTENSION {
     PHYSICAL_ADDRESS RingsLogical;
     ULONG RingsBytes, Entries, Slots, MaxTransfer;
     NIC_RING Ring[2];
-    KSPIN_LOCK Lock;           /* the free slots, the waiting requests, the failed slots */
-    PULONG FreeSlots;
-    ULONG FreeCount;
-    LIST_ENTRY Waiting;
-    PULONG FailedSlots;
-    ULONG FailedCount;
+    struct dmatx_queue Queue;  /* the slots: free, waiting requests, failed */
 } NIC_EXTENSION, *PNIC_EXTENSION;
 
 static DRIVER_ADD_DEVICE NicAddDevice;
@@ -124,10 +119,8 @@ static NTSTATUS NicAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;
     }
-    KeInitializeSpinLock(&ext->Lock);
     KeInitializeSpinLock(&ext->Ring[NIC_TX].Lock);
     KeInitializeSpinLock(&ext->Ring[NIC_RX].Lock);
-    InitializeListHead(&ext->Waiting);
     IoInitializeDpcRequest(fdo, NicDpcForIsr);
     fdo->Flags |= DO_DIRECT_IO;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
@@ -146,9 +139,7 @@ static void NicProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
     NIC_CHAIN *chain;
 
     if (sgl == NULL) {
-        KeAcquireSpinLockAtDpcLevel(&ext->Lock);
-        ext->FailedSlots[ext->FailedCount++] = tx->slot;
-        KeReleaseSpinLockFromDpcLevel(&ext->Lock);
+        dmatx_queue_fail(&ext->Queue, tx->slot);
         IoRequestDpc(ext->Self, NULL, NULL);
         return;
     }
@@ -171,24 +162,6 @@ static void NicProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
     KeReleaseSpinLockFromDpcLevel(&ring->Lock);
 }
 
-static VOID NicStart(PNIC_EXTENSION Ext, ULONG Slot, PIRP Irp);
-
-/* The slot is free again: the next waiting request takes it. */
-static VOID NicReleaseSlot(PNIC_EXTENSION Ext, ULONG Slot)
-{
-    PIRP next = NULL;
-    KIRQL irql;
-
-    KeAcquireSpinLock(&Ext->Lock, &irql);
-    if (!IsListEmpty(&Ext->Waiting))
-        next = CONTAINING_RECORD(RemoveHeadList(&Ext->Waiting), IRP, Tail.Overlay.ListEntry);
-    else
-        Ext->FreeSlots[Ext->FreeCount++] = Slot;
-    KeReleaseSpinLock(&Ext->Lock, irql);
-    if (next != NULL)
-        NicStart(Ext, Slot, next);
-}
-
 static VOID NicComplete(PNIC_EXTENSION Ext, ULONG Slot, NTSTATUS Status)
 {
     struct dmatx *tx = &Ext->Dma.txs[Slot];
@@ -199,11 +172,13 @@ static VOID NicComplete(PNIC_EXTENSION Ext, ULONG Slot, NTSTATUS Status)
     irp->IoStatus.Information =
         NT_SUCCESS(Status) ? IoGetCurrentIrpStackLocation(irp)->Parameters.Read.Length : 0;
     IoCompleteRequest(irp, IO_NETWORK_INCREMENT);
-    NicReleaseSlot(Ext, Slot);
+    dmatx_queue_release(&Ext->Queue, Slot);
 }
 
-static VOID NicStart(PNIC_EXTENSION Ext, ULONG Slot, PIRP Irp)
+/* The queue's start routine: irp in slot (at PASSIVE_LEVEL or DISPATCH_LEVEL). */
+static VOID NicStart(PVOID Driver, ULONG Slot, PIRP Irp)
 {
+    PNIC_EXTENSION Ext = Driver;
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS status;
 
@@ -232,8 +207,6 @@ static NTSTATUS NicDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PNIC_EXTENSION ext = DeviceObject->DeviceExtension;
     ULONG length = IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length;
     NTSTATUS status = STATUS_SUCCESS;
-    LONG slot = -1;
-    KIRQL irql;
 
     if (!ext->Started)
         status = STATUS_DEVICE_NOT_READY;
@@ -246,14 +219,7 @@ static NTSTATUS NicDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return status;
     }
     IoMarkIrpPending(Irp);
-    KeAcquireSpinLock(&ext->Lock, &irql);
-    if (ext->FreeCount > 0)
-        slot = (LONG)ext->FreeSlots[--ext->FreeCount];
-    else
-        InsertTailList(&ext->Waiting, &Irp->Tail.Overlay.ListEntry);
-    KeReleaseSpinLock(&ext->Lock, irql);
-    if (slot >= 0)
-        NicStart(ext, (ULONG)slot, Irp);
+    dmatx_queue_add(&ext->Queue, Irp);
     return STATUS_PENDING;
 }
 
@@ -304,23 +270,15 @@ static VOID NicReap(PNIC_EXTENSION Ext, PNIC_RING Ring)
 static VOID NicDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
 {
     PNIC_EXTENSION ext = DeviceObject->DeviceExtension;
+    ULONG slot;
 
     UNREFERENCED_PARAMETER(Dpc);
     UNREFERENCED_PARAMETER(Irp);
     UNREFERENCED_PARAMETER(Context);
     NicReap(ext, &ext->Ring[NIC_TX]);
     NicReap(ext, &ext->Ring[NIC_RX]);
-    for (;;) {
-        ULONG slot;
-        KeAcquireSpinLockAtDpcLevel(&ext->Lock);
-        if (ext->FailedCount == 0) {
-            KeReleaseSpinLockFromDpcLevel(&ext->Lock);
-            break;
-        }
-        slot = ext->FailedSlots[--ext->FailedCount];
-        KeReleaseSpinLockFromDpcLevel(&ext->Lock);
+    while (dmatx_queue_next_failed(&ext->Queue, &slot))
         NicComplete(ext, slot, ext->Dma.txs[slot].status);
-    }
 }
 
 /* ---- PnP ------------------------------------------------------------------------------ */
@@ -333,20 +291,15 @@ static NTSTATUS NicRings(PNIC_EXTENSION Ext)
     Ext->RingsBytes = 2 * Ext->Entries * (ULONG)sizeof(NIC_DESCRIPTOR);
     Ext->Rings = a->DmaOperations->AllocateCommonBuffer(a, Ext->RingsBytes, &Ext->RingsLogical,
                                                         TRUE);
-    Ext->FreeSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, Ext->Slots * sizeof(ULONG),
-                                     NIC_POOL_TAG);
-    Ext->FailedSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, Ext->Slots * sizeof(ULONG),
-                                       NIC_POOL_TAG);
+    if (Ext->Rings == NULL ||
+        !NT_SUCCESS(dmatx_queue_init(&Ext->Queue, Ext->Slots, NicStart, Ext)))
+        return STATUS_INSUFFICIENT_RESOURCES;
     for (int i = 0; i < 2; i++)
         Ext->Ring[i].Chains = ExAllocatePool2(POOL_FLAG_NON_PAGED,
                                               Ext->Entries * sizeof(NIC_CHAIN), NIC_POOL_TAG);
-    if (Ext->Rings == NULL || Ext->FreeSlots == NULL || Ext->FailedSlots == NULL ||
-        Ext->Ring[NIC_TX].Chains == NULL || Ext->Ring[NIC_RX].Chains == NULL)
+    if (Ext->Ring[NIC_TX].Chains == NULL || Ext->Ring[NIC_RX].Chains == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     RtlZeroMemory(Ext->Rings, Ext->RingsBytes);
-    for (ULONG i = 0; i < Ext->Slots; i++)
-        Ext->FreeSlots[i] = Ext->Slots - 1 - i; /* slot 0 first */
-    Ext->FreeCount = Ext->Slots;
     for (int i = 0; i < 2; i++) {
         Ext->Ring[i].Desc = (NIC_DESCRIPTOR *)Ext->Rings + (SIZE_T)i * Ext->Entries;
         Ext->Ring[i].Tail = 0;
@@ -442,11 +395,7 @@ static VOID NicStopDevice(PNIC_EXTENSION Ext)
     Ext->Rings = NULL;
     if (a != NULL)
         dmatx_enabler_release(&Ext->Dma, true);
-    if (Ext->FreeSlots != NULL)
-        ExFreePool(Ext->FreeSlots);
-    if (Ext->FailedSlots != NULL)
-        ExFreePool(Ext->FailedSlots);
-    Ext->FreeSlots = Ext->FailedSlots = NULL;
+    dmatx_queue_free(&Ext->Queue);
     for (int i = 0; i < 2; i++) {
         if (Ext->Ring[i].Chains != NULL)
             ExFreePool(Ext->Ring[i].Chains);

@@ -47,12 +47,7 @@ typedef struct _STOR_EXTENSION {
     ULONG QueuesBytes, CommandStride, Slots, MaxTransfer;
     ULONG CqHead;
     USHORT CqPhase;
-    KSPIN_LOCK Lock;           /* the free slots, the waiting requests, the failed slots */
-    PULONG FreeSlots;
-    ULONG FreeCount;
-    LIST_ENTRY Waiting;
-    PULONG FailedSlots;
-    ULONG FailedCount;
+    struct dmatx_queue Queue;  /* the slots: free, waiting requests, failed */
     PLONGLONG SlotOffset;      /* per slot: the media offset of its request */
 } STOR_EXTENSION, *PSTOR_EXTENSION;
 
@@ -106,8 +101,6 @@ static NTSTATUS StorAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;
     }
-    KeInitializeSpinLock(&ext->Lock);
-    InitializeListHead(&ext->Waiting);
     IoInitializeDpcRequest(fdo, StorDpcForIsr);
     fdo->Flags |= DO_DIRECT_IO;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
@@ -124,9 +117,7 @@ static void StorProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
     STOR_COMMAND *c;
 
     if (sgl == NULL) {
-        KeAcquireSpinLockAtDpcLevel(&ext->Lock);
-        ext->FailedSlots[ext->FailedCount++] = tx->slot;
-        KeReleaseSpinLockFromDpcLevel(&ext->Lock);
+        dmatx_queue_fail(&ext->Queue, tx->slot);
         IoRequestDpc(ext->Self, NULL, NULL);
         return;
     }
@@ -144,25 +135,6 @@ static void StorProgram(struct dmatx *tx, PSCATTER_GATHER_LIST sgl)
     StorWrite(ext, STOR_REG_DOORBELL, tx->slot);
 }
 
-/* Start irp in slot (at PASSIVE_LEVEL or DISPATCH_LEVEL). */
-static VOID StorStart(PSTOR_EXTENSION Ext, ULONG Slot, PIRP Irp);
-
-/* The slot is free again: the next waiting request takes it. */
-static VOID StorReleaseSlot(PSTOR_EXTENSION Ext, ULONG Slot)
-{
-    PIRP next = NULL;
-    KIRQL irql;
-
-    KeAcquireSpinLock(&Ext->Lock, &irql);
-    if (!IsListEmpty(&Ext->Waiting))
-        next = CONTAINING_RECORD(RemoveHeadList(&Ext->Waiting), IRP, Tail.Overlay.ListEntry);
-    else
-        Ext->FreeSlots[Ext->FreeCount++] = Slot;
-    KeReleaseSpinLock(&Ext->Lock, irql);
-    if (next != NULL)
-        StorStart(Ext, Slot, next);
-}
-
 static VOID StorComplete(PSTOR_EXTENSION Ext, ULONG Slot, NTSTATUS Status)
 {
     struct dmatx *tx = &Ext->Dma.txs[Slot];
@@ -173,11 +145,13 @@ static VOID StorComplete(PSTOR_EXTENSION Ext, ULONG Slot, NTSTATUS Status)
     irp->IoStatus.Information =
         NT_SUCCESS(Status) ? IoGetCurrentIrpStackLocation(irp)->Parameters.Read.Length : 0;
     IoCompleteRequest(irp, IO_DISK_INCREMENT);
-    StorReleaseSlot(Ext, Slot);
+    dmatx_queue_release(&Ext->Queue, Slot);
 }
 
-static VOID StorStart(PSTOR_EXTENSION Ext, ULONG Slot, PIRP Irp)
+/* The queue's start routine: irp in slot (at PASSIVE_LEVEL or DISPATCH_LEVEL). */
+static VOID StorStart(PVOID Driver, ULONG Slot, PIRP Irp)
 {
+    PSTOR_EXTENSION Ext = Driver;
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS status;
 
@@ -207,8 +181,6 @@ static NTSTATUS StorDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PSTOR_EXTENSION ext = DeviceObject->DeviceExtension;
     ULONG length = IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length;
     NTSTATUS status = STATUS_SUCCESS;
-    LONG slot = -1;
-    KIRQL irql;
 
     if (!ext->Started)
         status = STATUS_DEVICE_NOT_READY;
@@ -221,14 +193,7 @@ static NTSTATUS StorDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return status;
     }
     IoMarkIrpPending(Irp);
-    KeAcquireSpinLock(&ext->Lock, &irql);
-    if (ext->FreeCount > 0)
-        slot = (LONG)ext->FreeSlots[--ext->FreeCount];
-    else
-        InsertTailList(&ext->Waiting, &Irp->Tail.Overlay.ListEntry);
-    KeReleaseSpinLock(&ext->Lock, irql);
-    if (slot >= 0)
-        StorStart(ext, (ULONG)slot, Irp);
+    dmatx_queue_add(&ext->Queue, Irp);
     return STATUS_PENDING;
 }
 
@@ -248,6 +213,7 @@ static VOID StorDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOI
 {
     PSTOR_EXTENSION ext = DeviceObject->DeviceExtension;
     STOR_COMPLETION *cq = (STOR_COMPLETION *)(ext->Queues + ext->Slots * ext->CommandStride);
+    ULONG slot;
 
     UNREFERENCED_PARAMETER(Dpc);
     UNREFERENCED_PARAMETER(Irp);
@@ -268,17 +234,8 @@ static VOID StorDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOI
         if (dmatx_transfer_done(tx))
             StorComplete(ext, entry.Tag, tx->status);
     }
-    for (;;) {
-        ULONG slot;
-        KeAcquireSpinLockAtDpcLevel(&ext->Lock);
-        if (ext->FailedCount == 0) {
-            KeReleaseSpinLockFromDpcLevel(&ext->Lock);
-            break;
-        }
-        slot = ext->FailedSlots[--ext->FailedCount];
-        KeReleaseSpinLockFromDpcLevel(&ext->Lock);
+    while (dmatx_queue_next_failed(&ext->Queue, &slot))
         StorComplete(ext, slot, ext->Dma.txs[slot].status);
-    }
 }
 
 /* ---- PnP ------------------------------------------------------------------------------ */
@@ -291,18 +248,13 @@ static NTSTATUS StorQueues(PSTOR_EXTENSION Ext)
     Ext->QueuesBytes = Ext->Slots * Ext->CommandStride + Ext->Slots * sizeof(STOR_COMPLETION);
     Ext->Queues = a->DmaOperations->AllocateCommonBuffer(a, Ext->QueuesBytes,
                                                          &Ext->QueuesLogical, TRUE);
-    Ext->FreeSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, Ext->Slots * sizeof(ULONG),
-                                     STOR_POOL_TAG);
-    Ext->FailedSlots = ExAllocatePool2(POOL_FLAG_NON_PAGED, Ext->Slots * sizeof(ULONG),
-                                       STOR_POOL_TAG);
+    if (Ext->Queues == NULL ||
+        !NT_SUCCESS(dmatx_queue_init(&Ext->Queue, Ext->Slots, StorStart, Ext)))
+        return STATUS_INSUFFICIENT_RESOURCES;
     Ext->SlotOffset = ExAllocatePool2(POOL_FLAG_NON_PAGED, Ext->Slots * sizeof(LONGLONG),
                                       STOR_POOL_TAG);
-    if (Ext->Queues == NULL || Ext->FreeSlots == NULL || Ext->FailedSlots == NULL ||
-        Ext->SlotOffset == NULL)
+    if (Ext->SlotOffset == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
-    for (ULONG i = 0; i < Ext->Slots; i++)
-        Ext->FreeSlots[i] = Ext->Slots - 1 - i; /* slot 0 first */
-    Ext->FreeCount = Ext->Slots;
     Ext->CqHead = 0;
     Ext->CqPhase = 1;
     cq = (ULONGLONG)Ext->QueuesLogical.QuadPart + (ULONGLONG)Ext->Slots * Ext->CommandStride;
@@ -391,13 +343,9 @@ static VOID StorStopDevice(PSTOR_EXTENSION Ext)
     Ext->Queues = NULL;
     if (a != NULL)
         dmatx_enabler_release(&Ext->Dma, true);
-    if (Ext->FreeSlots != NULL)
-        ExFreePool(Ext->FreeSlots);
-    if (Ext->FailedSlots != NULL)
-        ExFreePool(Ext->FailedSlots);
+    dmatx_queue_free(&Ext->Queue);
     if (Ext->SlotOffset != NULL)
         ExFreePool(Ext->SlotOffset);
-    Ext->FreeSlots = Ext->FailedSlots = NULL;
     Ext->SlotOffset = NULL;
     if (Ext->Registers != NULL)
         MmUnmapIoSpace(Ext->Registers, STOR_BAR_BYTES);

@@ -69,7 +69,6 @@ struct dms_device_settings {
  * card says what it moved for it when the IRP completes. */
 struct dms_io {
     uint64_t serial;       /* 1, 2, ... per device, in submission order */
-    uint32_t slot;         /* 0 .. slots-1: the request's place in the queue */
     bool write;            /* memory -> device (disk write, packet transmit) */
     uint64_t offset;       /* device offset in bytes (storage); 0 elsewhere */
     uint32_t bytes;
