@@ -1,5 +1,5 @@
 /*
- * fuzz_dbgprint.c - libFuzzer target: DbgPrint's format language (hal/src/rtl.c) on any
+ * fuzz_dbgprint.c - libFuzzer target: DbgPrint's format language (hal/src/kernel/rtl.c) on any
  * format a driver could pass. Every argument is a pointer to zeroed memory, which is a valid
  * empty narrow string, wide string and UNICODE_STRING alike, so the formatter is what is
  * tested, not the arguments; formats with more conversions than arguments are skipped (they

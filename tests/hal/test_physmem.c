@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hal/src/hal_int.h"
+#include "../../hal/src/hw/hw.h"
 #include "helpers.h"
 
 START_TEST(test_layout_hole_moves_ram_up)

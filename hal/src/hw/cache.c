@@ -14,7 +14,9 @@
  * really go stale; in metadata mode only the line states are kept, so the same findings come
  * out either way. Who maintains the cache, as the reference (3.7 step 6) says: MapTransferEx
  * cleans before a write to the device, FlushAdapterBuffersEx invalidates after a read, and a
- * driver of the older routines calls KeFlushIoBuffers itself. Each line maintained costs CPU
+ * driver of the older routines calls KeFlushIoBuffers itself. This file keeps the lines' state
+ * and maintains one page at a time; walking an MDL and charging the account is the kernel's
+ * (kernel.c's cache_mdl), deciding when is the DMA layer's. Each line maintained costs CPU
  * time (DMS_COST_CACHE_LINE).
  */
 #include <inttypes.h>
@@ -22,13 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "hw.h"
 
 #define LINES_PER_PAGE (HAL_PAGE_SIZE / HAL_CACHE_LINE)
 
 static bool tracked(const struct dms_machine *m, const struct frame *f)
 {
-    return m->cfg.noncoherent && f != NULL && m->owners[f->owner].kind == OWNER_BUFFER;
+    return m->cfg.noncoherent && f != NULL && m->hw->owners[f->owner].kind == OWNER_BUFFER;
 }
 
 /* The lines [off, off+len) of a page touches, as a mask. */
@@ -82,96 +84,25 @@ static void move_lines(struct frame *f, uint64_t mask, bool to_memory)
     }
 }
 
-/* Walk [off, off+len) of an MDL chain page by page; maintain each line; return the lines. */
-static uint64_t maintain(struct dms_machine *m, PMDL mdl, uint64_t off, uint64_t len, bool clean)
+/* Clean (write dirty lines to memory) or invalidate (drop stale lines, and what the CPU had
+ * not cleaned) the lines [off, off+len) of one page touches; returns how many there are. */
+uint64_t cache_maintain(struct dms_machine *m, uint64_t pfn, uint32_t off, uint32_t len,
+                        bool clean)
 {
-    uint64_t lines = 0;
+    struct frame *f = phys_frame(m, pfn);
+    uint64_t mask = line_mask(off, len);
 
-    while (mdl != NULL && len > 0) {
-        if (off >= mdl->ByteCount) {
-            off -= mdl->ByteCount;
-            mdl = mdl->Next;
-            continue;
+    if (tracked(m, f)) {
+        if (clean) {
+            move_lines(f, f->dirty & mask, true);
+            f->dirty &= ~mask;
+        } else {
+            move_lines(f, f->stale & mask, false);
+            f->stale &= ~mask;
+            f->dirty &= ~mask; /* an invalidate drops what the CPU had not cleaned */
         }
-        uint64_t pos = (uint64_t)mdl->ByteOffset + off;
-        uint32_t o = (uint32_t)(pos & HAL_PAGE_MASK);
-        uint64_t chunk = HAL_PAGE_SIZE - o;
-        struct frame *f = phys_frame(m, MmGetMdlPfnArray(mdl)[pos >> HAL_PAGE_SHIFT]);
-
-        if (chunk > len)
-            chunk = len;
-        if (chunk > mdl->ByteCount - off)
-            chunk = mdl->ByteCount - off;
-        uint64_t mask = line_mask(o, (uint32_t)chunk);
-        lines += (uint64_t)__builtin_popcountll(mask);
-        if (tracked(m, f)) {
-            if (clean) {
-                move_lines(f, f->dirty & mask, true);
-                f->dirty &= ~mask;
-            } else {
-                move_lines(f, f->stale & mask, false);
-                f->stale &= ~mask;
-                f->dirty &= ~mask; /* an invalidate drops what the CPU had not cleaned */
-            }
-        }
-        off += chunk;
-        len -= chunk;
     }
-    return lines;
-}
-
-static void account(struct dms_machine *m, struct adapter *ad, const char *routine,
-                    uint64_t lines, bool clean, uint64_t length)
-{
-    struct dms_event ev = {.type = DMS_EV_CACHE, .routine = routine, .length = length,
-                           .count = (uint32_t)lines, .write_to_device = clean};
-
-    if (ad != NULL) {
-        if (clean)
-            ad->st.cache_lines_cleaned += lines;
-        else
-            ad->st.cache_lines_invalidated += lines;
-    }
-    hal_emit(m, ad, &ev);
-    hal_charge(m, DMS_COST_CACHE_LINE, lines, ad != NULL ? ad->id : 0);
-}
-
-void cache_clean_chain(struct adapter *ad, const char *routine, PMDL mdl, uint64_t off,
-                       uint64_t len, bool write)
-{
-    if (!ad->m->cfg.noncoherent || !write)
-        return;
-    account(ad->m, ad, routine, maintain(ad->m, mdl, off, len, true), true, len);
-}
-
-void cache_invalidate_chain(struct adapter *ad, const char *routine, PMDL mdl, uint64_t off,
-                            uint64_t len, bool write)
-{
-    if (!ad->m->cfg.noncoherent || write)
-        return;
-    account(ad->m, ad, routine, maintain(ad->m, mdl, off, len, false), false, len);
-}
-
-/* KeFlushIoBuffers - "flushes the memory region described by an MDL from all processor
- * caches": here a clean before a write to the device, an invalidate for a read. Nothing to do
- * where DMA is coherent. The adapter it is charged to: the one of the MDL's buffer. */
-VOID KeFlushIoBuffers(PMDL Mdl, BOOLEAN ReadOperation, BOOLEAN DmaOperation)
-{
-    struct dms_machine *m = hal_machine();
-    struct adapter *ad = NULL;
-    uint64_t lines, pfn;
-
-    (void)DmaOperation;
-    if (m == NULL || Mdl == NULL || !m->cfg.noncoherent)
-        return;
-    pfn = MmGetMdlPfnArray(Mdl)[0];
-    {
-        struct frame *f = phys_frame(m, pfn);
-        if (f != NULL && m->owners[f->owner].dev != NULL)
-            ad = m->owners[f->owner].dev->adapter;
-    }
-    lines = maintain(m, Mdl, 0, Mdl->ByteCount, !ReadOperation);
-    account(m, ad, "KeFlushIoBuffers", lines, !ReadOperation, Mdl->ByteCount);
+    return (uint64_t)__builtin_popcountll(mask);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -193,17 +124,18 @@ uint64_t cache_device_access(struct dms_machine *m, struct frame *f, uint32_t of
     return hit ? (uint64_t)__builtin_popcountll(hit) * HAL_CACHE_LINE : 0;
 }
 
-void cache_report_device_read(struct device *d, uint64_t stale_bytes, uint64_t first_addr)
+void cache_report_device_read(const struct bus_master *d, uint64_t stale_bytes,
+                              uint64_t first_addr)
 {
     char where[24], whose[120];
 
     if (stale_bytes == 0)
         return;
-    if (d->adapter != NULL)
-        d->adapter->st.stale_bytes_to_device += stale_bytes;
+    if (d->acct != NULL)
+        d->acct->st.stale_bytes_to_device += stale_bytes;
     dms_format_address(first_addr, where);
     dms_describe_address(d->m, first_addr, whose, sizeof(whose));
-    hal_finding(d->m, d->adapter, "device", DMS_CHECK_STALE_DEVICE_READ, first_addr,
+    hal_finding(d->m, d->acct, "device", DMS_CHECK_STALE_DEVICE_READ, first_addr,
                 stale_bytes, 0,
                 "device %s read %" PRIu64 " stale bytes from %s (%s): the CPU wrote them but "
                 "they were never cleaned from its cache, so the device got memory's old "
@@ -249,7 +181,7 @@ uint64_t dms_cpu_read(struct dms_machine *m, const void *va, size_t len)
             uint64_t hit = f->stale & line_mask(o, (uint32_t)chunk);
             if (hit != 0 && stale == 0) {
                 first = pfn_to_addr(pfn) + (uint64_t)__builtin_ctzll(hit) * HAL_CACHE_LINE;
-                who = &m->owners[f->owner];
+                who = &m->hw->owners[f->owner];
             }
             stale += (uint64_t)__builtin_popcountll(hit) * HAL_CACHE_LINE;
         }
@@ -257,14 +189,14 @@ uint64_t dms_cpu_read(struct dms_machine *m, const void *va, size_t len)
         len -= chunk;
     }
     if (stale > 0) {
-        struct adapter *ad = who->dev != NULL ? who->dev->adapter : NULL;
+        struct hal_account *acct = who->master != NULL ? who->master->acct : NULL;
         char where[24], whose[120];
 
-        if (ad != NULL)
-            ad->st.stale_bytes_to_cpu += stale;
+        if (acct != NULL)
+            acct->st.stale_bytes_to_cpu += stale;
         dms_format_address(first, where);
         dms_describe_address(m, first, whose, sizeof(whose));
-        hal_finding(m, ad, "CPU", DMS_CHECK_STALE_CPU_READ, first, stale, 0,
+        hal_finding(m, acct, "CPU", DMS_CHECK_STALE_CPU_READ, first, stale, 0,
                     "the CPU read %" PRIu64 " stale bytes from %s (%s): a device wrote them "
                     "but the CPU's cache was never invalidated, so it saw the old bytes "
                     "(FlushAdapterBuffersEx invalidates; with MapTransfer or a list, call "

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 #define LOCK_HELD ((KSPIN_LOCK)1)
 /* Vectors and DIRQLs the bus hands out: the first device vector on x64 Windows is 0x50;
@@ -60,7 +60,7 @@ static void lock_take(struct dms_machine *m, PKSPIN_LOCK lock, const char *routi
         return;
     }
     *lock = LOCK_HELD;
-    m->locks_held++;
+    m->kern->locks_held++;
 }
 
 static void lock_give(struct dms_machine *m, PKSPIN_LOCK lock, const char *routine)
@@ -71,8 +71,8 @@ static void lock_give(struct dms_machine *m, PKSPIN_LOCK lock, const char *routi
         return;
     }
     *lock = 0;
-    if (m->locks_held > 0)
-        m->locks_held--;
+    if (m->kern->locks_held > 0)
+        m->kern->locks_held--;
 }
 
 static void irql_at_most_dispatch(struct dms_machine *m, const char *routine)
@@ -202,10 +202,10 @@ VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
  * reported once. */
 void hal_locks_check(struct dms_machine *m, uint32_t held_before, const char *what)
 {
-    if (m->locks_held > held_before) {
-        hal_finding(m, NULL, what, DMS_CHECK_LOCK, m->locks_held - held_before, 0, 0,
-                    "%s returned holding %u spin lock(s)", what, m->locks_held - held_before);
-        m->locks_held = held_before;
+    if (m->kern->locks_held > held_before) {
+        hal_finding(m, NULL, what, DMS_CHECK_LOCK, m->kern->locks_held - held_before, 0, 0,
+                    "%s returned holding %u spin lock(s)", what, m->kern->locks_held - held_before);
+        m->kern->locks_held = held_before;
     }
 }
 
@@ -232,7 +232,7 @@ int dms_device_add_interrupt(PDEVICE_OBJECT pdo, KINTERRUPT_MODE mode)
     raw = resource_slot(p, &ok);
     if (!ok)
         return DMS_ENOSPC;
-    n = p->m->next_vector++;
+    n = p->m->kern->next_vector++;
     tr = &p->res_translated[p->n_res++];
     p->has_interrupt = true;
     p->vector = FIRST_VECTOR + n;
@@ -291,7 +291,7 @@ static NTSTATUS connect(struct dms_machine *m, PKINTERRUPT *out, PKSERVICE_ROUTI
         return STATUS_INVALID_PARAMETER;
     }
     hal_irql_check(m, NULL, "IoConnectInterrupt", IRQL_EXACT_PASSIVE);
-    for (k = m->interrupts; k != NULL; k = k->next)
+    for (k = m->kern->interrupts; k != NULL; k = k->next)
         if (k->connected && k->vector == vector && (!k->share || !share))
             return STATUS_INVALID_PARAMETER; /* the vector is taken, unshared */
     k = calloc(1, sizeof(*k));
@@ -299,10 +299,10 @@ static NTSTATUS connect(struct dms_machine *m, PKINTERRUPT *out, PKSERVICE_ROUTI
         free(k);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    *k = (struct kinterrupt){m->interrupts, m, isr, message_isr, context, NULL, 0, vector,
+    *k = (struct kinterrupt){m->kern->interrupts, m, isr, message_isr, context, NULL, 0, vector,
                              irql, sync_irql, mode, share != 0, true, 0, 0};
     k->lock = lock != NULL ? lock : &k->own_lock;
-    m->interrupts = k;
+    m->kern->interrupts = k;
     *out = (PKINTERRUPT)k;
     return STATUS_SUCCESS;
 }
@@ -400,10 +400,10 @@ VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
 
 void interrupts_free_all(struct dms_machine *m)
 {
-    while (m->interrupts != NULL) {
-        struct kinterrupt *next = m->interrupts->next;
-        free(m->interrupts);
-        m->interrupts = next;
+    while (m->kern->interrupts != NULL) {
+        struct kinterrupt *next = m->kern->interrupts->next;
+        free(m->kern->interrupts);
+        m->kern->interrupts = next;
     }
 }
 
@@ -480,9 +480,9 @@ static void deliver(void *arg)
     struct device *p = arg;
     struct dms_machine *m = p->m;
     bool claimed = false, any = false;
-    uint32_t held = m->locks_held;
+    uint32_t held = m->kern->locks_held;
 
-    for (struct kinterrupt *k = m->interrupts; k != NULL && !claimed; k = k->next) {
+    for (struct kinterrupt *k = m->kern->interrupts; k != NULL && !claimed; k = k->next) {
         if (!k->connected || k->vector != p->vector)
             continue;
         any = true;
@@ -494,11 +494,11 @@ static void deliver(void *arg)
     }
     hal_locks_check(m, held, "an interrupt service routine");
     if (!any)
-        hal_finding(m, p->adapter, "interrupt", DMS_CHECK_DRIVER, p->vector, 0, 0,
+        hal_finding(m, p->bm.acct, "interrupt", DMS_CHECK_DRIVER, p->vector, 0, 0,
                     "%s raised its interrupt (vector 0x%x) and no ISR is connected to it",
                     p->name, p->vector);
     else if (!claimed)
-        hal_finding(m, p->adapter, "interrupt", DMS_CHECK_DRIVER, p->vector, 0, 0,
+        hal_finding(m, p->bm.acct, "interrupt", DMS_CHECK_DRIVER, p->vector, 0, 0,
                     "%s raised its interrupt (vector 0x%x) and no ISR claimed it (every one "
                     "returned FALSE)", p->name, p->vector);
 }
@@ -512,7 +512,7 @@ int dms_device_interrupt(PDEVICE_OBJECT pdo)
 
     if (p == NULL || !p->has_interrupt)
         return DMS_EINVAL;
-    hal_schedule_for(p->m, p->adapter != NULL ? p->adapter->id : DMS_NO_ADAPTER, p->dirql,
+    hal_schedule_for(p->m, p->bm.acct != NULL ? p->bm.acct->id : DMS_NO_ADAPTER, p->dirql,
                      deliver, p);
     return 0;
 }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 struct pages {
     uint8_t *host;
@@ -149,17 +149,17 @@ static uint8_t *pages_alloc(struct dms_machine *m, const char *label, uint64_t n
     uint32_t owner;
     int err;
 
-    if (npages == 0 || npages > m->allocatable_frames - m->frames_in_use)
+    if (npages == 0 || npages > m->hw->allocatable_frames - m->hw->frames_in_use)
         return NULL;
     host = host_pages_alloc(npages);
     if (host == NULL)
         return NULL;
-    if (owner_new(m, OWNER_BUFFER, label, ++m->tag_serial, &owner) != 0) {
+    if (owner_new(m, OWNER_BUFFER, label, ++m->kern->tag_serial, &owner) != 0) {
         host_pages_free(host, npages);
         return NULL;
     }
-    m->owners[owner].host = host;
-    m->owners[owner].pages = npages;
+    m->hw->owners[owner].host = host;
+    m->hw->owners[owner].pages = npages;
     if (contiguous || lo > 0 || hi < dms_machine_top_address(m) - 1)
         err = phys_alloc_contig(m, host, npages, addr_to_pfn(lo + HAL_PAGE_MASK),
                                 addr_to_pfn(hi) + 1, boundary, owner, &base_pfn);
@@ -395,14 +395,14 @@ VOID MmFreeContiguousMemorySpecifyCache(PVOID BaseAddress, SIZE_T NumberOfBytes,
 /* The machine's end: the records of what drivers never freed (the pages go with physmem). */
 void mm_free_all(struct dms_machine *m)
 {
-    uint64_t *keys = m->objects.keys;
+    uint64_t *keys = m->kern->objects.keys;
 
-    for (size_t i = 0; keys != NULL && i < m->objects.cap; i++) {
+    for (size_t i = 0; keys != NULL && i < m->kern->objects.cap; i++) {
         uint64_t v, rec;
         if (keys[i] == UINT64_MAX)
             continue;
-        v = m->objects.vals[i];
-        if ((v == OBJ_MDL || v == OBJ_CONTIGUOUS) && u64map_get(&m->records, keys[i], &rec))
+        v = m->kern->objects.vals[i];
+        if ((v == OBJ_MDL || v == OBJ_CONTIGUOUS) && u64map_get(&m->kern->records, keys[i], &rec))
             free((void *)(uintptr_t)rec);
     }
 }

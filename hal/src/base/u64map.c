@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "base.h"
 
 #define EMPTY_KEY UINT64_MAX
 #define MAX_LOAD_NUM 1 /* grow above a load of 1/2 */

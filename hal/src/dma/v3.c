@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "dma.h"
 
 _Static_assert(sizeof(struct tctx) <= DMA_TRANSFER_CONTEXT_SIZE_V1,
                "a transfer context must fit the driver's DMA_TRANSFER_CONTEXT_SIZE_V1 bytes");
@@ -38,27 +38,12 @@ static struct tctx *tctx_get(struct adapter *ad, const char *routine, PVOID p)
     struct tctx *t = p;
 
     if (p == NULL || t->magic != TCTX_MAGIC || t->version != DMA_TRANSFER_CONTEXT_VERSION1) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)p, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)p, 0, 0,
                     "%s with a DmaTransferContext %s", routine,
                     p == NULL ? "of NULL" : "that InitializeDmaTransferContext did not set up");
         return NULL;
     }
     return t;
-}
-
-void tctx_granted(struct tctx *t)
-{
-    t->state = TCTX_ACTIVE;
-    t->wb = NULL;
-    t->transfer_cancelled = 0;
-    if (t->ad != NULL)
-        t->ad->holder_tctx = t; /* the transfers under this grant run under this context */
-}
-
-void tctx_done(struct tctx *t)
-{
-    if (t->state == TCTX_ACTIVE)
-        t->state = TCTX_GRANTED;
 }
 
 /* A context may carry a new request when no other is outstanding with it; once cancelled it
@@ -68,7 +53,7 @@ static NTSTATUS tctx_claim(struct adapter *ad, const char *routine, struct tctx 
     if (t->state == TCTX_CANCELLED)
         return STATUS_CANCELLED;
     if (t->state != TCTX_IDLE && t->state != TCTX_GRANTED) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, t->state, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, t->state, 0, 0,
                     "%s with a DmaTransferContext another request still uses (each "
                     "outstanding request needs its own)", routine);
         return STATUS_INVALID_PARAMETER;
@@ -85,14 +70,14 @@ NTSTATUS hal_InitializeDmaTransferContext(PDMA_ADAPTER DmaAdapter, PVOID DmaTran
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (t == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs a buffer of DMA_TRANSFER_CONTEXT_SIZE_V1 bytes", routine);
         return STATUS_INVALID_PARAMETER;
     }
     if (t->magic == TCTX_MAGIC && (t->state == TCTX_QUEUED || t->state == TCTX_ACTIVE)) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, t->state, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, t->state, 0, 0,
                     "%s of a context whose request is still outstanding", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -137,12 +122,12 @@ static bool range_ok(struct adapter *ad, const char *routine, PMDL mdl, ULONGLON
     uint64_t total = chain_bytes(mdl);
 
     if (length == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
                     "%s of a zero-length buffer", routine);
         return false;
     }
     if (offset >= total || length > total - offset) {
-        hal_finding(ad->m, ad, routine, DMS_E6_INSUFFICIENT_BUFFER,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_INSUFFICIENT_BUFFER,
                     offset >= total ? length : offset + length - total, 0, 0,
                     "%s of %u bytes at offset %llu; the MDL chain holds %llu", routine,
                     (unsigned)length, (unsigned long long)offset, (unsigned long long)total);
@@ -161,9 +146,9 @@ NTSTATUS hal_GetDmaAdapterInfo(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO Adapte
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (AdapterInfo == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs an AdapterInfo", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -194,9 +179,9 @@ NTSTATUS hal_GetDmaTransferInfo(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Off
     (void)WriteOnly; /* the counts here hold for either direction */
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (Mdl == NULL || TransferInfo == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs an Mdl and a TransferInfo", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -233,7 +218,7 @@ PVOID hal_AllocateCommonBufferEx(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS Maxi
     (void)PreferredNode; /* one NUMA node: any preference is met */
     if (ad == NULL)
         return NULL;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_PASSIVE);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
     return common_alloc(ad, routine, Length, 0,
                         MaximumAddress != NULL ? (uint64_t)MaximumAddress->QuadPart : UINT64_MAX,
                         LogicalAddress);
@@ -254,21 +239,21 @@ PVOID hal_AllocateCommonBufferWithBounds(PDMA_ADAPTER DmaAdapter,
     (void)PreferredNode;
     if (ad == NULL)
         return NULL;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_PASSIVE);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
     if (Flags != 0) {
         /* DOMAIN_COMMON_BUFFER_LARGE_PAGE has no published value (reference 2.5). */
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, Flags, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, Flags, 0, 0,
                     "%s with Flags 0x%x; no flag is supported", routine, (unsigned)Flags);
         return NULL;
     }
     if (CacheType != NULL && *CacheType != MmNonCached && *CacheType != MmCached) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uint64_t)*CacheType, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uint64_t)*CacheType, 0, 0,
                     "%s accepts only MmNonCached and MmCached; CacheType was %d", routine,
                     (int)*CacheType);
         return NULL;
     }
     if (lo > hi) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, lo, hi, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, lo, hi, 0,
                     "%s with MinimumAddress 0x%llx above MaximumAddress 0x%llx", routine,
                     (unsigned long long)lo, (unsigned long long)hi);
         return NULL;
@@ -312,11 +297,11 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_DISPATCH);
     /* A version-3 request is the context's, not the device object's: one that is no device
      * object is reported, handed back to the routine as given, and the request goes on. */
     if (device_of(DeviceObject) == NULL)
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)DeviceObject, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)DeviceObject, 0, 0,
                     "%s: DeviceObject %p is not a device object (the documentation asks for "
                     "the device's physical device object); the request goes on", routine,
                     (void *)DeviceObject);
@@ -329,7 +314,7 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
     else if (ExecutionRoutine == NULL && MapRegisterBase == NULL)
         why = "without an ExecutionRoutine needs a MapRegisterBase to fill";
     if (why != NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, Flags, 0, 0, "%s %s", routine,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, Flags, 0, 0, "%s %s", routine,
                     why);
         return STATUS_INVALID_PARAMETER;
     }
@@ -365,7 +350,7 @@ BOOLEAN hal_CancelAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceO
     (void)DeviceObject;
     if (ad == NULL)
         return FALSE;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     t = tctx_get(ad, routine, DmaTransferContext);
     if (t == NULL)
         return FALSE;
@@ -400,10 +385,10 @@ VOID hal_FreeAdapterObject(PDMA_ADAPTER DmaAdapter, IO_ALLOCATION_ACTION Allocat
 
     if (ad == NULL)
         return;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (AllocationAction != KeepObject && AllocationAction != DeallocateObject &&
         AllocationAction != DeallocateObjectKeepRegisters) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uint64_t)AllocationAction, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uint64_t)AllocationAction, 0,
                     0, "%s with %d, which is no IO_ALLOCATION_ACTION", routine,
                     (int)AllocationAction);
         return;
@@ -416,7 +401,7 @@ VOID hal_FreeAdapterObject(PDMA_ADAPTER DmaAdapter, IO_ALLOCATION_ACTION Allocat
     }
     f = ad->channel_file;
     if (f == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_E6_CHANNEL_DOUBLE_FREE, 1, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_CHANNEL_DOUBLE_FREE, 1, 0, 0,
                     "%s without an adapter object held (freed twice?)", routine);
         return;
     }
@@ -502,7 +487,7 @@ static uint64_t map_elements(struct adapter *ad, struct mapreg_file *f, PMDL mdl
 
 static NTSTATUS nothing_mapped(struct adapter *ad, struct mapreg_file *f, const char *routine)
 {
-    hal_finding(ad->m, ad, routine, DMS_E6_MISC, 2, 1, f->count - f->cursor,
+    hal_finding(ad->m, acct(ad), routine, DMS_E6_MISC, 2, 1, f->count - f->cursor,
                 "%s found no map register left to map with (flush first)", routine);
     return STATUS_INSUFFICIENT_RESOURCES;
 }
@@ -540,7 +525,7 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
             cap = (uint32_t)room;
     }
     if (done != NULL && ad->chan->kind != SYSDMA_SOC) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
                     "%s: the 8237 raises no completion interrupt, so a DmaCompletionRoutine "
                     "never runs (the device's interrupt says when the transfer is done)",
                     routine);
@@ -548,7 +533,7 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
     }
     f = file_lookup(ad, base);
     if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)base, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)base, 0, 0,
                     "%s with a MapRegisterBase that holds no registers", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -592,9 +577,9 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (Mdl == NULL || Length == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs an Mdl and a Length", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -602,9 +587,9 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
         return STATUS_INVALID_PARAMETER;
     if (sg != NULL && ScatterGatherBufferLength < offsetof(SCATTER_GATHER_LIST, Elements) +
                                                       sizeof(SCATTER_GATHER_ELEMENT)) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, ScatterGatherBufferLength, 0, 0,
-                    "%s with a %u-byte ScatterGatherBuffer, too small for one element", routine,
-                    (unsigned)ScatterGatherBufferLength);
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, ScatterGatherBufferLength,
+                    0, 0, "%s with a %u-byte ScatterGatherBuffer, too small for one element",
+                    routine, (unsigned)ScatterGatherBufferLength);
         return STATUS_INVALID_PARAMETER;
     }
     if (ad->chan != NULL)
@@ -612,24 +597,24 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
                           WriteToDevice != 0, sg, ScatterGatherBufferLength,
                           DmaCompletionRoutine, CompletionContext);
     if (sg == NULL || DeviceOffset != 0) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, DeviceOffset, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, DeviceOffset, 0, 0,
                     "%s for a bus master needs a ScatterGatherBuffer and a DeviceOffset of 0",
                     routine);
         return STATUS_INVALID_PARAMETER;
     }
     (void)CompletionContext;
     if (DmaCompletionRoutine != NULL)
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s: a DmaCompletionRoutine is for system DMA; a bus master's completion "
                     "is its interrupt (the routine will not run)", routine);
     f = file_lookup(ad, MapRegisterBase);
     if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
                     0, "%s with a MapRegisterBase that holds no registers", routine);
         return STATUS_INVALID_PARAMETER;
     }
     if (live_in_chain(f, Mdl, Offset, *Length))
-        hal_finding(ad->m, ad, routine, DMS_E6_ALREADY_MAPPED, Offset, Offset + *Length, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_ALREADY_MAPPED, Offset, Offset + *Length, 0,
                     "%s of a range that is already mapped and not yet flushed", routine);
     capacity = (ScatterGatherBufferLength - offsetof(SCATTER_GATHER_LIST, Elements)) /
                sizeof(SCATTER_GATHER_ELEMENT);
@@ -656,26 +641,26 @@ NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapR
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (Mdl == NULL || !range_ok(ad, routine, Mdl, Offset, Length))
         return STATUS_INVALID_PARAMETER;
     if (ad->chan != NULL && sysdma_busy(ad)) {
         /* the verifier's 0x23: flushed while neither complete nor cancelled; it stops */
-        hal_finding(ad->m, ad, routine, DMS_E6_CHANNEL_NOT_DONE, 0, ad->chan->kind,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_CHANNEL_NOT_DONE, 0, ad->chan->kind,
                     ad->chan->index, "%s of DMA channel %u before its transfer completed or "
                     "was cancelled (the transfer stops here)", routine, ad->chan->index);
     }
     f = file_lookup(ad, MapRegisterBase);
     if (f == NULL || f->live_maps == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NOT_MAPPED, (uintptr_t)MapRegisterBase, 0,
-                    0, "%s of a buffer that is not mapped", routine);
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_FLUSH_NOT_MAPPED,
+                    (uintptr_t)MapRegisterBase, 0, 0, "%s of a buffer that is not mapped", routine);
         return STATUS_INVALID_PARAMETER;
     }
     chain_locate(Mdl, Offset, &at, &in);
     for (uint32_t i = 0; i < f->n_maps && !started; i++)
         started = f->maps[i].live && f->maps[i].mdl == at && f->maps[i].offset == in;
     if (!started) {
-        hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NEVER_MAPPED, (uintptr_t)MapRegisterBase,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_FLUSH_NEVER_MAPPED, (uintptr_t)MapRegisterBase,
                     Offset, (uintptr_t)Mdl,
                     "%s: Offset %llu is not where a MapTransferEx began (pass the same Offset "
                     "and Length)", routine, (unsigned long long)Offset);
@@ -691,7 +676,7 @@ NTSTATUS hal_FlushAdapterBuffersEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapR
         sysdma_stop(ad);
     ev.length = Length;
     ev.write_to_device = WriteToDevice != 0;
-    hal_emit(ad->m, ad, &ev);
+    hal_emit(ad->m, acct(ad), &ev);
     return STATUS_SUCCESS;
 }
 
@@ -713,7 +698,7 @@ static NTSTATUS list_ex(PDMA_ADAPTER DmaAdapter, const char *routine, PDEVICE_OB
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (!ad->master)
         why = "is for bus masters only, never system DMA";
     else if (device_of(dev) == NULL || mdl == NULL)
@@ -727,12 +712,12 @@ static NTSTATUS list_ex(PDMA_ADAPTER DmaAdapter, const char *routine, PDEVICE_OB
     else if (build && (buffer == NULL || buffer_len == 0))
         why = "needs a ScatterGatherBuffer and its length";
     if (why != NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, flags, 0, 0, "%s %s", routine,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, flags, 0, 0, "%s %s", routine,
                     why);
         return STATUS_INVALID_PARAMETER;
     }
     if (completion != NULL)
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s: DmaCompletionRoutine is unused; pass NULL", routine);
     if (!range_ok(ad, routine, mdl, offset, length))
         return STATUS_INVALID_PARAMETER;
@@ -794,7 +779,7 @@ NTSTATUS hal_ConfigureAdapterChannel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumb
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (ad->chan != NULL)
         return sysdma_configure(ad, FunctionNumber, Context);
     return STATUS_NOT_IMPLEMENTED; /* a bus master's channel has no controller functions */
@@ -808,12 +793,12 @@ NTSTATUS hal_CancelMappedTransfer(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferCont
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     t = tctx_get(ad, routine, DmaTransferContext);
     if (t == NULL)
         return STATUS_INVALID_PARAMETER;
     if (ad->chan == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s is for system DMA; a bus master stops its own engine", routine);
         return STATUS_NOT_SUPPORTED;
     }

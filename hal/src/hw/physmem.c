@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hal_int.h"
+#include "hw.h"
 
 #define NO_SLOT UINT32_MAX
 /* Random placement probes this many random frames before it walks to the next free one. */
@@ -60,7 +60,7 @@ void host_pages_free(uint8_t *host, uint64_t npages)
 /* ---------------------------------------------------------------------------------------------
  * Layout.
  */
-int phys_layout(struct dms_machine *m)
+static int phys_layout(struct dms_machine *m)
 {
     const struct dms_machine_config *c = &m->cfg;
     uint64_t reserved = addr_to_pfn(c->reserved_low_bytes);
@@ -69,23 +69,23 @@ int phys_layout(struct dms_machine *m)
     uint64_t below = hole ? addr_to_pfn(c->mmio_hole_start) : ram;
 
     if (below >= ram) {
-        m->ranges[0] = (struct ram_range){reserved, ram};
-        m->n_ranges = 1;
-        m->top_pfn = ram;
+        m->hw->ranges[0] = (struct ram_range){reserved, ram};
+        m->hw->n_ranges = 1;
+        m->hw->top_pfn = ram;
     } else {
         uint64_t above_start = addr_to_pfn(c->mmio_hole_end);
-        m->ranges[0] = (struct ram_range){reserved, below};
-        m->ranges[1] = (struct ram_range){above_start, above_start + (ram - below)};
-        m->n_ranges = 2;
-        m->top_pfn = m->ranges[1].end_pfn;
+        m->hw->ranges[0] = (struct ram_range){reserved, below};
+        m->hw->ranges[1] = (struct ram_range){above_start, above_start + (ram - below)};
+        m->hw->n_ranges = 2;
+        m->hw->top_pfn = m->hw->ranges[1].end_pfn;
     }
-    m->allocatable_frames = 0;
-    for (int i = 0; i < m->n_ranges; i++)
-        m->allocatable_frames += m->ranges[i].end_pfn - m->ranges[i].start_pfn;
-    m->owners = NULL;
-    m->owner_free_head = UINT32_MAX;
-    m->low_hint = c->placement == DMS_PLACE_RANGE ? addr_to_pfn(c->range_start) : 0;
-    m->high_hint = m->top_pfn - 1;
+    m->hw->allocatable_frames = 0;
+    for (int i = 0; i < m->hw->n_ranges; i++)
+        m->hw->allocatable_frames += m->hw->ranges[i].end_pfn - m->hw->ranges[i].start_pfn;
+    m->hw->owners = NULL;
+    m->hw->owner_free_head = UINT32_MAX;
+    m->hw->low_hint = c->placement == DMS_PLACE_RANGE ? addr_to_pfn(c->range_start) : 0;
+    m->hw->high_hint = m->hw->top_pfn - 1;
     return 0;
 }
 
@@ -101,41 +101,41 @@ int dms_machine_set_placement(struct dms_machine *m, enum dms_placement placemen
         return DMS_EINVAL;
     m->cfg = c;
     /* the cursors only promise "nothing free below/above"; restarting them is always safe */
-    m->low_hint = placement == DMS_PLACE_RANGE ? addr_to_pfn(range_start) : 0;
-    m->high_hint = m->top_pfn - 1;
+    m->hw->low_hint = placement == DMS_PLACE_RANGE ? addr_to_pfn(range_start) : 0;
+    m->hw->high_hint = m->hw->top_pfn - 1;
     return 0;
 }
 
 uint64_t dms_machine_top_address(const struct dms_machine *m)
 {
-    return pfn_to_addr(m->top_pfn);
+    return pfn_to_addr(m->hw->top_pfn);
 }
 
 uint64_t dms_machine_frames_in_use(const struct dms_machine *m)
 {
-    return m->frames_in_use;
+    return m->hw->frames_in_use;
 }
 
 uint64_t dms_machine_free_bytes(const struct dms_machine *m)
 {
-    return pfn_to_addr(m->allocatable_frames - m->frames_in_use);
+    return pfn_to_addr(m->hw->allocatable_frames - m->hw->frames_in_use);
 }
 
 uint64_t dms_machine_host_bytes(const struct dms_machine *m)
 {
-    return m->host_page_bytes + u64map_host_bytes(&m->pfn_map) +
-           u64map_host_bytes(&m->vpn_map) + (uint64_t)m->cap_frames * sizeof(struct frame) +
-           (uint64_t)m->cap_free_slots * sizeof(uint32_t) +
-           (uint64_t)m->cap_owners * sizeof(struct owner) + sizeof(*m);
+    return m->hw->host_page_bytes + u64map_host_bytes(&m->hw->pfn_map) +
+           u64map_host_bytes(&m->hw->vpn_map) + (uint64_t)m->hw->cap_frames * sizeof(struct frame) +
+           (uint64_t)m->hw->cap_free_slots * sizeof(uint32_t) +
+           (uint64_t)m->hw->cap_owners * sizeof(struct owner) + sizeof(*m);
 }
 
 /* The first RAM frame at or above pfn, or UINT64_MAX. */
 static uint64_t ram_at_or_above(const struct dms_machine *m, uint64_t pfn)
 {
-    for (int i = 0; i < m->n_ranges; i++) {
-        if (pfn < m->ranges[i].start_pfn)
-            return m->ranges[i].start_pfn;
-        if (pfn < m->ranges[i].end_pfn)
+    for (int i = 0; i < m->hw->n_ranges; i++) {
+        if (pfn < m->hw->ranges[i].start_pfn)
+            return m->hw->ranges[i].start_pfn;
+        if (pfn < m->hw->ranges[i].end_pfn)
             return pfn;
     }
     return UINT64_MAX;
@@ -144,10 +144,10 @@ static uint64_t ram_at_or_above(const struct dms_machine *m, uint64_t pfn)
 /* The last RAM frame at or below pfn, or UINT64_MAX. */
 static uint64_t ram_at_or_below(const struct dms_machine *m, uint64_t pfn)
 {
-    for (int i = m->n_ranges - 1; i >= 0; i--) {
-        if (pfn >= m->ranges[i].end_pfn)
-            return m->ranges[i].end_pfn - 1;
-        if (pfn >= m->ranges[i].start_pfn)
+    for (int i = m->hw->n_ranges - 1; i >= 0; i--) {
+        if (pfn >= m->hw->ranges[i].end_pfn)
+            return m->hw->ranges[i].end_pfn - 1;
+        if (pfn >= m->hw->ranges[i].start_pfn)
             return pfn;
     }
     return UINT64_MAX;
@@ -156,10 +156,10 @@ static uint64_t ram_at_or_below(const struct dms_machine *m, uint64_t pfn)
 /* The index-th allocatable frame, counting across the ranges. */
 static uint64_t ram_nth(const struct dms_machine *m, uint64_t index)
 {
-    for (int i = 0; i < m->n_ranges; i++) {
-        uint64_t n = m->ranges[i].end_pfn - m->ranges[i].start_pfn;
+    for (int i = 0; i < m->hw->n_ranges; i++) {
+        uint64_t n = m->hw->ranges[i].end_pfn - m->hw->ranges[i].start_pfn;
         if (index < n)
-            return m->ranges[i].start_pfn + index;
+            return m->hw->ranges[i].start_pfn + index;
         index -= n;
     }
     return UINT64_MAX;
@@ -171,107 +171,110 @@ static uint64_t ram_nth(const struct dms_machine *m, uint64_t index)
 int owner_new(struct dms_machine *m, enum owner_kind kind, const char *label, uint32_t serial,
               uint32_t *id)
 {
+    struct hal_hw *hw = m->hw;
     uint32_t i;
 
-    if (m->owner_free_head != UINT32_MAX) {
-        i = m->owner_free_head;
-        m->owner_free_head = m->owners[i].next_free;
+    if (hw->owner_free_head != UINT32_MAX) {
+        i = hw->owner_free_head;
+        hw->owner_free_head = hw->owners[i].next_free;
     } else {
-        struct owner *p = hal_grow(m->owners, &m->cap_owners, sizeof(*p), m->n_owners + 1);
+        struct owner *p = hal_grow(hw->owners, &hw->cap_owners, sizeof(*p), hw->n_owners + 1);
         if (p == NULL)
             return DMS_ENOMEM;
-        m->owners = p;
-        i = m->n_owners++;
+        hw->owners = p;
+        i = hw->n_owners++;
     }
-    memset(&m->owners[i], 0, sizeof(m->owners[i]));
-    m->owners[i].kind = kind;
-    m->owners[i].serial = serial;
-    m->owners[i].live = true;
-    snprintf(m->owners[i].label, sizeof(m->owners[i].label), "%s", label ? label : "");
+    memset(&hw->owners[i], 0, sizeof(hw->owners[i]));
+    hw->owners[i].kind = kind;
+    hw->owners[i].serial = serial;
+    hw->owners[i].live = true;
+    snprintf(hw->owners[i].label, sizeof(hw->owners[i].label), "%s", label ? label : "");
     *id = i;
     return 0;
 }
 
 void owner_put(struct dms_machine *m, uint32_t id)
 {
-    m->owners[id].live = false;
-    m->owners[id].next_free = m->owner_free_head;
-    m->owner_free_head = id;
+    m->hw->owners[id].live = false;
+    m->hw->owners[id].next_free = m->hw->owner_free_head;
+    m->hw->owner_free_head = id;
 }
 
 struct frame *phys_frame(struct dms_machine *m, uint64_t pfn)
 {
     uint64_t slot;
 
-    if (!u64map_get(&m->pfn_map, pfn, &slot))
+    if (!u64map_get(&m->hw->pfn_map, pfn, &slot))
         return NULL;
-    return &m->frames[slot];
+    return &m->hw->frames[slot];
 }
 
 static bool frame_used(struct dms_machine *m, uint64_t pfn)
 {
     uint64_t slot;
 
-    return u64map_get(&m->pfn_map, pfn, &slot);
+    return u64map_get(&m->hw->pfn_map, pfn, &slot);
 }
 
 static int frame_add(struct dms_machine *m, uint64_t pfn, uint8_t *host, uint32_t owner)
 {
+    struct hal_hw *hw = m->hw;
     uint32_t slot;
     int err;
 
-    if (m->n_free_slots > 0) {
-        slot = m->free_frame_slots[--m->n_free_slots];
+    if (hw->n_free_slots > 0) {
+        slot = hw->free_frame_slots[--hw->n_free_slots];
     } else {
-        struct frame *f = hal_grow(m->frames, &m->cap_frames, sizeof(*f), m->n_frames + 1);
+        struct frame *f = hal_grow(hw->frames, &hw->cap_frames, sizeof(*f), hw->n_frames + 1);
         if (f == NULL)
             return DMS_ENOMEM;
-        m->frames = f;
-        slot = m->n_frames++;
+        hw->frames = f;
+        slot = hw->n_frames++;
     }
-    err = u64map_put(&m->pfn_map, pfn, slot);
+    err = u64map_put(&hw->pfn_map, pfn, slot);
     if (err == 0) {
-        err = u64map_put(&m->vpn_map, (uintptr_t)host >> HAL_PAGE_SHIFT, pfn);
+        err = u64map_put(&hw->vpn_map, (uintptr_t)host >> HAL_PAGE_SHIFT, pfn);
         if (err)
-            u64map_del(&m->pfn_map, pfn);
+            u64map_del(&hw->pfn_map, pfn);
     }
     if (err) {
-        m->free_frame_slots[m->n_free_slots++] = slot; /* room was there: it came from it */
+        hw->free_frame_slots[hw->n_free_slots++] = slot; /* room was there: it came from it */
         return err;
     }
-    m->frames[slot] = (struct frame){.host = host, .owner = owner, .dma_maps = 0};
-    cache_frame_added(m, &m->frames[slot]);
-    m->frames_in_use++;
-    m->host_page_bytes += HAL_PAGE_SIZE;
+    hw->frames[slot] = (struct frame){.host = host, .owner = owner, .dma_maps = 0};
+    cache_frame_added(m, &hw->frames[slot]);
+    hw->frames_in_use++;
+    hw->host_page_bytes += HAL_PAGE_SIZE;
     return 0;
 }
 
 static void frame_remove(struct dms_machine *m, uint64_t pfn)
 {
+    struct hal_hw *hw = m->hw;
     uint64_t slot;
     uint32_t *p;
 
-    if (!u64map_get(&m->pfn_map, pfn, &slot))
+    if (!u64map_get(&hw->pfn_map, pfn, &slot))
         return;
-    cache_frame_removed(&m->frames[slot]);
-    u64map_del(&m->vpn_map, (uintptr_t)m->frames[slot].host >> HAL_PAGE_SHIFT);
-    u64map_del(&m->pfn_map, pfn);
-    p = hal_grow(m->free_frame_slots, &m->cap_free_slots, sizeof(*p), m->n_free_slots + 1);
+    cache_frame_removed(&hw->frames[slot]);
+    u64map_del(&hw->vpn_map, (uintptr_t)hw->frames[slot].host >> HAL_PAGE_SHIFT);
+    u64map_del(&hw->pfn_map, pfn);
+    p = hal_grow(hw->free_frame_slots, &hw->cap_free_slots, sizeof(*p), hw->n_free_slots + 1);
     if (p != NULL) { /* else the slot is simply not reused */
-        m->free_frame_slots = p;
-        m->free_frame_slots[m->n_free_slots++] = (uint32_t)slot;
+        hw->free_frame_slots = p;
+        hw->free_frame_slots[hw->n_free_slots++] = (uint32_t)slot;
     }
-    m->frames_in_use--;
-    m->host_page_bytes -= HAL_PAGE_SIZE;
-    if (pfn < m->low_hint)
-        m->low_hint = pfn;
-    if (pfn > m->high_hint)
-        m->high_hint = pfn;
+    hw->frames_in_use--;
+    hw->host_page_bytes -= HAL_PAGE_SIZE;
+    if (pfn < hw->low_hint)
+        hw->low_hint = pfn;
+    if (pfn > hw->high_hint)
+        hw->high_hint = pfn;
 }
 
 bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn)
 {
-    return u64map_get(&m->vpn_map, (uintptr_t)va >> HAL_PAGE_SHIFT, pfn);
+    return u64map_get(&m->hw->vpn_map, (uintptr_t)va >> HAL_PAGE_SHIFT, pfn);
 }
 
 int dms_physical_of(struct dms_machine *m, const void *va, uint64_t *physical)
@@ -292,15 +295,15 @@ static uint64_t pick_random(struct dms_machine *m)
     uint64_t pfn;
 
     for (int i = 0; i < RANDOM_PROBES; i++) {
-        pfn = ram_nth(m, dms_rng_below(&m->rng, m->allocatable_frames));
+        pfn = ram_nth(m, dms_rng_below(&m->rng, m->hw->allocatable_frames));
         if (!frame_used(m, pfn))
             return pfn;
     }
     /* Memory is crowded: walk on from the last probe to the next free frame, wrapping. */
-    for (uint64_t n = 0; n < m->allocatable_frames; n++) {
+    for (uint64_t n = 0; n < m->hw->allocatable_frames; n++) {
         pfn = ram_at_or_above(m, pfn + 1);
         if (pfn == UINT64_MAX)
-            pfn = m->ranges[0].start_pfn;
+            pfn = m->hw->ranges[0].start_pfn;
         if (!frame_used(m, pfn))
             return pfn;
     }
@@ -309,9 +312,9 @@ static uint64_t pick_random(struct dms_machine *m)
 
 static uint64_t pick_low(struct dms_machine *m, uint64_t limit_pfn)
 {
-    for (uint64_t pfn = ram_at_or_above(m, m->low_hint); pfn < limit_pfn;
+    for (uint64_t pfn = ram_at_or_above(m, m->hw->low_hint); pfn < limit_pfn;
          pfn = ram_at_or_above(m, pfn + 1)) {
-        m->low_hint = pfn;
+        m->hw->low_hint = pfn;
         if (!frame_used(m, pfn))
             return pfn;
     }
@@ -320,9 +323,9 @@ static uint64_t pick_low(struct dms_machine *m, uint64_t limit_pfn)
 
 static uint64_t pick_high(struct dms_machine *m)
 {
-    for (uint64_t pfn = ram_at_or_below(m, m->high_hint); pfn != UINT64_MAX && pfn > 0;
+    for (uint64_t pfn = ram_at_or_below(m, m->hw->high_hint); pfn != UINT64_MAX && pfn > 0;
          pfn = ram_at_or_below(m, pfn - 1)) {
-        m->high_hint = pfn;
+        m->hw->high_hint = pfn;
         if (!frame_used(m, pfn))
             return pfn;
     }
@@ -335,7 +338,7 @@ static uint64_t pick_frame(struct dms_machine *m)
     case DMS_PLACE_RANDOM:
         return pick_random(m);
     case DMS_PLACE_LOW_FIRST:
-        return pick_low(m, m->top_pfn);
+        return pick_low(m, m->hw->top_pfn);
     case DMS_PLACE_HIGH_FIRST:
         return pick_high(m);
     case DMS_PLACE_RANGE:
@@ -354,7 +357,7 @@ int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, 
     uint64_t done;
     int err = 0;
 
-    if (npages > m->allocatable_frames - m->frames_in_use)
+    if (npages > m->hw->allocatable_frames - m->hw->frames_in_use)
         return DMS_ENOSPC;
     for (done = 0; done < npages; done++) {
         uint64_t pfn = pick_frame(m);
@@ -387,9 +390,9 @@ int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uin
 {
     if (boundary != 0 && npages > boundary)
         return DMS_ENOSPC;
-    for (int r = m->n_ranges - 1; r >= 0; r--) {
-        uint64_t start = m->ranges[r].start_pfn > lo_pfn ? m->ranges[r].start_pfn : lo_pfn;
-        uint64_t end = m->ranges[r].end_pfn < hi_pfn ? m->ranges[r].end_pfn : hi_pfn;
+    for (int r = m->hw->n_ranges - 1; r >= 0; r--) {
+        uint64_t start = m->hw->ranges[r].start_pfn > lo_pfn ? m->hw->ranges[r].start_pfn : lo_pfn;
+        uint64_t end = m->hw->ranges[r].end_pfn < hi_pfn ? m->hw->ranges[r].end_pfn : hi_pfn;
 
         while (end > start && end - start >= npages) {
             uint64_t used = UINT64_MAX;
@@ -432,16 +435,48 @@ void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages)
 }
 
 /* Release the host memory of every live owner (at machine destruction). */
-void phys_free_all(struct dms_machine *m)
+static void phys_free_all(struct dms_machine *m)
 {
-    for (uint32_t i = 0; i < m->n_frames; i++)
-        cache_frame_removed(&m->frames[i]); /* frames given back already hold NULL */
-    for (uint32_t i = 0; i < m->n_owners; i++) {
-        struct owner *o = &m->owners[i];
+    for (uint32_t i = 0; i < m->hw->n_frames; i++)
+        cache_frame_removed(&m->hw->frames[i]); /* frames given back already hold NULL */
+    for (uint32_t i = 0; i < m->hw->n_owners; i++) {
+        struct owner *o = &m->hw->owners[i];
         if (o->live && o->kind != OWNER_BOUNCE) /* pools free their own */
             host_pages_free(o->host, o->pages);
         o->live = false;
     }
+}
+
+int hw_init(struct dms_machine *m)
+{
+    int err;
+
+    m->hw = calloc(1, sizeof(*m->hw));
+    if (m->hw == NULL)
+        return DMS_ENOMEM;
+    err = phys_layout(m);
+    if (err == 0)
+        err = u64map_init(&m->hw->pfn_map, 1024);
+    if (err == 0)
+        err = u64map_init(&m->hw->vpn_map, 1024);
+    if (err == 0)
+        err = sysdma_init(m);
+    return err;
+}
+
+void hw_free(struct dms_machine *m)
+{
+    if (m->hw == NULL)
+        return;
+    sysdma_free(m);
+    phys_free_all(m);
+    u64map_free(&m->hw->pfn_map);
+    u64map_free(&m->hw->vpn_map);
+    free(m->hw->frames);
+    free(m->hw->free_frame_slots);
+    free(m->hw->owners);
+    free(m->hw);
+    m->hw = NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -450,7 +485,7 @@ void phys_free_all(struct dms_machine *m)
 static void describe_owner(struct dms_machine *m, uint64_t pfn, const struct frame *f,
                            char *out, size_t len)
 {
-    const struct owner *o = &m->owners[f->owner];
+    const struct owner *o = &m->hw->owners[f->owner];
 
     switch (o->kind) {
     case OWNER_BUFFER:
@@ -460,11 +495,11 @@ static void describe_owner(struct dms_machine *m, uint64_t pfn, const struct fra
         snprintf(out, len, "common buffer #%u of %s", o->serial, o->label);
         break;
     case OWNER_BOUNCE: {
-        uint32_t page = (uint32_t)(pfn - o->pool->base_pfn);
-        struct mapreg_file *holder = o->pool->holder[page];
+        uint32_t page = (uint32_t)(pfn - o->first_pfn);
+        const struct bus_master *holder = o->holders[page];
         if (holder != NULL)
             snprintf(out, len, "bounce page %u of the %s pool, held by %s", page, o->label,
-                     holder->ad->dev->name);
+                     holder->name);
         else
             snprintf(out, len, "bounce page %u of the %s pool, free", page, o->label);
         break;
@@ -479,9 +514,9 @@ void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, s
 
     if (f != NULL)
         describe_owner(m, pfn, f, out, len);
-    else if (pfn >= m->top_pfn)
+    else if (pfn >= m->hw->top_pfn)
         snprintf(out, len, "no memory (above the top of RAM)");
-    else if (pfn < m->ranges[0].start_pfn)
+    else if (pfn < m->hw->ranges[0].start_pfn)
         snprintf(out, len, "memory reserved by firmware");
     else if (ram_at_or_above(m, pfn) != pfn)
         snprintf(out, len, "the MMIO hole");
@@ -492,22 +527,21 @@ void dms_describe_address(struct dms_machine *m, uint64_t physical, char *out, s
 /* ---------------------------------------------------------------------------------------------
  * Device-side DMA.
  */
-static bool may_touch(struct device *d, struct dms_machine *m, uint64_t pfn, struct frame *f)
+static bool may_touch(const struct bus_master *bm, struct dms_machine *m, uint64_t pfn,
+                      struct frame *f)
 {
     const struct owner *o;
 
     if (f == NULL)
         return false;
-    o = &m->owners[f->owner];
+    o = &m->hw->owners[f->owner];
     switch (o->kind) {
     case OWNER_BUFFER:
         return f->dma_maps > 0;
     case OWNER_COMMON:
-        return o->ad != NULL && o->ad->dev == d;
-    case OWNER_BOUNCE: {
-        struct mapreg_file *holder = o->pool->holder[pfn - o->pool->base_pfn];
-        return holder != NULL && holder->ad->dev == d;
-    }
+        return o->master != NULL && o->master == bm;
+    case OWNER_BOUNCE:
+        return o->holders[pfn - o->first_pfn] == bm;
     }
     return false;
 }
@@ -519,8 +553,8 @@ struct stray_run {
     bool open;
 };
 
-static void stray_report(struct device *d, struct adapter *ad, struct stray_run *run,
-                         bool to_memory, unsigned bits)
+static void stray_report(const struct bus_master *d, struct stray_run *run, bool to_memory,
+                         unsigned bits)
 {
     char where[24], told[24], whose[120];
 
@@ -530,21 +564,21 @@ static void stray_report(struct device *d, struct adapter *ad, struct stray_run 
     dms_format_address(run->told, told);
     dms_describe_address(d->m, run->addr, whose, sizeof(whose));
     if (run->told != run->addr)
-        hal_finding(d->m, ad, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes, run->told,
+        hal_finding(d->m, d->acct, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes,
+                    run->told,
                     "device %s %s %" PRIu64 " bytes at %s (told %s; it drives %u address "
                     "lines), which is %s", d->name, to_memory ? "wrote" : "read", run->bytes,
                     where, told, bits, whose);
     else
-        hal_finding(d->m, ad, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes, run->told,
-                    "device %s %s %" PRIu64 " bytes at %s, which is %s", d->name,
+        hal_finding(d->m, d->acct, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes,
+                    run->told, "device %s %s %" PRIu64 " bytes at %s, which is %s", d->name,
                     to_memory ? "wrote" : "read", run->bytes, where, whose);
     run->open = false;
 }
 
-static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, uint8_t *buf,
-                      size_t len, bool to_memory, uint32_t *stray)
+int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, uint8_t *buf,
+                  size_t len, bool to_memory, uint32_t *stray)
 {
-    struct device *d = device_of(devobj);
     struct dms_machine *m;
     uint64_t mask;
     struct stray_run run = {0};
@@ -583,18 +617,18 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
         if (!may_touch(d, m, pfn, f)) {
             uint32_t owner = f ? f->owner : UINT32_MAX;
             if (!run.open || run.addr + run.bytes != addr || run.owner != owner) {
-                stray_report(d, d->adapter, &run, to_memory, bits);
+                stray_report(d, &run, to_memory, bits);
                 run = (struct stray_run){.told = told, .addr = addr, .owner = owner,
                                          .open = true};
             }
             run.bytes += chunk;
             strays++;
         } else {
-            stray_report(d, d->adapter, &run, to_memory, bits);
+            stray_report(d, &run, to_memory, bits);
         }
         done += chunk;
     }
-    stray_report(d, d->adapter, &run, to_memory, bits);
+    stray_report(d, &run, to_memory, bits);
     cache_report_device_read(d, stale, stale_at);
     ev.device = d->name;
     ev.logical = logical;
@@ -603,20 +637,8 @@ static int device_dma(PDEVICE_OBJECT devobj, unsigned bits, uint64_t logical, ui
     ev.write_to_device = !to_memory;
     ev.stray = strays > 0;
     ev.count = strays;
-    hal_emit(m, d->adapter, &ev);
+    hal_emit(m, d->acct, &ev);
     if (stray != NULL)
         *stray = strays;
     return 0;
-}
-
-int dms_device_dma_write(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
-                         const void *src, size_t len, uint32_t *stray)
-{
-    return device_dma(dev, address_bits, logical, (uint8_t *)(uintptr_t)src, len, true, stray);
-}
-
-int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical, void *dst,
-                        size_t len, uint32_t *stray)
-{
-    return device_dma(dev, address_bits, logical, dst, len, false, stray);
 }

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "dma.h"
 
 #define SGL_ALIGN 16
 
@@ -44,6 +44,8 @@ static struct sgl_priv *priv_lookup(struct adapter *ad, PSCATTER_GATHER_LIST lis
             return p;
     return NULL;
 }
+
+static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f);
 
 NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
                      uint64_t offset, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
@@ -77,7 +79,8 @@ NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev
     }
     context = (*wb)->context;
     **wb = (struct wait_block){.ad = ad, .devobj = dev, .nregs = (ULONG)nregs, .is_sgl = true,
-                               .routine = routine, .mdl = mdl, .offset = offset,
+                               .granted = sgl_build_granted, .routine = routine,
+                               .mdl = mdl, .offset = offset,
                                .length = length, .list_fn = fn, .ctx = ctx, .write = write,
                                .buffer = buffer, .hal_allocated = hal_alloc,
                                .context = context};
@@ -91,14 +94,14 @@ static NTSTATUS prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT 
 {
     uint64_t offset;
 
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_DISPATCH);
     if (dev == NULL || device_of(dev) == NULL || mdl == NULL || fn == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs a DeviceObject, an Mdl and an ExecutionRoutine", routine);
         return STATUS_INVALID_PARAMETER;
     }
     if (length == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_ZERO_LENGTH, (uintptr_t)mdl, 0, 0,
                     "%s of a zero-length buffer", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -144,7 +147,7 @@ static uint32_t fill_elements(struct wait_block *wb, struct mapreg_file *f,
 
 /* sgl_build_granted - the request has its channel and registers: map, call AdapterListControl,
  * release the channel, keep the registers with the list. */
-void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
+static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
 {
     struct adapter *ad = wb->ad;
     PSCATTER_GATHER_LIST list = wb->buffer;
@@ -168,8 +171,8 @@ void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     ev.count = list->NumberOfElements;
     ev.length = wb->length;
     ev.write_to_device = wb->write;
-    hal_emit(ad->m, ad, &ev);
-    hal_charge(ad->m, DMS_COST_SG_ELEMENT, list->NumberOfElements, ad->id);
+    hal_emit(ad->m, acct(ad), &ev);
+    hal_charge(ad->m, DMS_COST_SG_ELEMENT, list->NumberOfElements, ad->acct.id);
     if (wb->no_routine) {
         /* DMA_SYNCHRONOUS_CALLBACK without a routine: the list goes back to the caller, who
          * keeps the adapter until FreeAdapterObject once the device is started. */
@@ -181,7 +184,7 @@ void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     }
     if (wb->list_out != NULL)
         *wb->list_out = list;
-    hal_emit(ad->m, ad, &cb);
+    hal_emit(ad->m, acct(ad), &cb);
     ad->m->irql = DISPATCH_LEVEL;
     wb->list_fn(wb->devobj, wb->devobj->CurrentIrp, list, wb->ctx);
     ad->m->irql = saved;
@@ -225,7 +228,7 @@ NTSTATUS hal_BuildScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
     if (ScatterGatherBuffer == NULL || ScatterGatherLength == 0) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs a ScatterGatherBuffer and its length", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -272,16 +275,16 @@ VOID hal_PutScatterGatherList(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST Scat
 
     if (ad == NULL)
         return;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_DISPATCH);
     p = priv_lookup(ad, ScatterGather);
     if (p == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_E6_SGL_DOUBLE_FREE, ad->st.sg_lists_built,
-                    ad->st.sg_lists_built - ad->st.sg_lists_outstanding + 1, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_SGL_DOUBLE_FREE, ad->acct.st.sg_lists_built,
+                    ad->acct.st.sg_lists_built - ad->acct.st.sg_lists_outstanding + 1, 0,
                     "%s of a list that is not outstanding (put twice?)", routine);
         return;
     }
     if ((p->write != 0) != (WriteToDevice != 0))
-        hal_finding(ad->m, ad, routine, DMS_CHECK_DIRECTION, p->write, WriteToDevice, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_DIRECTION, p->write, WriteToDevice, 0,
                     "%s with WriteToDevice=%s for a list built with WriteToDevice=%s", routine,
                     WriteToDevice ? "TRUE" : "FALSE", p->write ? "TRUE" : "FALSE");
     unmap_range(p->file, NULL, 0, UINT64_MAX, WriteToDevice != 0, routine, false);
@@ -291,7 +294,7 @@ VOID hal_PutScatterGatherList(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST Scat
     ev.count = ScatterGather->NumberOfElements;
     ev.length = p->length;
     ev.write_to_device = WriteToDevice != 0;
-    hal_emit(ad->m, ad, &ev);
+    hal_emit(ad->m, acct(ad), &ev);
     if (p->hal_allocated)
         free(ScatterGather);
 }
@@ -309,7 +312,7 @@ NTSTATUS hal_CalculateScatterGatherList(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
     if (ScatterGatherListSize == NULL || Length == 0) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, Length, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, Length, 0, 0,
                     "%s needs a non-zero Length and ScatterGatherListSize", routine);
         return STATUS_INVALID_PARAMETER;
     }
@@ -395,13 +398,13 @@ NTSTATUS hal_BuildMdlFromScatterGatherList(PDMA_ADAPTER DmaAdapter,
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (OriginalMdl == NULL || TargetMdl == NULL)
         return STATUS_INVALID_PARAMETER;
     p = priv_lookup(ad, ScatterGather);
     if (p == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)ScatterGather, 0, 0,
-                    "%s of a list that is not outstanding", routine);
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)ScatterGather,
+                    0, 0, "%s of a list that is not outstanding", routine);
         return STATUS_INVALID_PARAMETER;
     }
     if (p->mdl_built)

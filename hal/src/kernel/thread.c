@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HAL_ASAN_FIBERS 1
@@ -84,7 +84,7 @@ static _Thread_local struct kthread *starting;
 
 static void thread_unlink(struct kthread *t)
 {
-    struct kthread **p = &t->m->threads;
+    struct kthread **p = &t->m->kern->threads;
 
     while (*p != NULL && *p != t)
         p = &(*p)->next;
@@ -130,8 +130,8 @@ static uint8_t *stack_get(struct dms_machine *m)
 {
     uint8_t *map;
 
-    if (m->stack_cached > 0) {
-        map = m->stack_cache[--m->stack_cached];
+    if (m->kern->stack_cached > 0) {
+        map = m->kern->stack_cache[--m->kern->stack_cached];
 #ifdef HAL_ASAN_FIBERS
         ASAN_UNPOISON_MEMORY_REGION(map + THREAD_GUARD_BYTES + THREAD_STACK_BYTES -
                                     STACK_TOP_FRAMES, STACK_TOP_FRAMES);
@@ -155,8 +155,8 @@ static uint8_t *stack_get(struct dms_machine *m)
  * depth. */
 static void stack_put(struct dms_machine *m, uint8_t *map, bool returned)
 {
-    if (returned && m->stack_cached < sizeof(m->stack_cache) / sizeof(m->stack_cache[0]))
-        m->stack_cache[m->stack_cached++] = map;
+    if (returned && m->kern->stack_cached < sizeof(m->kern->stack_cache) / sizeof(map))
+        m->kern->stack_cache[m->kern->stack_cached++] = map;
     else
         munmap(map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
 }
@@ -210,19 +210,19 @@ static void thread_main(void)
 static void thread_run(struct kthread *t)
 {
     struct dms_machine *m = t->m;
-    struct kthread *prev = m->current_thread;
+    struct kthread *prev = m->kern->current_thread;
     KIRQL irql = m->irql;
 
     uint64_t context = m->plat.context_get != NULL ? m->plat.context_get(m->plat.ctx) : 0;
 
-    m->current_thread = t;
+    m->kern->current_thread = t;
     m->irql = t->irql;
     if (m->plat.context_set != NULL)
         m->plat.context_set(m->plat.ctx, t->context);
     thread_switch(t, true);
     t->irql = m->irql;
     m->irql = irql;
-    m->current_thread = prev;
+    m->kern->current_thread = prev;
     if (m->plat.context_set != NULL)
         m->plat.context_set(m->plat.ctx, context);
     if (t->done)
@@ -252,8 +252,8 @@ int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
     t->ctx.uc_stack.ss_size = THREAD_STACK_BYTES;
     t->ctx.uc_link = NULL;
     makecontext(&t->ctx, thread_main, 0);
-    t->next = m->threads;
-    m->threads = t;
+    t->next = m->kern->threads;
+    m->kern->threads = t;
     starting = t;
     thread_run(t);
     return 0;
@@ -261,17 +261,18 @@ int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
 
 bool hal_in_thread(const struct dms_machine *m)
 {
-    return m->current_thread != NULL;
+    return m->kern->current_thread != NULL;
 }
 
 /* Threads still waiting when the machine goes: their stacks go with it (a driver that waits
  * for ever leaks nothing of the host's). */
 void hal_threads_free(struct dms_machine *m)
 {
-    while (m->threads != NULL)
-        thread_free(m->threads);
-    while (m->stack_cached > 0)
-        munmap(m->stack_cache[--m->stack_cached], THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+    while (m->kern->threads != NULL)
+        thread_free(m->kern->threads);
+    while (m->kern->stack_cached > 0)
+        munmap(m->kern->stack_cache[--m->kern->stack_cached],
+               THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
 }
 
 static void wake_run(void *arg)
@@ -319,7 +320,7 @@ static unsigned wake_waiters(struct dms_machine *m, void *object, bool one)
 {
     unsigned n = 0;
 
-    for (struct kthread *t = m->threads; t != NULL; t = t->next) {
+    for (struct kthread *t = m->kern->threads; t != NULL; t = t->next) {
         if (!t->waiting || t->wait_object != object)
             continue;
         /* No second wake for this wait, and a pending timeout of it is now stale. */
@@ -496,8 +497,8 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     if (ev->Header.SignalState == 0 && !zero) {
         /* Woken by KeSetEvent, the wait is satisfied (a synchronization event was left
          * clear for this waiter); otherwise the timeout passed. */
-        if (m->current_thread != NULL)
-            return thread_wait(m->current_thread, Object, timeout_ns);
+        if (m->kern->current_thread != NULL)
+            return thread_wait(m->kern->current_thread, Object, timeout_ns);
         if (!wait_by_running(m, &ev->Header.SignalState)) {
             if (Timeout != NULL)
                 return STATUS_TIMEOUT;
@@ -525,12 +526,12 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
     if (hal_null(m, "KeDelayExecutionThread", Interval, "Interval") ||
         !wait_allowed(m, "KeDelayExecutionThread", false))
         return STATUS_INVALID_PARAMETER;
-    if (m->current_thread == NULL) {
+    if (m->kern->current_thread == NULL) {
         hal_finding(m, NULL, "KeDelayExecutionThread", DMS_CHECK_WAIT, 0, 0, 0,
                     "KeDelayExecutionThread outside a system thread: no time can pass");
         return STATUS_SUCCESS;
     }
-    thread_wait(m->current_thread, &delay_object, timeout_to_ns(m, Interval));
+    thread_wait(m->kern->current_thread, &delay_object, timeout_to_ns(m, Interval));
     return STATUS_SUCCESS;
 }
 
@@ -549,7 +550,7 @@ VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 
 static void *mutex_owner(struct dms_machine *m)
 {
-    return m->current_thread != NULL ? (void *)m->current_thread : (void *)m;
+    return m->kern->current_thread != NULL ? (void *)m->kern->current_thread : (void *)m;
 }
 
 VOID ExAcquireFastMutex(PFAST_MUTEX FastMutex)
@@ -657,7 +658,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
         return STATUS_INSUFFICIENT_RESOURCES;
     *s = (struct start){StartRoutine, StartContext};
     if (ThreadHandle != NULL)
-        *ThreadHandle = (HANDLE)(uintptr_t)(++m->handle_serial * 4);
+        *ThreadHandle = (HANDLE)(uintptr_t)(++m->kern->handle_serial * 4);
     if (hal_thread_start(m, system_thread, s) != 0) {
         free(s);
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -669,7 +670,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
 NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
 {
     struct dms_machine *m = hal_machine();
-    struct kthread *t = m->current_thread;
+    struct kthread *t = m->kern->current_thread;
 
     (void)ExitStatus;
     if (t == NULL) {

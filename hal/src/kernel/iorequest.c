@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 #define IO_TYPE_FILE 5
 
@@ -31,7 +31,7 @@ struct entry_call {
 static void entry_thread(void *arg)
 {
     struct entry_call *c = arg;
-    uint32_t held = c->drv->m->locks_held;
+    uint32_t held = c->drv->m->kern->locks_held;
 
     c->drv->entry_status = c->entry(c->drv->obj, &c->registry_path);
     hal_locks_check(c->drv->m, held, "DriverEntry");
@@ -96,7 +96,7 @@ struct add_call {
 static void add_thread(void *arg)
 {
     struct add_call *c = arg;
-    uint32_t held = c->m->locks_held;
+    uint32_t held = c->m->kern->locks_held;
 
     c->status = c->drv->DriverExtension->AddDevice(c->drv, c->pdo);
     hal_locks_check(c->m, held, "AddDevice");
@@ -239,7 +239,7 @@ static void send_thread(void *arg)
     struct send_call *c = arg;
     struct irp_node *n = c->n;
     struct dms_machine *m = n->m;
-    uint32_t held = m->locks_held;
+    uint32_t held = m->kern->locks_held;
 
     n->dispatch_status = IofCallDriver(c->target, n->irp);
     hal_locks_check(m, held, "a dispatch routine");
@@ -533,7 +533,7 @@ static struct device *resolve(struct dms_machine *m, const char *name)
         name = dos;
     }
     for (int hops = 0; hops < 4; hops++) {
-        struct symlink *l = m->symlinks;
+        struct symlink *l = m->kern->symlinks;
         while (l != NULL && !name_eq(l->link, name))
             l = l->next;
         if (l == NULL)

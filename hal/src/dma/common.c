@@ -4,14 +4,15 @@
  *
  * The rules (reference 3.6): at least one page, physically contiguous, below the device's
  * reach (and, for an 8237 channel, within one 64/128 KiB line), handed out with the logical
- * address the device must use (here, with no IOMMU, the physical address). CacheEnabled is ignored: x64 DMA is coherent. Memory below a limit is a
- * resource like any other: when no contiguous run of the size is left, the call returns NULL,
- * which is why drivers are told to allocate at start-up and prefer several one-page buffers.
+ * address the device must use (here, with no IOMMU, the physical address). CacheEnabled is
+ * ignored: x64 DMA is coherent. Memory below a limit is a resource like any other: when no
+ * contiguous run of the size is left, the call returns NULL, which is why drivers are told to
+ * allocate at start-up and prefer several one-page buffers.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hal_int.h"
+#include "dma.h"
 
 PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64_t lo,
                    uint64_t hi, PPHYSICAL_ADDRESS logical)
@@ -23,7 +24,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     uint32_t owner;
 
     if (logical == NULL || length == 0) {
-        hal_finding(m, ad, routine, DMS_CHECK_BAD_ARGUMENT, length, 0, 0,
+        hal_finding(m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, length, 0, 0,
                     "%s needs a non-zero Length and a LogicalAddress", routine);
         return NULL;
     }
@@ -31,7 +32,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
         hi = ad->max_address;
     pages = BYTES_TO_PAGES((uint64_t)length);
     lo_pfn = addr_to_pfn(lo + HAL_PAGE_MASK); /* whole pages at or above lo */
-    hi_pfn = hi >= pfn_to_addr(m->top_pfn) ? m->top_pfn : addr_to_pfn(hi + 1);
+    hi_pfn = hi >= pfn_to_addr(m->hw->top_pfn) ? m->hw->top_pfn : addr_to_pfn(hi + 1);
     if (hi_pfn <= lo_pfn)
         return NULL;
     cb = calloc(1, sizeof(*cb));
@@ -49,9 +50,9 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
         goto fail;
     }
     ad->dev->common_serial++;
-    m->owners[owner].ad = ad;
-    m->owners[owner].host = cb->va;
-    m->owners[owner].pages = pages;
+    m->hw->owners[owner].master = &ad->dev->bm;
+    m->hw->owners[owner].host = cb->va;
+    m->hw->owners[owner].pages = pages;
     cb->owner = owner;
     cb->base_pfn = base;
     cb->pages = (uint32_t)pages;
@@ -62,7 +63,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     ev.physical = ev.logical = pfn_to_addr(base);
     ev.length = pages * HAL_PAGE_SIZE;
     ev.count = (uint32_t)pages;
-    hal_emit(m, ad, &ev);
+    hal_emit(m, acct(ad), &ev);
     return cb->va;
 fail:
     host_pages_free(cb->va, pages);
@@ -79,7 +80,7 @@ PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
     (void)CacheEnabled;
     if (ad == NULL)
         return NULL;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_PASSIVE);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
     return common_alloc(ad, routine, Length, 0, UINT64_MAX, LogicalAddress);
 }
 
@@ -96,18 +97,18 @@ VOID hal_FreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRES
     (void)CacheEnabled;
     if (ad == NULL)
         return;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_PASSIVE);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
     for (link = &ad->commons; *link != NULL && (*link)->va != VirtualAddress;)
         link = &(*link)->next;
     cb = *link;
     if (cb == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_E6_COMMON_BUFFER_DOUBLE_FREE, 1, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_COMMON_BUFFER_DOUBLE_FREE, 1, 0, 0,
                     "%s of %p, which is no common buffer of this adapter (freed twice?)",
                     routine, VirtualAddress);
         return;
     }
     if (Length != cb->length || (uint64_t)LogicalAddress.QuadPart != pfn_to_addr(cb->base_pfn)) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_FREE_MISMATCH, Length, cb->length,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREE_MISMATCH, Length, cb->length,
                     (uint64_t)LogicalAddress.QuadPart,
                     "%s with Length %u and LogicalAddress 0x%llx; the buffer was allocated "
                     "with %u and 0x%llx (no partial free: the buffer stays allocated)", routine,
@@ -123,7 +124,7 @@ VOID hal_FreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRES
     host_pages_free(cb->va, cb->pages);
     owner_put(ad->m, cb->owner);
     free(cb);
-    hal_emit(ad->m, ad, &ev);
+    hal_emit(ad->m, acct(ad), &ev);
 }
 
 /* Free the records of an adapter's common buffers; their memory goes with the machine. */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "dma.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Bounce pools.
@@ -35,10 +35,10 @@ static unsigned limit_bits(uint64_t limit)
 struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
 {
     struct bounce_pool *pool;
-    uint64_t hi_pfn = limit == UINT64_MAX ? m->top_pfn : addr_to_pfn(limit + 1);
+    uint64_t hi_pfn = limit == UINT64_MAX ? m->hw->top_pfn : addr_to_pfn(limit + 1);
     char label[16];
 
-    for (pool = m->pools; pool != NULL; pool = pool->next)
+    for (pool = m->dma->pools; pool != NULL; pool = pool->next)
         if (pool->limit == limit)
             return pool;
     pool = calloc(1, sizeof(*pool));
@@ -49,7 +49,6 @@ struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
         free(pool);
         return NULL;
     }
-    m->owners[pool->owner].pool = pool;
     for (uint64_t pages = addr_to_pfn(m->cfg.bounce_pool_bytes); pages > 0; pages /= 2) {
         pool->host = host_pages_alloc(pages);
         if (pool->host == NULL)
@@ -72,13 +71,15 @@ struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
         free(pool);
         return NULL;
     }
-    m->owners[pool->owner].host = pool->host;
-    m->owners[pool->owner].pages = pool->pages;
+    m->hw->owners[pool->owner].host = pool->host;
+    m->hw->owners[pool->owner].pages = pool->pages;
+    m->hw->owners[pool->owner].holders = pool->holder;
+    m->hw->owners[pool->owner].first_pfn = pool->base_pfn;
     pool->limit = limit;
     pool->free_pages = pool->pages;
     pool->m = m;
-    pool->next = m->pools;
-    m->pools = pool;
+    pool->next = m->dma->pools;
+    m->dma->pools = pool;
     return pool;
 }
 
@@ -135,7 +136,7 @@ static bool pool_take(struct bounce_pool *pool, struct mapreg_file *f, uint32_t 
                 f->regs[got++] = i;
     }
     for (uint32_t k = 0; k < got; k++)
-        pool->holder[f->regs[k]] = f;
+        pool->holder[f->regs[k]] = &f->ad->dev->bm;
     pool->free_pages -= got;
     return true;
 }
@@ -206,6 +207,36 @@ static void schedule_pool_pump(struct bounce_pool *pool)
     }
 }
 
+/* mapping_direct - delta live direct mappings on each of the pages frames of mdl from offset:
+ * a frame with one may be touched by a device (hw/physmem.c). */
+void mapping_direct(struct dms_machine *m, PMDL mdl, uint64_t offset, uint32_t pages, int delta)
+{
+    PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
+    uint64_t first = ((uint64_t)mdl->ByteOffset + offset) >> HAL_PAGE_SHIFT;
+
+    for (uint32_t i = 0; i < pages; i++) {
+        struct frame *fr = phys_frame(m, pfns[first + i]);
+        if (fr != NULL)
+            fr->dma_maps += delta;
+    }
+}
+
+/* unmap_discard - drop every live mapping of f without copying anything back. */
+void unmap_discard(struct mapreg_file *f)
+{
+    for (uint32_t i = 0; i < f->n_maps; i++) {
+        struct mapping *mp = &f->maps[i];
+        if (!mp->live)
+            continue;
+        if (mp->reason == DMS_BOUNCE_NONE)
+            mapping_direct(f->ad->m, mp->mdl, mp->offset, mp->nregs, -1);
+        mp->live = 0;
+        f->live_maps--;
+    }
+    f->n_maps = 0;
+    f->cursor = 0;
+}
+
 /* file_release - give a file's registers back. Mappings still live are Driver Verifier's 0x10
  * (map registers freed while some are still mapped): their bounced data is dropped, as it
  * would be on Windows. */
@@ -215,7 +246,7 @@ void file_release(struct mapreg_file *f, const char *routine)
     struct dms_event ev = {.type = DMS_EV_MAPREG_FREE, .routine = routine, .count = f->held};
 
     if (f->live_maps > 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_FREE_WHILE_MAPPED, f->live_maps, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_FREE_WHILE_MAPPED, f->live_maps, 0, 0,
                     "%s freed map registers while %u mapping(s) were not flushed with "
                     "FlushAdapterBuffers", routine, f->live_maps);
         unmap_discard(f);
@@ -225,8 +256,8 @@ void file_release(struct mapreg_file *f, const char *routine)
             ad->pool->holder[f->regs[k]] = NULL;
         ad->pool->free_pages += f->count;
     }
-    hal_emit(ad->m, ad, &ev);
-    hal_charge(ad->m, DMS_COST_MAPREG_FREE, f->held, ad->id);
+    hal_emit(ad->m, acct(ad), &ev);
+    hal_charge(ad->m, DMS_COST_MAPREG_FREE, f->held, ad->acct.id);
     if (f->prev != NULL)
         f->prev->next = f->next;
     else
@@ -284,7 +315,7 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
     if (d != NULL)
         d->in_adapter_control++;
     f->state = FILE_IN_CALLBACK;
-    hal_emit(ad->m, ad, &ev);
+    hal_emit(ad->m, acct(ad), &ev);
     ad->m->irql = DISPATCH_LEVEL; /* AdapterControl runs at DISPATCH_LEVEL */
     action = wb->exec(wb->devobj, d != NULL ? d->obj->CurrentIrp : NULL, f, wb->ctx);
     ad->m->irql = saved;
@@ -293,7 +324,7 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
     if (wb->tctx != NULL)
         tctx_done(wb->tctx); /* the allocation request is over: the context is free again */
     if (!ad->master && action != KeepObject)
-        hal_finding(ad->m, ad, "AdapterControl", DMS_CHECK_BAD_ARGUMENT, (uint64_t)action, 0,
+        hal_finding(ad->m, acct(ad), "AdapterControl", DMS_CHECK_BAD_ARGUMENT, (uint64_t)action, 0,
                     0, "the ExecutionRoutine of a system DMA device returned %d; it must "
                     "return KeepObject (the channel stays with the transfer)", (int)action);
     switch (action) {
@@ -308,8 +339,8 @@ static void run_execution_routine(struct wait_block *wb, struct mapreg_file *f)
     case DeallocateObject:
         break;
     default:
-        hal_finding(ad->m, ad, "AdapterControl", DMS_CHECK_BAD_ARGUMENT, (uint64_t)action, 0, 0,
-                    "the ExecutionRoutine returned %d, which is no IO_ALLOCATION_ACTION; "
+        hal_finding(ad->m, acct(ad), "AdapterControl", DMS_CHECK_BAD_ARGUMENT, (uint64_t)action,
+                    0, 0, "the ExecutionRoutine returned %d, which is no IO_ALLOCATION_ACTION; "
                     "treated as DeallocateObject", (int)action);
         break;
     }
@@ -384,10 +415,10 @@ static void grant(struct wait_block *wb)
         plat->context_set(plat->ctx, wb->context);
     if (wb->tctx != NULL)
         tctx_granted(wb->tctx);
-    hal_emit(ad->m, ad, &ev);
-    hal_charge(ad->m, DMS_COST_MAPREG_ALLOC, f->held, ad->id);
-    if (wb->is_sgl)
-        sgl_build_granted(wb, f);
+    hal_emit(ad->m, acct(ad), &ev);
+    hal_charge(ad->m, DMS_COST_MAPREG_ALLOC, f->held, ad->acct.id);
+    if (wb->granted != NULL)
+        wb->granted(wb, f);
     else
         run_execution_routine(wb, f);
     wb_free(wb);
@@ -436,7 +467,7 @@ static void note_wait(struct wait_block *wb, enum dms_event_type type)
         return;
     wb->waited = true;
     ev.routine = wb->routine;
-    hal_emit(wb->ad->m, wb->ad, &ev);
+    hal_emit(wb->ad->m, acct(wb->ad), &ev);
 }
 
 /* The request holds the channel: take registers now, or queue in FIFO order behind others. */
@@ -549,7 +580,7 @@ bool registers_allowed(struct adapter *ad, const char *routine, ULONG n)
 {
     if (n <= ad->max_regs)
         return true;
-    hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_MAP_REGISTERS, n, ad->max_regs, 0,
+    hal_finding(ad->m, acct(ad), routine, DMS_E6_TOO_MANY_MAP_REGISTERS, n, ad->max_regs, 0,
                 "%s asked for %u map registers; IoGetDmaAdapter granted %u", routine, n,
                 ad->max_regs);
     return false;
@@ -570,16 +601,16 @@ NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
 
     if (ad == NULL)
         return STATUS_INVALID_PARAMETER;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_DISPATCH);
     if (d == NULL || ExecutionRoutine == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs a DeviceObject and an ExecutionRoutine", routine);
         return STATUS_INVALID_PARAMETER;
     }
     if (!registers_allowed(ad, routine, NumberOfMapRegisters))
         return STATUS_INSUFFICIENT_RESOURCES;
     if (d->in_adapter_control > 0 || d->channel_request_pending) {
-        hal_finding(ad->m, ad, routine, DMS_E6_TOO_MANY_CHANNELS, 2, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_TOO_MANY_CHANNELS, 2, 0, 0,
                     "%s called %s; only one request may be outstanding per device object",
                     routine, d->in_adapter_control > 0 ? "from inside AdapterControl"
                                                        : "while an earlier request waits");
@@ -602,9 +633,9 @@ VOID hal_FreeAdapterChannel(PDMA_ADAPTER DmaAdapter)
 
     if (ad == NULL)
         return;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_DISPATCH);
     if (ad->channel_file == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_E6_CHANNEL_DOUBLE_FREE, 1, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_CHANNEL_DOUBLE_FREE, 1, 0, 0,
                     "%s without an adapter channel kept by KeepObject", routine);
         return;
     }
@@ -623,16 +654,16 @@ VOID hal_FreeMapRegisters(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase,
 
     if (ad == NULL)
         return;
-    hal_irql_check(ad->m, ad, routine, IRQL_EXACT_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_DISPATCH);
     f = MapRegisterBase != NULL ? file_lookup(ad, MapRegisterBase) : NULL;
     if (f == NULL || f->state == FILE_IMPLICIT) {
-        hal_finding(ad->m, ad, routine, DMS_E6_MAPREG_DOUBLE_FREE, NumberOfMapRegisters, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_MAPREG_DOUBLE_FREE, NumberOfMapRegisters, 0, 0,
                     "%s of %u register(s) at a MapRegisterBase that holds none (freed twice?)",
                     routine, NumberOfMapRegisters);
         return;
     }
     if (f->state != FILE_KEPT) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_FREE_MISMATCH, NumberOfMapRegisters,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREE_MISMATCH, NumberOfMapRegisters,
                     f->count, f->state,
                     "%s of registers that %s", routine,
                     f->state == FILE_WITH_CHANNEL ? "were kept with the channel (KeepObject): "
@@ -642,8 +673,8 @@ VOID hal_FreeMapRegisters(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase,
         return;
     }
     if (NumberOfMapRegisters != f->count)
-        hal_finding(ad->m, ad, routine, DMS_CHECK_FREE_MISMATCH, NumberOfMapRegisters, f->count,
-                    0, "%s of %u register(s); AllocateAdapterChannel allocated %u", routine,
-                    NumberOfMapRegisters, f->count);
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREE_MISMATCH, NumberOfMapRegisters,
+                    f->count, 0, "%s of %u register(s); AllocateAdapterChannel allocated %u",
+                    routine, NumberOfMapRegisters, f->count);
     file_release(f, routine);
 }

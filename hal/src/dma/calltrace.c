@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "hal_int.h"
+#include "dma.h"
 
 #define DETAIL_MAX 320
 
@@ -37,7 +37,7 @@ static void emit(PDMA_ADAPTER a, enum dms_event_type type, const char *routine, 
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     if (m != NULL)
-        hal_emit(m, ad != NULL && ad->magic == ADAPTER_MAGIC ? ad : NULL, &ev);
+        hal_emit(m, acct(ad != NULL && ad->magic == ADAPTER_MAGIC ? ad : NULL), &ev);
 }
 
 #define TF(b) ((b) ? "TRUE" : "FALSE")
@@ -208,7 +208,8 @@ static NTSTATUS t_BuildScatterGatherList(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, PMD
 
     emit(a, DMS_EV_CALL, "BuildScatterGatherList", 0, "Mdl=(%u bytes), CurrentVa=+0x%" PRIxPTR
          " into the MDL, Length=%u, WriteToDevice=%s, ScatterGatherBufferLength=%u",
-         Mdl ? (unsigned)Mdl->ByteCount : 0, Mdl ? (uintptr_t)CurrentVa - (uintptr_t)MmGetMdlVirtualAddress(Mdl) : 0,
+         Mdl ? (unsigned)Mdl->ByteCount : 0,
+         Mdl ? (uintptr_t)CurrentVa - (uintptr_t)MmGetMdlVirtualAddress(Mdl) : 0,
          (unsigned)Length, TF(Write), (unsigned)BufferLength);
     st = hal_ops_v2.BuildScatterGatherList(a, Dev, Mdl, CurrentVa, Length, Fn, Context, Write,
                                            Buffer, BufferLength);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 /* IoAllocateMdl: Windows 7 and later accept up to 4 GiB - PAGE_SIZE. */
 #define MDL_MAX_LENGTH (0xFFFFFFFFu - PAGE_SIZE + 1)
@@ -20,23 +20,39 @@
 static BOOLEAN physical_64bit = TRUE; /* x64: the hardware and OS address 64-bit memory */
 PBOOLEAN Mm64BitPhysicalAddress = &physical_64bit;
 
-/* hal_machine - the machine bound to this thread. A WDK routine called with none bound is a
- * bug in the host program, not in a driver: there is no machine to report it to. */
-struct dms_machine *hal_machine(void)
-{
-    struct dms_machine *m = dms_machine_current();
-
-    if (m == NULL) {
-        fprintf(stderr, "dmasim: a WDK routine was called on a thread with no machine bound "
-                        "(see dms_machine_enter)\n");
-        abort();
-    }
-    return m;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * IRQL.
  */
+/* hal_irql_check - apply one IRQL rule of the reference (3.1). A wrong level is Driver
+ * Verifier's 0xE6/0x13: parameter 2 is 1 when the level must be exactly P3, 2 when it may be
+ * at most P3; P4 is the current level. The routine then carries on, as the HAL would. */
+void hal_irql_check(struct dms_machine *m, struct hal_account *acct, const char *routine,
+                    enum irql_rule rule)
+{
+    KIRQL now = m->irql;
+
+    switch (rule) {
+    case IRQL_EXACT_PASSIVE:
+        if (now != PASSIVE_LEVEL)
+            hal_finding(m, acct, routine, DMS_E6_WRONG_IRQL, 1, PASSIVE_LEVEL, now,
+                        "%s called at IRQL %u; it must be called at PASSIVE_LEVEL", routine,
+                        now);
+        break;
+    case IRQL_EXACT_DISPATCH:
+        if (now != DISPATCH_LEVEL)
+            hal_finding(m, acct, routine, DMS_E6_WRONG_IRQL, 1, DISPATCH_LEVEL, now,
+                        "%s called at IRQL %u; it must be called at DISPATCH_LEVEL", routine,
+                        now);
+        break;
+    case IRQL_MAX_DISPATCH:
+        if (now > DISPATCH_LEVEL)
+            hal_finding(m, acct, routine, DMS_E6_WRONG_IRQL, 2, DISPATCH_LEVEL, now,
+                        "%s called at IRQL %u; the most it allows is DISPATCH_LEVEL", routine,
+                        now);
+        break;
+    }
+}
+
 KIRQL KeGetCurrentIrql(void)
 {
     return hal_machine()->irql;
@@ -106,7 +122,7 @@ static void run_dpc(void *arg)
     PRKDPC dpc = token->dpc;
     struct dms_machine *m = hal_machine();
     struct dms_event ev = {.type = DMS_EV_DPC_RUN};
-    uint32_t held = m->locks_held;
+    uint32_t held = m->kern->locks_held;
 
     if (token->cancelled) {
         free(token);
@@ -202,10 +218,10 @@ PMDL mdl_alloc(struct dms_machine *m, ULONG pages)
     if (n == NULL)
         return NULL;
     n->m = m;
-    n->next = m->mdls;
-    if (m->mdls != NULL)
-        m->mdls->prev = n;
-    m->mdls = n;
+    n->next = m->kern->mdls;
+    if (m->kern->mdls != NULL)
+        m->kern->mdls->prev = n;
+    m->kern->mdls = n;
     return (PMDL)(n + 1);
 }
 
@@ -219,7 +235,7 @@ VOID IoFreeMdl(PMDL Mdl)
     if (n->prev != NULL)
         n->prev->next = n->next;
     else
-        n->m->mdls = n->next;
+        n->m->kern->mdls = n->next;
     if (n->next != NULL)
         n->next->prev = n->prev;
     free(n);
@@ -228,10 +244,10 @@ VOID IoFreeMdl(PMDL Mdl)
 /* MDLs a driver never freed go with the machine, so a leaky driver does not leak the host. */
 void mdl_free_all(struct dms_machine *m)
 {
-    while (m->mdls != NULL) {
-        struct mdl_node *next = m->mdls->next;
-        free(m->mdls);
-        m->mdls = next;
+    while (m->kern->mdls != NULL) {
+        struct mdl_node *next = m->kern->mdls->next;
+        free(m->kern->mdls);
+        m->kern->mdls = next;
     }
 }
 
@@ -282,7 +298,7 @@ VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
         struct frame *f;
         if (!phys_va_to_pfn(m, (uint8_t *)Mdl->StartVa + (size_t)i * PAGE_SIZE, &pfn))
             missing++;
-        else if ((f = phys_frame(m, pfn)) != NULL && m->owners[f->owner].pageable)
+        else if ((f = phys_frame(m, pfn)) != NULL && m->hw->owners[f->owner].pageable)
             paged++;
         pfns[i] = (PFN_NUMBER)pfn;
     }
@@ -334,7 +350,7 @@ static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *lab
     if (bytes == 0 || bytes > DMS_MAX_RAM)
         return NULL;
     npages = (bytes + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT;
-    if (npages > m->allocatable_frames - m->frames_in_use)
+    if (npages > m->hw->allocatable_frames - m->hw->frames_in_use)
         return NULL;
     host = host_pages_alloc(npages);
     if (host == NULL)
@@ -343,10 +359,10 @@ static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *lab
         host_pages_free(host, npages);
         return NULL;
     }
-    m->owners[owner].host = host;
-    m->owners[owner].pages = npages;
-    m->owners[owner].dev = d;
-    m->owners[owner].pageable = pageable;
+    m->hw->owners[owner].host = host;
+    m->hw->owners[owner].pages = npages;
+    m->hw->owners[owner].master = d != NULL ? &d->bm : NULL;
+    m->hw->owners[owner].pageable = pageable;
     if (phys_alloc_scattered(m, host, npages, owner) != 0) {
         owner_put(m, owner);
         host_pages_free(host, npages);
@@ -362,7 +378,7 @@ static PVOID tagged_alloc(SIZE_T bytes, ULONG tag, bool pageable)
 
     snprintf(label, sizeof(label), "pool tag '%c%c%c%c'", (char)(tag & 0xff),
              (char)((tag >> 8) & 0xff), (char)((tag >> 16) & 0xff), (char)(tag >> 24));
-    return pool_alloc(m, NULL, label, ++m->tag_serial, bytes, pageable);
+    return pool_alloc(m, NULL, label, ++m->kern->tag_serial, bytes, pageable);
 }
 
 /* Paged pool is pageable: its pages may be taken away at any time, so a device may reach
@@ -383,7 +399,7 @@ PVOID dms_buffer_alloc(struct dms_machine *m, PDEVICE_OBJECT dev, SIZE_T bytes)
     struct device *d = device_of(dev);
 
     if (d == NULL)
-        return pool_alloc(m, NULL, "no device", ++m->tag_serial, bytes, false);
+        return pool_alloc(m, NULL, "no device", ++m->kern->tag_serial, bytes, false);
     return pool_alloc(m, d, d->name, ++d->buffer_serial, bytes, false);
 }
 
@@ -398,7 +414,7 @@ VOID ExFreePool(PVOID P)
     if (mm_free_mdl(m, P))
         return;
     if (phys_va_to_pfn(m, P, &pfn) && (f = phys_frame(m, pfn)) != NULL)
-        o = &m->owners[f->owner];
+        o = &m->hw->owners[f->owner];
     if (o == NULL || o->kind != OWNER_BUFFER || o->host != P) {
         hal_finding(m, NULL, "ExFreePool", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)P, 0, 0,
                     "ExFreePool of %p, which is not the start of a pool allocation "
@@ -426,3 +442,64 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
     ExFreePool(P);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Cache maintenance over an MDL (a non-coherent machine: hw/cache.c).
+ */
+void cache_mdl(struct dms_machine *m, struct hal_account *acct, const char *routine, PMDL mdl,
+               uint64_t off, uint64_t len, bool clean)
+{
+    struct dms_event ev = {.type = DMS_EV_CACHE, .routine = routine, .length = len,
+                           .count = 0, .write_to_device = clean};
+    uint64_t lines = 0;
+
+    /* page by page along the chain */
+    while (mdl != NULL && len > 0) {
+        if (off >= mdl->ByteCount) {
+            off -= mdl->ByteCount;
+            mdl = mdl->Next;
+            continue;
+        }
+        uint64_t pos = (uint64_t)mdl->ByteOffset + off;
+        uint32_t o = (uint32_t)(pos & HAL_PAGE_MASK);
+        uint64_t chunk = HAL_PAGE_SIZE - o;
+
+        if (chunk > len)
+            chunk = len;
+        if (chunk > mdl->ByteCount - off)
+            chunk = mdl->ByteCount - off;
+        lines += cache_maintain(m, MmGetMdlPfnArray(mdl)[pos >> HAL_PAGE_SHIFT], o,
+                                (uint32_t)chunk, clean);
+        off += chunk;
+        len -= chunk;
+    }
+    ev.count = (uint32_t)lines;
+    if (acct != NULL) {
+        if (clean)
+            acct->st.cache_lines_cleaned += lines;
+        else
+            acct->st.cache_lines_invalidated += lines;
+    }
+    hal_emit(m, acct, &ev);
+    hal_charge(m, DMS_COST_CACHE_LINE, lines, acct != NULL ? acct->id : 0);
+}
+
+/* KeFlushIoBuffers - "flushes the memory region described by an MDL from all processor
+ * caches": here a clean before a write to the device, an invalidate for a read. Nothing to do
+ * where DMA is coherent. The account it is charged to: the adapter of the buffer's device. */
+VOID KeFlushIoBuffers(PMDL Mdl, BOOLEAN ReadOperation, BOOLEAN DmaOperation)
+{
+    struct dms_machine *m = hal_machine();
+    struct hal_account *acct = NULL;
+    struct frame *f;
+
+    (void)DmaOperation;
+    if (m == NULL || Mdl == NULL || !m->cfg.noncoherent)
+        return;
+    f = phys_frame(m, MmGetMdlPfnArray(Mdl)[0]);
+    if (f != NULL) {
+        const struct owner *o = &m->hw->owners[f->owner];
+        if (o->kind == OWNER_BUFFER && o->master != NULL)
+            acct = o->master->acct;
+    }
+    cache_mdl(m, acct, "KeFlushIoBuffers", Mdl, 0, Mdl->ByteCount, !ReadOperation);
+}

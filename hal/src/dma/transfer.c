@@ -16,7 +16,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "dma.h"
 
 static PPFN_NUMBER pfns_of(PMDL mdl)
 {
@@ -110,19 +110,6 @@ static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_
 static uint8_t *bounce_host(const struct adapter *ad, const struct mapreg_file *f, uint32_t reg)
 {
     return ad->pool->host + (uint64_t)f->regs[reg] * HAL_PAGE_SIZE;
-}
-
-static void direct_maps(struct dms_machine *m, PMDL mdl, uint64_t offset, uint32_t pages,
-                        int delta)
-{
-    PPFN_NUMBER pfns = pfns_of(mdl);
-    uint64_t first = ((uint64_t)mdl->ByteOffset + offset) >> HAL_PAGE_SHIFT;
-
-    for (uint32_t i = 0; i < pages; i++) {
-        struct frame *fr = phys_frame(m, pfns[first + i]);
-        if (fr != NULL)
-            fr->dma_maps += delta;
-    }
 }
 
 static struct mapping *mapping_add(struct mapreg_file *f)
@@ -242,9 +229,10 @@ static uint8_t whole_range_reason(struct adapter *ad, PMDL mdl, uint64_t offset,
         return DMS_BOUNCE_ABOVE_LIMIT;
     /* an 8237 transfer may not cross its 64/128 KiB line: such a range goes through
      * registers that lie within one */
-    if (contiguous && sysdma_crosses(ad, pfn_to_addr(pfns[first]) +
-                                              (((uint64_t)mdl->ByteOffset + offset) & HAL_PAGE_MASK),
-                                      len))
+    if (contiguous &&
+        sysdma_crosses(ad, pfn_to_addr(pfns[first]) +
+                               (((uint64_t)mdl->ByteOffset + offset) & HAL_PAGE_MASK),
+                       len))
         contiguous = false;
     return contiguous ? DMS_BOUNCE_NONE : DMS_BOUNCE_CONTIGUITY;
 }
@@ -267,7 +255,7 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     /* A device may reach only pages that stay put: locked by MmProbeAndLockPages (or
      * handed out locked), or nonpaged pool built with MmBuildMdlForNonPagedPool. */
     if (!(mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)))
-        hal_finding(m, ad, routine, DMS_E6_NOT_LOCKED, (uintptr_t)mdl, 0, 0,
+        hal_finding(m, acct(ad), routine, DMS_E6_NOT_LOCKED, (uintptr_t)mdl, 0, 0,
                     "%s of an MDL whose pages are not locked: neither MmProbeAndLockPages nor "
                     "MmBuildMdlForNonPagedPool described them (DMA without locking the buffer)",
                     routine);
@@ -286,7 +274,7 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
                                 : DMS_BOUNCE_NONE;
     }
     if (avail == 0 || pages > avail || (reason != DMS_BOUNCE_NONE && ad->pool == NULL)) {
-        hal_finding(m, ad, routine, DMS_E6_MISC, 2, pages, avail,
+        hal_finding(m, acct(ad), routine, DMS_E6_MISC, 2, pages, avail,
                     "%s needs %u more map register(s); %u of the %u allocated are left",
                     routine, pages, avail, f->count);
         *len = 0;
@@ -299,7 +287,7 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     }
     if (reason == DMS_BOUNCE_NONE) {
         logical = physical;
-        direct_maps(m, mdl, offset, pages, +1);
+        mapping_direct(m, mdl, offset, pages, +1);
     } else {
         logical = pfn_to_addr(ad->pool->base_pfn + f->regs[f->cursor]) + o;
         if (write)
@@ -315,14 +303,14 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     ev.count = pages;
     ev.reason = reason;
     ev.map_register = mp->first_reg;
-    hal_emit(m, ad, &ev);
-    hal_charge(m, DMS_COST_MAP_CALL, 1, ad->id);
+    hal_emit(m, acct(ad), &ev);
+    hal_charge(m, DMS_COST_MAP_CALL, 1, ad->acct.id);
     if (reason != DMS_BOUNCE_NONE && write) {
         struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,
                                  .physical = physical, .logical = logical, .length = frag,
                                  .count = pages, .write_to_device = 1, .reason = reason};
-        hal_emit(m, ad, &copy);
-        hal_charge(m, DMS_COST_BOUNCE_COPY_BYTES, frag, ad->id);
+        hal_emit(m, acct(ad), &copy);
+        hal_charge(m, DMS_COST_BOUNCE_COPY_BYTES, frag, ad->acct.id);
     }
     *len = (uint32_t)frag;
     return logical;
@@ -334,7 +322,7 @@ static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back,
     struct adapter *ad = f->ad;
 
     if (mp->reason == DMS_BOUNCE_NONE) {
-        direct_maps(ad->m, mp->mdl, mp->offset, mp->nregs, -1);
+        mapping_direct(ad->m, mp->mdl, mp->offset, mp->nregs, -1);
     } else if (copy_back) {
         struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,
                                  .logical = mp->logical, .length = mp->length,
@@ -342,8 +330,8 @@ static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back,
                                  .reason = mp->reason};
         copy_chain(ad->m, mp->mdl, mp->offset, mp->length,
                    bounce_host(ad, f, mp->first_reg) + mp->bounce_offset, false);
-        hal_emit(ad->m, ad, &copy);
-        hal_charge(ad->m, DMS_COST_BOUNCE_COPY_BYTES, mp->length, ad->id);
+        hal_emit(ad->m, acct(ad), &copy);
+        hal_charge(ad->m, DMS_COST_BOUNCE_COPY_BYTES, mp->length, ad->acct.id);
     }
     mp->live = 0;
     f->live_maps--;
@@ -370,7 +358,7 @@ uint32_t unmap_range(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint64_t 
                                           mp->offset >= offset + len)))
             continue;
         if (check_direction && mp->write != write)
-            hal_finding(f->ad->m, f->ad, routine, DMS_CHECK_DIRECTION, mp->write, write, 0,
+            hal_finding(f->ad->m, acct(f->ad), routine, DMS_CHECK_DIRECTION, mp->write, write, 0,
                         "%s with WriteToDevice=%s for a range mapped with WriteToDevice=%s%s",
                         routine, write ? "TRUE" : "FALSE", mp->write ? "TRUE" : "FALSE",
                         mp->reason != DMS_BOUNCE_NONE && write
@@ -383,15 +371,6 @@ uint32_t unmap_range(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint64_t 
     return n;
 }
 
-void unmap_discard(struct mapreg_file *f)
-{
-    for (uint32_t i = 0; i < f->n_maps; i++)
-        if (f->maps[i].live)
-            unmap_one(f, &f->maps[i], false, NULL);
-    f->n_maps = 0;
-    f->cursor = 0;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * The routines.
  */
@@ -402,19 +381,19 @@ void unmap_discard(struct mapreg_file *f)
 bool sysdma_check(struct adapter *ad, const char *routine, uintptr_t va, uint64_t len)
 {
     if (sysdma_busy(ad)) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_SYSDMA, ad->chan->index, 0, 0,
                     "%s on DMA channel %u while its last transfer is still programmed "
                     "(FlushAdapterBuffers first)", routine, ad->chan->index);
         return false;
     }
     if (len % ad->chan->width != 0) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, len, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_SYSDMA, ad->chan->index, len, 0,
                     "%s of %llu bytes on DMA channel %u, which moves %u-byte units",
                     routine, (unsigned long long)len, ad->chan->index, ad->chan->width);
         return false;
     }
     if (ad->chan->kind == SYSDMA_ISA && va % ad->chan->width != 0) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_SYSDMA, ad->chan->index, va, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_SYSDMA, ad->chan->index, va, 0,
                     "%s at %p on 16-bit DMA channel %u: a word channel's address register "
                     "counts words, so its buffer must start at an even address", routine,
                     (void *)va, ad->chan->index);
@@ -434,7 +413,7 @@ bool va_offset(struct adapter *ad, const char *routine, PMDL mdl, PVOID va,
         *offset = at - start;
         return true;
     }
-    hal_finding(ad->m, ad, routine, DMS_E6_INVALID_BUFFER, at < start ? 1 : 2, at,
+    hal_finding(ad->m, acct(ad), routine, DMS_E6_INVALID_BUFFER, at < start ? 1 : 2, at,
                 (uintptr_t)mdl, "%s: CurrentVa %p lies %s the MDL (%p, %u bytes)", routine, va,
                 at < start ? "before" : "after", (void *)start, mdl->ByteCount);
     return false;
@@ -462,21 +441,21 @@ PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapReg
 
     if (ad == NULL)
         return phys_addr(0);
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     if (Mdl == NULL || Length == NULL) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0,
                     "%s needs an Mdl and a Length", routine);
         return phys_addr(0);
     }
     f = file_lookup(ad, MapRegisterBase);
     if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
-        hal_finding(ad->m, ad, routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
                     0, "%s with a MapRegisterBase that holds no registers", routine);
         *Length = 0;
         return phys_addr(0);
     }
     if (*Length == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_ZERO_LENGTH, (uintptr_t)Mdl, 0, 0,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_ZERO_LENGTH, (uintptr_t)Mdl, 0, 0,
                     "%s of a zero-length buffer", routine);
         return phys_addr(0);
     }
@@ -486,13 +465,14 @@ PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapReg
     }
     len = *Length;
     if (off + len > Mdl->ByteCount) {
-        hal_finding(ad->m, ad, routine, DMS_E6_INSUFFICIENT_BUFFER, off + len - Mdl->ByteCount,
-                    0, 0, "%s of %u bytes at offset %" PRIu64 " overruns the MDL's %u bytes",
-                    routine, len, off, Mdl->ByteCount);
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_INSUFFICIENT_BUFFER,
+                    off + len - Mdl->ByteCount, 0, 0,
+                    "%s of %u bytes at offset %" PRIu64 " overruns the MDL's %u bytes", routine,
+                    len, off, Mdl->ByteCount);
         len = (uint32_t)(Mdl->ByteCount - off);
     }
     if (overlaps_live(f, Mdl, off, len))
-        hal_finding(ad->m, ad, routine, DMS_E6_ALREADY_MAPPED, (uintptr_t)CurrentVa,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_ALREADY_MAPPED, (uintptr_t)CurrentVa,
                     (uintptr_t)CurrentVa + len, 0,
                     "%s of a range that is already mapped and not yet flushed", routine);
     if (ad->chan != NULL && !sysdma_check(ad, routine, (uintptr_t)CurrentVa, len)) {
@@ -520,11 +500,11 @@ BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegi
 
     if (ad == NULL)
         return FALSE;
-    hal_irql_check(ad->m, ad, routine, IRQL_MAX_DISPATCH);
+    hal_irql_check(ad->m, acct(ad), routine, IRQL_MAX_DISPATCH);
     f = Mdl != NULL ? file_lookup(ad, MapRegisterBase) : NULL;
     if (f == NULL || f->live_maps == 0) {
-        hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NOT_MAPPED, (uintptr_t)MapRegisterBase, 0,
-                    0, "%s of a buffer that is not mapped", routine);
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_FLUSH_NOT_MAPPED,
+                    (uintptr_t)MapRegisterBase, 0, 0, "%s of a buffer that is not mapped", routine);
         return FALSE;
     }
     if (!va_offset(ad, routine, Mdl, CurrentVa, &off))
@@ -532,14 +512,14 @@ BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegi
     for (uint32_t i = 0; i < f->n_maps && !started; i++)
         started = f->maps[i].live && f->maps[i].mdl == Mdl && f->maps[i].offset == off;
     if (!started) {
-        hal_finding(ad->m, ad, routine, DMS_E6_FLUSH_NEVER_MAPPED, (uintptr_t)MapRegisterBase,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_FLUSH_NEVER_MAPPED, (uintptr_t)MapRegisterBase,
                     (uintptr_t)CurrentVa, (uintptr_t)Mdl,
                     "%s: CurrentVa %p is not where a MapTransfer began (pass the initial "
                     "CurrentVa)", routine, CurrentVa);
         return FALSE;
     }
     if (off + Length > Mdl->ByteCount)
-        hal_finding(ad->m, ad, routine, DMS_E6_MISC, 1, Mdl->ByteCount - off, Length,
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_MISC, 1, Mdl->ByteCount - off, Length,
                     "%s of %u bytes; only %" PRIu64 " are left in the MDL", routine, Length,
                     Mdl->ByteCount - off);
     unmap_range(f, Mdl, off, Length, WriteToDevice != 0, routine, true);
@@ -547,6 +527,25 @@ BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegi
         sysdma_stop(ad); /* masks the channel; what it had not moved is not moved */
     ev.length = Length;
     ev.write_to_device = WriteToDevice != 0;
-    hal_emit(ad->m, ad, &ev);
+    hal_emit(ad->m, acct(ad), &ev);
     return TRUE;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The cache maintenance of a transfer on a non-coherent machine (kernel.c's cache_mdl).
+ */
+void cache_clean_chain(struct adapter *ad, const char *routine, PMDL mdl, uint64_t off,
+                       uint64_t len, bool write)
+{
+    if (!ad->m->cfg.noncoherent || !write)
+        return;
+    cache_mdl(ad->m, acct(ad), routine, mdl, off, len, true);
+}
+
+void cache_invalidate_chain(struct adapter *ad, const char *routine, PMDL mdl, uint64_t off,
+                            uint64_t len, bool write)
+{
+    if (!ad->m->cfg.noncoherent || write)
+        return;
+    cache_mdl(ad->m, acct(ad), routine, mdl, off, len, false);
 }

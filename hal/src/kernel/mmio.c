@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 struct mmio_region {
     struct mmio_region *next;
@@ -48,13 +48,13 @@ static int region_add(PDEVICE_OBJECT pdo, bool io, uint64_t base, uint64_t lengt
     if (p == NULL || ops == NULL || length == 0 || base + length < base ||
         (io && base + length > 0x10000))
         return DMS_EINVAL;
-    for (r = p->m->mmio; r != NULL; r = r->next)
+    for (r = p->m->kern->mmio; r != NULL; r = r->next)
         if (r->io_space == io && overlaps(r->base, r->length, base, length))
             return DMS_EINVAL;
     r = calloc(1, sizeof(*r));
     if (r == NULL)
         return DMS_ENOMEM;
-    *r = (struct mmio_region){p->m->mmio, io, base, length, ops, ctx, p};
+    *r = (struct mmio_region){p->m->kern->mmio, io, base, length, ops, ctx, p};
     res.Type = io ? CmResourceTypePort : CmResourceTypeMemory;
     res.ShareDisposition = CmResourceShareDeviceExclusive;
     res.Flags = io ? CM_RESOURCE_PORT_IO : CM_RESOURCE_MEMORY_READ_WRITE;
@@ -65,7 +65,7 @@ static int region_add(PDEVICE_OBJECT pdo, bool io, uint64_t base, uint64_t lengt
         free(r);
         return err;
     }
-    p->m->mmio = r;
+    p->m->kern->mmio = r;
     return 0;
 }
 
@@ -87,16 +87,16 @@ int dms_device_add_port(PDEVICE_OBJECT pdo, uint32_t base, uint32_t length,
 
 void mmio_free_all(struct dms_machine *m)
 {
-    while (m->mmio != NULL) {
-        struct mmio_region *next = m->mmio->next;
-        free(m->mmio);
-        m->mmio = next;
+    while (m->kern->mmio != NULL) {
+        struct mmio_region *next = m->kern->mmio->next;
+        free(m->kern->mmio);
+        m->kern->mmio = next;
     }
-    while (m->io_maps != NULL) {
-        struct io_mapping *next = m->io_maps->next;
-        munmap(m->io_maps->va, m->io_maps->host_bytes);
-        free(m->io_maps);
-        m->io_maps = next;
+    while (m->kern->io_maps != NULL) {
+        struct io_mapping *next = m->kern->io_maps->next;
+        munmap(m->kern->io_maps->va, m->kern->io_maps->host_bytes);
+        free(m->kern->io_maps);
+        m->kern->io_maps = next;
     }
 }
 
@@ -131,8 +131,8 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
     }
     /* All ones, as a read of nothing returns, for a driver that reads the mapping directly. */
     memset(va, 0xff, bytes);
-    *map = (struct io_mapping){m->io_maps, va, first, bytes, bytes};
-    m->io_maps = map;
+    *map = (struct io_mapping){m->kern->io_maps, va, first, bytes, bytes};
+    m->kern->io_maps = map;
     return va + (bus - first);
 }
 
@@ -147,7 +147,7 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
     struct dms_machine *m = hal_machine();
 
     (void)NumberOfBytes;
-    for (struct io_mapping **p = &m->io_maps; *p != NULL; p = &(*p)->next) {
+    for (struct io_mapping **p = &m->kern->io_maps; *p != NULL; p = &(*p)->next) {
         struct io_mapping *map = *p;
         if ((uint8_t *)BaseAddress >= map->va && (uint8_t *)BaseAddress < map->va + map->length) {
             *p = map->next;
@@ -165,7 +165,7 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
  */
 static struct mmio_region *decode(struct dms_machine *m, bool io, uint64_t bus, unsigned width)
 {
-    for (struct mmio_region *r = m->mmio; r != NULL; r = r->next)
+    for (struct mmio_region *r = m->kern->mmio; r != NULL; r = r->next)
         if (r->io_space == io && bus >= r->base && bus + width <= r->base + r->length)
             return r;
     return NULL;
@@ -180,7 +180,7 @@ static bool bus_of(struct dms_machine *m, bool io, const volatile void *reg, uin
         *bus = (uintptr_t)reg;
         return true;
     }
-    for (struct io_mapping *map = m->io_maps; map != NULL; map = map->next)
+    for (struct io_mapping *map = m->kern->io_maps; map != NULL; map = map->next)
         if (va >= map->va && va < map->va + map->length) {
             *bus = map->bus + (uint64_t)(va - map->va);
             return true;
@@ -352,3 +352,27 @@ PORT_BUFFER(WRITE_PORT_BUFFER_UCHAR, UCHAR, 1, true)
 PORT_BUFFER(WRITE_PORT_BUFFER_USHORT, USHORT, 2, true)
 PORT_BUFFER(WRITE_PORT_BUFFER_ULONG, ULONG, 4, true)
 #undef PORT_BUFFER
+
+/* ---------------------------------------------------------------------------------------------
+ * A device model's DMA: the device behind dev, a bus master, reads or writes memory.
+ */
+int dms_device_dma_write(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical,
+                         const void *src, size_t len, uint32_t *stray)
+{
+    struct device *d = device_of(dev);
+
+    if (d == NULL)
+        return DMS_EINVAL;
+    return hw_device_dma(&d->bm, address_bits, logical, (uint8_t *)(uintptr_t)src, len, true,
+                         stray);
+}
+
+int dms_device_dma_read(PDEVICE_OBJECT dev, unsigned address_bits, uint64_t logical, void *dst,
+                        size_t len, uint32_t *stray)
+{
+    struct device *d = device_of(dev);
+
+    if (d == NULL)
+        return DMS_EINVAL;
+    return hw_device_dma(&d->bm, address_bits, logical, dst, len, false, stray);
+}

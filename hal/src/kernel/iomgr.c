@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 #define IO_TYPE_DRIVER 4  /* DRIVER_OBJECT.Type */
 #define IO_TYPE_DEVICE 3  /* DEVICE_OBJECT.Type */
@@ -33,27 +33,27 @@
  */
 int hal_object_add(struct dms_machine *m, const void *p, enum obj_kind kind)
 {
-    return u64map_put(&m->objects, (uintptr_t)p, (uint64_t)kind);
+    return u64map_put(&m->kern->objects, (uintptr_t)p, (uint64_t)kind);
 }
 
 void hal_object_del(struct dms_machine *m, const void *p)
 {
-    u64map_del(&m->objects, (uintptr_t)p);
+    u64map_del(&m->kern->objects, (uintptr_t)p);
 }
 
 bool hal_object_is(struct dms_machine *m, const void *p, enum obj_kind kind)
 {
     uint64_t v;
 
-    return p != NULL && u64map_get(&m->objects, (uintptr_t)p, &v) && v == (uint64_t)kind;
+    return p != NULL && u64map_get(&m->kern->objects, (uintptr_t)p, &v) && v == (uint64_t)kind;
 }
 
-/* The object table maps an object to its kind; m->records maps it to the record behind it. */
+/* The object table maps an object to its kind; m->kern->records maps it to the record behind it. */
 void *record_of(struct dms_machine *m, const void *p, enum obj_kind kind)
 {
     uint64_t v;
 
-    if (!hal_object_is(m, p, kind) || !u64map_get(&m->records, (uintptr_t)p, &v))
+    if (!hal_object_is(m, p, kind) || !u64map_get(&m->kern->records, (uintptr_t)p, &v))
         return NULL;
     return (void *)(uintptr_t)v;
 }
@@ -62,7 +62,7 @@ int record_add(struct dms_machine *m, const void *p, enum obj_kind kind, void *r
 {
     if (hal_object_add(m, p, kind) != 0)
         return DMS_ENOMEM;
-    if (u64map_put(&m->records, (uintptr_t)p, (uintptr_t)record) != 0) {
+    if (u64map_put(&m->kern->records, (uintptr_t)p, (uintptr_t)record) != 0) {
         hal_object_del(m, p);
         return DMS_ENOMEM;
     }
@@ -72,7 +72,7 @@ int record_add(struct dms_machine *m, const void *p, enum obj_kind kind, void *r
 void record_del(struct dms_machine *m, const void *p)
 {
     hal_object_del(m, p);
-    u64map_del(&m->records, (uintptr_t)p);
+    u64map_del(&m->kern->records, (uintptr_t)p);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -129,10 +129,10 @@ struct device *device_new(struct dms_machine *m, struct driver *drv, const char 
     PDEVOBJ_EXTENSION dx;
     uint8_t *block;
 
-    list = hal_grow(m->devices, &m->cap_devices, sizeof(*list), m->n_devices + 1);
+    list = hal_grow(m->kern->devices, &m->kern->cap_devices, sizeof(*list), m->kern->n_devices + 1);
     if (list == NULL)
         return NULL;
-    m->devices = list;
+    m->kern->devices = list;
     d = calloc(1, sizeof(*d));
     block = aligned_alloc(EXTENSION_ALIGN, sizeof(DEVICE_OBJECT) + ext +
                                                round_up(sizeof(DEVOBJ_EXTENSION), EXTENSION_ALIGN));
@@ -148,6 +148,7 @@ struct device *device_new(struct dms_machine *m, struct driver *drv, const char 
     d->extension = block + sizeof(DEVICE_OBJECT);
     d->extension_bytes = extension_bytes;
     snprintf(d->name, sizeof(d->name), "%s", name);
+    d->bm = (struct bus_master){.m = m, .name = d->name};
     dx = (PDEVOBJ_EXTENSION)(block + sizeof(DEVICE_OBJECT) + ext);
     dx->Type = IO_TYPE_DEVOBJ_EXTENSION;
     dx->Size = sizeof(*dx);
@@ -155,7 +156,7 @@ struct device *device_new(struct dms_machine *m, struct driver *drv, const char 
     d->obj->Type = IO_TYPE_DEVICE;
     d->obj->Size = (USHORT)(sizeof(DEVICE_OBJECT) + extension_bytes);
     d->obj->ReferenceCount = 0;
-    d->obj->DriverObject = drv != NULL ? drv->obj : m->bus_driver->obj;
+    d->obj->DriverObject = drv != NULL ? drv->obj : m->kern->bus_driver->obj;
     d->obj->DeviceExtension = d->extension;
     d->obj->StackSize = 1;
     d->obj->AlignmentRequirement = 0; /* FILE_BYTE_ALIGNMENT */
@@ -164,7 +165,7 @@ struct device *device_new(struct dms_machine *m, struct driver *drv, const char 
     d->obj->DeviceQueue.Type = 0x14; /* DeviceQueueObject */
     d->obj->DeviceQueue.Size = sizeof(KDEVICE_QUEUE);
     InitializeListHead(&d->obj->DeviceQueue.DeviceListHead);
-    m->devices[m->n_devices++] = d;
+    m->kern->devices[m->kern->n_devices++] = d;
     return d;
 }
 
@@ -196,10 +197,10 @@ void hal_device_free(struct device *d)
 
 struct device *device_by_nt_name(struct dms_machine *m, const char *name)
 {
-    for (uint32_t i = 0; i < m->n_devices; i++)
-        if (!m->devices[i]->deleted && m->devices[i]->nt_name != NULL &&
-            name_eq(m->devices[i]->nt_name, name))
-            return m->devices[i];
+    for (uint32_t i = 0; i < m->kern->n_devices; i++)
+        if (!m->kern->devices[i]->deleted && m->kern->devices[i]->nt_name != NULL &&
+            name_eq(m->kern->devices[i]->nt_name, name))
+            return m->kern->devices[i];
     return NULL;
 }
 
@@ -228,7 +229,7 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     *DeviceObject = NULL;
     name_of(DeviceName, nt_name, sizeof(nt_name));
     if (DeviceCharacteristics & FILE_AUTOGENERATED_DEVICE_NAME)
-        snprintf(nt_name, sizeof(nt_name), "\\Device\\%08x", ++m->handle_serial);
+        snprintf(nt_name, sizeof(nt_name), "\\Device\\%08x", ++m->kern->handle_serial);
     if (nt_name[0] != '\0' && device_by_nt_name(m, nt_name) != NULL)
         return STATUS_OBJECT_NAME_COLLISION;
     d = device_new(m, drv, nt_name[0] != '\0' ? nt_name : drv->name, DeviceExtensionSize);
@@ -343,7 +344,7 @@ NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING 
                     "IoCreateSymbolicLink needs a link name and a device name");
         return STATUS_OBJECT_NAME_INVALID;
     }
-    for (l = m->symlinks; l != NULL; l = l->next)
+    for (l = m->kern->symlinks; l != NULL; l = l->next)
         if (name_eq(l->link, link))
             return STATUS_OBJECT_NAME_COLLISION;
     l = calloc(1, sizeof(*l));
@@ -351,8 +352,8 @@ NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING 
         return STATUS_INSUFFICIENT_RESOURCES;
     snprintf(l->link, sizeof(l->link), "%s", link);
     snprintf(l->target, sizeof(l->target), "%s", target);
-    l->next = m->symlinks;
-    m->symlinks = l;
+    l->next = m->kern->symlinks;
+    m->kern->symlinks = l;
     return STATUS_SUCCESS;
 }
 
@@ -364,7 +365,7 @@ NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)
     if (hal_null(m, "IoDeleteSymbolicLink", SymbolicLinkName, "SymbolicLinkName"))
         return STATUS_INVALID_PARAMETER;
     name_of(SymbolicLinkName, link, sizeof(link));
-    for (struct symlink **p = &m->symlinks; *p != NULL; p = &(*p)->next)
+    for (struct symlink **p = &m->kern->symlinks; *p != NULL; p = &(*p)->next)
         if (name_eq((*p)->link, link)) {
             struct symlink *l = *p;
             *p = l->next;
@@ -767,12 +768,12 @@ BOOLEAN KeRemoveEntryDeviceQueue(PKDEVICE_QUEUE DeviceQueue,
 
 VOID IoAcquireCancelSpinLock(PKIRQL Irql)
 {
-    KeAcquireSpinLock(&hal_machine()->cancel_lock, Irql);
+    KeAcquireSpinLock(&hal_machine()->kern->cancel_lock, Irql);
 }
 
 VOID IoReleaseCancelSpinLock(KIRQL Irql)
 {
-    KeReleaseSpinLock(&hal_machine()->cancel_lock, Irql);
+    KeReleaseSpinLock(&hal_machine()->kern->cancel_lock, Irql);
 }
 
 /* IoCancelIrp - mark the IRP cancelled and, if it has a cancel routine, call it with the
@@ -865,63 +866,94 @@ struct driver *driver_new(struct dms_machine *m, const char *name)
     drv->obj->DriverName.MaximumLength = (USHORT)((wlen + 1) * sizeof(WCHAR));
     for (int i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
         drv->obj->MajorFunction[i] = invalid_request;
-    drv->next = m->drivers;
-    m->drivers = drv;
+    drv->next = m->kern->drivers;
+    m->kern->drivers = drv;
     return drv;
 }
 
 int iomgr_init(struct dms_machine *m)
 {
-    int err = u64map_init(&m->records, 64);
+    int err = u64map_init(&m->kern->records, 64);
 
     if (err != 0)
         return err;
-    m->bus_driver = driver_new(m, "\\Driver\\dmasim-bus");
-    if (m->bus_driver == NULL)
+    m->kern->bus_driver = driver_new(m, "\\Driver\\dmasim-bus");
+    if (m->kern->bus_driver == NULL)
         return DMS_ENOMEM;
-    m->bus_driver->obj->MajorFunction[IRP_MJ_PNP] = bus_dispatch_pnp;
-    m->bus_driver->obj->MajorFunction[IRP_MJ_POWER] = bus_dispatch_power;
+    m->kern->bus_driver->obj->MajorFunction[IRP_MJ_PNP] = bus_dispatch_pnp;
+    m->kern->bus_driver->obj->MajorFunction[IRP_MJ_POWER] = bus_dispatch_power;
     return 0;
 }
 
 void iomgr_free_all(struct dms_machine *m)
 {
-    uint64_t *keys = m->records.keys;
+    uint64_t *keys = m->kern->records.keys;
 
-    while (m->symlinks != NULL) {
-        struct symlink *next = m->symlinks->next;
-        free(m->symlinks);
-        m->symlinks = next;
+    while (m->kern->symlinks != NULL) {
+        struct symlink *next = m->kern->symlinks->next;
+        free(m->kern->symlinks);
+        m->kern->symlinks = next;
     }
     /* IRPs still out (a driver that never completed one): the machine takes them. */
-    for (size_t i = 0; keys != NULL && i < m->records.cap; i++) {
+    for (size_t i = 0; keys != NULL && i < m->kern->records.cap; i++) {
         uint64_t v;
-        if (keys[i] == UINT64_MAX || !u64map_get(&m->objects, keys[i], &v))
+        if (keys[i] == UINT64_MAX || !u64map_get(&m->kern->objects, keys[i], &v))
             continue;
         if (v == OBJ_IRP) {
-            struct irp_node *n = (struct irp_node *)(uintptr_t)m->records.vals[i];
+            struct irp_node *n = (struct irp_node *)(uintptr_t)m->kern->records.vals[i];
             free(n->system_buffer);
             free(n->irp);
             free(n);
         }
     }
-    for (size_t i = 0; m->objects.keys != NULL && i < m->objects.cap; i++)
-        if (m->objects.keys[i] != UINT64_MAX && m->objects.vals[i] == OBJ_FILE)
-            free((void *)(uintptr_t)m->objects.keys[i]);
+    for (size_t i = 0; m->kern->objects.keys != NULL && i < m->kern->objects.cap; i++)
+        if (m->kern->objects.keys[i] != UINT64_MAX && m->kern->objects.vals[i] == OBJ_FILE)
+            free((void *)(uintptr_t)m->kern->objects.keys[i]);
     interrupts_free_all(m);
-    while (m->drivers != NULL) {
-        struct driver *next = m->drivers->next;
-        free(m->drivers->obj);
-        free(m->drivers);
-        m->drivers = next;
+    while (m->kern->drivers != NULL) {
+        struct driver *next = m->kern->drivers->next;
+        free(m->kern->drivers->obj);
+        free(m->kern->drivers);
+        m->kern->drivers = next;
     }
+}
+
+int kernel_init(struct dms_machine *m)
+{
+    int err;
+
+    m->kern = calloc(1, sizeof(*m->kern));
+    if (m->kern == NULL)
+        return DMS_ENOMEM;
+    err = u64map_init(&m->kern->objects, 64);
+    if (err == 0)
+        err = iomgr_init(m);
+    return err;
+}
+
+void kernel_free(struct dms_machine *m)
+{
+    if (m->kern == NULL)
+        return;
+    hal_threads_free(m);
+    iomgr_free_all(m);
+    for (uint32_t i = 0; i < m->kern->n_devices; i++)
+        hal_device_free(m->kern->devices[i]);
+    free(m->kern->devices);
+    mdl_free_all(m);
+    mmio_free_all(m);
+    mm_free_all(m);
+    u64map_free(&m->kern->objects);
+    u64map_free(&m->kern->records);
+    free(m->kern);
+    m->kern = NULL;
 }
 
 /* The bus device whose resources give it a DMA request line (v3) or an 8237 channel. */
 struct device *device_with_dma_resource(struct dms_machine *m, bool v3, ULONG line)
 {
-    for (uint32_t i = 0; i < m->n_devices; i++) {
-        struct device *d = m->devices[i];
+    for (uint32_t i = 0; i < m->kern->n_devices; i++) {
+        struct device *d = m->kern->devices[i];
         for (uint32_t r = 0; d->drv == NULL && r < d->n_res; r++) {
             const CM_PARTIAL_RESOURCE_DESCRIPTOR *x = &d->res_translated[r];
             if (x->Type != CmResourceTypeDma)

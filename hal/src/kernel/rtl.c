@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hal_int.h"
+#include "kernel.h"
 
 #define DEBUG_LINE 512
 
@@ -244,8 +244,8 @@ static ULONG debug_print(const char *routine, PCSTR format, va_list *ap)
         return STATUS_INVALID_PARAMETER;
     buf[0] = '\0';
     dbg_format(&o, format, ap);
-    if (m->debug_print != NULL)
-        m->debug_print(m->debug_print_ctx, buf);
+    if (m->kern->debug_print != NULL)
+        m->kern->debug_print(m->kern->debug_print_ctx, buf);
     return STATUS_SUCCESS;
 }
 
@@ -278,8 +278,8 @@ ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
 void dms_machine_set_debug_print(struct dms_machine *m, void (*fn)(void *ctx, const char *text),
                                  void *ctx)
 {
-    m->debug_print = fn;
-    m->debug_print_ctx = ctx;
+    m->kern->debug_print = fn;
+    m->kern->debug_print_ctx = ctx;
 }
 
 VOID DbgBreakPoint(void)
