@@ -102,7 +102,8 @@ struct cpu_context {
 
 struct engine {
     /* told of each adapter the HAL creates (to bind it to its device): NULL, nobody */
-    void (*adapter_created)(void *ctx, uint32_t adapter_id, const char *device);
+    void (*adapter_created)(void *ctx, uint32_t adapter_id, const char *device,
+                            uint32_t map_registers);
     void *adapter_created_ctx;
     uint64_t now;
     uint64_t seq;
@@ -754,7 +755,7 @@ static void plat_event(void *ctx, const struct dms_event *ev)
     uint32_t device;
 
     if (ev->type == DMS_EV_ADAPTER_CREATE && e->adapter_created != NULL)
-        e->adapter_created(e->adapter_created_ctx, ev->adapter_id, ev->device);
+        e->adapter_created(e->adapter_created_ctx, ev->adapter_id, ev->device, ev->count);
 
     if (!e->observed || e->obs.hal_event == NULL)
         return;
@@ -881,7 +882,8 @@ uint64_t engine_cpu_waits(const struct engine *e)
 }
 
 void engine_on_adapter_created(struct engine *e,
-                               void (*fn)(void *ctx, uint32_t adapter_id, const char *device),
+                               void (*fn)(void *ctx, uint32_t adapter_id, const char *device,
+                                          uint32_t map_registers),
                                void *ctx)
 {
     e->adapter_created = fn;

@@ -92,10 +92,12 @@ void engine_destroy(struct engine *e);
 void engine_platform(struct engine *e, struct dms_platform *plat);
 /* The machine the engine's CPUs run (for IRQL); set once it exists. */
 void engine_set_machine(struct engine *e, struct dms_machine *m);
-/* Call fn whenever the HAL creates an adapter (its id and its device's name), so that an
- * adapter a driver gets at any time can be bound to its device. */
+/* Call fn whenever the HAL creates an adapter (its id, its device's name, the map registers
+ * IoGetDmaAdapter granted it), so that an adapter a driver gets at any time can be bound to its
+ * device. */
 void engine_on_adapter_created(struct engine *e,
-                               void (*fn)(void *ctx, uint32_t adapter_id, const char *device),
+                               void (*fn)(void *ctx, uint32_t adapter_id, const char *device,
+                                          uint32_t map_registers),
                                void *ctx);
 /* Attribute an adapter's charges to a device index. */
 void engine_bind_adapter(struct engine *e, uint32_t adapter_id, uint32_t device);

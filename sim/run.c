@@ -118,14 +118,20 @@ static int device_attach(struct sim_run *run, uint32_t i, char *why, size_t len)
     return workload_setup(d, why, len);
 }
 
-/* An adapter a WDM driver got, whenever it got it: its charges are its card's. */
-static void adapter_created(void *ctx, uint32_t adapter_id, const char *device)
+/* An adapter a WDM driver got, whenever it got it: its charges are its card's, and the map
+ * registers IoGetDmaAdapter granted it count for the card's report (the most any of its
+ * adapters got: a driver may get one per request and put it back at the end). */
+static void adapter_created(void *ctx, uint32_t adapter_id, const char *device,
+                            uint32_t map_registers)
 {
     struct sim_run *run = ctx;
 
     for (uint32_t i = 0; device != NULL && i < run->n_devices; i++)
-        if (strcmp(run->devices[i].cfg->name, device) == 0)
+        if (strcmp(run->devices[i].cfg->name, device) == 0) {
             engine_bind_adapter(run->engine, adapter_id, i);
+            if (map_registers > run->devices[i].out->map_registers_granted)
+                run->devices[i].out->map_registers_granted = map_registers;
+        }
 }
 
 static int build(struct sim_run *run, char *why, size_t len)

@@ -84,6 +84,8 @@ cp "$src/docs/examples/systemdma.ini" .
 cat sdma.txt
 grep -q "10 I/Os (0 reads, 0 writes, 10 IOCTLs, 0 failed)" sdma.txt
 grep -q " 0 findings" sdma.txt
+# an adapter got per IOCTL and put back: what IoGetDmaAdapter granted it is still reported
+grep -q "map registers   3 granted by IoGetDmaAdapter, peak in use 3" sdma.txt
 "$work/prefix/bin/dmasim" run systemdma.ini --set "device.sdma.driver=$PWD/sysdma.so" \
     --format json > sdma.json
 # two pages an IOCTL reached the FIFO
