@@ -373,6 +373,37 @@ START_TEST(test_explain_other_devices)
 }
 END_TEST
 
+/* A StartIo driver's DPC completes one IRP and starts the next (IoStartNextPacket): the next
+ * one's StartIo, AdapterControl, MapTransfer and device transfer are that I/O's steps, not
+ * the completing one's, so every transfer explained has its own DMA calls and pages. */
+START_TEST(test_explain_startio_is_its_irps)
+{
+    char path[512];
+    const char *p;
+    int sections = 0;
+
+    snprintf(path, sizeof(path), "%s/scenarios/legacy-isa-24bit.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "explain", path, "--transfers", "3", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    for (p = o.out; (p = strstr(p, "In all: ")) != NULL; p++) {
+        long calls, pages, b;
+        ck_assert_int_eq(sscanf(p, "In all: %ld DMA routine calls, %ld pages mapped, %ld "
+                                   "bounced", &calls, &pages, &b), 3);
+        ck_assert_msg(calls > 0 && pages > 0, "transfer %d shows %ld calls, %ld pages",
+                      sections + 1, calls, pages);
+        sections++;
+    }
+    ck_assert_int_eq(sections, 3);
+    /* and the first transfer's story ends with its own completion, not the next one's map */
+    p = strstr(o.out, "Transfer 2 (");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(strstr(p, "AllocateAdapterChannel(NumberOfMapRegisters="));
+}
+END_TEST
+
 START_TEST(test_explain_bad_input)
 {
     char path[512];
@@ -416,6 +447,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_explain_expected);
     tcase_add_test(tc, test_explain_agrees);
     tcase_add_loop_test(tc, test_explain_other_devices, 0, 4);
+    tcase_add_test(tc, test_explain_startio_is_its_irps);
     tcase_add_test(tc, test_explain_bad_input);
     suite_add_tcase(s, tc);
     return s;

@@ -499,16 +499,38 @@ NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 }
 
 
+/* The work an IRP is: a DPC that completes several IRPs, or starts the next one, does each
+ * IRP's part as that IRP's work (the simulator charges, traces and explains it so). */
+bool irp_context_enter(struct dms_machine *m, const struct irp_node *n, uint64_t *saved)
+{
+    *saved = 0;
+    if (n == NULL || !n->has_context || m->plat.context_get == NULL ||
+        m->plat.context_set == NULL)
+        return false;
+    *saved = m->plat.context_get(m->plat.ctx);
+    m->plat.context_set(m->plat.ctx, n->context);
+    return true;
+}
+
+void irp_context_leave(struct dms_machine *m, bool entered, uint64_t saved)
+{
+    if (entered)
+        m->plat.context_set(m->plat.ctx, saved);
+}
+
 /* IofCompleteRequest - the completion walk: from the completing driver's stack location up,
  * each location's completion routine runs if its Control asks for this outcome, with the
  * device object of the location above it (NULL at the top); STATUS_MORE_PROCESSING_REQUIRED
  * stops the walk (the routine keeps the IRP). A location without a routine passes on the
  * pending mark, as IoMarkIrpPending in a routine would. */
+static void complete_walk(struct dms_machine *m, struct irp_node *n, PIRP Irp);
+
 VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 {
     struct dms_machine *m = hal_machine();
     struct irp_node *n = irp_node(m, Irp);
-    PIO_STACK_LOCATION sp;
+    uint64_t saved;
+    bool entered;
 
     (void)PriorityBoost;
     if (n == NULL) {
@@ -516,6 +538,15 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
                     "IoCompleteRequest of %p, which is not an IRP", (void *)Irp);
         return;
     }
+    entered = irp_context_enter(m, n, &saved);
+    complete_walk(m, n, Irp); /* may free n */
+    irp_context_leave(m, entered, saved);
+}
+
+static void complete_walk(struct dms_machine *m, struct irp_node *n, PIRP Irp)
+{
+    PIO_STACK_LOCATION sp;
+
     if (n->completed || Irp->CurrentLocation > Irp->StackCount) {
         hal_finding(m, NULL, "IoCompleteRequest", DMS_CHECK_IRP, (uintptr_t)Irp, 0, 0,
                     "IoCompleteRequest of an IRP already completed "
@@ -683,10 +714,14 @@ static bool start_io_allowed(struct dms_machine *m, struct device *d, const char
 
 static void start_io(struct device *d, PIRP irp)
 {
+    uint64_t saved;
+    bool entered = irp_context_enter(d->m, irp_node(d->m, irp), &saved);
+
     d->busy = true;
     d->obj->DeviceQueue.Busy = TRUE;
     d->obj->CurrentIrp = irp;
-    d->obj->DriverObject->DriverStartIo(d->obj, irp);
+    d->obj->DriverObject->DriverStartIo(d->obj, irp); /* may complete the IRP */
+    irp_context_leave(d->m, entered, saved);
 }
 
 VOID IoStartPacket(PDEVICE_OBJECT DeviceObject, PIRP Irp, PULONG Key,

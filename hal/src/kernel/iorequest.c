@@ -365,6 +365,10 @@ static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request 
     n->done = done;
     n->done_ctx = ctx;
     n->target = top;
+    if (m->plat.context_get != NULL) {
+        n->context = m->plat.context_get(m->plat.ctx);
+        n->has_context = true;
+    }
     irp->RequestorMode = KernelMode;
     irp->IoStatus.Status = req->major == IRP_MJ_PNP ? STATUS_NOT_SUPPORTED : STATUS_SUCCESS;
     irp->Tail.Overlay.OriginalFileObject = req->file;

@@ -158,6 +158,10 @@ struct irp_node {
     ULONG out_length;
     PMDL own_mdl;           /* built and locked by the I/O manager */
     PDEVICE_OBJECT target;
+    /* whose work the IRP is (the platform's context when it was sent): StartIo for it and its
+     * completion run as that work, whichever request's DPC calls them */
+    uint64_t context;
+    bool has_context;
 };
 
 void *record_of(struct dms_machine *m, const void *p, enum obj_kind kind);
@@ -165,6 +169,10 @@ int record_add(struct dms_machine *m, const void *p, enum obj_kind kind, void *r
 void record_del(struct dms_machine *m, const void *p);
 struct irp_node *irp_node(struct dms_machine *m, PIRP irp);
 void irp_release(struct irp_node *n);
+/* Run as n's work until irp_context_leave: true if it switched, *saved what ran before (n may
+ * be gone by the time it is left: the IRP completed). */
+bool irp_context_enter(struct dms_machine *m, const struct irp_node *n, uint64_t *saved);
+void irp_context_leave(struct dms_machine *m, bool entered, uint64_t saved);
 struct driver *driver_new(struct dms_machine *m, const char *name);
 struct driver *driver_of(struct dms_machine *m, PDRIVER_OBJECT obj);
 struct device *device_by_nt_name(struct dms_machine *m, const char *name);
