@@ -638,7 +638,7 @@ static void section_header(struct reader *r, const char *line)
             return;
         }
         r->variant = (int)s->n_variants++;
-        snprintf(s->variants[r->variant].name, SCN_NAME_MAX, "%s", name);
+        snprintf(s->variants[r->variant].name, SCN_NAME_MAX, "%.*s", SCN_NAME_MAX - 1, name);
         s->variants[r->variant].line = r->line;
         return;
     }
