@@ -238,14 +238,13 @@ static void add_device(struct run_device *t, const struct run_device *d)
 static void collect_findings(struct sim_run *run)
 {
     struct run_result *r = run->result;
-    size_t n = dms_finding_count(run->machine);
+    size_t n = dms_finding_count(run->machine); /* kept in detail; counted: every one */
 
-    r->findings = n;
+    r->findings = dms_finding_total(run->machine);
+    for (uint32_t j = 0; j < run->n_devices; j++)
+        r->devices[j].findings = dms_finding_total_device(run->machine, r->devices[j].name);
     for (size_t i = 0; i < n; i++) {
         const struct dms_finding *f = dms_finding_get(run->machine, i);
-        for (uint32_t j = 0; j < run->n_devices; j++)
-            if (strcmp(f->device, r->devices[j].name) == 0)
-                r->devices[j].findings++;
         if (r->n_finding_details < RUN_FINDING_DETAILS) {
             struct run_finding *o = &r->finding[r->n_finding_details++];
             o->code = f->code;

@@ -49,6 +49,7 @@ void dms_machine_destroy(struct dms_machine *m)
     kernel_free(m);
     hw_free(m);
     free(m->findings);
+    free(m->sites);
     free(m->pend);
     while (m->timers != NULL) {
         struct timer *next = m->timers->next;

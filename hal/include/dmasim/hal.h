@@ -499,6 +499,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_CHECK_WAIT              0x10A /* a wait that can never end, or a stall too long */
 #define DMS_CHECK_REGISTER          0x10B /* a register or port access no device decodes */
 #define DMS_CHECK_DRIVER            0x10C /* the driver model: objects, AddDevice, ASSERT, ISRs */
+#define DMS_CHECK_FREED_WHILE_MAPPED 0x10D /* memory freed while a DMA mapping still uses it */
 
 struct dms_finding {
     uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */
@@ -509,10 +510,17 @@ struct dms_finding {
     char message[256];
 };
 
+/* Findings are counted without bound, and kept in detail for the first
+ * DMS_FINDING_DETAILS_PER_SITE of each site (code, routine and device), so a driver that makes
+ * the same mistake on every I/O of a long run costs the host a bounded amount of memory. */
+#define DMS_FINDING_DETAILS_PER_SITE 1000
+/* The findings kept in detail, in order: dms_finding_get takes 0 .. count - 1. */
 size_t dms_finding_count(const struct dms_machine *m);
 const struct dms_finding *dms_finding_get(const struct dms_machine *m, size_t index);
-/* Count of findings with a given code (for tests and reports). */
+/* Every finding made, kept in detail or not; of one code; of one device ("" for none). */
+uint64_t dms_finding_total(const struct dms_machine *m);
 size_t dms_finding_count_code(const struct dms_machine *m, uint32_t code);
+uint64_t dms_finding_total_device(const struct dms_machine *m, const char *device);
 void dms_findings_clear(struct dms_machine *m);
 
 /* Format a physical address in grouped hex: 0x0000_0001_2345_6000. */

@@ -92,6 +92,14 @@ struct timer {
     KIRQL irql;
 };
 
+/* Where findings come from: a code, a routine and a device, and how many it made. */
+struct finding_site {
+    uint32_t code;
+    const char *routine;
+    char device[32];
+    uint64_t count;
+};
+
 struct hal_hw;     /* hw/hw.h */
 struct hal_kernel; /* kernel/kernel.h */
 struct hal_dma;    /* dma/dma.h */
@@ -101,8 +109,11 @@ struct dms_machine {
     struct dms_platform plat;
     KIRQL irql; /* the current CPU's; scheduled work runs at its own */
     struct dms_rng rng;
-    struct dms_finding *findings;
+    struct dms_finding *findings; /* kept in detail */
     size_t n_findings, cap_findings;
+    struct finding_site *sites;   /* every finding, counted by site */
+    uint32_t n_sites, cap_sites;
+    uint64_t findings_total;
     struct pending *pend;
     size_t pend_head, pend_count, pend_cap;
     bool draining;

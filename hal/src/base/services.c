@@ -480,34 +480,66 @@ void hal_emit(struct dms_machine *m, struct hal_account *acct, struct dms_event 
 /* ---------------------------------------------------------------------------------------------
  * Findings.
  */
+/* The site a finding belongs to, made on first use; NULL only when host memory runs out. */
+static struct finding_site *site_of(struct dms_machine *m, uint32_t code, const char *routine,
+                                    const char *device)
+{
+    struct finding_site *s;
+
+    for (uint32_t i = 0; i < m->n_sites; i++) {
+        s = &m->sites[i];
+        if (s->code == code && strcmp(s->device, device) == 0 &&
+            (s->routine == routine ||
+             (s->routine != NULL && routine != NULL && strcmp(s->routine, routine) == 0)))
+            return s;
+    }
+    s = hal_grow(m->sites, &m->cap_sites, sizeof(*s), m->n_sites + 1);
+    if (s == NULL)
+        return NULL;
+    m->sites = s;
+    s = &m->sites[m->n_sites++];
+    memset(s, 0, sizeof(*s));
+    s->code = code;
+    s->routine = routine;
+    snprintf(s->device, sizeof(s->device), "%s", device);
+    return s;
+}
+
 void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *routine,
                  uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
 {
     struct dms_finding *f;
     struct dms_event ev = {.type = DMS_EV_FINDING, .routine = routine, .status = (int32_t)code};
+    struct finding_site *site = site_of(m, code, routine, acct != NULL ? acct->device : "");
     va_list ap;
 
-    if (m->n_findings == m->cap_findings) {
-        size_t cap = m->cap_findings ? m->cap_findings * 2 : 16;
-        void *p = realloc(m->findings, cap * sizeof(*m->findings));
-        if (p == NULL)
-            abort(); /* a finding that cannot be recorded would be a silent pass */
-        m->findings = p;
-        m->cap_findings = cap;
+    if (site == NULL)
+        abort(); /* a finding that cannot be counted would be a silent pass */
+    site->count++;
+    m->findings_total++;
+    if (site->count <= DMS_FINDING_DETAILS_PER_SITE) {
+        if (m->n_findings == m->cap_findings) {
+            size_t cap = m->cap_findings ? m->cap_findings * 2 : 16;
+            void *p = realloc(m->findings, cap * sizeof(*m->findings));
+            if (p == NULL)
+                abort();
+            m->findings = p;
+            m->cap_findings = cap;
+        }
+        f = &m->findings[m->n_findings++];
+        memset(f, 0, sizeof(*f));
+        f->code = code;
+        f->p2 = p2;
+        f->p3 = p3;
+        f->p4 = p4;
+        f->time_ns = hal_now(m);
+        f->routine = routine;
+        if (acct != NULL)
+            snprintf(f->device, sizeof(f->device), "%s", acct->device);
+        va_start(ap, fmt);
+        vsnprintf(f->message, sizeof(f->message), fmt, ap);
+        va_end(ap);
     }
-    f = &m->findings[m->n_findings++];
-    memset(f, 0, sizeof(*f));
-    f->code = code;
-    f->p2 = p2;
-    f->p3 = p3;
-    f->p4 = p4;
-    f->time_ns = hal_now(m);
-    f->routine = routine;
-    if (acct != NULL)
-        snprintf(f->device, sizeof(f->device), "%s", acct->device);
-    va_start(ap, fmt);
-    vsnprintf(f->message, sizeof(f->message), fmt, ap);
-    va_end(ap);
     hal_emit(m, acct, &ev);
 }
 
@@ -521,16 +553,32 @@ const struct dms_finding *dms_finding_get(const struct dms_machine *m, size_t in
     return index < m->n_findings ? &m->findings[index] : NULL;
 }
 
+uint64_t dms_finding_total(const struct dms_machine *m)
+{
+    return m->findings_total;
+}
+
 size_t dms_finding_count_code(const struct dms_machine *m, uint32_t code)
 {
-    size_t n = 0;
+    uint64_t n = 0;
 
-    for (size_t i = 0; i < m->n_findings; i++)
-        n += m->findings[i].code == code;
+    for (uint32_t i = 0; i < m->n_sites; i++)
+        n += m->sites[i].code == code ? m->sites[i].count : 0;
+    return (size_t)n;
+}
+
+uint64_t dms_finding_total_device(const struct dms_machine *m, const char *device)
+{
+    uint64_t n = 0;
+
+    for (uint32_t i = 0; i < m->n_sites; i++)
+        n += strcmp(m->sites[i].device, device) == 0 ? m->sites[i].count : 0;
     return n;
 }
 
 void dms_findings_clear(struct dms_machine *m)
 {
     m->n_findings = 0;
+    m->n_sites = 0;
+    m->findings_total = 0;
 }

@@ -52,9 +52,15 @@ struct bounce_pool {
 #define FILE_MAGIC    0x4d524646u /* "MRFF" */
 #define SGL_MAGIC     0x53474c5044534dULL
 
+/* A live mapping. Its MDL is compared, never read, once it is made: what undoing it needs is
+ * kept here, so a driver that frees the MDL or the buffer too early cannot make the HAL read or
+ * write freed memory. */
 struct mapping {
     PMDL mdl;          /* the MDL the range starts in */
     uint64_t offset;   /* from MmGetMdlVirtualAddress(mdl) */
+    uint64_t first_pfn; /* the buffer's first page: a direct run's first frame */
+    uint8_t *va;        /* the buffer's system address, when the range lies in one MDL that
+                         * has one (nonpaged pool, or mapped); NULL: copied along the chain */
     uint32_t length;
     uint32_t first_reg; /* index into the file's registers */
     uint32_t nregs;
@@ -118,6 +124,7 @@ struct wait_block {
     PDRIVER_LIST_CONTROL list_fn;
     BOOLEAN write;
     void *buffer; /* the list: the caller's (Build) or the HAL's (Get) */
+    size_t buffer_len; /* the bytes of it the list takes */
     bool hal_allocated;
 };
 
@@ -174,6 +181,7 @@ struct adapter {
     struct wait_block *spare_wbs;    /* recycled request records */
     struct common_buffer *commons;
     struct sgl_priv *sgls;
+    struct sgl_priv *spare_sgls; /* recycled list records */
     /* system DMA (a subordinate device): its controller channel, and the rule that a run of
      * its map registers may not cross a multiple of boundary_pages (the 8237's 64/128 KiB) */
     struct sysdma_channel *chan;
@@ -201,12 +209,16 @@ static inline void tctx_done(struct tctx *t)
         t->state = TCTX_GRANTED;
 }
 
+/* The HAL's record of an outstanding list, in the HAL's own memory (never in the driver's
+ * buffer, which the driver may reuse or scribble on). */
 struct sgl_priv {
     uint64_t magic;
     struct sgl_priv *next, *prev;
     struct adapter *ad;
     struct mapreg_file *file;
     PSCATTER_GATHER_LIST list;
+    size_t bytes;      /* of the buffer the list is in, from list */
+    ULONG elements;    /* what the HAL wrote into list->NumberOfElements */
     PMDL mdl;
     ULONG length;
     BOOLEAN write;
@@ -264,8 +276,8 @@ bool registers_allowed(struct adapter *ad, const char *routine, ULONG n);
 struct mapreg_file *file_lookup(struct adapter *ad, PVOID base);
 void file_release(struct mapreg_file *f, const char *routine);
 void channel_release(struct adapter *ad);
-/* Count delta live direct mappings on pages frames of mdl from offset. */
-void mapping_direct(struct dms_machine *m, PMDL mdl, uint64_t offset, uint32_t pages, int delta);
+/* Count delta live direct mappings on the pages frames from first_pfn. */
+void mapping_direct(struct dms_machine *m, uint64_t first_pfn, uint32_t pages, int delta);
 /* Drop every live mapping of f without copying anything back. */
 void unmap_discard(struct mapreg_file *f);
 NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER, PDEVICE_OBJECT, ULONG, PDRIVER_CONTROL, PVOID);

@@ -184,10 +184,14 @@ static void file_list_free(struct mapreg_file *f)
     }
 }
 
-static void wb_list_free(struct wait_block *wb)
+/* Request records: queued ones (queued: with the lists the HAL allocated for them, which
+ * nobody else owns yet), or spare ones. */
+static void wb_list_free(struct wait_block *wb, bool queued)
 {
     while (wb != NULL) {
         struct wait_block *next = wb->next;
+        if (queued && wb->is_sgl && wb->hal_allocated)
+            free(wb->buffer);
         free(wb);
         wb = next;
     }
@@ -195,8 +199,8 @@ static void wb_list_free(struct wait_block *wb)
 
 static void adapter_free(struct adapter *ad)
 {
-    wb_list_free(ad->chan_head);
-    wb_list_free(ad->spare_wbs);
+    wb_list_free(ad->chan_head, true);
+    wb_list_free(ad->spare_wbs, false);
     sgl_free_all(ad);
     file_list_free(ad->files);
     file_list_free(ad->spare_files);

@@ -89,6 +89,8 @@ void pool_free(struct bounce_pool *pool)
 
     while (wb != NULL) {
         struct wait_block *next = wb->next;
+        if (wb->is_sgl && wb->hal_allocated)
+            free(wb->buffer); /* a list request still waiting when the machine goes */
         free(wb);
         wb = next;
     }
@@ -121,6 +123,8 @@ static bool pool_take(struct bounce_pool *pool, struct mapreg_file *f, uint32_t 
 {
     uint32_t got = 0;
 
+    if (n == 0)
+        return true; /* an empty set (a request for 0 registers, reported when made) */
     if (pool->free_pages < n)
         return false;
     if (consecutive) {
@@ -207,16 +211,14 @@ static void schedule_pool_pump(struct bounce_pool *pool)
     }
 }
 
-/* mapping_direct - delta live direct mappings on each of the pages frames of mdl from offset:
- * a frame with one may be touched by a device (hw/physmem.c). */
-void mapping_direct(struct dms_machine *m, PMDL mdl, uint64_t offset, uint32_t pages, int delta)
+/* mapping_direct - delta live direct mappings on each of the pages frames from first_pfn (a
+ * direct mapping is one physically consecutive run): a frame with one may be touched by a
+ * device (hw/physmem.c). A frame given back meanwhile (its buffer freed) is skipped. */
+void mapping_direct(struct dms_machine *m, uint64_t first_pfn, uint32_t pages, int delta)
 {
-    PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
-    uint64_t first = ((uint64_t)mdl->ByteOffset + offset) >> HAL_PAGE_SHIFT;
-
     for (uint32_t i = 0; i < pages; i++) {
-        struct frame *fr = phys_frame(m, pfns[first + i]);
-        if (fr != NULL)
+        struct frame *fr = phys_frame(m, first_pfn + i);
+        if (fr != NULL && (delta > 0 || fr->dma_maps > 0))
             fr->dma_maps += delta;
     }
 }
@@ -229,7 +231,7 @@ void unmap_discard(struct mapreg_file *f)
         if (!mp->live)
             continue;
         if (mp->reason == DMS_BOUNCE_NONE)
-            mapping_direct(f->ad->m, mp->mdl, mp->offset, mp->nregs, -1);
+            mapping_direct(f->ad->m, mp->first_pfn, mp->nregs, -1);
         mp->live = 0;
         f->live_maps--;
     }
@@ -578,6 +580,11 @@ static void pool_pump(void *arg)
  * (0xE6/0x0C otherwise). */
 bool registers_allowed(struct adapter *ad, const char *routine, ULONG n)
 {
+    if (n == 0 && ad->needs_regs)
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, 0, ad->max_regs, 0,
+                    "%s asked for 0 map registers on an adapter that needs them: a transfer "
+                    "maps at least one page (ADDRESS_AND_SIZE_TO_SPAN_PAGES); the request gets "
+                    "an empty set, and MapTransfer on it maps nothing", routine);
     if (n <= ad->max_regs)
         return true;
     hal_finding(ad->m, acct(ad), routine, DMS_E6_TOO_MANY_MAP_REGISTERS, n, ad->max_regs, 0,

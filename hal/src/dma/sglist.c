@@ -9,11 +9,13 @@
  * until PutScatterGatherList. Unlike AllocateAdapterChannel, any number of lists may be
  * outstanding per device object.
  *
- * Layout: the list is at the start of its buffer and, as the WDK says such buffers must, the
- * buffer also holds data for the HAL: a private record right after the list's elements. That
- * is why CalculateScatterGatherList's size is more than the list itself. Its size is for one
- * element per fragment the buffer's pages make; bounced pages whose map registers turn out
- * consecutive may share an element, so the list can come out shorter, never longer.
+ * Layout: the list is at the start of its buffer. CalculateScatterGatherList's size has room
+ * after the elements for a private record, as the WDK says such buffers must (Windows' HAL
+ * keeps data there), but dmasim keeps its record of the list in its own memory: a driver that
+ * reuses or scribbles on a buffer whose list is outstanding cannot corrupt the HAL, and the
+ * reuse is a finding. The size is for one element per fragment the buffer's pages make;
+ * bounced pages whose map registers turn out consecutive may share an element, so the list can
+ * come out shorter, never longer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,30 @@ static struct sgl_priv *priv_lookup(struct adapter *ad, PSCATTER_GATHER_LIST lis
 
 static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f);
 
+static bool overlaps(const void *a, size_t a_len, const void *b, size_t b_len)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+    return x < y + b_len && y < x + a_len;
+}
+
+/* Is [buffer, +len) the buffer of a list of ad's that is outstanding or still queued? */
+static bool buffer_in_use(struct adapter *ad, const void *buffer, size_t len)
+{
+    for (const struct sgl_priv *p = ad->sgls; p != NULL; p = p->next)
+        if (overlaps(buffer, len, p->list, p->bytes))
+            return true;
+    for (const struct wait_block *wb = ad->chan_head; wb != NULL; wb = wb->next)
+        if (wb->is_sgl && !wb->hal_allocated && overlaps(buffer, len, wb->buffer, wb->buffer_len))
+            return true;
+    if (ad->pool != NULL)
+        for (const struct wait_block *wb = ad->pool->wait_head; wb != NULL; wb = wb->next)
+            if (wb->ad == ad && wb->is_sgl && !wb->hal_allocated &&
+                overlaps(buffer, len, wb->buffer, wb->buffer_len))
+                return true;
+    return false;
+}
+
 NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,
                      uint64_t offset, ULONG length, PDRIVER_LIST_CONTROL fn, PVOID ctx,
                      BOOLEAN write, PVOID buffer, ULONG buffer_len, struct wait_block **wb)
@@ -69,6 +95,12 @@ NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev
     need = sgl_size(elements);
     if (buffer != NULL && buffer_len < need)
         return STATUS_BUFFER_TOO_SMALL;
+    if (buffer != NULL && buffer_in_use(ad, buffer, need)) {
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)buffer, 0, 0,
+                    "%s into a ScatterGatherBuffer that still holds an outstanding list (put "
+                    "that list back with PutScatterGatherList first): refused", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
     hal_alloc = buffer == NULL;
     *wb = wb_new(ad);
     if (*wb == NULL)
@@ -82,7 +114,8 @@ NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev
                                .granted = sgl_build_granted, .routine = routine,
                                .mdl = mdl, .offset = offset,
                                .length = length, .list_fn = fn, .ctx = ctx, .write = write,
-                               .buffer = buffer, .hal_allocated = hal_alloc,
+                               .buffer = buffer, .buffer_len = need,
+                               .hal_allocated = hal_alloc,
                                .context = context};
     return STATUS_SUCCESS;
 }
@@ -156,11 +189,16 @@ static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     struct dms_event cb = {.type = DMS_EV_CALLBACK, .routine = "AdapterListControl"};
     KIRQL saved = ad->m->irql;
 
+    p = ad->spare_sgls;
+    if (p != NULL)
+        ad->spare_sgls = p->next;
+    else if ((p = malloc(sizeof(*p))) == NULL)
+        abort(); /* host memory: a list granted and lost would hang its driver */
     f->state = FILE_SGL;
     list->NumberOfElements = fill_elements(wb, f, list);
     list->Reserved = 0;
-    p = (struct sgl_priv *)((uint8_t *)list + list_bytes(list->NumberOfElements));
     *p = (struct sgl_priv){.magic = SGL_MAGIC, .ad = ad, .file = f, .list = list,
+                           .bytes = wb->buffer_len, .elements = list->NumberOfElements,
                            .mdl = wb->mdl, .length = wb->length,
                            .write = wb->write, .hal_allocated = wb->hal_allocated};
     p->next = ad->sgls;
@@ -239,6 +277,7 @@ NTSTATUS hal_BuildScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
     return status;
 }
 
+/* Take p off ad's outstanding lists and keep it for the next list. */
 static void priv_unlink(struct adapter *ad, struct sgl_priv *p)
 {
     if (p->prev != NULL)
@@ -248,6 +287,8 @@ static void priv_unlink(struct adapter *ad, struct sgl_priv *p)
     if (p->next != NULL)
         p->next->prev = p->prev;
     p->magic = 0;
+    p->next = ad->spare_sgls;
+    ad->spare_sgls = p;
 }
 
 /* Free the MDL copy BuildMdlFromScatterGatherList made (none when it handed back the
@@ -290,13 +331,13 @@ VOID hal_PutScatterGatherList(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST Scat
     unmap_range(p->file, NULL, 0, UINT64_MAX, WriteToDevice != 0, routine, false);
     file_release(p->file, routine);
     free_built_mdl(p);
-    priv_unlink(ad, p);
-    ev.count = ScatterGather->NumberOfElements;
+    ev.count = p->elements;
     ev.length = p->length;
     ev.write_to_device = WriteToDevice != 0;
-    hal_emit(ad->m, acct(ad), &ev);
     if (p->hal_allocated)
-        free(ScatterGather);
+        free(p->list);
+    priv_unlink(ad, p);
+    hal_emit(ad->m, acct(ad), &ev);
 }
 
 NTSTATUS hal_CalculateScatterGatherList(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID CurrentVa,
@@ -437,9 +478,14 @@ void sgl_free_all(struct adapter *ad)
 {
     while (ad->sgls != NULL) {
         struct sgl_priv *p = ad->sgls;
-        priv_unlink(ad, p);
         free_built_mdl(p);
         if (p->hal_allocated)
             free(p->list);
+        priv_unlink(ad, p);
+    }
+    while (ad->spare_sgls != NULL) {
+        struct sgl_priv *next = ad->spare_sgls->next;
+        free(ad->spare_sgls);
+        ad->spare_sgls = next;
     }
 }

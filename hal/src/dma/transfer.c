@@ -107,6 +107,16 @@ static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_
     }
 }
 
+/* The system address of [offset, offset+len) of mdl when it lies in that one MDL and the MDL
+ * has one (as copy_chain would use), else NULL. */
+static uint8_t *system_va(PMDL mdl, uint64_t offset, uint64_t len)
+{
+    if (offset + len > mdl->ByteCount || mdl->MappedSystemVa == NULL ||
+        !(mdl->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA)))
+        return NULL;
+    return (uint8_t *)mdl->MappedSystemVa + offset;
+}
+
 static uint8_t *bounce_host(const struct adapter *ad, const struct mapreg_file *f, uint32_t reg)
 {
     return ad->pool->host + (uint64_t)f->regs[reg] * HAL_PAGE_SIZE;
@@ -259,6 +269,11 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
                     "%s of an MDL whose pages are not locked: neither MmProbeAndLockPages nor "
                     "MmBuildMdlForNonPagedPool described them (DMA without locking the buffer)",
                     routine);
+    else if (!(mdl->MdlFlags & MDL_PAGES_LOCKED) && mdl_is_paged(m, mdl))
+        hal_finding(m, acct(ad), routine, DMS_E6_NOT_LOCKED, (uintptr_t)mdl, 0, 0,
+                    "%s of an MDL that MmBuildMdlForNonPagedPool described over paged pool: "
+                    "its pages may be paged out under the device (lock them with "
+                    "MmProbeAndLockPages)", routine);
     if (ad->sg) {
         if (frag > mdl->ByteCount - offset)
             frag = mdl->ByteCount - offset;
@@ -287,13 +302,14 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     }
     if (reason == DMS_BOUNCE_NONE) {
         logical = physical;
-        mapping_direct(m, mdl, offset, pages, +1);
+        mapping_direct(m, addr_to_pfn(physical), pages, +1);
     } else {
         logical = pfn_to_addr(ad->pool->base_pfn + f->regs[f->cursor]) + o;
         if (write)
             copy_chain(m, mdl, offset, frag, bounce_host(ad, f, f->cursor) + o, true);
     }
-    *mp = (struct mapping){.mdl = mdl, .offset = offset, .length = (uint32_t)frag,
+    *mp = (struct mapping){.mdl = mdl, .offset = offset, .first_pfn = addr_to_pfn(physical),
+                           .va = system_va(mdl, offset, frag), .length = (uint32_t)frag,
                            .first_reg = f->cursor, .nregs = pages, .bounce_offset = o,
                            .logical = logical, .write = write, .reason = reason, .live = 1};
     f->cursor += pages;
@@ -316,20 +332,47 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     return logical;
 }
 
-static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back,
+/* Copy a read's bounced bytes back into the buffer, if the buffer is still there: the frame
+ * the MDL named when it was mapped must still exist and still be the page at the buffer's
+ * system address. A buffer freed meanwhile (ExFreePool before the flush) is a finding, and the
+ * bytes are dropped rather than written into freed memory. (Frame 0 is
+ * firmware's: an MDL over memory that is no pool names it, and is copied into as before.) */
+static void copy_back(struct mapreg_file *f, const struct mapping *mp, const char *routine)
+{
+    struct adapter *ad = f->ad;
+    uint8_t *bounce = bounce_host(ad, f, mp->first_reg) + mp->bounce_offset;
+    const struct frame *fr;
+
+    if (mp->va == NULL) {
+        copy_chain(ad->m, mp->mdl, mp->offset, mp->length, bounce, false);
+        return;
+    }
+    if (mp->first_pfn != 0 &&
+        ((fr = phys_frame(ad->m, mp->first_pfn)) == NULL ||
+         fr->host != (uint8_t *)((uintptr_t)mp->va & ~(uintptr_t)HAL_PAGE_MASK))) {
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREED_WHILE_MAPPED, mp->first_pfn,
+                    mp->length, 0,
+                    "%s of a read into a buffer freed since it was mapped (ExFreePool before "
+                    "the flush): the device's %u bytes are dropped", routine, mp->length);
+        return;
+    }
+    if (!ad->m->cfg.metadata_only)
+        copy_bytes(mp->va, bounce, mp->length);
+}
+
+static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back_now,
                       const char *routine)
 {
     struct adapter *ad = f->ad;
 
     if (mp->reason == DMS_BOUNCE_NONE) {
-        mapping_direct(ad->m, mp->mdl, mp->offset, mp->nregs, -1);
-    } else if (copy_back) {
+        mapping_direct(ad->m, mp->first_pfn, mp->nregs, -1);
+    } else if (copy_back_now) {
         struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,
                                  .logical = mp->logical, .length = mp->length,
                                  .count = mp->nregs, .write_to_device = 0,
                                  .reason = mp->reason};
-        copy_chain(ad->m, mp->mdl, mp->offset, mp->length,
-                   bounce_host(ad, f, mp->first_reg) + mp->bounce_offset, false);
+        copy_back(f, mp, routine);
         hal_emit(ad->m, acct(ad), &copy);
         hal_charge(ad->m, DMS_COST_BOUNCE_COPY_BYTES, mp->length, ad->acct.id);
     }
@@ -430,6 +473,31 @@ static bool overlaps_live(const struct mapreg_file *f, PMDL mdl, uint64_t off, u
     return false;
 }
 
+/* MapTransfer for a device without scatter/gather hands the device the whole Length, *Length
+ * unchanged (reference 3.4): asking for more than the remaining map registers cover is the
+ * verifier's 0xE6/0x0D (adapter buffers not flushed: P2 the bytes mapped since the last flush,
+ * P3 what the registers map at once). dmasim then maps what they cover and says so in *Length;
+ * MapTransferEx may map part of a range, as documented, and is not checked here. */
+static void more_than_registers(struct mapreg_file *f, const char *routine, PMDL mdl,
+                                uint64_t offset, uint32_t len)
+{
+    uint32_t o = (uint32_t)(((uint64_t)mdl->ByteOffset + offset) & HAL_PAGE_MASK);
+    uint64_t pages = ((uint64_t)o + len + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT;
+    uint32_t avail = f->count - f->cursor;
+    uint64_t mapped = len;
+
+    if (pages <= avail || avail == 0)
+        return; /* fits, or nothing is left: map_fragment reports the latter */
+    for (uint32_t i = 0; i < f->n_maps; i++)
+        mapped += f->maps[i].live ? f->maps[i].length : 0;
+    hal_finding(f->ad->m, acct(f->ad), routine, DMS_E6_NOT_FLUSHED, mapped,
+                (uint64_t)f->count * HAL_PAGE_SIZE, 0,
+                "%s of %u bytes for a device without scatter/gather, more than its %u "
+                "remaining map register(s) cover: such a device gets the whole Length, so it "
+                "will move past what was mapped (map no more than the registers allocated, and "
+                "flush between transfers)", routine, len, avail);
+}
+
 PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
                                  PVOID CurrentVa, PULONG Length, BOOLEAN WriteToDevice)
 {
@@ -479,6 +547,8 @@ PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapReg
         *Length = 0;
         return phys_addr(0);
     }
+    if (!ad->sg)
+        more_than_registers(f, routine, Mdl, off, len);
     off = map_fragment(f, Mdl, off, &len, WriteToDevice != 0, routine);
     *Length = len;
     if (ad->chan != NULL && len > 0) { /* system DMA: MapTransfer programs the channel */

@@ -980,6 +980,7 @@ void kernel_free(struct dms_machine *m)
     mm_free_all(m);
     u64map_free(&m->kern->objects);
     u64map_free(&m->kern->records);
+    u64map_free(&m->kern->paged_mdls);
     free(m->kern);
     m->kern = NULL;
 }

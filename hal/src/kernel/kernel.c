@@ -217,6 +217,10 @@ PMDL mdl_alloc(struct dms_machine *m, ULONG pages)
 
     if (n == NULL)
         return NULL;
+    if (hal_object_add(m, n + 1, OBJ_MDL) != 0) {
+        free(n);
+        return NULL;
+    }
     n->m = m;
     n->next = m->kern->mdls;
     if (m->kern->mdls != NULL)
@@ -225,20 +229,40 @@ PMDL mdl_alloc(struct dms_machine *m, ULONG pages)
     return (PMDL)(n + 1);
 }
 
-VOID IoFreeMdl(PMDL Mdl)
+/* mdl_release - give back an MDL mdl_alloc made: out of the object table, off the list. */
+void mdl_release(struct dms_machine *m, PMDL mdl)
 {
-    struct mdl_node *n;
+    struct mdl_node *n = (struct mdl_node *)mdl - 1;
 
-    if (Mdl == NULL)
-        return;
-    n = (struct mdl_node *)Mdl - 1;
+    hal_object_del(m, mdl);
+    if (m->kern->paged_mdls.count > 0)
+        u64map_del(&m->kern->paged_mdls, (uintptr_t)mdl);
     if (n->prev != NULL)
         n->prev->next = n->next;
     else
-        n->m->kern->mdls = n->next;
+        m->kern->mdls = n->next;
     if (n->next != NULL)
         n->next->prev = n->prev;
     free(n);
+}
+
+/* IoFreeMdl - only an MDL IoAllocateMdl (or the HAL) gave out, and only once: anything else is
+ * a finding, and nothing is read through the pointer. */
+VOID IoFreeMdl(PMDL Mdl)
+{
+    struct dms_machine *m = hal_machine();
+
+    if (Mdl == NULL)
+        return;
+    if (mm_free_mdl(m, Mdl)) /* an MDL of MmAllocatePagesForMdl: ExFreePool's, done the same */
+        return;
+    if (!hal_object_is(m, Mdl, OBJ_MDL)) {
+        hal_finding(m, NULL, "IoFreeMdl", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)Mdl, 0, 0,
+                    "IoFreeMdl of %p, which is no MDL IoAllocateMdl gave out, or one already "
+                    "freed", (void *)Mdl);
+        return;
+    }
+    mdl_release(m, Mdl);
 }
 
 /* MDLs a driver never freed go with the machine, so a leaky driver does not leak the host. */
@@ -302,6 +326,12 @@ VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
             paged++;
         pfns[i] = (PFN_NUMBER)pfn;
     }
+    /* remembered, so that DMA on it is 0xE6/0x0E as for a buffer never locked */
+    if (paged > 0 && (m->kern->paged_mdls.keys != NULL ||
+                      u64map_init(&m->kern->paged_mdls, 16) == 0))
+        u64map_put(&m->kern->paged_mdls, (uintptr_t)Mdl, paged);
+    else if (paged == 0 && m->kern->paged_mdls.count > 0)
+        u64map_del(&m->kern->paged_mdls, (uintptr_t)Mdl);
     if (paged > 0)
         hal_finding(m, NULL, "MmBuildMdlForNonPagedPool", DMS_CHECK_NOT_NONPAGED,
                     (uintptr_t)Mdl, paged, 0,
@@ -428,9 +458,10 @@ VOID ExFreePool(PVOID P)
             mapped += pf->dma_maps > 0;
     }
     if (mapped > 0)
-        hal_finding(m, NULL, "ExFreePool", DMS_E6_NOT_FLUSHED, mapped, 0, 0,
-                    "ExFreePool of %s while %u of its pages are still mapped for DMA",
-                    o->label, mapped);
+        hal_finding(m, NULL, "ExFreePool", DMS_CHECK_FREED_WHILE_MAPPED, (uintptr_t)P, mapped, 0,
+                    "ExFreePool of %s while %u of its pages are still mapped for DMA (flush "
+                    "the transfer first): the device may still write into them", o->label,
+                    mapped);
     phys_release(m, o->host, o->pages);
     host_pages_free(o->host, o->pages);
     owner_put(m, f->owner);

@@ -78,6 +78,8 @@ struct hal_kernel {
     struct mdl_node *mdls;           /* every MDL handed out and not yet freed */
     struct u64map objects;           /* kernel object address -> enum obj_kind */
     struct u64map records;           /* kernel object address -> the HAL's record of it */
+    struct u64map paged_mdls;        /* MDLs MmBuildMdlForNonPagedPool described over paged
+                                      * pool (empty, and never looked in, unless one is) */
     struct kthread *threads, *current_thread;
     uint8_t *stack_cache[16];        /* finished threads' stacks, kept for the next (thread.c) */
     unsigned stack_cached;
@@ -210,6 +212,14 @@ struct mdl_node {
 
 /* An MDL with room for pages PFNs, zeroed, owned by m until IoFreeMdl or m's destruction. */
 PMDL mdl_alloc(struct dms_machine *m, ULONG pages);
+void mdl_release(struct dms_machine *m, PMDL mdl);
+/* Did MmBuildMdlForNonPagedPool describe mdl over paged pool? */
+static inline bool mdl_is_paged(struct dms_machine *m, PMDL mdl)
+{
+    uint64_t v;
+
+    return m->kern->paged_mdls.count > 0 && u64map_get(&m->kern->paged_mdls, (uintptr_t)mdl, &v);
+}
 void mdl_free_all(struct dms_machine *m);
 void hal_device_free(struct device *d);
 

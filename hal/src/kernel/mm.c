@@ -266,9 +266,9 @@ bool mm_free_mdl(struct dms_machine *m, PVOID p)
                     "MmFreePagesFromMdl: its pages are lost (freed here)");
         pages_release(m, rec->host, rec->npages, rec->owner);
     }
-    record_del(m, p);
+    u64map_del(&m->kern->records, (uintptr_t)p);
     free(rec);
-    IoFreeMdl(p);
+    mdl_release(m, p);
     return true;
 }
 
