@@ -61,6 +61,7 @@ struct mapping {
     uint64_t first_pfn; /* the buffer's first page: a direct run's first frame */
     uint8_t *va;        /* the buffer's system address, when the range lies in one MDL that
                          * has one (nonpaged pool, or mapped); NULL: copied along the chain */
+    struct mdl_node *pin[2]; /* the MDLs of the range the HAL made, kept until unmapped */
     uint32_t length;
     uint32_t first_reg; /* index into the file's registers */
     uint32_t nregs;
@@ -123,6 +124,7 @@ struct wait_block {
     ULONG length;
     PDRIVER_LIST_CONTROL list_fn;
     BOOLEAN write;
+    struct mdl_node *pin[2]; /* a list request's MDL, kept while it waits */
     void *buffer; /* the list: the caller's (Build) or the HAL's (Get) */
     size_t buffer_len; /* the bytes of it the list takes */
     bool hal_allocated;
@@ -280,6 +282,11 @@ void channel_release(struct adapter *ad);
 void mapping_direct(struct dms_machine *m, uint64_t first_pfn, uint32_t pages, int delta);
 /* Drop every live mapping of f without copying anything back. */
 void unmap_discard(struct mapreg_file *f);
+/* A mapping made, or a list request queued / undone: the MDLs it reads are pinned / unpinned
+ * (at most two; the rest of a longer chain is not). */
+void range_pin(struct dms_machine *m, PMDL mdl, uint64_t off, uint64_t len,
+               struct mdl_node *pin[2]);
+void range_unpin(struct mdl_node *pin[2]);
 NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER, PDEVICE_OBJECT, ULONG, PDRIVER_CONTROL, PVOID);
 VOID hal_FreeAdapterChannel(PDMA_ADAPTER);
 VOID hal_FreeMapRegisters(PDMA_ADAPTER, PVOID, ULONG);
@@ -304,6 +311,8 @@ BOOLEAN hal_FlushAdapterBuffers(PDMA_ADAPTER, PMDL, PVOID, PVOID, ULONG, BOOLEAN
 void sgl_free_all(struct adapter *ad);
 /* Bytes a list of n elements takes in a caller's buffer, with the HAL's private record. */
 size_t sgl_size(ULONG elements);
+/* A list request that will not be granted after all: its buffer and pins go, then the record. */
+void sgl_request_drop(struct wait_block *wb);
 /* Checks shared by the list requests; on success *wb is a request ready to submit. offset is
  * from MmGetMdlVirtualAddress(mdl), across a chain. */
 NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev, PMDL mdl,

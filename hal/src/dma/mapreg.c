@@ -223,6 +223,31 @@ void mapping_direct(struct dms_machine *m, uint64_t first_pfn, uint32_t pages, i
     }
 }
 
+/* range_pin - the MDLs [off, off+len) of mdl lies in (the first two: a range across more is
+ * a device without scatter/gather mapping a long chain) stay allocated while a mapping or a
+ * queued list request uses them, so the HAL never reads a freed MDL. */
+void range_pin(struct dms_machine *m, PMDL mdl, uint64_t off, uint64_t len,
+               struct mdl_node *pin[2])
+{
+    for (unsigned k = 0; mdl != NULL && len > 0 && k < 2; mdl = mdl->Next) {
+        if (off >= mdl->ByteCount) {
+            off -= mdl->ByteCount;
+            continue;
+        }
+        pin[k++] = mdl_pin(m, mdl);
+        len -= mdl->ByteCount - off < len ? mdl->ByteCount - off : len;
+        off = 0;
+    }
+}
+
+void range_unpin(struct mdl_node *pin[2])
+{
+    for (unsigned k = 0; k < 2; k++) {
+        mdl_unpin(pin[k]);
+        pin[k] = NULL;
+    }
+}
+
 /* unmap_discard - drop every live mapping of f without copying anything back. */
 void unmap_discard(struct mapreg_file *f)
 {
@@ -232,6 +257,7 @@ void unmap_discard(struct mapreg_file *f)
             continue;
         if (mp->reason == DMS_BOUNCE_NONE)
             mapping_direct(f->ad->m, mp->first_pfn, mp->nregs, -1);
+        range_unpin(mp->pin);
         mp->live = 0;
         f->live_maps--;
     }

@@ -117,7 +117,16 @@ NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev
                                .buffer = buffer, .buffer_len = need,
                                .hal_allocated = hal_alloc,
                                .context = context};
+    range_pin(ad->m, mdl, offset, length, (*wb)->pin);
     return STATUS_SUCCESS;
+}
+
+void sgl_request_drop(struct wait_block *wb)
+{
+    if (wb->hal_allocated)
+        free(wb->buffer);
+    range_unpin(wb->pin);
+    wb_free(wb);
 }
 
 /* The checks of the version-1 and -2 requests, then the shared ones. */
@@ -197,6 +206,7 @@ static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     f->state = FILE_SGL;
     list->NumberOfElements = fill_elements(wb, f, list);
     list->Reserved = 0;
+    range_unpin(wb->pin); /* the mappings hold their own now */
     *p = (struct sgl_priv){.magic = SGL_MAGIC, .ad = ad, .file = f, .list = list,
                            .bytes = wb->buffer_len, .elements = list->NumberOfElements,
                            .mdl = wb->mdl, .length = wb->length,

@@ -58,15 +58,31 @@ __attribute__((noinline, noclone)) static void copy_bytes(void *dst, const void 
     memcpy(dst, src, n);
 }
 
-/* Copy len bytes of the chain from (mdl, offset) to or from contiguous host memory. Like the
- * HAL, the CPU copies through the MDL's system mapping when it has one (nonpaged pool);
- * otherwise page by page through the frames, where a page with no frame behind it reads as
- * zeros and swallows writes. */
-static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_t len,
-                       uint8_t *bounce, bool to_bounce)
+/* Is the system address va still where the MDL's page pfn lives? Not once the buffer was
+ * freed (its frames are given back). Frame 0 is firmware's: an MDL over memory that is no
+ * pool names it, and its address is taken as it is. */
+static bool still_there(struct dms_machine *m, uint64_t pfn, const void *va)
 {
+    const struct frame *fr;
+
+    if (pfn == 0)
+        return true;
+    fr = phys_frame(m, pfn);
+    return fr != NULL && fr->host == (uint8_t *)((uintptr_t)va & ~(uintptr_t)HAL_PAGE_MASK);
+}
+
+/* Copy len bytes of the chain from (mdl, offset) to or from contiguous host memory. Like the
+ * HAL, the CPU copies through the MDL's system mapping when it has one (nonpaged pool) and the
+ * buffer is still there; otherwise page by page through the frames, where a page with no frame
+ * behind it (a buffer freed under its MDL) reads as zeros and swallows writes. Returns the
+ * bytes that had no memory behind them. */
+static uint64_t copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_t len,
+                           uint8_t *bounce, bool to_bounce)
+{
+    uint64_t gone = 0;
+
     if (m->cfg.metadata_only)
-        return; /* the copy is still counted and charged by the caller */
+        return 0; /* the copy is still counted and charged by the caller */
     while (mdl != NULL && len > 0) {
         if (offset >= mdl->ByteCount) {
             offset -= mdl->ByteCount;
@@ -74,7 +90,9 @@ static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_
             continue;
         }
         if ((mdl->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA)) &&
-            mdl->MappedSystemVa != NULL) {
+            mdl->MappedSystemVa != NULL &&
+            still_there(m, pfns_of(mdl)[((uint64_t)mdl->ByteOffset + offset) >> HAL_PAGE_SHIFT],
+                        (uint8_t *)mdl->MappedSystemVa + offset)) {
             uint8_t *va = (uint8_t *)mdl->MappedSystemVa + offset;
             uint64_t chunk = mdl->ByteCount - offset < len ? mdl->ByteCount - offset : len;
             if (to_bounce)
@@ -89,7 +107,8 @@ static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_
         uint64_t pos = (uint64_t)mdl->ByteOffset + offset;
         uint64_t o = pos & HAL_PAGE_MASK;
         uint64_t chunk = HAL_PAGE_SIZE - o;
-        struct frame *fr = phys_frame(m, pfns_of(mdl)[pos >> HAL_PAGE_SHIFT]);
+        uint64_t pfn = pfns_of(mdl)[pos >> HAL_PAGE_SHIFT];
+        struct frame *fr = phys_frame(m, pfn);
 
         if (chunk > len)
             chunk = len;
@@ -101,10 +120,12 @@ static void copy_chain(struct dms_machine *m, PMDL mdl, uint64_t offset, uint64_
             copy_bytes(fr->host + o, bounce, chunk);
         else if (to_bounce)
             memset(bounce, 0, chunk);
+        gone += fr == NULL && pfn != 0 ? chunk : 0; /* frame 0: no pool, reported when built */
         bounce += chunk;
         offset += chunk;
         len -= chunk;
     }
+    return gone;
 }
 
 /* The system address of [offset, offset+len) of mdl when it lies in that one MDL and the MDL
@@ -305,13 +326,16 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
         mapping_direct(m, addr_to_pfn(physical), pages, +1);
     } else {
         logical = pfn_to_addr(ad->pool->base_pfn + f->regs[f->cursor]) + o;
-        if (write)
-            copy_chain(m, mdl, offset, frag, bounce_host(ad, f, f->cursor) + o, true);
+        if (write && copy_chain(m, mdl, offset, frag, bounce_host(ad, f, f->cursor) + o, true))
+            hal_finding(m, acct(ad), routine, DMS_CHECK_FREED_WHILE_MAPPED, (uintptr_t)mdl, frag,
+                        0, "%s of an MDL whose buffer was freed (ExFreePool) while the MDL "
+                        "lived: the device gets zeros where the freed pages were", routine);
     }
     *mp = (struct mapping){.mdl = mdl, .offset = offset, .first_pfn = addr_to_pfn(physical),
                            .va = system_va(mdl, offset, frag), .length = (uint32_t)frag,
                            .first_reg = f->cursor, .nregs = pages, .bounce_offset = o,
                            .logical = logical, .write = write, .reason = reason, .live = 1};
+    range_pin(m, mdl, offset, frag, mp->pin);
     f->cursor += pages;
     ev.physical = physical;
     ev.logical = logical;
@@ -376,6 +400,7 @@ static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back_
         hal_emit(ad->m, acct(ad), &copy);
         hal_charge(ad->m, DMS_COST_BOUNCE_COPY_BYTES, mp->length, ad->acct.id);
     }
+    range_unpin(mp->pin);
     mp->live = 0;
     f->live_maps--;
 }

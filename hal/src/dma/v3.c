@@ -272,9 +272,10 @@ static NTSTATUS submit_ex(struct wait_block *wb, struct tctx *t, bool sync)
     if (sync) {
         if (request_now(wb))
             return STATUS_SUCCESS;
-        if (wb->is_sgl && wb->hal_allocated)
-            free(wb->buffer);
-        wb_free(wb);
+        if (wb->is_sgl)
+            sgl_request_drop(wb);
+        else
+            wb_free(wb);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     t->state = TCTX_QUEUED;
@@ -358,9 +359,10 @@ BOOLEAN hal_CancelAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceO
     case TCTX_QUEUED:
         if (!request_unqueue(t->wb))
             return FALSE;
-        if (t->wb->is_sgl && t->wb->hal_allocated)
-            free(t->wb->buffer);
-        wb_free(t->wb);
+        if (t->wb->is_sgl)
+            sgl_request_drop(t->wb);
+        else
+            wb_free(t->wb);
         t->wb = NULL;
         t->state = TCTX_CANCELLED;
         return TRUE;

@@ -229,14 +229,10 @@ PMDL mdl_alloc(struct dms_machine *m, ULONG pages)
     return (PMDL)(n + 1);
 }
 
-/* mdl_release - give back an MDL mdl_alloc made: out of the object table, off the list. */
-void mdl_release(struct dms_machine *m, PMDL mdl)
+static void node_free(struct mdl_node *n)
 {
-    struct mdl_node *n = (struct mdl_node *)mdl - 1;
+    struct dms_machine *m = n->m;
 
-    hal_object_del(m, mdl);
-    if (m->kern->paged_mdls.count > 0)
-        u64map_del(&m->kern->paged_mdls, (uintptr_t)mdl);
     if (n->prev != NULL)
         n->prev->next = n->next;
     else
@@ -244,6 +240,38 @@ void mdl_release(struct dms_machine *m, PMDL mdl)
     if (n->next != NULL)
         n->next->prev = n->prev;
     free(n);
+}
+
+/* mdl_release - give back an MDL mdl_alloc made: out of the object table at once (a second
+ * free is then caught), its memory when no DMA mapping reads it any more. */
+void mdl_release(struct dms_machine *m, PMDL mdl)
+{
+    struct mdl_node *n = (struct mdl_node *)mdl - 1;
+
+    hal_object_del(m, mdl);
+    if (m->kern->paged_mdls.count > 0)
+        u64map_del(&m->kern->paged_mdls, (uintptr_t)mdl);
+    if (n->pins > 0)
+        n->freed = 1;
+    else
+        node_free(n);
+}
+
+struct mdl_node *mdl_pin(struct dms_machine *m, PMDL mdl)
+{
+    struct mdl_node *n;
+
+    if (!hal_object_is(m, mdl, OBJ_MDL))
+        return NULL;
+    n = (struct mdl_node *)mdl - 1;
+    n->pins++;
+    return n;
+}
+
+void mdl_unpin(struct mdl_node *n)
+{
+    if (n != NULL && --n->pins == 0 && n->freed)
+        node_free(n);
 }
 
 /* IoFreeMdl - only an MDL IoAllocateMdl (or the HAL) gave out, and only once: anything else is
@@ -262,6 +290,12 @@ VOID IoFreeMdl(PMDL Mdl)
                     "freed", (void *)Mdl);
         return;
     }
+    if (((struct mdl_node *)Mdl - 1)->pins > 0)
+        hal_finding(m, NULL, "IoFreeMdl", DMS_CHECK_FREED_WHILE_MAPPED, (uintptr_t)Mdl,
+                    ((struct mdl_node *)Mdl - 1)->pins, 0,
+                    "IoFreeMdl of an MDL still in use for DMA, mapped or in a list request "
+                    "still waiting (flush or put the transfer first): the HAL keeps it until "
+                    "then");
     mdl_release(m, Mdl);
 }
 

@@ -207,12 +207,18 @@ void mm_free_all(struct dms_machine *m);
 struct mdl_node {
     struct mdl_node *next, *prev;
     struct dms_machine *m;
-    uint64_t pad; /* keeps the MDL behind it 16-byte aligned */
+    uint32_t pins;  /* live DMA mappings that read it (mdl_pin) */
+    uint32_t freed; /* IoFreeMdl came while pinned: the last unpin frees it */
 };
 
 /* An MDL with room for pages PFNs, zeroed, owned by m until IoFreeMdl or m's destruction. */
 PMDL mdl_alloc(struct dms_machine *m, ULONG pages);
 void mdl_release(struct dms_machine *m, PMDL mdl);
+/* A live DMA mapping reads mdl until it is undone: an MDL the HAL made stays allocated until
+ * then (IoFreeMdl meanwhile is a finding, and takes effect at the unpin). Returns what to
+ * unpin, or NULL for an MDL the HAL did not make. */
+struct mdl_node *mdl_pin(struct dms_machine *m, PMDL mdl);
+void mdl_unpin(struct mdl_node *n);
 /* Did MmBuildMdlForNonPagedPool describe mdl over paged pool? */
 static inline bool mdl_is_paged(struct dms_machine *m, PMDL mdl)
 {
