@@ -393,7 +393,8 @@ static void frame_report(struct engine *e, struct cpu *cpu, uint32_t level)
                 shift += f->gaps[g++].ns;
         }
     }
-    e->obs.cpu_slice(e->obs.ctx, &sl);
+    if (e->obs.cpu_slice != NULL)
+        e->obs.cpu_slice(e->obs.ctx, &sl);
 }
 
 /* Drop the frames that are over by now (the top ones first: a frame below ends later). */
@@ -601,7 +602,7 @@ static void device_start(struct engine *e, struct device_job *j)
     d->busy++;
     j->slot = (uint32_t)__builtin_ctzll(~d->busy_mask);
     d->busy_mask |= 1ull << j->slot;
-    if (e->observed)
+    if (e->observed && e->obs.device_slice != NULL)
         e->obs.device_slice(e->obs.ctx, j->device, j->slot, e->now, busy, j->bytes,
                             j->descriptors, j->tag);
     d->st.busy_ns += busy;

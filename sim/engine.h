@@ -151,7 +151,7 @@ struct engine_slice {
     struct engine_piece piece[ENGINE_MAX_PIECES];
 };
 
-struct engine_observer {
+struct engine_observer { /* any callback may be NULL */
     void *ctx;
     /* CPU work starts (optional): its CPU, device, category, IRQL and tag; s->start is now,
      * s->end is not known yet and no pieces are filled. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "dmadump.h"
 #include "explain.h"
 #include "host.h"
 #include "report.h"
@@ -44,6 +45,7 @@ static const char usage_main[] =
     "  compare FILE    variants of a scenario side by side (dmasim compare --help)\n"
     "  sweep FILE      a scenario over one or two parameters' values (dmasim sweep --help)\n"
     "  explain FILE    a device's first transfers, step by step (dmasim explain --help)\n"
+    "  dma FILE        the DMA adapters as the debugger's !dma shows them (dmasim dma --help)\n"
     "  bench           print the simulator's own performance figures (dmasim bench --help)\n"
     "  keys            print every scenario key with its default (Markdown)\n"
     "\n"
@@ -625,6 +627,150 @@ static int cmd_explain(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * dma
+ */
+static const char usage_dma[] =
+    "usage: dmasim dma FILE [--at TIME | --at-finding N | --at-end] [--flags F] [ADAPTER]\n"
+    "                [--seed N] [--set S.K=V]...\n"
+    "\n"
+    "Run the scenario and show its DMA adapters in the layout of the debugger's !dma: with no\n"
+    "ADAPTER, the list of adapters and their owners and the master adapters (the bounce pools);\n"
+    "with ADAPTER (its id, in hex; 0 for all), each adapter's map registers mapped, allocated\n"
+    "and at most, and the verifier's counters of map registers, lists, common buffers and\n"
+    "adapter channels allocated and freed, and the bytes mapped since the last flush.\n"
+    "\n"
+    "options:\n"
+    "  --at TIME        the state at virtual time TIME (e.g. 2ms)\n"
+    "  --at-finding N   the state at the N-th finding, inside the routine that made it, where\n"
+    "                   the verifier would have stopped the machine\n"
+    "  --at-end         the state once nothing is left to run (the default)\n"
+    "  --flags F        what to show besides the adapter, in hex, as !dma's flags: 0x2 the map\n"
+    "                   register files and what each register maps, 0x4 the common buffers,\n"
+    "                   0x8 the scatter/gather lists, 0x10 the device description, 0x20 the\n"
+    "                   requests waiting (default 0x1; 0x3f for everything)\n"
+    "  --seed N         the PRNG seed (overrides [machine] seed)\n"
+    "  --set S.K=V      override a key (repeatable)\n"
+    "  -h, --help       this text\n"
+    "\n"
+    "Where !dma prints kernel addresses dmasim prints numbers that are the same on every run\n"
+    "of the scenario and seed (an adapter's id, a map register file's or list's serial), and\n"
+    "a register's logical address where !dma prints its system virtual address.\n"
+    "exit status: 0 done, 1 the run could not start, 2 bad input\n";
+
+struct dma_job {
+    const struct scenario *s;
+    struct dma_dump_request req;
+    char why[400];
+    int rc;
+};
+
+static void dma_work(void *ctx, uint32_t i, const volatile int *stop)
+{
+    struct dma_job *job = ctx;
+
+    (void)i;
+    job->rc = dma_dump_run(job->s, &job->req, stdout, stop, job->why, sizeof(job->why));
+}
+
+/* A number in hex (0x optional), all of it, within max. */
+static bool parse_hex(const char *text, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (text[0] == '-' || text[0] == '\0')
+        return false;
+    errno = 0;
+    v = strtoull(text, &end, 16);
+    if (errno != 0 || *end != '\0' || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int cmd_dma(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"at", required_argument, NULL, 't'},   {"at-finding", required_argument, NULL, 'f'},
+        {"at-end", no_argument, NULL, 'e'},     {"flags", required_argument, NULL, 'F'},
+        {"seed", required_argument, NULL, 's'}, {"set", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+    };
+    static const struct host_ops ops = {dma_work, NULL, 0};
+    static volatile int stop;
+    struct scenario_opts so = {.n_sets = 0};
+    struct dma_job job = {.req = {.when = DMA_DUMP_AT_END, .adapter = DMS_DMA_DUMP_LIST,
+                                  .flags = DMS_DMA_DUMP_ADAPTER}};
+    int c, whens = 0;
+    uint64_t v;
+    char why[200];
+    struct scn_errors errs;
+    struct scenario *s;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (units_time(optarg, &job.req.at_ns, why, sizeof(why)) != 0 || job.req.at_ns == 0)
+                return bad_usage(usage_dma, "--at %s: a virtual time after 0, e.g. 2ms", optarg);
+            job.req.when = DMA_DUMP_AT_TIME;
+            whens++;
+            break;
+        case 'f':
+            if (units_count(optarg, &job.req.finding, why, sizeof(why)) != 0 ||
+                job.req.finding == 0)
+                return bad_usage(usage_dma, "--at-finding %s: a finding's number, from 1",
+                                 optarg);
+            job.req.when = DMA_DUMP_AT_FINDING;
+            whens++;
+            break;
+        case 'e':
+            job.req.when = DMA_DUMP_AT_END;
+            whens++;
+            break;
+        case 'F':
+            if (!parse_hex(optarg, DMS_DMA_DUMP_ALL, &v) || v == 0)
+                return bad_usage(usage_dma, "--flags %s: 0x1 .. 0x3f", optarg);
+            job.req.flags = (unsigned)v | DMS_DMA_DUMP_ADAPTER;
+            break;
+        case 's':
+        case 'S':
+            if (scenario_option(c, optarg, &so, usage_dma) != 0)
+                return 2;
+            break;
+        case 'h':
+            fputs(usage_dma, stdout);
+            return 0;
+        default:
+            return bad_usage(usage_dma, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (whens > 1)
+        return bad_usage(usage_dma, "--at, --at-finding and --at-end: one of them");
+    if (optind >= argc || argc - optind > 2)
+        return bad_usage(usage_dma, "%s", optind >= argc ? "dma needs one scenario FILE"
+                                                         : "dma takes FILE and one ADAPTER");
+    if (argc - optind == 2) {
+        if (!parse_hex(argv[optind + 1], UINT32_MAX - 1, &v))
+            return bad_usage(usage_dma, "ADAPTER %s: an adapter's id in hex (0: every adapter)",
+                             argv[optind + 1]);
+        job.req.adapter = (uint32_t)v;
+    }
+    if (scenario_load(argv[optind], so.sets, so.n_sets, so.have_seed ? &so.seed : NULL, &s,
+                      &errs) != 0)
+        return scenario_errors(&errs);
+    job.s = s;
+    if (host_execute(1, 1, &ops, &job, &stop) != 1 || job.rc != 0) {
+        fprintf(stderr, "dmasim: %s\n", job.rc != 0 ? job.why : "cannot start a worker thread");
+        scenario_free(s);
+        return 1;
+    }
+    scenario_free(s);
+    return fflush(stdout) == 0 ? (stop ? 130 : 0) : 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * keys, and the command table.
  */
 static int cmd_keys(int argc, char **argv)
@@ -661,6 +807,8 @@ int main(int argc, char **argv)
         return cmd_study(argc - 1, argv + 1, true);
     if (strcmp(argv[1], "explain") == 0)
         return cmd_explain(argc - 1, argv + 1);
+    if (strcmp(argv[1], "dma") == 0)
+        return cmd_dma(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "keys") == 0)

@@ -316,9 +316,15 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
         for (uint32_t i = 0; i < run.n_devices; i++)
             workload_start(&run.devices[i]);
         t0 = host_now_ns();
+        if (obs != NULL && obs->at != NULL && obs->at_ns > 0) {
+            engine_run(run.engine, NULL, obs->at_ns);
+            obs->at(obs->engine.ctx, run.machine, engine_now(run.engine));
+        }
         engine_run(run.engine, NULL, 0);
         if (obs != NULL)
             engine_observe_end(run.engine);
+        if (obs != NULL && obs->end != NULL)
+            obs->end(obs->engine.ctx, run.machine, engine_now(run.engine));
         r->host_ns = host_now_ns() - t0;
         r->events = engine_events(run.engine);
         r->interrupted = *run.stop != 0;

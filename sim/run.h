@@ -96,6 +96,11 @@ struct run_observer {
     void (*io)(void *ctx, enum run_io_event what, uint32_t device, const struct dms_io *io,
                uint64_t time_ns, int cpu);
     bool call_events; /* have the HAL report every DMA_OPERATIONS call (CALL/RETURN events) */
+    /* The run has reached virtual time at_ns (at_ns > 0): every event due by then has run. */
+    uint64_t at_ns;
+    void (*at)(void *ctx, struct dms_machine *m, uint64_t now_ns);
+    /* Nothing is left to run; the drivers are still loaded and the machine whole. */
+    void (*end)(void *ctx, struct dms_machine *m, uint64_t now_ns);
 };
 
 /* The IRQL of the device models' interrupts: above DISPATCH_LEVEL, below CLOCK_LEVEL (the HAL

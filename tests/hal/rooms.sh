@@ -34,6 +34,7 @@ rank() {
     dma/tables.*) echo 36 ;;
     dma/calltrace.*) echo 37 ;;
     dma/iogetdma.*) echo 38 ;;
+    dma/dump.*) echo 39 ;;
     machine.*) echo 40 ;;
     *) echo 99 ;;
     esac

@@ -22,9 +22,11 @@ START_TEST(test_help)
         {"dmasim", "--help", NULL}, {"dmasim", "run", "--help", NULL},
         {"dmasim", "bench", "--help", NULL}, {"dmasim", "keys", "--help", NULL},
         {"dmasim", "compare", "--help", NULL}, {"dmasim", "sweep", "--help", NULL},
+        {"dmasim", "dma", "--help", NULL},
     };
     static const char *const says[] = {"commands:", "--set S.K=V", "transfers per host second",
-                                       "scenario key", "--variant SPEC", "LOW..HIGH*FACTOR"};
+                                       "scenario key", "--variant SPEC", "LOW..HIGH*FACTOR",
+                                       "--at-finding N"};
 
     run_cli(cases[_i], 0, &o);
     ck_assert_int_eq(o.status, 0);
@@ -117,6 +119,101 @@ START_TEST(test_ctrl_c)
 }
 END_TEST
 
+/* dmasim dma: the list, an adapter in full at a finding and at a time, the same on every
+ * run, and bad input refused with exit 2. */
+START_TEST(test_dma_dump)
+{
+    char path[512];
+    static char first[sizeof(o.out)];
+
+    snprintf(path, sizeof(path), "%s/scenarios/mapreg-starved.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "dma", path, NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "the DMA adapters at the end of the run"));
+    ck_assert_ptr_nonnull(strstr(o.out, "Dumping all DMA adapters...\n\nAdapter: 00000001     "
+                                        "Owner: "));
+    ck_assert_ptr_nonnull(strstr(o.out, "Master adapter: "));
+    {
+        const char *a[] = {"dmasim", "dma", path, "0", "--flags", "0x3f", "--at", "2ms", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "the DMA adapters at t=2.00 ms"));
+    ck_assert_ptr_nonnull(strstr(o.out, "   Dma verifier additional information:\n"));
+    ck_assert_ptr_nonnull(strstr(o.out, "  Map register file "));
+    ck_assert_ptr_nonnull(strstr(o.out, " bytes mapped to "));
+    ck_assert_ptr_nonnull(strstr(o.out, "   Device description:\n"));
+    ck_assert_msg(strstr(o.out, "   Wait context block 00000001: ") != NULL, "%s", o.out);
+    snprintf(first, sizeof(first), "%s", o.out);
+    {
+        const char *a[] = {"dmasim", "dma", path, "0", "--flags", "0x3f", "--at", "2ms", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_str_eq(o.out, first);
+    {   /* the README's sample is this run's output */
+        const char *a[] = {"dmasim", "dma", path, "1", "--at", "2ms", NULL};
+        char readme[512];
+        const char *from, *to;
+        FILE *f;
+        static char doc[1 << 16];
+        size_t n;
+
+        run_cli(a, 0, &o);
+        from = strstr(o.out, "Adapter: 00000001");
+        to = from != NULL ? strstr(from, "Bytes mapped since last flush") : NULL;
+        ck_assert_ptr_nonnull(to);
+        to = strchr(to, '\n');
+        ck_assert_ptr_nonnull(to);
+        snprintf(readme, sizeof(readme), "%s/README.md", DMASIM_SOURCE_DIR);
+        f = fopen(readme, "r");
+        ck_assert_ptr_nonnull(f);
+        n = fread(doc, 1, sizeof(doc) - 1, f);
+        fclose(f);
+        doc[n] = '\0';
+        snprintf(first, sizeof(first), "%.*s", (int)(to + 1 - from), from);
+        ck_assert_msg(strstr(doc, first) != NULL, "README.md's dmasim dma sample is not:\n%s",
+                      first);
+    }
+    snprintf(path, sizeof(path), "%s/scenarios/stray-declared-64.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "dma", path, "1", "--at-finding", "3", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "the DMA adapters at finding 3 (t="));
+    ck_assert_ptr_nonnull(strstr(o.out, "   Map registers: "));
+    {
+        const char *a[] = {"dmasim", "dma", path, "1", "--at-finding", "100000", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_ptr_nonnull(strstr(o.out, "at the end of the run (t="));
+    ck_assert_ptr_nonnull(strstr(o.out, " finding(s)"));
+    {
+        const char *a[] = {"dmasim", "dma", path, "7", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_ptr_nonnull(strstr(o.out, "(no live adapter 7 then)"));
+    {
+        static const char *const bad[][6] = {
+            {"--flags", "0x40", NULL}, {"--flags", "zz", NULL}, {"--at", "0", NULL},
+            {"--at", "1ms", "--at-end", NULL}, {"x1", NULL}, {"1", "2", NULL},
+        };
+        for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            const char *a[10] = {"dmasim", "dma", path};
+            for (unsigned k = 0; bad[i][k] != NULL; k++)
+                a[3 + k] = bad[i][k];
+            run_cli(a, 0, &o);
+            ck_assert_msg(o.status == 2, "case %u: status %d", i, o.status);
+            ck_assert_msg(strstr(o.err, "dmasim") != NULL, "case %u: %s", i, o.err);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -125,11 +222,12 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_help, 0, 6);
+    tcase_add_loop_test(tc, test_help, 0, 7);
     tcase_add_loop_test(tc, test_usage_errors, 0, 8);
     tcase_add_test(tc, test_bad_scenario_exit_2);
     tcase_add_test(tc, test_report_to_file);
     tcase_add_test(tc, test_ctrl_c);
+    tcase_add_test(tc, test_dma_dump);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dmasim/wdm.h"
 
@@ -522,6 +523,21 @@ uint64_t dms_finding_total(const struct dms_machine *m);
 size_t dms_finding_count_code(const struct dms_machine *m, uint32_t code);
 uint64_t dms_finding_total_device(const struct dms_machine *m, const char *device);
 void dms_findings_clear(struct dms_machine *m);
+
+/* dms_dma_dump - the machine's DMA adapters in the layout of the debugger's !dma (dmasim dma;
+ * docs/driver-guide.md): adapter DMS_DMA_DUMP_LIST lists them and their owners; 0 shows every
+ * adapter, N the one whose id is N, with flags: 0x1 the adapter (always), 0x2 its map register
+ * files, 0x4 common buffers, 0x8 scatter/gather lists, 0x10 the device description, 0x20 the
+ * requests waiting. Returns 0, or DMS_EINVAL when there is no live adapter N. */
+#define DMS_DMA_DUMP_LIST           UINT32_MAX
+#define DMS_DMA_DUMP_ADAPTER        0x1u
+#define DMS_DMA_DUMP_MAP_REGISTERS  0x2u
+#define DMS_DMA_DUMP_COMMON_BUFFERS 0x4u
+#define DMS_DMA_DUMP_SG_LISTS       0x8u
+#define DMS_DMA_DUMP_DESCRIPTION    0x10u
+#define DMS_DMA_DUMP_WAITING        0x20u
+#define DMS_DMA_DUMP_ALL            0x3fu
+int dms_dma_dump(struct dms_machine *m, uint32_t adapter, unsigned flags, FILE *out);
 
 /* Format a physical address in grouped hex: 0x0000_0001_2345_6000. */
 void dms_format_address(uint64_t address, char out[24]);

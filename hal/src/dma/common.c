@@ -57,6 +57,8 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     cb->base_pfn = base;
     cb->pages = (uint32_t)pages;
     cb->length = length;
+    cb->serial = ++ad->common_serial;
+    ad->commons_allocated++;
     cb->next = ad->commons;
     ad->commons = cb;
     *logical = phys_addr(pfn_to_addr(base));

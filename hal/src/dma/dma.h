@@ -17,6 +17,7 @@
  *   tables.c      the plain DMA_OPERATIONS tables
  *   calltrace.c   the tables that report each call (dmasim explain)
  *   iogetdma.c    IoGetDmaAdapter, and the room's life cycle
+ *   dump.c        the adapters in the layout of the debugger's !dma (dmasim dma)
  */
 #ifndef DMASIM_HAL_DMA_H
 #define DMASIM_HAL_DMA_H
@@ -83,6 +84,7 @@ enum file_state {
 
 struct mapreg_file {
     uint32_t magic;
+    uint32_t serial; /* its number on its adapter, as dmasim dma shows it */
     struct adapter *ad;
     struct mapreg_file *next, *prev; /* the adapter's live files */
     uint32_t count;  /* registers allocated */
@@ -152,6 +154,7 @@ struct tctx {
 
 struct common_buffer {
     struct common_buffer *next;
+    uint32_t serial;
     uint8_t *va;
     uint64_t base_pfn;
     uint32_t pages;
@@ -191,6 +194,9 @@ struct adapter {
     PDMA_COMPLETION_ROUTINE completion; /* the transfer programmed on chan asked for it */
     PVOID completion_context;
     struct tctx *holder_tctx; /* v3: the context whose request holds the adapter */
+    /* what dmasim dma shows as the verifier's counters, and its numbering */
+    uint64_t channels_allocated, channels_freed, commons_allocated;
+    uint32_t file_serial, sgl_serial, common_serial;
 };
 
 /* The context's request was granted: its routine runs, and the transfers under this grant run
@@ -220,6 +226,7 @@ struct sgl_priv {
     struct mapreg_file *file;
     PSCATTER_GATHER_LIST list;
     size_t bytes;      /* of the buffer the list is in, from list */
+    uint32_t serial;
     ULONG elements;    /* what the HAL wrote into list->NumberOfElements */
     PMDL mdl;
     ULONG length;

@@ -171,6 +171,7 @@ static struct mapreg_file *file_new(struct adapter *ad, uint32_t count)
     }
     f->magic = FILE_MAGIC;
     f->ad = ad;
+    f->serial = ++ad->file_serial;
     f->count = count;
     f->held = ad->pool != NULL ? count : 0;
     f->cursor = 0;
@@ -308,6 +309,8 @@ static void chan_pump(void *arg);
 
 void channel_release(struct adapter *ad)
 {
+    if (ad->channel_busy)
+        ad->channels_freed++;
     ad->channel_busy = false;
     ad->channel_sgl_held = false;
     ad->channel_file = NULL;
@@ -525,6 +528,7 @@ void request_submit(struct wait_block *wb)
         return;
     }
     ad->channel_busy = true;
+    ad->channels_allocated++;
     try_registers(wb);
 }
 
@@ -539,6 +543,7 @@ bool request_now(struct wait_block *wb)
         return false;
     wb->enqueue_ns = hal_now(ad->m);
     ad->channel_busy = true;
+    ad->channels_allocated++;
     grant(wb);
     return true;
 }
@@ -585,6 +590,7 @@ static void chan_pump(void *arg)
     while (!ad->channel_busy && ad->chan_head != NULL) {
         struct wait_block *wb = dequeue(&ad->chan_head, &ad->chan_tail);
         ad->channel_busy = true;
+    ad->channels_allocated++;
         try_registers(wb);
     }
 }

@@ -209,6 +209,7 @@ static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     range_unpin(wb->pin); /* the mappings hold their own now */
     *p = (struct sgl_priv){.magic = SGL_MAGIC, .ad = ad, .file = f, .list = list,
                            .bytes = wb->buffer_len, .elements = list->NumberOfElements,
+                           .serial = ++ad->sgl_serial,
                            .mdl = wb->mdl, .length = wb->length,
                            .write = wb->write, .hal_allocated = wb->hal_allocated};
     p->next = ad->sgls;
