@@ -67,6 +67,7 @@ static const char usage_run[] =
     "\n"
     "options:\n"
     "  --seed N            the PRNG seed (overrides [machine] seed)\n"
+    "  --verifier          Driver Verifier's DMA verification (machine.verifier = dma)\n"
     "  --set S.K=V         override a key: machine.memory=64G, cost.copy_bandwidth=5GB/s,\n"
     "                      device.disk0.address_bits=32, workload.db.queue_depth=32\n"
     "                      (may be repeated)\n"
@@ -134,7 +135,7 @@ static int bad_usage(const char *usage, const char *fmt, ...)
     return 2;
 }
 
-/* The options every scenario command takes: --seed N and --set S.K=V. */
+/* The options every scenario command takes: --seed N, --set S.K=V and --verifier. */
 struct scenario_opts {
     const char *sets[MAX_SETS];
     int n_sets;
@@ -154,9 +155,10 @@ static int scenario_option(int c, const char *arg, struct scenario_opts *o, cons
         o->have_seed = true;
         return 0;
     case 'S':
+    case 'V': /* --verifier: Driver Verifier's DMA verification, as machine.verifier = dma */
         if (o->n_sets == MAX_SETS)
             return bad_usage(usage, "at most %d --set options", MAX_SETS);
-        o->sets[o->n_sets++] = arg;
+        o->sets[o->n_sets++] = c == 'V' ? "machine.verifier=dma" : arg;
         return 0;
     default:
         return -1;
@@ -225,6 +227,7 @@ static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"seed", required_argument, NULL, 's'}, {"set", required_argument, NULL, 'S'},
+        {"verifier", no_argument, NULL, 'V'},
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"host", no_argument, NULL, 'H'},         {"help", no_argument, NULL, 'h'},
         {"trace", required_argument, NULL, 't'},  {"trace-limit", required_argument, NULL, 'T'},
@@ -248,6 +251,7 @@ static int cmd_run(int argc, char **argv)
         switch (c) {
         case 's':
         case 'S':
+        case 'V':
             if (scenario_option(c, optarg, &so, usage_run) != 0)
                 return 2;
             break;
@@ -341,6 +345,7 @@ static const char usage_compare[] =
     "options:\n"
     "  --variant SPEC      a variant (repeatable; the first is the baseline)\n"
     "  --seed N            the PRNG seed (overrides [machine] seed) for every variant\n"
+    "  --verifier          Driver Verifier's DMA verification in every variant\n"
     "  --set S.K=V         override a key in every variant (repeatable); a variant's own\n"
     "                      overrides win over --set\n"
     "  --device NAME       figures of one device (default: the total over all devices)\n"
@@ -375,7 +380,8 @@ static const char usage_sweep[] =
     "options:\n"
     "  --vary S.K=VALUES   a swept parameter (at most two)\n"
     "  --variant SPEC      a variant, as in dmasim compare --help (replaces [variant] sections)\n"
-    "  --seed N, --set S.K=V, --device NAME, --format F, -o FILE, --host: as in compare\n"
+    "  --seed N, --set S.K=V, --verifier, --device NAME, --format F, -o FILE, --host: as in\n"
+    "                      compare\n"
     "  -j, --jobs N        points run at once on libuv's thread pool (default: the CPUs\n"
     "                      available); results are identical at any -j\n"
     "  -h, --help          this text\n"
@@ -403,6 +409,7 @@ static int cmd_study(int argc, char **argv, bool sweep)
 {
     static const struct option opts[] = {
         {"seed", required_argument, NULL, 's'},    {"set", required_argument, NULL, 'S'},
+        {"verifier", no_argument, NULL, 'V'},
         {"variant", required_argument, NULL, 'v'}, {"vary", required_argument, NULL, 'x'},
         {"device", required_argument, NULL, 'd'},  {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},  {"jobs", required_argument, NULL, 'j'},
@@ -432,6 +439,7 @@ static int cmd_study(int argc, char **argv, bool sweep)
         switch (c) {
         case 's':
         case 'S':
+        case 'V':
             if (scenario_option(c, optarg, &so, usage) != 0)
                 return 2;
             break;
@@ -532,6 +540,7 @@ static const char usage_explain[] =
     "  --transfers N   how many transfers to tell (default 3, at most 100)\n"
     "  --device NAME   which device (default: the first in the file)\n"
     "  --seed N        the PRNG seed (overrides [machine] seed)\n"
+    "  --verifier      Driver Verifier's DMA verification (machine.verifier = dma)\n"
     "  --set S.K=V     override a key (repeatable), e.g. --set workload.db.queue_depth=1\n"
     "  -h, --help      this text\n"
     "\n"
@@ -560,6 +569,7 @@ static int cmd_explain(int argc, char **argv)
     static const struct option opts[] = {
         {"transfers", required_argument, NULL, 'n'}, {"device", required_argument, NULL, 'd'},
         {"seed", required_argument, NULL, 's'},      {"set", required_argument, NULL, 'S'},
+        {"verifier", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     static const struct host_ops ops = {explain_work, NULL, 0};
@@ -588,6 +598,7 @@ static int cmd_explain(int argc, char **argv)
             break;
         case 's':
         case 'S':
+        case 'V':
             if (scenario_option(c, optarg, &so, usage_explain) != 0)
                 return 2;
             break;
@@ -649,6 +660,7 @@ static const char usage_dma[] =
     "                   0x8 the scatter/gather lists, 0x10 the device description, 0x20 the\n"
     "                   requests waiting (default 0x1; 0x3f for everything)\n"
     "  --seed N         the PRNG seed (overrides [machine] seed)\n"
+    "  --verifier       Driver Verifier's DMA verification (machine.verifier = dma)\n"
     "  --set S.K=V      override a key (repeatable)\n"
     "  -h, --help       this text\n"
     "\n"
@@ -694,6 +706,7 @@ static int cmd_dma(int argc, char **argv)
         {"at", required_argument, NULL, 't'},   {"at-finding", required_argument, NULL, 'f'},
         {"at-end", no_argument, NULL, 'e'},     {"flags", required_argument, NULL, 'F'},
         {"seed", required_argument, NULL, 's'}, {"set", required_argument, NULL, 'S'},
+        {"verifier", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     static const struct host_ops ops = {dma_work, NULL, 0};
@@ -736,6 +749,7 @@ static int cmd_dma(int argc, char **argv)
             break;
         case 's':
         case 'S':
+        case 'V':
             if (scenario_option(c, optarg, &so, usage_dma) != 0)
                 return 2;
             break;

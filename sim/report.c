@@ -107,9 +107,12 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
     units_format_size(d->hal.bytes_bounced_to_device, a, sizeof(a));
     units_format_size(d->hal.bytes_bounced_from_device, b, sizeof(b));
     fprintf(out, "  bounced         %" PRIu64 " of %" PRIu64 " pages (%.1f%%: %" PRIu64
-            " above the device's reach, %" PRIu64 " for contiguity); %s copied to the device, "
-            "%s from it\n", d->hal.pages_bounced, d->hal.pages_mapped, 100.0 * x.bounced_share,
-            d->hal.pages_bounced_above_limit, d->hal.pages_bounced_contiguity, a, b);
+            " above the device's reach, %" PRIu64 " for contiguity", d->hal.pages_bounced,
+            d->hal.pages_mapped, 100.0 * x.bounced_share, d->hal.pages_bounced_above_limit,
+            d->hal.pages_bounced_contiguity);
+    if (d->hal.pages_bounced_verifier > 0)
+        fprintf(out, ", %" PRIu64 " by the verifier", d->hal.pages_bounced_verifier);
+    fprintf(out, "); %s copied to the device, %s from it\n", a, b);
     units_format_time(d->hal.map_register_wait_ns, a, sizeof(a));
     fprintf(out, "  map registers   %u granted by IoGetDmaAdapter, peak in use %" PRIu64
             ", %" PRIu64 " waits (%s waited)\n", d->map_registers_granted,
@@ -225,6 +228,7 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "pages_bounced", d->hal.pages_bounced);
     json_u64(j, "pages_bounced_above_limit", d->hal.pages_bounced_above_limit);
     json_u64(j, "pages_bounced_contiguity", d->hal.pages_bounced_contiguity);
+    json_u64(j, "pages_bounced_verifier", d->hal.pages_bounced_verifier);
     json_f(j, "bounced_share", x.bounced_share);
     json_u64(j, "bytes_to_device", d->hal.bytes_bounced_to_device);
     json_u64(j, "bytes_from_device", d->hal.bytes_bounced_from_device);

@@ -212,7 +212,8 @@ static void add_device(struct run_device *t, const struct run_device *d)
         t->cpu_ns[c] += d->cpu_ns[c];
 #define ADD(f) t->hal.f += d->hal.f
     ADD(transfers); ADD(bytes_mapped); ADD(map_calls); ADD(pages_mapped); ADD(pages_bounced);
-    ADD(pages_bounced_above_limit); ADD(pages_bounced_contiguity); ADD(bytes_bounced_to_device);
+    ADD(pages_bounced_above_limit); ADD(pages_bounced_contiguity); ADD(pages_bounced_verifier);
+    ADD(bytes_bounced_to_device);
     ADD(bytes_bounced_from_device); ADD(map_register_requests); ADD(map_registers_granted);
     ADD(map_register_waits); ADD(map_register_wait_ns); ADD(sg_lists_built); ADD(sg_elements);
     ADD(device_bytes_read); ADD(device_bytes_written); ADD(stray_accesses); ADD(findings);
@@ -332,6 +333,8 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
             collect_device(&run, &run.devices[i]);
     }
     teardown(&run);
+    if (rc == 0 && s->machine.verifier)
+        dms_dma_verify_end(run.machine); /* what the drivers left, as the verifier sees it */
     if (rc == 0) {
         collect_findings(&run); /* after teardown: a leak at PutDmaAdapter is a finding too */
         totals(&run);

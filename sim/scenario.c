@@ -25,6 +25,7 @@
 
 static const char *const placement_names[] = {"random", "low-first", "high-first", "range", NULL};
 static const char *const data_names[] = {"full", "metadata", NULL};
+static const char *const verifier_names[] = {"off", "dma", NULL};
 static const char *const op_names[] = {"read", "write", "mix", "ioctl", NULL};
 static const char *const offsets_names[] = {"random", "sequential", NULL};
 static const char *const buffers_names[] = {"pool", "fresh", NULL};
@@ -66,6 +67,11 @@ const struct key_def scn_keys[] = {
      "yes: DMA snoops the CPU caches (x86/x64). no: it does not (ARM without hardware "
      "coherency): drivers must clean and invalidate, and stale data is found and named.",
      NULL},
+    {SEC_MACHINE, "verifier", KT_ENUM, M(verifier), 0, 0, verifier_names, false, "off",
+     "dma: Driver Verifier's DMA verification - every bus master's transfer double-buffered "
+     "through map registers between \"DmaVrfy0\" tags and 0x0F padding, checked at each "
+     "flush; free map registers kept at 0x0F; what a run leaves behind reported at its end. "
+     "Its copies are charged as bounce copies (by the verifier). --verifier sets it.", NULL},
     {SEC_MACHINE, "isa_dma", KT_BOOL, M(isa_dma), 0, 1, NULL, false, "yes",
      "The PC's 8237 system DMA controller pair for subordinate devices.", NULL},
     {SEC_MACHINE, "soc_dma_channels", KT_COUNT, M(soc_dma_channels), 0, 256, NULL, false, "0",

@@ -363,6 +363,7 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->metadata_only = m->data == DATA_METADATA;
     cfg->noncoherent = m->coherent == 0;
     cfg->no_isa_dma = m->isa_dma == 0;
+    cfg->verifier_dma = m->verifier == 1;
     cfg->soc_dma_channels = (uint32_t)m->soc_dma_channels;
     cfg->soc_dma_request_lines = (uint32_t)m->soc_dma_request_lines;
 }

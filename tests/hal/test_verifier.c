@@ -203,6 +203,112 @@ START_TEST(test_pageable_and_unlocked)
 }
 END_TEST
 
+/* Driver Verifier's DMA verification (machine.verifier = dma): a 64-bit scatter/gather master
+ * that needs no map registers is double-buffered through them; its data sits between
+ * "DmaVrfy0" tags and 0x0F padding, and a device writing outside it is named at the put by
+ * what it changed; a free register written to is named when next granted; what the run leaves
+ * is reported at its end. */
+struct vlist {
+    PSCATTER_GATHER_LIST list;
+};
+
+static VOID v_on_list(PDEVICE_OBJECT dev, PIRP irp, PSCATTER_GATHER_LIST sgl, PVOID ctx)
+{
+    (void)dev;
+    (void)irp;
+    ((struct vlist *)ctx)->list = sgl;
+}
+
+static PSCATTER_GATHER_LIST v_get(PDMA_ADAPTER a, PDEVICE_OBJECT dev, PMDL mdl, PVOID va,
+                                  ULONG len)
+{
+    struct vlist l = {0};
+    KIRQL old;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    ck_assert_int_eq(a->DmaOperations->GetScatterGatherList(a, dev, mdl, va, len, v_on_list, &l,
+                                                            FALSE),
+                     STATUS_SUCCESS);
+    KeLowerIrql(old);
+    ck_assert_ptr_nonnull(l.list);
+    return l.list;
+}
+
+static void v_put(PDMA_ADAPTER a, PSCATTER_GATHER_LIST l)
+{
+    KIRQL old;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    a->DmaOperations->PutScatterGatherList(a, l, FALSE);
+    KeLowerIrql(old);
+}
+
+START_TEST(test_verifier_buffers)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m;
+    PDEVICE_OBJECT dev;
+    PDMA_ADAPTER a;
+    uint8_t *buf, bytes[128];
+    PMDL mdl;
+    PSCATTER_GATHER_LIST l;
+    ULONG nregs = 0;
+    const struct dms_finding *f;
+    uint64_t la;
+    /* where each overrun lands, and what the verifier calls it (P2) */
+    static const struct {
+        int64_t at;
+        uint64_t p2;
+    } hits[] = {{-4, 1}, {100, 2}, {-200, 4}, {1000, 5}};
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 8 * GIB;
+    cfg.verifier_dma = 1;
+    m = machine_with(&cfg);
+    dev = dms_device_create(m, "disk0", 0);
+    a = adapter_new(dev, 64, TRUE, 65536, 2, &nregs);
+    ck_assert_uint_gt(nregs, 0); /* it gets map registers it would not need otherwise */
+    buf = pattern_buffer(m, dev, 8192, 3);
+    mdl = mdl_for(buf + 512, 100);
+    memset(bytes, 0xEE, sizeof(bytes));
+    for (unsigned i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+        size_t before = dms_finding_count(m);
+        l = v_get(a, dev, mdl, buf + 512, 100);
+        la = (uint64_t)l->Elements[0].Address.QuadPart;
+        ck_assert_uint_eq(la & 0xfff, 512); /* in a bounce page, at the buffer's offset */
+        ck_assert_int_eq(dms_device_dma_write(dev, 64, la, bytes, 100, NULL), 0); /* in bounds */
+        ck_assert_int_eq(dms_device_dma_write(dev, 64, la + (uint64_t)hits[i].at, bytes, 2,
+                                              NULL),
+                         0);
+        v_put(a, l);
+        ck_assert_uint_eq(dms_finding_count(m), before + 1);
+        f = dms_finding_get(m, before);
+        ck_assert_uint_eq(f->code, DMS_E6_WROTE_OUTSIDE);
+        ck_assert_uint_eq(f->p2, hits[i].p2);
+        ck_assert_mem_eq(buf + 512, bytes, 100); /* the data itself came back */
+    }
+    ck_assert_uint_eq(dms_adapter_stats(a)->pages_bounced_verifier, 4);
+    /* a free register written to: 0x0F P2=3 when it is next granted */
+    l = v_get(a, dev, mdl, buf + 512, 100);
+    la = (uint64_t)l->Elements[0].Address.QuadPart & ~0xfffull;
+    v_put(a, l);
+    dms_device_dma_write(dev, 64, la + 5, bytes, 1, NULL); /* nobody holds it: a stray too */
+    l = v_get(a, dev, mdl, buf + 512, 100);
+    ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_WROTE_OUTSIDE), 5);
+    f = dms_finding_get(m, dms_finding_count(m) - 1);
+    ck_assert_uint_eq(f->p2, 3);
+    ck_assert_uint_eq(f->p3, la + 5);
+    /* the end of the run: a list never put, an adapter never put */
+    dms_dma_verify_end(m);
+    ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_NOT_FLUSHED), 1);
+    ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_PUT_WITH_SG_LISTS), 1);
+    v_put(a, l);
+    IoFreeMdl(mdl);
+    a->DmaOperations->PutDmaAdapter(a);
+    machine_done(m);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("hal/verifier");
@@ -215,6 +321,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_stray_write_attributed);
     tcase_add_test(tc, test_unmapped_read_is_stray);
     tcase_add_test(tc, test_pageable_and_unlocked);
+    tcase_add_test(tc, test_verifier_buffers);
     suite_add_tcase(s, tc);
     return s;
 }

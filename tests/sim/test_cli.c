@@ -214,6 +214,35 @@ START_TEST(test_dma_dump)
 }
 END_TEST
 
+/* --verifier on every scenario command: the run double-buffers every transfer and says so,
+ * and a well-behaved driver makes no finding under it. */
+START_TEST(test_verifier_option)
+{
+    char path[512];
+    static const char *const cmds[] = {"run", "explain", "dma"};
+
+    snprintf(path, sizeof(path), "%s/scenarios/db-64-vs-32.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "run", path, "--verifier", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "40000 by the verifier"));
+    ck_assert_ptr_null(strstr(o.out, "\nfindings ("));
+    {
+        const char *a[] = {"dmasim", "run", path, "--format", "json", "--verifier", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_ptr_nonnull(strstr(o.out, "\"verifier\": \"dma\""));
+    ck_assert_ptr_nonnull(strstr(o.out, "\"pages_bounced_verifier\": 40000"));
+    for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        const char *a[] = {"dmasim", cmds[i], path, "--verifier", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s --verifier: %d %s", cmds[i], o.status, o.err);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -228,6 +257,7 @@ int main(void)
     tcase_add_test(tc, test_report_to_file);
     tcase_add_test(tc, test_ctrl_c);
     tcase_add_test(tc, test_dma_dump);
+    tcase_add_test(tc, test_verifier_option);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

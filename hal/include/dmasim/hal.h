@@ -91,6 +91,12 @@ struct dms_machine_config {
     uint8_t no_isa_dma;
     uint32_t soc_dma_channels;
     uint32_t soc_dma_request_lines; /* 1 .. 65536 (ACPI's FixedDMA lines are 16-bit) */
+    /* Driver Verifier's DMA verification (verifier /flags 0x80): every bus master's mapped
+     * transfer is double-buffered through map registers (reason DMS_BOUNCE_VERIFIER), its data
+     * bracketed by "DmaVrfy0" tags and 0x0F padding that are checked when it is flushed, free
+     * map registers are filled with 0x0F and checked when granted (0xE6/0x0F, P2 1-5; full
+     * data mode), and dms_dma_verify_end reports what a run left behind. */
+    uint8_t verifier_dma;
 };
 
 /* Defaults, with their reasons:
@@ -150,7 +156,8 @@ enum dms_event_type {
 enum dms_bounce_reason {
     DMS_BOUNCE_NONE,
     DMS_BOUNCE_ABOVE_LIMIT, /* the page lies above the device's reach */
-    DMS_BOUNCE_CONTIGUITY   /* a device without scatter/gather needs one contiguous range */
+    DMS_BOUNCE_CONTIGUITY,  /* a device without scatter/gather needs one contiguous range */
+    DMS_BOUNCE_VERIFIER     /* Driver Verifier double-buffers every transfer */
 };
 
 struct dms_event {
@@ -430,6 +437,7 @@ struct dms_adapter_stats {
     uint64_t cache_lines_invalidated;
     uint64_t stale_bytes_to_device;    /* the device read bytes the CPU never cleaned */
     uint64_t stale_bytes_to_cpu;       /* the CPU read bytes a device wrote, not invalidated */
+    uint64_t pages_bounced_verifier;   /* double-buffered only because the verifier is on */
 };
 
 struct dms_adapter_info {
@@ -472,6 +480,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_E6_TOO_MANY_MAP_REGISTERS    0x0C
 #define DMS_E6_NOT_FLUSHED               0x0D
 #define DMS_E6_NOT_LOCKED                0x0E
+#define DMS_E6_WROTE_OUTSIDE             0x0F
 #define DMS_E6_FREE_WHILE_MAPPED         0x10
 #define DMS_E6_WRONG_IRQL                0x13
 #define DMS_E6_IMPROPER_IRQL             0x14
@@ -538,6 +547,10 @@ void dms_findings_clear(struct dms_machine *m);
 #define DMS_DMA_DUMP_WAITING        0x20u
 #define DMS_DMA_DUMP_ALL            0x3fu
 int dms_dma_dump(struct dms_machine *m, uint32_t adapter, unsigned flags, FILE *out);
+/* dms_dma_verify_end - Driver Verifier's checks when a run is over (the simulator calls it once
+ * the drivers are unloaded, with verifier_dma on): adapters never put and what they hold
+ * (0xE6/0x07-0x0A), mappings never flushed (0x0D). */
+void dms_dma_verify_end(struct dms_machine *m);
 
 /* Format a physical address in grouped hex: 0x0000_0001_2345_6000. */
 void dms_format_address(uint64_t address, char out[24]);

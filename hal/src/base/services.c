@@ -417,6 +417,8 @@ static void count_event(struct dms_adapter_stats *st, const struct dms_event *ev
             st->pages_bounced += ev->count;
             if (ev->reason == DMS_BOUNCE_ABOVE_LIMIT)
                 st->pages_bounced_above_limit += ev->count;
+            else if (ev->reason == DMS_BOUNCE_VERIFIER)
+                st->pages_bounced_verifier += ev->count;
             else
                 st->pages_bounced_contiguity += ev->count;
         }

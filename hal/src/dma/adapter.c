@@ -36,38 +36,46 @@ struct adapter *adapter_get(PDMA_ADAPTER a, const char *routine)
     return ad;
 }
 
+/* What an adapter still holds, with the verifier's codes (0x07-0x0A): at PutDmaAdapter, or at
+ * the end of a verified run for an adapter never put (what: how the message starts). */
+static void outstanding(struct adapter *ad, const char *routine, const char *what)
+{
+    uint32_t files = 0, waiting = 0;
+
+    for (struct mapreg_file *f = ad->files; f != NULL; f = f->next)
+        files += f->state != FILE_SGL;
+    for (struct wait_block *wb = ad->chan_head; wb != NULL; wb = wb->next)
+        waiting++;
+    if (ad->acct.st.common_buffers > 0)
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_PUT_WITH_COMMON_BUFFERS, (uintptr_t)ad,
+                    ad->acct.st.common_buffers, 0,
+                    "%s %llu common buffer(s) not freed", what,
+                    (unsigned long long)ad->acct.st.common_buffers);
+    if (ad->channel_busy || waiting > 0)
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_PUT_WITH_CHANNELS, (uintptr_t)ad,
+                    ad->channel_busy + waiting, 0,
+                    "%s the adapter channel held or requested", what);
+    if (files > 0)
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_PUT_WITH_MAP_REGISTERS, (uintptr_t)ad,
+                    files, 0, "%s %u set(s) of map registers not freed", what, files);
+    if (ad->acct.st.sg_lists_outstanding > 0)
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_PUT_WITH_SG_LISTS, (uintptr_t)ad,
+                    ad->acct.st.sg_lists_outstanding, 0,
+                    "%s %llu scatter/gather list(s) not put", what,
+                    (unsigned long long)ad->acct.st.sg_lists_outstanding);
+}
+
 /* PutDmaAdapter - release the adapter. What is still outstanding is reported with the
  * verifier's codes (0x07-0x0A) and left as it is: a leak, as on Windows. */
 VOID hal_PutDmaAdapter(PDMA_ADAPTER DmaAdapter)
 {
     struct adapter *ad = adapter_get(DmaAdapter, "PutDmaAdapter");
     struct dms_event ev = {.type = DMS_EV_ADAPTER_PUT, .routine = "PutDmaAdapter"};
-    uint32_t files = 0, waiting = 0;
 
     if (ad == NULL)
         return;
     hal_irql_check(ad->m, acct(ad), "PutDmaAdapter", IRQL_MAX_DISPATCH);
-    for (struct mapreg_file *f = ad->files; f != NULL; f = f->next)
-        files += f->state != FILE_SGL;
-    for (struct wait_block *wb = ad->chan_head; wb != NULL; wb = wb->next)
-        waiting++;
-    if (ad->acct.st.common_buffers > 0)
-        hal_finding(ad->m, acct(ad), "PutDmaAdapter", DMS_E6_PUT_WITH_COMMON_BUFFERS, (uintptr_t)ad,
-                    ad->acct.st.common_buffers, 0,
-                    "PutDmaAdapter with %llu common buffer(s) not freed",
-                    (unsigned long long)ad->acct.st.common_buffers);
-    if (ad->channel_busy || waiting > 0)
-        hal_finding(ad->m, acct(ad), "PutDmaAdapter", DMS_E6_PUT_WITH_CHANNELS, (uintptr_t)ad,
-                    ad->channel_busy + waiting, 0,
-                    "PutDmaAdapter with the adapter channel held or requested");
-    if (files > 0)
-        hal_finding(ad->m, acct(ad), "PutDmaAdapter", DMS_E6_PUT_WITH_MAP_REGISTERS, (uintptr_t)ad,
-                    files, 0, "PutDmaAdapter with %u set(s) of map registers not freed", files);
-    if (ad->acct.st.sg_lists_outstanding > 0)
-        hal_finding(ad->m, acct(ad), "PutDmaAdapter", DMS_E6_PUT_WITH_SG_LISTS, (uintptr_t)ad,
-                    ad->acct.st.sg_lists_outstanding, 0,
-                    "PutDmaAdapter with %llu scatter/gather list(s) not put",
-                    (unsigned long long)ad->acct.st.sg_lists_outstanding);
+    outstanding(ad, "PutDmaAdapter", "PutDmaAdapter with");
     ad->released = true;
     sysdma_unbind(ad);
     if (ad->dev->adapter == ad) {
@@ -178,4 +186,30 @@ uint32_t dms_device_dma_stats(PDEVICE_OBJECT dev, struct dms_adapter_stats *sum)
     }
     sum->map_registers_peak = peak;
     return n;
+}
+
+/* dms_dma_verify_end - what Driver Verifier reports when a run is over: every adapter never
+ * put, with what it still holds (0x07-0x0A), and every mapping never flushed (0x0D: P2 the
+ * bytes mapped, P3 what the adapter's registers map at once). */
+void dms_dma_verify_end(struct dms_machine *m)
+{
+    struct dms_machine *prev = dms_machine_enter(m);
+
+    for (uint32_t i = 0; i < m->dma->n_adapters; i++) {
+        struct adapter *ad = m->dma->adapters[i];
+        uint64_t mapped = 0;
+
+        for (const struct mapreg_file *f = ad->files; f != NULL; f = f->next)
+            for (uint32_t k = 0; k < f->n_maps; k++)
+                mapped += f->maps[k].live ? f->maps[k].length : 0;
+        if (mapped > 0)
+            hal_finding(m, acct(ad), "end of run", DMS_E6_NOT_FLUSHED, mapped,
+                        (uint64_t)ad->max_regs * HAL_PAGE_SIZE, 0,
+                        "the run ended with %llu bytes mapped on adapter %u of %s and never "
+                        "flushed (its adapter buffers were not flushed)",
+                        (unsigned long long)mapped, ad->acct.id, ad->dev->name);
+        if (!ad->released)
+            outstanding(ad, "end of run", "the run ended with the adapter never put, and");
+    }
+    dms_machine_enter(prev);
 }

@@ -50,6 +50,7 @@ struct bounce_pool {
  * Adapters.
  */
 #define ADAPTER_MAGIC 0x444d4141u /* "DMAA" */
+#define VERIFIER_FILL 0x0F        /* Driver Verifier's padding, and its free map registers */
 #define FILE_MAGIC    0x4d524646u /* "MRFF" */
 #define SGL_MAGIC     0x53474c5044534dULL
 
@@ -165,6 +166,7 @@ struct common_buffer {
 struct adapter {
     DMA_ADAPTER hdr; /* first: the driver holds a PDMA_ADAPTER */
     uint32_t magic;
+    bool verified; /* Driver Verifier's DMA verification double-buffers its transfers */
     struct hal_account acct; /* its number, its device's name, its counters */
     struct dms_machine *m;
     struct device *dev;

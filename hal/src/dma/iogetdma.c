@@ -101,6 +101,7 @@ static struct adapter *adapter_new(struct dms_machine *m, struct device *d,
     ad->hdr.Size = sizeof(DMA_ADAPTER);
     ad->hdr.DmaOperations = ops_for(desc->Version, m->cfg.call_events != 0);
     ad->master = desc->Master != 0;
+    ad->verified = m->cfg.verifier_dma && ad->master;
     ad->sg = desc->Master && desc->ScatterGather;
     address_limit(desc, &ad->max_address, &ad->address_bits);
     m->dma->adapters[m->dma->n_adapters++] = ad;
@@ -145,7 +146,9 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
         goto out;
     }
     wanted = registers_for(DeviceDescription->MaximumLength);
-    ad->needs_regs = !ad->sg || dms_machine_top_address(m) - 1 > ad->max_address;
+    /* the verifier double-buffers every bus master's transfers through map registers */
+    ad->needs_regs = !ad->sg || dms_machine_top_address(m) - 1 > ad->max_address ||
+                     (m->cfg.verifier_dma && ad->master);
     ad->max_regs = wanted;
     if (ad->boundary_pages != 0 && ad->max_regs > ad->boundary_pages)
         ad->max_regs = ad->boundary_pages; /* one 8237 transfer stays inside 64/128 KiB */

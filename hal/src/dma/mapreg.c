@@ -71,6 +71,8 @@ struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
         free(pool);
         return NULL;
     }
+    if (m->cfg.verifier_dma && !m->cfg.metadata_only) /* the verifier's free registers */
+        memset(pool->host, VERIFIER_FILL, (size_t)pool->pages * HAL_PAGE_SIZE);
     m->hw->owners[pool->owner].host = pool->host;
     m->hw->owners[pool->owner].pages = pool->pages;
     m->hw->owners[pool->owner].holders = pool->holder;
@@ -115,6 +117,27 @@ static uint32_t pool_find_run(const struct bounce_pool *pool, uint32_t n, uint32
             return i + 1 - n;
     }
     return UINT32_MAX;
+}
+
+/* Driver Verifier fills free map registers with 0x0F: one that is not so when granted was
+ * written while free - a device that overran, or wrote through a register given back
+ * (0xE6/0x0F, P2 3, P3 the address). */
+static void verifier_free_check(struct bounce_pool *pool, struct mapreg_file *f, uint32_t n,
+                                const char *routine)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        const uint8_t *page = pool->host + (uint64_t)f->regs[k] * HAL_PAGE_SIZE;
+        for (uint64_t i = 0; i < HAL_PAGE_SIZE; i++) {
+            uint64_t at = pfn_to_addr(pool->base_pfn + f->regs[k]) + i;
+            if (page[i] == VERIFIER_FILL)
+                continue;
+            hal_finding(pool->m, acct(f->ad), routine, DMS_E6_WROTE_OUTSIDE, 3, at, 0,
+                        "a free map register was written while nobody held it: its bounce page "
+                        "at 0x%llx no longer holds the verifier's 0x0F (0xE6/0x0F)",
+                        (unsigned long long)at);
+            return;
+        }
+    }
 }
 
 /* Take n pages for f: consecutive ones (first fit) or any (the lowest free). */
@@ -281,8 +304,13 @@ void file_release(struct mapreg_file *f, const char *routine)
         unmap_discard(f);
     }
     if (ad->pool != NULL && f->state != FILE_IMPLICIT) {
-        for (uint32_t k = 0; k < f->count; k++)
+        bool refill = ad->m->cfg.verifier_dma && !ad->m->cfg.metadata_only;
+        for (uint32_t k = 0; k < f->count; k++) {
             ad->pool->holder[f->regs[k]] = NULL;
+            if (refill)
+                memset(ad->pool->host + (uint64_t)f->regs[k] * HAL_PAGE_SIZE, VERIFIER_FILL,
+                       HAL_PAGE_SIZE);
+        }
         ad->pool->free_pages += f->count;
     }
     hal_emit(ad->m, acct(ad), &ev);
@@ -435,6 +463,8 @@ static void grant(struct wait_block *wb)
         abort(); /* the file was pre-checked to fit; only host memory can fail here */
     if (ad->pool != NULL && !pool_take(ad->pool, f, wb->nregs, consecutive, ad->boundary_pages))
         abort(); /* callers grant only what can_grant() allowed */
+    if (ad->pool != NULL && ad->m->cfg.verifier_dma && !ad->m->cfg.metadata_only)
+        verifier_free_check(ad->pool, f, wb->nregs, wb->routine);
     ev.routine = wb->routine;
     ev.count = f->held;
     ev.wait_ns = wb->waited ? hal_now(ad->m) - wb->enqueue_ns : 0;

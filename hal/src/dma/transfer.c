@@ -174,9 +174,10 @@ static uint64_t sg_fragment(struct adapter *ad, const struct mapreg_file *f, uin
     if (frag > want)
         frag = want;
     *pages = 1;
-    if (!reachable(ad, pfns[page])) {
-        *reason = DMS_BOUNCE_ABOVE_LIMIT;
-        while (f != NULL && frag < want && *pages < avail && !reachable(ad, pfns[page + *pages]) &&
+    if (ad->verified || !reachable(ad, pfns[page])) {
+        *reason = reachable(ad, pfns[page]) ? DMS_BOUNCE_VERIFIER : DMS_BOUNCE_ABOVE_LIMIT;
+        while (f != NULL && frag < want && *pages < avail &&
+               (ad->verified || !reachable(ad, pfns[page + *pages])) &&
                f->regs[first + *pages] == f->regs[first] + *pages) {
             uint64_t more = want - frag < HAL_PAGE_SIZE ? want - frag : HAL_PAGE_SIZE;
             frag += more;
@@ -258,6 +259,8 @@ static uint8_t whole_range_reason(struct adapter *ad, PMDL mdl, uint64_t offset,
         contiguous = pfns[first + i] == pfns[first] + i;
     if (range_above_limit(ad, mdl, offset, len))
         return DMS_BOUNCE_ABOVE_LIMIT;
+    if (ad->verified)
+        return DMS_BOUNCE_VERIFIER;
     /* an 8237 transfer may not cross its 64/128 KiB line: such a range goes through
      * registers that lie within one */
     if (contiguous &&
@@ -266,6 +269,69 @@ static uint8_t whole_range_reason(struct adapter *ad, PMDL mdl, uint64_t offset,
                        len))
         contiguous = false;
     return contiguous ? DMS_BOUNCE_NONE : DMS_BOUNCE_CONTIGUITY;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Driver Verifier's buffers (dms_machine_config.verifier_dma, full data mode): the bytes of a
+ * mapping's bounce pages around its data hold an 8-byte "DmaVrfy0" tag on each side and 0x0F
+ * padding beyond; a device that writes outside the data changes them, and the flush says
+ * how (0xE6/0x0F: P2 1 the tag before, 2 the tag after, 4 the padding before, 5 after).
+ */
+static const char verifier_tag[8] = {'D', 'm', 'a', 'V', 'r', 'f', 'y', '0'};
+
+/* The byte the verifier keeps at offset i of a mapping's bounce area, which is not data. */
+static uint8_t verifier_byte(const struct mapping *mp, uint64_t i)
+{
+    uint64_t end = (uint64_t)mp->bounce_offset + mp->length;
+
+    if (i < mp->bounce_offset && mp->bounce_offset - i <= 8)
+        return (uint8_t)verifier_tag[8 - (mp->bounce_offset - i)];
+    if (i >= end && i - end < 8)
+        return (uint8_t)verifier_tag[i - end];
+    return VERIFIER_FILL;
+}
+
+static void verifier_fill(const struct adapter *ad, const struct mapreg_file *f,
+                          const struct mapping *mp)
+{
+    uint8_t *area = bounce_host(ad, f, mp->first_reg);
+    uint64_t end = (uint64_t)mp->bounce_offset + mp->length;
+
+    for (uint64_t i = 0; i < mp->bounce_offset; i++)
+        area[i] = verifier_byte(mp, i);
+    for (uint64_t i = end; i < (uint64_t)mp->nregs * HAL_PAGE_SIZE; i++)
+        area[i] = verifier_byte(mp, i);
+}
+
+static void verifier_check(struct adapter *ad, const struct mapreg_file *f,
+                           const struct mapping *mp, const char *routine)
+{
+    const uint8_t *area = bounce_host(ad, f, mp->first_reg);
+    uint64_t end = (uint64_t)mp->bounce_offset + mp->length;
+    uint64_t size = (uint64_t)mp->nregs * HAL_PAGE_SIZE;
+    static const char *const what[] = {"", "the tag before", "the tag after", "",
+                                       "the padding before", "the padding after"};
+
+    for (uint64_t i = 0; i < size; i++) {
+        unsigned p2;
+        if (i == mp->bounce_offset) {
+            i = end - 1;
+            continue;
+        }
+        if (area[i] == verifier_byte(mp, i))
+            continue;
+        if (i < mp->bounce_offset)
+            p2 = mp->bounce_offset - i <= 8 ? 1 : 4;
+        else
+            p2 = i - end < 8 ? 2 : 5;
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_WROTE_OUTSIDE, p2,
+                    p2 <= 2 ? mp->length : mp->logical,
+                    p2 <= 2 ? mp->logical : mp->logical - mp->bounce_offset + i,
+                    "%s: the device wrote outside the %u-byte buffer mapped at logical 0x%llx: "
+                    "%s it changed (Driver Verifier's DMA buffers, 0xE6/0x0F)", routine,
+                    mp->length, (unsigned long long)mp->logical, what[p2]);
+        return;
+    }
 }
 
 uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t *len,
@@ -336,6 +402,8 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
                            .first_reg = f->cursor, .nregs = pages, .bounce_offset = o,
                            .logical = logical, .write = write, .reason = reason, .live = 1};
     range_pin(m, mdl, offset, frag, mp->pin);
+    if (ad->verified && reason != DMS_BOUNCE_NONE && !m->cfg.metadata_only)
+        verifier_fill(ad, f, mp);
     f->cursor += pages;
     ev.physical = physical;
     ev.logical = logical;
@@ -389,6 +457,8 @@ static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back_
 {
     struct adapter *ad = f->ad;
 
+    if (ad->verified && mp->reason != DMS_BOUNCE_NONE && !ad->m->cfg.metadata_only)
+        verifier_check(ad, f, mp, routine);
     if (mp->reason == DMS_BOUNCE_NONE) {
         mapping_direct(ad->m, mp->first_pfn, mp->nregs, -1);
     } else if (copy_back_now) {
