@@ -309,6 +309,328 @@ START_TEST(test_verifier_buffers)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------------------------
+ * Every 0xE6 code the model reaches, each from one documented misuse, with P2 where the bug
+ * check page gives it a meaning (-1: none checked).
+ */
+struct e6 {
+    struct dms_machine *m;
+    PDEVICE_OBJECT dev;
+    PDMA_ADAPTER a32, a64; /* 32-bit without scatter/gather (registers); 64-bit with */
+    uint8_t *buf;
+    PMDL mdl;
+    PVOID base;
+};
+
+static void e6_dispatch(KIRQL *old)
+{
+    KeRaiseIrql(DISPATCH_LEVEL, old);
+}
+
+static PVOID e6_grant(struct e6 *c, PDMA_ADAPTER a, ULONG n)
+{
+    KIRQL old;
+    PVOID base = NULL;
+
+    e6_dispatch(&old);
+    ck_assert_int_eq(a->DmaOperations->AllocateAdapterChannel(a, c->dev, n, keep_regs, &base),
+                     STATUS_SUCCESS);
+    KeLowerIrql(old);
+    return base;
+}
+
+static void e6_map(struct e6 *c, PVOID base, PVOID va, ULONG len)
+{
+    KIRQL old;
+
+    e6_dispatch(&old);
+    c->a32->DmaOperations->MapTransfer(c->a32, c->mdl, base, va, &len, TRUE);
+    KeLowerIrql(old);
+}
+
+static void e6_flush(struct e6 *c, PVOID base, PVOID va, ULONG len)
+{
+    KIRQL old;
+
+    e6_dispatch(&old);
+    c->a32->DmaOperations->FlushAdapterBuffers(c->a32, c->mdl, base, va, len, TRUE);
+    KeLowerIrql(old);
+}
+
+static void e6_free_regs(struct e6 *c, PVOID base, ULONG n)
+{
+    KIRQL old;
+
+    e6_dispatch(&old);
+    c->a32->DmaOperations->FreeMapRegisters(c->a32, base, n);
+    KeLowerIrql(old);
+}
+
+static VOID e6_list(PDEVICE_OBJECT d, PIRP i, PSCATTER_GATHER_LIST l, PVOID ctx)
+{
+    (void)d;
+    (void)i;
+    *(PSCATTER_GATHER_LIST *)ctx = l;
+}
+
+static PSCATTER_GATHER_LIST e6_get(struct e6 *c)
+{
+    PSCATTER_GATHER_LIST l = NULL;
+    KIRQL old;
+
+    e6_dispatch(&old);
+    c->a64->DmaOperations->GetScatterGatherList(c->a64, c->dev, c->mdl, c->buf, 8192, e6_list,
+                                                &l, TRUE);
+    KeLowerIrql(old);
+    return l;
+}
+
+static void e6_put(struct e6 *c, PSCATTER_GATHER_LIST l)
+{
+    KIRQL old;
+
+    e6_dispatch(&old);
+    c->a64->DmaOperations->PutScatterGatherList(c->a64, l, TRUE);
+    KeLowerIrql(old);
+}
+
+static IO_ALLOCATION_ACTION e6_keep_object(PDEVICE_OBJECT d, PIRP i, PVOID b, PVOID ctx)
+{
+    (void)d;
+    (void)i;
+    (void)b;
+    (void)ctx;
+    return KeepObject;
+}
+
+static IO_ALLOCATION_ACTION e6_again(PDEVICE_OBJECT d, PIRP i, PVOID b, PVOID ctx)
+{
+    PDMA_ADAPTER a = ctx;
+
+    (void)i;
+    (void)b;
+    a->DmaOperations->AllocateAdapterChannel(a, d, 1, keep_regs, &b); /* from inside */
+    return DeallocateObject;
+}
+
+static void m00_out_of_registers(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 1);
+    e6_map(c, base, c->buf, 100);
+    e6_map(c, base, c->buf + 200, 100);
+}
+static void m00_flush_past_end(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf, 8192);
+    e6_flush(c, base, c->buf, 8192 + 4096);
+}
+static void m03(struct e6 *c)
+{
+    PHYSICAL_ADDRESS la;
+    PVOID va = c->a64->DmaOperations->AllocateCommonBuffer(c->a64, 4096, &la, FALSE);
+    c->a64->DmaOperations->FreeCommonBuffer(c->a64, 4096, la, va, FALSE);
+    c->a64->DmaOperations->FreeCommonBuffer(c->a64, 4096, la, va, FALSE);
+}
+static void m04(struct e6 *c)
+{
+    KIRQL old;
+    e6_dispatch(&old);
+    c->a32->DmaOperations->FreeAdapterChannel(c->a32);
+    KeLowerIrql(old);
+}
+static void m05(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 2);
+    e6_free_regs(c, base, 2);
+    e6_free_regs(c, base, 2);
+}
+static void m06(struct e6 *c)
+{
+    PSCATTER_GATHER_LIST l = e6_get(c);
+    e6_put(c, l);
+    e6_put(c, l);
+}
+static void m07(struct e6 *c)
+{
+    PHYSICAL_ADDRESS la;
+    c->a64->DmaOperations->AllocateCommonBuffer(c->a64, 4096, &la, FALSE);
+    c->a64->DmaOperations->PutDmaAdapter(c->a64);
+}
+static void m08(struct e6 *c)
+{
+    KIRQL old;
+    e6_dispatch(&old);
+    c->a32->DmaOperations->AllocateAdapterChannel(c->a32, c->dev, 1, e6_keep_object, NULL);
+    KeLowerIrql(old);
+    c->a32->DmaOperations->PutDmaAdapter(c->a32);
+}
+static void m09(struct e6 *c)
+{
+    e6_grant(c, c->a32, 2);
+    c->a32->DmaOperations->PutDmaAdapter(c->a32);
+}
+static void m0a(struct e6 *c)
+{
+    e6_get(c);
+    c->a64->DmaOperations->PutDmaAdapter(c->a64);
+}
+static void m0b(struct e6 *c)
+{
+    KIRQL old;
+    e6_dispatch(&old);
+    c->a32->DmaOperations->AllocateAdapterChannel(c->a32, c->dev, 1, e6_again, c->a32);
+    KeLowerIrql(old);
+}
+static void m0c(struct e6 *c)
+{
+    KIRQL old;
+    PVOID base;
+    e6_dispatch(&old);
+    c->a32->DmaOperations->AllocateAdapterChannel(c->a32, c->dev, 1000, keep_regs, &base);
+    KeLowerIrql(old);
+}
+static void m0d(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 1);
+    e6_map(c, base, c->buf, 8192);
+}
+static void m0e(struct e6 *c)
+{
+    PMDL raw = IoAllocateMdl(c->buf, 4096, FALSE, FALSE, NULL);
+    PVOID base = e6_grant(c, c->a32, 2);
+    ULONG len = 4096;
+    KIRQL old;
+    e6_dispatch(&old);
+    c->a32->DmaOperations->MapTransfer(c->a32, raw, base, c->buf, &len, TRUE);
+    KeLowerIrql(old);
+}
+static void m10(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf, 8192);
+    e6_free_regs(c, base, 3);
+}
+static void m13(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    c->a32->DmaOperations->FreeMapRegisters(c->a32, base, 3); /* at PASSIVE_LEVEL */
+}
+static void m16(struct e6 *c)
+{
+    uint8_t junk[64] = {0};
+    e6_flush(c, junk, c->buf, 100);
+}
+static void m18(struct e6 *c)
+{
+    c->a64->DmaOperations->PutDmaAdapter(c->a64);
+    c->a64->DmaOperations->GetDmaAlignment(c->a64);
+}
+static void m19(struct e6 *c)
+{
+    c->a64->DmaOperations->GetDmaAlignment(NULL);
+}
+static void m1b(struct e6 *c)
+{
+    PMDL part = IoAllocateMdl(c->buf, 4096, FALSE, FALSE, NULL);
+    IoBuildPartialMdl(c->mdl, part, c->buf + 16384, 4096);
+}
+static void m1d(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf, 100);
+    e6_map(c, base, c->buf, 100);
+}
+static void m1f(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf - 16, 100);
+}
+static void m20(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf, 100);
+    e6_flush(c, base, c->buf + 50, 50);
+}
+static void m21(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf, 0);
+}
+static void m24(struct e6 *c)
+{
+    PVOID base = e6_grant(c, c->a32, 3);
+    e6_map(c, base, c->buf + 8000, 500);
+}
+static void m25(struct e6 *c)
+{
+    DEVICE_DESCRIPTION d;
+    ULONG n;
+    memset(&d, 0, sizeof(d));
+    d.Version = 7;
+    d.Master = TRUE;
+    IoGetDmaAdapter(c->dev, &d, &n);
+}
+
+static const struct {
+    void (*misuse)(struct e6 *c);
+    uint32_t code;
+    int64_t p2;
+} e6_cases[] = {
+    {m00_out_of_registers, DMS_E6_MISC, 2},
+    {m00_flush_past_end, DMS_E6_MISC, 1},
+    {m03, DMS_E6_COMMON_BUFFER_DOUBLE_FREE, -1},
+    {m04, DMS_E6_CHANNEL_DOUBLE_FREE, -1},
+    {m05, DMS_E6_MAPREG_DOUBLE_FREE, -1},
+    {m06, DMS_E6_SGL_DOUBLE_FREE, -1},
+    {m07, DMS_E6_PUT_WITH_COMMON_BUFFERS, -1},
+    {m08, DMS_E6_PUT_WITH_CHANNELS, -1},
+    {m09, DMS_E6_PUT_WITH_MAP_REGISTERS, -1},
+    {m0a, DMS_E6_PUT_WITH_SG_LISTS, -1},
+    {m0b, DMS_E6_TOO_MANY_CHANNELS, -1},
+    {m0c, DMS_E6_TOO_MANY_MAP_REGISTERS, 1000},
+    {m0d, DMS_E6_NOT_FLUSHED, 8192},
+    {m0e, DMS_E6_NOT_LOCKED, -1},
+    {m10, DMS_E6_FREE_WHILE_MAPPED, -1},
+    {m13, DMS_E6_WRONG_IRQL, 1},
+    {m16, DMS_E6_FLUSH_NOT_MAPPED, -1},
+    {m18, DMS_E6_ADAPTER_RELEASED, -1},
+    {m19, DMS_E6_NULL_ADAPTER, -1},
+    {m1b, DMS_E6_ADDRESS_NOT_IN_MDL, -1},
+    {m1d, DMS_E6_ALREADY_MAPPED, -1},
+    {m1f, DMS_E6_INVALID_BUFFER, 1},
+    {m20, DMS_E6_FLUSH_NEVER_MAPPED, -1},
+    {m21, DMS_E6_ZERO_LENGTH, -1},
+    {m24, DMS_E6_INSUFFICIENT_BUFFER, -1},
+    {m25, DMS_E6_UNKNOWN_VERSION, 7},
+};
+
+START_TEST(test_e6_codes)
+{
+    struct e6 c = {0};
+    bool p2_seen = false;
+
+    c.m = machine_new(16 * GIB, DMS_PLACE_RANDOM);
+    c.dev = dms_device_create(c.m, "card0", 0);
+    c.a32 = adapter_new(c.dev, 32, FALSE, 65536, 2, NULL);
+    c.a64 = adapter_new(c.dev, 64, TRUE, 65536, 2, NULL);
+    c.buf = pattern_buffer(c.m, c.dev, 3 * 4096, 1) + 4096;
+    c.mdl = mdl_for(c.buf, 8192);
+    e6_cases[_i].misuse(&c);
+    ck_assert_msg(dms_finding_count_code(c.m, e6_cases[_i].code) > 0,
+                  "case %d: no 0x%x (findings: %zu, last 0x%lx)", _i, e6_cases[_i].code,
+                  dms_finding_count(c.m), last_finding(c.m));
+    for (size_t i = 0; i < dms_finding_count(c.m); i++) {
+        const struct dms_finding *f = dms_finding_get(c.m, i);
+        p2_seen |= f->code == e6_cases[_i].code &&
+                   (e6_cases[_i].p2 < 0 || f->p2 == (uint64_t)e6_cases[_i].p2);
+    }
+    ck_assert_msg(p2_seen, "case %d: 0x%x without P2 = %lld", _i, e6_cases[_i].code,
+                  (long long)e6_cases[_i].p2);
+    machine_done(c.m);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("hal/verifier");
@@ -322,6 +644,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_unmapped_read_is_stray);
     tcase_add_test(tc, test_pageable_and_unlocked);
     tcase_add_test(tc, test_verifier_buffers);
+    tcase_add_loop_test(tc, test_e6_codes, 0, (int)(sizeof(e6_cases) / sizeof(e6_cases[0])));
     suite_add_tcase(s, tc);
     return s;
 }
