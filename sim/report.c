@@ -61,6 +61,13 @@ static void derive(const struct run_device *d, struct derived *x)
 /* ---------------------------------------------------------------------------------------------
  * Text.
  */
+/* Does the scenario inject any fault? */
+static bool faults_on(const struct scenario *s)
+{
+    return s->faults.pool || s->faults.mdl || s->faults.common_buffer ||
+           s->faults.contiguous || s->faults.map_registers;
+}
+
 static void text_device(FILE *out, const struct run_device *d, bool total)
 {
     struct derived x;
@@ -165,6 +172,14 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
             r->elapsed_ns ? 100.0 * (double)r->cpu_busy_ns /
                                 ((double)r->elapsed_ns * (double)s->machine.cpus)
                           : 0.0, t);
+    if (faults_on(s))
+        fprintf(out, "faults injected %" PRIu64 " pool allocations, %" PRIu64 " MDLs, %" PRIu64
+                " common buffers, %" PRIu64 " contiguous allocations, %" PRIu64
+                " map-register requests (what each device made of them: failed and lost I/Os "
+                "above, leaks in the findings)\n",
+                r->faults[DMS_FAULT_POOL], r->faults[DMS_FAULT_MDL],
+                r->faults[DMS_FAULT_COMMON_BUFFER], r->faults[DMS_FAULT_CONTIGUOUS],
+                r->faults[DMS_FAULT_MAP_REGISTERS]);
     if (r->findings > 0) {
         fprintf(out, "\nfindings (%" PRIu64 "):\n", r->findings);
         for (uint32_t i = 0; i < r->n_finding_details && i < 10; i++)
@@ -309,6 +324,13 @@ static void json_report(FILE *out, const struct run_result *r, bool with_host)
         json_device(&j, &r->devices[i], false);
     json_close(&j, ']');
     json_device(&j, &r->total, true);
+    json_open(&j, "faults_injected", '{');
+    json_u64(&j, "pool", r->faults[DMS_FAULT_POOL]);
+    json_u64(&j, "mdl", r->faults[DMS_FAULT_MDL]);
+    json_u64(&j, "common_buffer", r->faults[DMS_FAULT_COMMON_BUFFER]);
+    json_u64(&j, "contiguous", r->faults[DMS_FAULT_CONTIGUOUS]);
+    json_u64(&j, "map_registers", r->faults[DMS_FAULT_MAP_REGISTERS]);
+    json_close(&j, '}');
     json_open(&j, "findings", '{');
     json_u64(&j, "count", r->findings);
     json_open(&j, "list", '[');

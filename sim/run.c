@@ -336,6 +336,8 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
     if (rc == 0 && s->machine.verifier)
         dms_dma_verify_end(run.machine); /* what the drivers left, as the verifier sees it */
     if (rc == 0) {
+        for (int f = 0; f < DMS_FAULT_COUNT; f++)
+            r->faults[f] = dms_faults_injected(run.machine, (enum dms_fault)f);
         collect_findings(&run); /* after teardown: a leak at PutDmaAdapter is a finding too */
         totals(&run);
     }

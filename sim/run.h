@@ -74,6 +74,7 @@ struct run_result {
     uint64_t unattributed_cpu_ns;
     uint64_t top_address;       /* of the machine's RAM */
     uint64_t findings;
+    uint64_t faults[DMS_FAULT_COUNT]; /* [faults]: calls the HAL made fail, by kind */
     uint32_t n_finding_details;
     struct run_finding finding[RUN_FINDING_DETAILS];
     /* host-measured: not part of the deterministic report */

@@ -33,6 +33,7 @@ static const char *const flush_names[] = {"auto", "yes", "no", NULL};
 
 #define M(f) offsetof(struct scn_machine, f)
 #define C(f) offsetof(struct cost_model, f)
+#define F(f) offsetof(struct scn_faults, f)
 #define D(f) offsetof(struct scn_device, f)
 #define W(f) offsetof(struct scn_workload, f)
 #define BIG UINT64_MAX
@@ -139,6 +140,22 @@ const struct key_def scn_keys[] = {
      "the workload's business: a database does tens of microseconds per I/O"},
 
     /* [device NAME] */
+    {SEC_FAULTS, "seed", KT_COUNT, F(seed), 0, BIG, NULL, false, "1",
+     "Seed of the faults' own PRNG: the same faults at the same calls on every run, whatever "
+     "the machine's seed.", NULL},
+    {SEC_FAULTS, "pool", KT_PERCENT, F(pool), 0, 100, NULL, false, "0%",
+     "ExAllocatePool* calls that fail (NULL): pool exhaustion.", NULL},
+    {SEC_FAULTS, "mdl", KT_PERCENT, F(mdl), 0, 100, NULL, false, "0%",
+     "IoAllocateMdl calls that fail (NULL), the I/O manager's own for direct I/O included.",
+     NULL},
+    {SEC_FAULTS, "common_buffer", KT_PERCENT, F(common_buffer), 0, 100, NULL, false, "0%",
+     "AllocateCommonBuffer(Ex, WithBounds) calls that fail (NULL): no contiguous memory below "
+     "the device's reach.", NULL},
+    {SEC_FAULTS, "contiguous", KT_PERCENT, F(contiguous), 0, 100, NULL, false, "0%",
+     "MmAllocateContiguousMemory* and MmAllocatePagesForMdl(Ex) calls that fail.", NULL},
+    {SEC_FAULTS, "map_registers", KT_PERCENT, F(map_registers), 0, 100, NULL, false, "0%",
+     "Requests for map registers (AllocateAdapterChannel(Ex), Get/BuildScatterGatherList(Ex)) "
+     "refused with STATUS_INSUFFICIENT_RESOURCES.", NULL},
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "The simulated adapter: storage, nic, legacy, uart or audio (required).", NULL},
     {SEC_DEVICE, "hardware", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
@@ -180,7 +197,8 @@ const struct key_def scn_keys[] = {
      "for v3 (MapTransferEx and FlushAdapterBuffersEx do) and common-buffer. no with packet "
      "or sg on a non-coherent machine is the driver that forgets.", NULL},
     {SEC_DEVICE, "engines", KT_COUNT, D(engines), 1, 64, NULL, false, "1",
-     "DMA engines working in parallel, each at link_bandwidth; transfers queue for a free one.", NULL},
+     "DMA engines working in parallel, each at link_bandwidth; transfers queue for a free "
+     "one.", NULL},
     {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, BIG, NULL, true, "auto",
      "Media or wire time before the engine moves data. auto: storage 20us, others 0.",
      NULL},
@@ -230,8 +248,10 @@ const struct key_def scn_keys[] = {
 };
 
 const int scn_n_keys = (int)(sizeof(scn_keys) / sizeof(scn_keys[0]));
+_Static_assert(sizeof(scn_keys) / sizeof(scn_keys[0]) <= SCN_MAX_KEYS,
+               "SCN_MAX_KEYS must cover every key (struct scenario.key_lines)");
 
-static const char *const section_names[] = {"machine", "cost", "device", "workload"};
+static const char *const section_names[] = {"machine", "cost", "faults", "device", "workload"};
 
 int scn_key_find(enum scn_section section, const char *name)
 {
@@ -265,6 +285,7 @@ int scn_line(const struct scenario *s, int inst, const char *key)
             k0 = &scn_keys[i];
             if ((inst == INST_MACHINE && k0->section == SEC_MACHINE) ||
                 (inst == INST_COST && k0->section == SEC_COST) ||
+                (inst == INST_FAULTS && k0->section == SEC_FAULTS) ||
                 (inst >= INST_DEVICE(0) && inst < INST_WORKLOAD(0) &&
                  k0->section == SEC_DEVICE) ||
                 (inst >= INST_WORKLOAD(0) && k0->section == SEC_WORKLOAD))
@@ -301,6 +322,8 @@ static void *instance_base(struct scenario *s, int inst)
         return &s->machine;
     if (inst == INST_COST)
         return &s->cost;
+    if (inst == INST_FAULTS)
+        return &s->faults;
     if (inst < INST_WORKLOAD(0))
         return &s->devices[inst - INST_DEVICE(0)];
     return &s->workloads[inst - INST_WORKLOAD(0)];
@@ -598,9 +621,12 @@ static void section_header(struct reader *r, const char *line)
         return; /* inih reports the malformed line */
     snprintf(inside, sizeof(inside), "%.*s", (int)(close - line - 1), line + 1);
     got = sscanf(inside, "%31s %63s %7s", kind, name, extra);
-    if (strcmp(kind, "machine") == 0 || strcmp(kind, "cost") == 0) {
-        int inst = kind[0] == 'm' ? INST_MACHINE : INST_COST;
-        int *seen = kind[0] == 'm' ? &r->s->machine_line : &r->s->cost_line;
+    if (strcmp(kind, "machine") == 0 || strcmp(kind, "cost") == 0 ||
+        strcmp(kind, "faults") == 0) {
+        int inst = kind[0] == 'm' ? INST_MACHINE : kind[0] == 'c' ? INST_COST : INST_FAULTS;
+        int *seen = kind[0] == 'm'   ? &r->s->machine_line
+                    : kind[0] == 'c' ? &r->s->cost_line
+                                     : &r->s->faults_line;
         if (got != 1) {
             scn_error(r->err, r->s->path, r->line, "[%s] takes no name", kind);
         } else if (*seen) {
@@ -609,7 +635,9 @@ static void section_header(struct reader *r, const char *line)
         } else {
             *seen = r->line;
             r->inst = inst;
-            r->section = inst == INST_MACHINE ? SEC_MACHINE : SEC_COST;
+            r->section = inst == INST_MACHINE ? SEC_MACHINE
+                         : inst == INST_COST  ? SEC_COST
+                                              : SEC_FAULTS;
         }
         return;
     }
@@ -842,9 +870,10 @@ static int override_target(const struct scenario *s, const char *text, const cha
     snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
     while (strlen(key) > 0 && isspace((unsigned char)key[strlen(key) - 1]))
         key[strlen(key) - 1] = '\0';
-    if (strcmp(sect, "machine") == 0 || strcmp(sect, "cost") == 0) {
-        sec = sect[0] == 'm' ? SEC_MACHINE : SEC_COST;
-        inst = sec == SEC_MACHINE ? INST_MACHINE : INST_COST;
+    if (strcmp(sect, "machine") == 0 || strcmp(sect, "cost") == 0 ||
+        strcmp(sect, "faults") == 0) {
+        sec = sect[0] == 'm' ? SEC_MACHINE : sect[0] == 'c' ? SEC_COST : SEC_FAULTS;
+        inst = sec == SEC_MACHINE ? INST_MACHINE : sec == SEC_COST ? INST_COST : INST_FAULTS;
     } else if (strncmp(sect, "device.", 7) == 0 || strncmp(sect, "workload.", 9) == 0) {
         const char *name = strchr(sect, '.') + 1;
         sec = sect[0] == 'd' ? SEC_DEVICE : SEC_WORKLOAD;
@@ -938,6 +967,7 @@ int scenario_build(const char *name, const char *text, size_t size,
     s->loading = overrides;
     set_defaults(s, INST_MACHINE, SEC_MACHINE);
     set_defaults(s, INST_COST, SEC_COST);
+    set_defaults(s, INST_FAULTS, SEC_FAULTS);
     if (parse_text(s, text, size, err) == 0) {
         for (int i = 0; i < n_overrides; i++)
             apply_override(s, &overrides[i], i, err);
@@ -1161,6 +1191,7 @@ void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, siz
     const char *dot = strrchr(axis->key, '.');
     enum scn_section sec = strncmp(axis->key, "machine.", 8) == 0 ? SEC_MACHINE
                            : strncmp(axis->key, "cost.", 5) == 0  ? SEC_COST
+                           : strncmp(axis->key, "faults.", 7) == 0 ? SEC_FAULTS
                            : strncmp(axis->key, "device.", 7) == 0 ? SEC_DEVICE
                                                                    : SEC_WORKLOAD;
     int k = dot ? scn_key_find(sec, dot + 1) : -1;
@@ -1263,6 +1294,7 @@ void scenario_each_value(const struct scenario *cs,
 
     each_in(s, INST_MACHINE, SEC_MACHINE, "machine", fn, ctx);
     each_in(s, INST_COST, SEC_COST, "cost", fn, ctx);
+    each_in(s, INST_FAULTS, SEC_FAULTS, "faults", fn, ctx);
     for (uint32_t i = 0; i < s->n_devices; i++) {
         snprintf(title, sizeof(title), "device %s", s->devices[i].name);
         each_in(s, INST_DEVICE(i), SEC_DEVICE, title, fn, ctx);
@@ -1283,7 +1315,7 @@ static const char *type_doc(const struct key_def *k)
 
 void scenario_write_reference(FILE *out)
 {
-    static const char *const titles[] = {"[machine]", "[cost]", "[device NAME]",
+    static const char *const titles[] = {"[machine]", "[cost]", "[faults]", "[device NAME]",
                                          "[workload NAME]"};
 
     for (int sec = 0; sec < SEC_COUNT; sec++) {

@@ -29,8 +29,8 @@
 #define SCN_MAX_DEVICES 32
 #define SCN_MAX_SIZES 16
 #define SCN_MAX_ERRORS 20
-#define SCN_MAX_KEYS 64
-#define SCN_INSTANCES (2 + 2 * SCN_MAX_DEVICES) /* machine, cost, devices, workloads */
+#define SCN_MAX_KEYS 96
+#define SCN_INSTANCES (3 + 2 * SCN_MAX_DEVICES) /* machine, cost, faults, devices, workloads */
 #define SCN_AUTO UINT64_MAX /* an "auto" value before resolution */
 #define SCN_MAX_VARIANTS 16
 #define SCN_MAX_SETS 16      /* overrides in one variant */
@@ -39,7 +39,7 @@
 #define SCN_MAX_POINTS 64    /* values of one swept parameter */
 #define SCN_VALUE_MAX 48
 
-enum scn_section { SEC_MACHINE, SEC_COST, SEC_DEVICE, SEC_WORKLOAD, SEC_COUNT };
+enum scn_section { SEC_MACHINE, SEC_COST, SEC_FAULTS, SEC_DEVICE, SEC_WORKLOAD, SEC_COUNT };
 enum scn_placement { PLACE_RANDOM, PLACE_LOW_FIRST, PLACE_HIGH_FIRST, PLACE_RANGE };
 enum scn_data { DATA_FULL, DATA_METADATA };
 enum scn_op { OP_READ, OP_WRITE, OP_MIX, OP_IOCTL };
@@ -60,6 +60,11 @@ struct scn_machine {
     uint64_t placement, range_start, range_end;
     uint64_t cpus, seed, data, map_register_limit, bounce_pool, coherent;
     uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines, verifier;
+};
+
+/* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */
+struct scn_faults {
+    uint64_t seed, pool, mdl, common_buffer, contiguous, map_registers;
 };
 
 struct scn_device {
@@ -105,10 +110,11 @@ struct scenario {
     char path[256];
     struct scn_machine machine;
     struct cost_model cost;
+    struct scn_faults faults;
     struct scn_device devices[SCN_MAX_DEVICES];
     struct scn_workload workloads[SCN_MAX_DEVICES];
     uint32_t n_devices, n_workloads;
-    int machine_line, cost_line;
+    int machine_line, cost_line, faults_line;
     struct scn_variant variants[SCN_MAX_VARIANTS];
     uint32_t n_variants;
     struct scn_set sweep[SCN_MAX_AXES]; /* [sweep]: "section.key=list or range" */

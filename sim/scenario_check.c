@@ -364,6 +364,12 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->noncoherent = m->coherent == 0;
     cfg->no_isa_dma = m->isa_dma == 0;
     cfg->verifier_dma = m->verifier == 1;
+    cfg->fault_seed = s->faults.seed;
+    cfg->fault_percent[DMS_FAULT_POOL] = (uint8_t)s->faults.pool;
+    cfg->fault_percent[DMS_FAULT_MDL] = (uint8_t)s->faults.mdl;
+    cfg->fault_percent[DMS_FAULT_COMMON_BUFFER] = (uint8_t)s->faults.common_buffer;
+    cfg->fault_percent[DMS_FAULT_CONTIGUOUS] = (uint8_t)s->faults.contiguous;
+    cfg->fault_percent[DMS_FAULT_MAP_REGISTERS] = (uint8_t)s->faults.map_registers;
     cfg->soc_dma_channels = (uint32_t)m->soc_dma_channels;
     cfg->soc_dma_request_lines = (uint32_t)m->soc_dma_request_lines;
 }

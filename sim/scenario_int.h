@@ -43,8 +43,9 @@ extern const int scn_n_keys;
 /* Section instance numbers for key_lines: machine, cost, then devices, then workloads. */
 #define INST_MACHINE 0
 #define INST_COST 1
-#define INST_DEVICE(i) (2 + (i))
-#define INST_WORKLOAD(i) (2 + SCN_MAX_DEVICES + (i))
+#define INST_FAULTS 2
+#define INST_DEVICE(i) (3 + (i))
+#define INST_WORKLOAD(i) (3 + SCN_MAX_DEVICES + (i))
 
 /* The line where a key was set in an instance (0: default, -1: --set). */
 int scn_line(const struct scenario *s, int inst, const char *key);

@@ -128,8 +128,12 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
             status = dms_pnp_start(d->pdo);
         }
         if (!NT_SUCCESS(status)) {
-            snprintf(why, len, "%s: %s failed with status 0x%08x%s%s", w->name, step,
-                     (unsigned)status, hw->needs != NULL ? "; the card's driver needs " : "",
+            uint64_t faults = 0;
+            for (int f = 0; f < DMS_FAULT_COUNT; f++)
+                faults += dms_faults_injected(d->run->machine, (enum dms_fault)f);
+            snprintf(why, len, "%s: %s failed with status 0x%08x%s%s%s", w->name, step,
+                     (unsigned)status, faults > 0 ? " ([faults] had made calls fail by then)" : "",
+                     hw->needs != NULL ? "; the card's driver needs " : "",
                      hw->needs != NULL ? hw->needs : "");
             return -1;
         }

@@ -24,6 +24,7 @@ int dms_machine_create(const struct dms_machine_config *cfg, const struct dms_pl
         m->plat = *plat;
     m->irql = PASSIVE_LEVEL;
     dms_rng_seed(&m->rng, cfg->seed);
+    dms_rng_seed(&m->fault_rng, cfg->fault_seed);
     err = hw_init(m);
     if (err == 0)
         err = kernel_init(m);

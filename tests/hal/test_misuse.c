@@ -416,6 +416,56 @@ START_TEST(test_findings_bounded)
 }
 END_TEST
 
+/* Fault injection: the kinds of call a machine makes fail at their rates, each counted, on a
+ * PRNG of their own (a rate of 0 draws nothing, so the machine is the same without it). */
+START_TEST(test_faults_injected)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m;
+    PDEVICE_OBJECT dev;
+    PDMA_ADAPTER a;
+    struct granted g = {0};
+    PHYSICAL_ADDRESS la;
+    uint64_t p0, p1;
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 8 * GIB;
+    cfg.fault_percent[DMS_FAULT_POOL] = 100;
+    cfg.fault_percent[DMS_FAULT_MAP_REGISTERS] = 100;
+    cfg.fault_percent[DMS_FAULT_COMMON_BUFFER] = 100;
+    cfg.fault_percent[DMS_FAULT_MDL] = 100;
+    m = machine_with(&cfg);
+    dev = dms_device_create(m, "disk0", 0);
+    a = adapter_new(dev, 32, FALSE, 65536, 2, NULL);
+    ck_assert_ptr_null(ExAllocatePoolWithTag(NonPagedPool, 4096, 'tlaF'));
+    ck_assert_ptr_null(ExAllocatePool2(POOL_FLAG_NON_PAGED, 4096, 'tlaF'));
+    ck_assert_ptr_nonnull(dms_buffer_alloc(m, dev, 4096)); /* the simulator's own: never */
+    ck_assert_ptr_null(IoAllocateMdl(&g, 16, FALSE, FALSE, NULL));
+    ck_assert_ptr_null(a->DmaOperations->AllocateCommonBuffer(a, 4096, &la, FALSE));
+    ck_assert_int_eq(allocate(a, dev, 1, &g), STATUS_INSUFFICIENT_RESOURCES);
+    ck_assert_int_eq(g.calls, 0);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_POOL), 2);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_MDL), 1);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_COMMON_BUFFER), 1);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_MAP_REGISTERS), 1);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_CONTIGUOUS), 0);
+    ck_assert_uint_eq(dms_finding_total(m), 0); /* a fault is no driver's mistake */
+    a->DmaOperations->PutDmaAdapter(a);
+    machine_done(m);
+    /* rates of 0: the placement is the one a machine without faults makes */
+    for (int pass = 0; pass < 2; pass++) {
+        dms_machine_config_init(&cfg);
+        cfg.ram_bytes = 8 * GIB;
+        cfg.fault_seed = pass ? 99 : 0;
+        m = machine_with(&cfg);
+        dev = dms_device_create(m, "disk0", 0);
+        *(pass ? &p1 : &p0) = phys_of(m, dms_buffer_alloc(m, dev, 4096));
+        machine_done(m);
+    }
+    ck_assert_uint_eq(p0, p1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("misuse");
@@ -431,6 +481,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mdl_freed_twice);
     tcase_add_test(tc, test_map_more_than_registers);
     tcase_add_test(tc, test_findings_bounded);
+    tcase_add_test(tc, test_faults_injected);
     suite_add_tcase(s, tc);
     return s;
 }

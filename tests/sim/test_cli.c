@@ -243,6 +243,57 @@ START_TEST(test_verifier_option)
 }
 END_TEST
 
+/* [faults]: the shipped packet driver refused map registers fails those I/Os and goes on;
+ * the report counts what was injected; the same faults come back on every run; a start that
+ * fails under them says faults were on. */
+START_TEST(test_faults_option)
+{
+    char path[512];
+    static char first[sizeof(o.out)];
+    const char *line;
+    unsigned long ios, reads, writes, failed, injected;
+
+    snprintf(path, sizeof(path), "%s/scenarios/legacy-isa-24bit.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "run", path, "--set", "faults.map_registers=5%", "--set",
+                           "machine.data=metadata", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    line = strstr(o.out, "  transfers       ");
+    ck_assert_ptr_nonnull(line);
+    ck_assert_int_eq(sscanf(line, "  transfers       %lu I/Os (%lu reads, %lu writes, %lu failed)",
+                            &ios, &reads, &writes, &failed), 4);
+    line = strstr(o.out, "faults injected ");
+    ck_assert_ptr_nonnull(line);
+    ck_assert_int_eq(sscanf(line, "faults injected 0 pool allocations, 0 MDLs, 0 common buffers, "
+                                  "0 contiguous allocations, %lu map-register requests",
+                            &injected), 1);
+    ck_assert_uint_gt(injected, 0);
+    ck_assert_uint_eq(failed, injected); /* each refused request fails its I/O, nothing hangs */
+    ck_assert_ptr_null(strstr(o.out, "LOST"));
+    snprintf(first, sizeof(first), "%s", o.out);
+    {
+        const char *a[] = {"dmasim", "run", path, "--set", "faults.map_registers=5%", "--set",
+                           "machine.data=metadata", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_str_eq(o.out, first);
+    snprintf(path, sizeof(path), "%s/scenarios/nic-small-packets.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "run", path, "--set", "faults.common_buffer=100%", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_msg(strstr(o.err, "([faults] had made calls fail by then)") != NULL, "%s", o.err);
+    {
+        const char *a[] = {"dmasim", "run", path, "--set", "faults.pool=101%", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -258,6 +309,7 @@ int main(void)
     tcase_add_test(tc, test_ctrl_c);
     tcase_add_test(tc, test_dma_dump);
     tcase_add_test(tc, test_verifier_option);
+    tcase_add_test(tc, test_faults_option);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

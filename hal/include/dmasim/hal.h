@@ -60,6 +60,17 @@ enum dms_placement {
     DMS_PLACE_RANGE       /* lowest free frames within [range_start, range_end) */
 };
 
+/* Faults the HAL injects (dms_machine_config.fault_percent): calls that fail as they may on a
+ * loaded machine, so a driver's error paths run. */
+enum dms_fault {
+    DMS_FAULT_POOL,          /* ExAllocatePool* returns NULL */
+    DMS_FAULT_MDL,           /* IoAllocateMdl returns NULL */
+    DMS_FAULT_COMMON_BUFFER, /* AllocateCommonBuffer(Ex, WithBounds) returns NULL */
+    DMS_FAULT_CONTIGUOUS,    /* MmAllocateContiguousMemory*, MmAllocatePagesForMdl(Ex) */
+    DMS_FAULT_MAP_REGISTERS, /* a channel or list request: STATUS_INSUFFICIENT_RESOURCES */
+    DMS_FAULT_COUNT
+};
+
 struct dms_machine_config {
     uint64_t ram_bytes;        /* installed RAM; 16 MiB .. 1 PiB, a multiple of 4 KiB */
     uint64_t mmio_hole_start;  /* RAM above this moves above mmio_hole_end; */
@@ -97,6 +108,10 @@ struct dms_machine_config {
      * map registers are filled with 0x0F and checked when granted (0xE6/0x0F, P2 1-5; full
      * data mode), and dms_dma_verify_end reports what a run left behind. */
     uint8_t verifier_dma;
+    /* Fault injection: the percentage of each kind of call that fails (0: none, and no draw
+     * from the PRNG), decided by a PRNG of its own seeded with fault_seed. */
+    uint8_t fault_percent[DMS_FAULT_COUNT];
+    uint64_t fault_seed;
 };
 
 /* Defaults, with their reasons:
@@ -551,6 +566,9 @@ int dms_dma_dump(struct dms_machine *m, uint32_t adapter, unsigned flags, FILE *
  * the drivers are unloaded, with verifier_dma on): adapters never put and what they hold
  * (0xE6/0x07-0x0A), mappings never flushed (0x0D). */
 void dms_dma_verify_end(struct dms_machine *m);
+
+/* How many calls of a kind the machine made fail (fault_percent). */
+uint64_t dms_faults_injected(const struct dms_machine *m, enum dms_fault fault);
 
 /* Format a physical address in grouped hex: 0x0000_0001_2345_6000. */
 void dms_format_address(uint64_t address, char out[24]);

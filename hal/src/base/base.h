@@ -119,6 +119,8 @@ struct dms_machine {
     bool draining;
     struct timer *timers;
     uint64_t timer_serial;
+    struct dms_rng fault_rng;              /* fault injection's own */
+    uint64_t faults[DMS_FAULT_COUNT];      /* injected, by kind */
     /* the rooms' own state */
     struct hal_hw *hw;
     struct hal_kernel *kern;
@@ -147,5 +149,7 @@ void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *ro
     __attribute__((format(printf, 8, 9)));
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
 bool hal_null(struct dms_machine *m, const char *routine, const void *p, const char *what);
+/* Should this call of kind fault fail (fault injection)? Counts it when so. */
+bool hal_fault(struct dms_machine *m, enum dms_fault fault);
 
 #endif /* DMASIM_HAL_BASE_H */

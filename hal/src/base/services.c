@@ -82,6 +82,9 @@ static int why_set(char *why, size_t len, int err, const char *fmt, ...)
 
 int dms_machine_config_check(const struct dms_machine_config *c, char *why, size_t len)
 {
+    for (int f = 0; f < DMS_FAULT_COUNT; f++)
+        if (c->fault_percent[f] > 100)
+            return why_set(why, len, DMS_ERANGE, "a fault rate is 0 .. 100 percent");
     if (c->ram_bytes < DMS_MIN_RAM || c->ram_bytes > DMS_MAX_RAM)
         return why_set(why, len, DMS_ERANGE, "memory size %" PRIu64
                        " bytes is outside 16 MiB .. 1 PiB", c->ram_bytes);
@@ -166,6 +169,23 @@ bool hal_null(struct dms_machine *m, const char *routine, const void *p, const c
     hal_finding(m, NULL, routine, DMS_CHECK_BAD_ARGUMENT, 0, 0, 0, "%s with a NULL %s", routine,
                 what);
     return true;
+}
+
+/* hal_fault - fault injection: fails the given percentage of a kind's calls, on a PRNG of its
+ * own (a kind at 0 % draws nothing, so turning one kind on changes no other stream). */
+bool hal_fault(struct dms_machine *m, enum dms_fault fault)
+{
+    unsigned pct = m->cfg.fault_percent[fault];
+
+    if (pct == 0 || dms_rng_below(&m->fault_rng, 100) >= pct)
+        return false;
+    m->faults[fault]++;
+    return true;
+}
+
+uint64_t dms_faults_injected(const struct dms_machine *m, enum dms_fault fault)
+{
+    return (unsigned)fault < DMS_FAULT_COUNT ? m->faults[fault] : 0;
 }
 
 /* hal_grow - make room for need elements in a malloc'd array, doubling.

@@ -32,9 +32,14 @@ static size_t list_bytes(ULONG elements)
     return (n + SGL_ALIGN - 1) & ~(size_t)(SGL_ALIGN - 1);
 }
 
+/* The room after the elements a buffer keeps for the HAL, as the WDK says it must: what the
+ * HAL's record once took there. dmasim keeps its record in its own memory now, but tells
+ * drivers the same size, so their buffers are sized as before. */
+#define SGL_HAL_ROOM 72
+
 size_t sgl_size(ULONG elements)
 {
-    return list_bytes(elements) + sizeof(struct sgl_priv);
+    return list_bytes(elements) + SGL_HAL_ROOM;
 }
 
 /* The private record of an outstanding list, found by pointer identity (never by reading the
@@ -86,7 +91,7 @@ NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev
     nregs = mdl_span_pages(mdl, offset, length, &fits);
     if (!fits)
         return STATUS_BUFFER_TOO_SMALL; /* "Length too big to fit within the buffer" */
-    if (nregs > ad->max_regs)
+    if (nregs > ad->max_regs || hal_fault(ad->m, DMS_FAULT_MAP_REGISTERS))
         return STATUS_INSUFFICIENT_RESOURCES;
     /* A caller's buffer must hold the exact list; the HAL's own is sized for the worst case (an
      * element a page) rather than walk every page twice. */

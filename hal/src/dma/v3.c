@@ -325,7 +325,8 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
     status = tctx_claim(ad, routine, t);
     if (!NT_SUCCESS(status))
         return status;
-    if (!registers_allowed(ad, routine, NumberOfMapRegisters))
+    if (!registers_allowed(ad, routine, NumberOfMapRegisters) ||
+        hal_fault(ad->m, DMS_FAULT_MAP_REGISTERS))
         return STATUS_INSUFFICIENT_RESOURCES;
     wb = wb_channel(ad, routine, DeviceObject, NumberOfMapRegisters, ExecutionRoutine,
                     ExecutionContext);

@@ -316,7 +316,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
     PMDL mdl;
 
     (void)ChargeQuota;
-    if (Length == 0 || Length > MDL_MAX_LENGTH)
+    if (Length == 0 || Length > MDL_MAX_LENGTH || hal_fault(hal_machine(), DMS_FAULT_MDL))
         return NULL;
     pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
     mdl = mdl_alloc(hal_machine(), pages);
@@ -440,6 +440,8 @@ static PVOID tagged_alloc(SIZE_T bytes, ULONG tag, bool pageable)
     struct dms_machine *m = hal_machine();
     char label[32];
 
+    if (hal_fault(m, DMS_FAULT_POOL))
+        return NULL; /* fault injection: pool exhausted */
     snprintf(label, sizeof(label), "pool tag '%c%c%c%c'", (char)(tag & 0xff),
              (char)((tag >> 8) & 0xff), (char)((tag >> 16) & 0xff), (char)(tag >> 24));
     return pool_alloc(m, NULL, label, ++m->kern->tag_serial, bytes, pageable);
