@@ -65,7 +65,7 @@ static void derive(const struct run_device *d, struct derived *x)
 static bool faults_on(const struct scenario *s)
 {
     return s->faults.pool || s->faults.mdl || s->faults.common_buffer ||
-           s->faults.contiguous || s->faults.map_registers;
+           s->faults.contiguous || s->faults.map_registers || s->faults.interrupts;
 }
 
 static void text_device(FILE *out, const struct run_device *d, bool total)
@@ -175,11 +175,11 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
     if (faults_on(s))
         fprintf(out, "faults injected %" PRIu64 " pool allocations, %" PRIu64 " MDLs, %" PRIu64
                 " common buffers, %" PRIu64 " contiguous allocations, %" PRIu64
-                " map-register requests (what each device made of them: failed and lost I/Os "
-                "above, leaks in the findings)\n",
+                " map-register requests, %" PRIu64 " interrupts (what each device made of "
+                "them: failed and lost I/Os above, leaks in the findings)\n",
                 r->faults[DMS_FAULT_POOL], r->faults[DMS_FAULT_MDL],
                 r->faults[DMS_FAULT_COMMON_BUFFER], r->faults[DMS_FAULT_CONTIGUOUS],
-                r->faults[DMS_FAULT_MAP_REGISTERS]);
+                r->faults[DMS_FAULT_MAP_REGISTERS], r->faults[DMS_FAULT_INTERRUPT]);
     if (r->findings > 0) {
         fprintf(out, "\nfindings (%" PRIu64 "):\n", r->findings);
         for (uint32_t i = 0; i < r->n_finding_details && i < 10; i++)
@@ -330,6 +330,7 @@ static void json_report(FILE *out, const struct run_result *r, bool with_host)
     json_u64(&j, "common_buffer", r->faults[DMS_FAULT_COMMON_BUFFER]);
     json_u64(&j, "contiguous", r->faults[DMS_FAULT_CONTIGUOUS]);
     json_u64(&j, "map_registers", r->faults[DMS_FAULT_MAP_REGISTERS]);
+    json_u64(&j, "interrupts", r->faults[DMS_FAULT_INTERRUPT]);
     json_close(&j, '}');
     json_open(&j, "findings", '{');
     json_u64(&j, "count", r->findings);

@@ -156,6 +156,9 @@ const struct key_def scn_keys[] = {
     {SEC_FAULTS, "map_registers", KT_PERCENT, F(map_registers), 0, 100, NULL, false, "0%",
      "Requests for map registers (AllocateAdapterChannel(Ex), Get/BuildScatterGatherList(Ex)) "
      "refused with STATUS_INSUFFICIENT_RESOURCES.", NULL},
+    {SEC_FAULTS, "interrupts", KT_PERCENT, F(interrupts), 0, 100, NULL, false, "0%",
+     "Device interrupts lost on the way: the card raised it, no ISR runs (a driver with no "
+     "timeout hangs the I/O, and the report says so).", NULL},
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "The simulated adapter: storage, nic, legacy, uart or audio (required).", NULL},
     {SEC_DEVICE, "hardware", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,

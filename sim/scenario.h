@@ -64,7 +64,7 @@ struct scn_machine {
 
 /* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */
 struct scn_faults {
-    uint64_t seed, pool, mdl, common_buffer, contiguous, map_registers;
+    uint64_t seed, pool, mdl, common_buffer, contiguous, map_registers, interrupts;
 };
 
 struct scn_device {

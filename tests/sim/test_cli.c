@@ -267,7 +267,8 @@ START_TEST(test_faults_option)
     line = strstr(o.out, "faults injected ");
     ck_assert_ptr_nonnull(line);
     ck_assert_int_eq(sscanf(line, "faults injected 0 pool allocations, 0 MDLs, 0 common buffers, "
-                                  "0 contiguous allocations, %lu map-register requests",
+                                  "0 contiguous allocations, %lu map-register requests, 0 "
+                                  "interrupts",
                             &injected), 1);
     ck_assert_uint_gt(injected, 0);
     ck_assert_uint_eq(failed, injected); /* each refused request fails its I/O, nothing hangs */
@@ -279,6 +280,15 @@ START_TEST(test_faults_option)
         run_cli(a, 0, &o);
     }
     ck_assert_str_eq(o.out, first);
+    {   /* a lost interrupt: the packet driver has no timeout, so its queue hangs, and the run
+         * ends saying so */
+        const char *a[] = {"dmasim", "run", path, "--set", "faults.interrupts=1%", "--set",
+                           "machine.data=metadata", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "  LOST            "));
+    ck_assert_ptr_nonnull(strstr(o.out, " map-register requests, 1 interrupts"));
     snprintf(path, sizeof(path), "%s/scenarios/nic-small-packets.ini", DMASIM_SOURCE_DIR);
     {
         const char *a[] = {"dmasim", "run", path, "--set", "faults.common_buffer=100%", NULL};

@@ -68,6 +68,7 @@ enum dms_fault {
     DMS_FAULT_COMMON_BUFFER, /* AllocateCommonBuffer(Ex, WithBounds) returns NULL */
     DMS_FAULT_CONTIGUOUS,    /* MmAllocateContiguousMemory*, MmAllocatePagesForMdl(Ex) */
     DMS_FAULT_MAP_REGISTERS, /* a channel or list request: STATUS_INSUFFICIENT_RESOURCES */
+    DMS_FAULT_INTERRUPT,     /* a device's interrupt is lost on the way (dms_device_interrupt) */
     DMS_FAULT_COUNT
 };
 

@@ -512,6 +512,8 @@ int dms_device_interrupt(PDEVICE_OBJECT pdo)
 
     if (p == NULL || !p->has_interrupt)
         return DMS_EINVAL;
+    if (hal_fault(p->m, DMS_FAULT_INTERRUPT))
+        return 0; /* fault injection: raised, never delivered */
     hal_schedule_for(p->m, p->bm.acct != NULL ? p->bm.acct->id : DMS_NO_ADAPTER, p->dirql,
                      deliver, p);
     return 0;
