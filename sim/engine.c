@@ -747,6 +747,15 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
         if (e->ctx.active)
             charge(e, e->ctx.device, CPU_DRIVER_COPY, bytes_ns(amount, c->copy_bandwidth), r);
         break;
+    case DMS_COST_IOMMU_MAP_PAGE:
+        charge(e, device, CPU_MAPPING, amount * c->iommu_map_page_ns, r);
+        break;
+    case DMS_COST_IOMMU_UNMAP_PAGE:
+        charge(e, device, CPU_MAPPING, amount * c->iommu_unmap_page_ns, r);
+        break;
+    case DMS_COST_IOTLB_INVALIDATE:
+        charge(e, device, CPU_MAPPING, amount * c->iotlb_invalidate_ns, r);
+        break;
     }
 }
 

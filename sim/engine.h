@@ -66,6 +66,9 @@ struct cost_model {
     uint64_t dpc_ns;           /* DPC dispatch */
     uint64_t submit_ns;        /* the dispatch path of one I/O */
     uint64_t app_work_ns;      /* the application's CPU work per I/O */
+    uint64_t iommu_map_page_ns;    /* DMA remapping: per IOMMU page table entry written */
+    uint64_t iommu_unmap_page_ns;  /* per entry cleared */
+    uint64_t iotlb_invalidate_ns;  /* per IOTLB invalidation (strict: one an unmap) */
 };
 
 /* One device's timeline resource: its DMA engines and their figures. */

@@ -59,7 +59,7 @@ struct scn_machine {
     uint64_t memory, mmio_hole_start, mmio_hole_end, reserved_low;
     uint64_t placement, range_start, range_end;
     uint64_t cpus, seed, data, map_register_limit, bounce_pool, coherent;
-    uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines, verifier;
+    uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines, verifier, iommu;
 };
 
 /* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */

@@ -113,6 +113,11 @@ struct dms_machine_config {
      * from the PRNG), decided by a PRNG of its own seeded with fault_seed. */
     uint8_t fault_percent[DMS_FAULT_COUNT];
     uint64_t fault_seed;
+    /* An IOMMU with DMA remapping (VT-d, AMD-Vi): every bus master's logical addresses are
+     * IOVAs in a domain of its own, within its address width, mapped to wherever the pages
+     * are, so nothing is double-buffered; the costs are the page table's and the IOTLB's
+     * (DMS_COST_IOMMU_*). A device access through an IOVA not mapped is blocked: 0xE6/0x26. */
+    uint8_t iommu_remap;
 };
 
 /* Defaults, with their reasons:
@@ -214,7 +219,10 @@ enum dms_cost {
     DMS_COST_REGISTER_READ,     /* device register reads (the CPU waits for the device) */
     DMS_COST_REGISTER_WRITE,    /* device register writes (posted) */
     DMS_COST_CPU_NS,            /* nanoseconds the CPU spent spinning (a driver's stall) */
-    DMS_COST_DRIVER_COPY_BYTES  /* bytes a driver copied or filled itself (RtlCopyMemory) */
+    DMS_COST_DRIVER_COPY_BYTES, /* bytes a driver copied or filled itself (RtlCopyMemory) */
+    DMS_COST_IOMMU_MAP_PAGE,    /* IOMMU page table entries written (DMA remapping) */
+    DMS_COST_IOMMU_UNMAP_PAGE,  /* IOMMU page table entries cleared */
+    DMS_COST_IOTLB_INVALIDATE   /* IOTLB invalidations (strict: one per unmap) */
 };
 
 typedef void (*dms_work_fn)(void *arg);
@@ -511,6 +519,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_E6_CHANNEL_NOT_DONE          0x23
 #define DMS_E6_INSUFFICIENT_BUFFER       0x24
 #define DMS_E6_UNKNOWN_VERSION           0x25
+#define DMS_E6_IOMMU_FAULT               0x26
 
 #define DMS_CHECK_STRAY_ACCESS      0x100 /* a device touched memory it was not given */
 #define DMS_CHECK_DIRECTION         0x101 /* flush/put direction differs from the mapping */

@@ -30,7 +30,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     }
     if (hal_fault(m, DMS_FAULT_COMMON_BUFFER))
         return NULL; /* fault injection: no contiguous memory below the device's reach */
-    if (hi > ad->max_address)
+    if (hi > ad->max_address && !ad->remap) /* remapped: the IOMMU reaches anywhere */
         hi = ad->max_address;
     pages = BYTES_TO_PAGES((uint64_t)length);
     lo_pfn = addr_to_pfn(lo + HAL_PAGE_MASK); /* whole pages at or above lo */
@@ -51,6 +51,21 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
         owner_put(m, owner);
         goto fail;
     }
+    cb->logical = pfn_to_addr(base);
+    if (ad->remap) { /* the device is told an IOVA for it */
+        uint64_t *pfns = malloc(pages * sizeof(*pfns)), iova = UINT64_MAX;
+        for (uint64_t i = 0; pfns != NULL && i < pages; i++)
+            pfns[i] = base + i;
+        if (pfns != NULL)
+            iova = remap_pages(ad, routine, pfns, (uint32_t)pages);
+        free(pfns);
+        if (iova == UINT64_MAX) {
+            phys_release(m, cb->va, pages);
+            owner_put(m, owner);
+            goto fail;
+        }
+        cb->logical = pfn_to_addr(iova);
+    }
     ad->dev->common_serial++;
     m->hw->owners[owner].master = &ad->dev->bm;
     m->hw->owners[owner].host = cb->va;
@@ -63,8 +78,9 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     ad->commons_allocated++;
     cb->next = ad->commons;
     ad->commons = cb;
-    *logical = phys_addr(pfn_to_addr(base));
-    ev.physical = ev.logical = pfn_to_addr(base);
+    *logical = phys_addr(cb->logical);
+    ev.physical = pfn_to_addr(base);
+    ev.logical = cb->logical;
     ev.length = pages * HAL_PAGE_SIZE;
     ev.count = (uint32_t)pages;
     hal_emit(m, acct(ad), &ev);
@@ -111,17 +127,20 @@ VOID hal_FreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRES
                     routine, VirtualAddress);
         return;
     }
-    if (Length != cb->length || (uint64_t)LogicalAddress.QuadPart != pfn_to_addr(cb->base_pfn)) {
+    if (Length != cb->length || (uint64_t)LogicalAddress.QuadPart != cb->logical) {
         hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREE_MISMATCH, Length, cb->length,
                     (uint64_t)LogicalAddress.QuadPart,
                     "%s with Length %u and LogicalAddress 0x%llx; the buffer was allocated "
                     "with %u and 0x%llx (no partial free: the buffer stays allocated)", routine,
                     Length, (unsigned long long)LogicalAddress.QuadPart, cb->length,
-                    (unsigned long long)pfn_to_addr(cb->base_pfn));
+                    (unsigned long long)cb->logical);
         return;
     }
     *link = cb->next;
-    ev.physical = ev.logical = pfn_to_addr(cb->base_pfn);
+    ev.physical = pfn_to_addr(cb->base_pfn);
+    ev.logical = cb->logical;
+    if (ad->remap)
+        remap_undo(ad, addr_to_pfn(cb->logical), cb->pages);
     ev.length = (uint64_t)cb->pages * HAL_PAGE_SIZE;
     ev.count = cb->pages;
     phys_release(ad->m, cb->va, cb->pages);

@@ -72,6 +72,8 @@ struct mapping {
     uint8_t write;
     uint8_t reason; /* enum dms_bounce_reason: NONE means direct */
     uint8_t live;
+    uint8_t remapped;   /* through the IOMMU: nregs pages at IOVA page iova_pfn */
+    uint64_t iova_pfn;
 };
 
 enum file_state {
@@ -156,6 +158,7 @@ struct tctx {
 struct common_buffer {
     struct common_buffer *next;
     uint32_t serial;
+    uint64_t logical; /* what the device is told: the physical address, or an IOVA */
     uint8_t *va;
     uint64_t base_pfn;
     uint32_t pages;
@@ -167,6 +170,7 @@ struct adapter {
     DMA_ADAPTER hdr; /* first: the driver holds a PDMA_ADAPTER */
     uint32_t magic;
     bool verified; /* Driver Verifier's DMA verification double-buffers its transfers */
+    bool remap;    /* DMA remapping: its logical addresses are IOVAs of its device's domain */
     struct hal_account acct; /* its number, its device's name, its counters */
     struct dms_machine *m;
     struct device *dev;
@@ -291,6 +295,11 @@ void channel_release(struct adapter *ad);
 void mapping_direct(struct dms_machine *m, uint64_t first_pfn, uint32_t pages, int delta);
 /* Drop every live mapping of f without copying anything back. */
 void unmap_discard(struct mapreg_file *f);
+/* DMA remapping: map n pages (pfns) in ad's device domain below its reach, charged; the IOVA
+ * page, or UINT64_MAX with a finding when the domain has no IOVA space left. Undo frees them
+ * and invalidates the IOTLB. */
+uint64_t remap_pages(struct adapter *ad, const char *routine, const uint64_t *pfns, uint32_t n);
+void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n);
 /* A mapping made, or a list request queued / undone: the MDLs it reads are pinned / unpinned
  * (at most two; the rest of a longer chain is not). */
 void range_pin(struct dms_machine *m, PMDL mdl, uint64_t off, uint64_t len,

@@ -146,7 +146,7 @@ static void commons(FILE *out, const struct adapter *ad)
                      "      Length:           %" PRIx32 "\n"
                      "      Logical address:  %" PRIx64 "\n"
                      "      Physical address: %" PRIx64 "\n",
-                cb->serial, owner(ad), (uint32_t)cb->length, pfn_to_addr(cb->base_pfn),
+                cb->serial, owner(ad), (uint32_t)cb->length, cb->logical,
                 pfn_to_addr(cb->base_pfn));
 }
 

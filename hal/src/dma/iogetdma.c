@@ -102,6 +102,8 @@ static struct adapter *adapter_new(struct dms_machine *m, struct device *d,
     ad->hdr.DmaOperations = ops_for(desc->Version, m->cfg.call_events != 0);
     ad->master = desc->Master != 0;
     ad->verified = m->cfg.verifier_dma && ad->master;
+    /* DMA remapping (the verifier, which double-buffers, takes precedence) */
+    ad->remap = m->cfg.iommu_remap && ad->master && !ad->verified;
     ad->sg = desc->Master && desc->ScatterGather;
     address_limit(desc, &ad->max_address, &ad->address_bits);
     m->dma->adapters[m->dma->n_adapters++] = ad;
@@ -147,8 +149,13 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     }
     wanted = registers_for(DeviceDescription->MaximumLength);
     /* the verifier double-buffers every bus master's transfers through map registers */
-    ad->needs_regs = !ad->sg || dms_machine_top_address(m) - 1 > ad->max_address ||
-                     (m->cfg.verifier_dma && ad->master);
+    ad->needs_regs = !ad->remap && (!ad->sg || dms_machine_top_address(m) - 1 > ad->max_address ||
+                                    (m->cfg.verifier_dma && ad->master));
+    if (ad->remap && d->bm.dom == NULL && (d->bm.dom = iommu_domain_new()) == NULL) {
+        ad->released = true;
+        ad = NULL;
+        goto out;
+    }
     ad->max_regs = wanted;
     if (ad->boundary_pages != 0 && ad->max_regs > ad->boundary_pages)
         ad->max_regs = ad->boundary_pages; /* one 8237 transfer stays inside 64/128 KiB */

@@ -272,6 +272,42 @@ void range_unpin(struct mdl_node *pin[2])
     }
 }
 
+uint64_t remap_pages(struct adapter *ad, const char *routine, const uint64_t *pfns, uint32_t n)
+{
+    uint64_t iova;
+    int err = iommu_map(ad->dev->bm.dom, pfns, n, addr_to_pfn(ad->max_address), &iova);
+
+    if (err != 0) {
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_MISC, 2, n, 0,
+                    "%s: the IOMMU domain of %s has no %u free IOVA page(s) below its reach "
+                    "(0x%llx)", routine, ad->dev->name, n, (unsigned long long)ad->max_address);
+        return UINT64_MAX;
+    }
+    for (uint32_t i = 0; i < n; i++) { /* the device may reach these frames now */
+        struct frame *fr = phys_frame(ad->m, pfns[i]);
+        if (fr != NULL)
+            fr->dma_maps++;
+    }
+    hal_charge(ad->m, DMS_COST_IOMMU_MAP_PAGE, n, ad->acct.id);
+    return iova;
+}
+
+void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n)
+{
+    struct iommu_domain *dom = ad->dev->bm.dom;
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t pfn;
+        struct frame *fr;
+        if (iommu_translate(dom, iova_pfn + i, &pfn) && (fr = phys_frame(ad->m, pfn)) != NULL &&
+            fr->dma_maps > 0)
+            fr->dma_maps--;
+    }
+    iommu_unmap(dom, iova_pfn, n);
+    hal_charge(ad->m, DMS_COST_IOMMU_UNMAP_PAGE, n, ad->acct.id);
+    hal_charge(ad->m, DMS_COST_IOTLB_INVALIDATE, 1, ad->acct.id); /* strict: every unmap */
+}
+
 /* unmap_discard - drop every live mapping of f without copying anything back. */
 void unmap_discard(struct mapreg_file *f)
 {
@@ -279,7 +315,9 @@ void unmap_discard(struct mapreg_file *f)
         struct mapping *mp = &f->maps[i];
         if (!mp->live)
             continue;
-        if (mp->reason == DMS_BOUNCE_NONE)
+        if (mp->remapped)
+            remap_undo(f->ad, mp->iova_pfn, mp->nregs);
+        else if (mp->reason == DMS_BOUNCE_NONE)
             mapping_direct(f->ad->m, mp->first_pfn, mp->nregs, -1);
         range_unpin(mp->pin);
         mp->live = 0;

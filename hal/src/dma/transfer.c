@@ -201,7 +201,7 @@ uint32_t count_fragments(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t
 {
     uint32_t n = 0;
 
-    if (!ad->sg)
+    if (!ad->sg && !ad->remap)
         return 1;
     while (mdl != NULL && len > 0) {
         uint32_t pages;
@@ -214,7 +214,8 @@ uint32_t count_fragments(struct adapter *ad, PMDL mdl, uint64_t offset, uint64_t
             continue;
         }
         frag = mdl->ByteCount - offset < len ? mdl->ByteCount - offset : len;
-        frag = sg_fragment(ad, NULL, 0, mdl, offset, frag, UINT32_MAX, &pages, &reason);
+        if (!ad->remap) /* remapped: one IOVA range an MDL, however its pages lie */
+            frag = sg_fragment(ad, NULL, 0, mdl, offset, frag, UINT32_MAX, &pages, &reason);
         offset += frag;
         len -= frag;
         n++;
@@ -334,6 +335,48 @@ static void verifier_check(struct adapter *ad, const struct mapreg_file *f,
     }
 }
 
+/* DMA remapping: the range (up to the end of its MDL) at one IOVA range of its device's
+ * domain, wherever its pages lie; nothing is bounced, one fragment however scattered. */
+static uint64_t map_remapped(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t *len,
+                             bool write, const char *routine)
+{
+    struct adapter *ad = f->ad;
+    struct dms_machine *m = ad->m;
+    uint64_t pos = (uint64_t)mdl->ByteOffset + offset;
+    uint32_t o = (uint32_t)(pos & HAL_PAGE_MASK);
+    uint64_t frag = *len, iova;
+    uint32_t pages;
+    struct mapping *mp;
+    struct dms_event ev = {.type = DMS_EV_MAP, .routine = routine, .write_to_device = write};
+
+    if (frag > mdl->ByteCount - offset)
+        frag = mdl->ByteCount - offset;
+    pages = (uint32_t)((o + frag + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT);
+    iova = remap_pages(ad, routine, &pfns_of(mdl)[pos >> HAL_PAGE_SHIFT], pages);
+    if (iova == UINT64_MAX || (mp = mapping_add(f)) == NULL) {
+        if (iova != UINT64_MAX)
+            remap_undo(ad, iova, pages);
+        *len = 0;
+        return 0;
+    }
+    *mp = (struct mapping){.mdl = mdl, .offset = offset,
+                           .first_pfn = pfns_of(mdl)[pos >> HAL_PAGE_SHIFT],
+                           .length = (uint32_t)frag, .first_reg = 0, .nregs = pages,
+                           .bounce_offset = o, .logical = pfn_to_addr(iova) + o,
+                           .write = write, .reason = DMS_BOUNCE_NONE, .live = 1,
+                           .remapped = 1, .iova_pfn = iova};
+    range_pin(m, mdl, offset, frag, mp->pin);
+    ev.physical = pfn_to_addr(mp->first_pfn) + o;
+    ev.logical = mp->logical;
+    ev.length = frag;
+    ev.count = pages;
+    ev.reason = DMS_BOUNCE_NONE;
+    hal_emit(m, acct(ad), &ev);
+    hal_charge(m, DMS_COST_MAP_CALL, 1, ad->acct.id);
+    *len = (uint32_t)frag;
+    return mp->logical;
+}
+
 uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t *len,
                       bool write, const char *routine)
 {
@@ -361,6 +404,8 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
                     "%s of an MDL that MmBuildMdlForNonPagedPool described over paged pool: "
                     "its pages may be paged out under the device (lock them with "
                     "MmProbeAndLockPages)", routine);
+    if (ad->remap)
+        return map_remapped(f, mdl, offset, len, write, routine);
     if (ad->sg) {
         if (frag > mdl->ByteCount - offset)
             frag = mdl->ByteCount - offset;
@@ -459,7 +504,9 @@ static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back_
 
     if (ad->verified && mp->reason != DMS_BOUNCE_NONE && !ad->m->cfg.metadata_only)
         verifier_check(ad, f, mp, routine);
-    if (mp->reason == DMS_BOUNCE_NONE) {
+    if (mp->remapped) {
+        remap_undo(ad, mp->iova_pfn, mp->nregs);
+    } else if (mp->reason == DMS_BOUNCE_NONE) {
         mapping_direct(ad->m, mp->first_pfn, mp->nregs, -1);
     } else if (copy_back_now) {
         struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,

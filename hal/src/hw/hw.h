@@ -6,6 +6,7 @@
  *   cache.c    CPU caches a non-coherent machine's devices do not snoop
  *   sysdma.c   system DMA controllers (an 8237 pair, a SoC controller): their registers,
  *              and the data they move when a device asserts its request line
+ *   iommu.c    DMA remapping: a device's translation domain, IOVAs, the page table
  *
  * Nothing here knows a DMA adapter, a device object or an MDL: a device is a bus master with a
  * name and an account, and a system DMA channel serves a client the DMA layer binds to it.
@@ -18,10 +19,13 @@
 /* ---------------------------------------------------------------------------------------------
  * Bus masters: a device as the machine sees it. The kernel's device objects each carry one.
  */
+struct iommu_domain;
+
 struct bus_master {
     struct dms_machine *m;
     const char *name;
     struct hal_account *acct; /* its latest DMA adapter's, or NULL */
+    struct iommu_domain *dom; /* DMA remapping: its translation domain (iommu.c), or NULL */
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -197,5 +201,14 @@ void dmac_cancel(struct sysdma_channel *c);
 /* The device asserts the channel's request: move up to len bytes (dms_sysdma_request). */
 int dmac_request(struct sysdma_channel *c, uint64_t data_register, void *buf, uint32_t len,
                  int to_device, uint32_t *moved, int *terminal);
+
+/* iommu.c: DMA remapping. */
+struct iommu_domain *iommu_domain_new(void);
+void iommu_domain_free(struct iommu_domain *d);
+/* Map n pages (frames pfns) at the lowest free IOVA granule ending at or below limit_pfn. */
+int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t limit_pfn,
+              uint64_t *iova_pfn);
+void iommu_unmap(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n);
+bool iommu_translate(const struct iommu_domain *d, uint64_t iova_pfn, uint64_t *pfn);
 
 #endif /* DMASIM_HAL_HW_H */

@@ -582,8 +582,8 @@ int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, u
     struct dms_machine *m;
     uint64_t mask;
     struct stray_run run = {0};
-    uint32_t strays = 0;
-    uint64_t stale = 0, stale_at = 0;
+    uint32_t strays = 0, blocked = 0;
+    uint64_t stale = 0, stale_at = 0, blocked_at = 0, first_physical = UINT64_MAX;
     struct dms_event ev = {.type = DMS_EV_DEVICE_ACCESS};
 
     if (d == NULL || bits == 0 || bits > 64)
@@ -598,7 +598,22 @@ int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, u
         uint64_t pfn = addr_to_pfn(addr);
         size_t off = (size_t)(addr & HAL_PAGE_MASK);
         size_t chunk = len - done < HAL_PAGE_SIZE - off ? len - done : HAL_PAGE_SIZE - off;
-        struct frame *f = phys_frame(m, pfn);
+        struct frame *f;
+
+        /* DMA remapping: the address is an IOVA; one the table does not map is blocked */
+        if (d->dom != NULL && !iommu_translate(d->dom, pfn, &pfn)) {
+            if (blocked++ == 0)
+                blocked_at = addr;
+            if (buf != NULL && !to_memory)
+                memset(buf + done, 0xff, chunk);
+            strays++;
+            done += chunk;
+            continue;
+        }
+        if (first_physical == UINT64_MAX)
+            first_physical = pfn_to_addr(pfn) + off;
+        addr = pfn_to_addr(pfn) + off;
+        f = phys_frame(m, pfn);
 
         if (f != NULL) {
             uint64_t s = cache_device_access(m, f, (uint32_t)off, (uint32_t)chunk, to_memory);
@@ -630,9 +645,19 @@ int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, u
     }
     stray_report(d, &run, to_memory, bits);
     cache_report_device_read(d, stale, stale_at);
+    if (blocked > 0) {
+        char where[24], whose[120];
+        dms_format_address(blocked_at, where);
+        dms_describe_address(m, blocked_at, whose, sizeof(whose));
+        hal_finding(m, d->acct, "device", DMS_E6_IOMMU_FAULT, 0, blocked_at, to_memory ? 2 : 1,
+                    "the IOMMU blocked device %s's %s at IOVA %s, which no mapping of its "
+                    "domain covers (%u page(s)); without the IOMMU it would have %s %s",
+                    d->name, to_memory ? "write" : "read", where, blocked,
+                    to_memory ? "written" : "read", whose);
+    }
     ev.device = d->name;
     ev.logical = logical;
-    ev.physical = logical & mask;
+    ev.physical = first_physical != UINT64_MAX ? first_physical : logical & mask;
     ev.length = len;
     ev.write_to_device = !to_memory;
     ev.stray = strays > 0;

@@ -1,0 +1,149 @@
+/*
+ * iommu.c - DMA remapping (VT-d, AMD-Vi): a translation domain per device, whose page table
+ * maps I/O virtual pages (IOVAs, what the device is told) to wherever the pages really are.
+ * With it a device's reach no longer limits where its buffers may lie: nothing is copied, and
+ * the cost moves to building and tearing down the page table entries and to invalidating the
+ * IOTLB (the DMA layer charges them).
+ *
+ * IOVAs are handed out lowest first, in power-of-two granules aligned to their size, as the
+ * Windows HAL's buddy allocator does (iommu-linux-videoport.md §A), below the device's
+ * address limit; IOVA page 0 is never handed out, so logical address 0 is never valid. A
+ * device access through an IOVA the table does not map is blocked (the DMA layer's caller
+ * reports 0xE6/0x26).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw.h"
+
+#define IOVA_TOP_PFN (1ULL << 52) /* 64-bit IOVAs, in pages */
+
+struct iommu_domain {
+    struct u64map pt; /* IOVA page -> frame number */
+    struct { uint64_t start, len; } *free; /* free IOVA pages: sorted, coalesced */
+    uint32_t n_free, cap_free;
+};
+
+struct iommu_domain *iommu_domain_new(void)
+{
+    struct iommu_domain *d = calloc(1, sizeof(*d));
+
+    if (d == NULL || u64map_init(&d->pt, 64) != 0 ||
+        (d->free = malloc(sizeof(*d->free))) == NULL) {
+        if (d != NULL)
+            u64map_free(&d->pt);
+        free(d);
+        return NULL;
+    }
+    d->free[0].start = 1;
+    d->free[0].len = IOVA_TOP_PFN - 1;
+    d->n_free = d->cap_free = 1;
+    return d;
+}
+
+void iommu_domain_free(struct iommu_domain *d)
+{
+    if (d == NULL)
+        return;
+    u64map_free(&d->pt);
+    free(d->free);
+    free(d);
+}
+
+static uint64_t granule(uint32_t n)
+{
+    uint64_t g = 1;
+
+    while (g < n)
+        g <<= 1;
+    return g;
+}
+
+/* Give back [start, start+len): into the sorted list, joined with its neighbours. */
+static int release(struct iommu_domain *d, uint64_t start, uint64_t len)
+{
+    uint32_t i = 0;
+
+    while (i < d->n_free && d->free[i].start < start)
+        i++;
+    if (i > 0 && d->free[i - 1].start + d->free[i - 1].len == start) {
+        d->free[i - 1].len += len;
+        if (i < d->n_free && start + len == d->free[i].start) {
+            d->free[i - 1].len += d->free[i].len;
+            memmove(&d->free[i], &d->free[i + 1], (d->n_free - i - 1) * sizeof(*d->free));
+            d->n_free--;
+        }
+        return 0;
+    }
+    if (i < d->n_free && start + len == d->free[i].start) {
+        d->free[i].start = start;
+        d->free[i].len += len;
+        return 0;
+    }
+    if (d->n_free == d->cap_free) {
+        void *p = hal_grow(d->free, &d->cap_free, sizeof(*d->free), d->n_free + 1);
+        if (p == NULL)
+            return DMS_ENOMEM;
+        d->free = p;
+    }
+    memmove(&d->free[i + 1], &d->free[i], (d->n_free - i) * sizeof(*d->free));
+    d->free[i].start = start;
+    d->free[i].len = len;
+    d->n_free++;
+    return 0;
+}
+
+/* iommu_map - n pages (their frames in pfns) at the lowest free IOVA granule that ends at or
+ * below limit_pfn; *iova_pfn its first page. 0, DMS_ENOSPC (no IOVA space left below the
+ * limit) or DMS_ENOMEM. */
+int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t limit_pfn,
+              uint64_t *iova_pfn)
+{
+    uint64_t g = granule(n);
+
+    for (uint32_t i = 0; i < d->n_free; i++) {
+        uint64_t s = d->free[i].start, e = s + d->free[i].len;
+        uint64_t a = (s + g - 1) & ~(g - 1);
+
+        if (a + g > e || a + g - 1 > limit_pfn)
+            continue;
+        /* take [a, a+g) out of the extent: what is left before it and after it stays free */
+        if (a == s) {
+            d->free[i].start += g;
+            d->free[i].len -= g;
+            if (d->free[i].len == 0) {
+                memmove(&d->free[i], &d->free[i + 1], (d->n_free - i - 1) * sizeof(*d->free));
+                d->n_free--;
+            }
+        } else {
+            d->free[i].len = a - s;
+            if (a + g < e && release(d, a + g, e - (a + g)) != 0) {
+                d->free[i].len = e - s;
+                return DMS_ENOMEM;
+            }
+        }
+        for (uint32_t k = 0; k < n; k++)
+            if (u64map_put(&d->pt, a + k, pfns[k]) != 0) {
+                while (k-- > 0)
+                    u64map_del(&d->pt, a + k);
+                release(d, a, g);
+                return DMS_ENOMEM;
+            }
+        *iova_pfn = a;
+        return 0;
+    }
+    return DMS_ENOSPC;
+}
+
+void iommu_unmap(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        u64map_del(&d->pt, iova_pfn + k);
+    if (release(d, iova_pfn, granule(n)) != 0)
+        abort(); /* IOVA space lost for good would be a silent leak; host memory is gone */
+}
+
+bool iommu_translate(const struct iommu_domain *d, uint64_t iova_pfn, uint64_t *pfn)
+{
+    return u64map_get(&d->pt, iova_pfn, pfn);
+}
