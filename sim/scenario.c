@@ -27,6 +27,7 @@ static const char *const placement_names[] = {"random", "low-first", "high-first
 static const char *const data_names[] = {"full", "metadata", NULL};
 static const char *const verifier_names[] = {"off", "dma", NULL};
 static const char *const iommu_names[] = {"off", "remap", NULL};
+static const char *const invalidation_names[] = {"strict", "deferred", NULL};
 static const char *const op_names[] = {"read", "write", "mix", "ioctl", NULL};
 static const char *const offsets_names[] = {"random", "sequential", NULL};
 static const char *const buffers_names[] = {"pool", "fresh", NULL};
@@ -80,6 +81,11 @@ const struct key_def scn_keys[] = {
      "double-buffered; each mapping costs page table entries and an IOTLB invalidation "
      "([cost] iommu_*), and an access through an IOVA nothing maps is blocked (0xE6/0x26).",
      NULL},
+    {SEC_MACHINE, "iommu_invalidation", KT_ENUM, M(iommu_invalidation), 0, 0,
+     invalidation_names, false, "strict",
+     "iommu = remap: strict invalidates the IOTLB at every unmap; deferred batches unmaps, one "
+     "invalidation for 250 of them or the first 10 ms old, and reuses their IOVAs only then.",
+     "Linux's flush queue, iommu-linux-videoport.md A.9 I1"},
     {SEC_MACHINE, "isa_dma", KT_BOOL, M(isa_dma), 0, 1, NULL, false, "yes",
      "The PC's 8237 system DMA controller pair for subordinate devices.", NULL},
     {SEC_MACHINE, "soc_dma_channels", KT_COUNT, M(soc_dma_channels), 0, 256, NULL, false, "0",

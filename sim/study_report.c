@@ -265,9 +265,15 @@ static size_t sweep_summary(const struct study *st, uint32_t v, char *out, size_
 {
     size_t at = 0;
     uint32_t first = UINT32_MAX, last = 0;
+    bool copies = false; /* did the variant double-buffer anything, at any point? */
 
-    at += (size_t)snprintf(out + at, len - at, "Double-buffering overhead of %s against %s, "
-                           "in CPU per I/O:", st->variants[v].name, st->variants[0].name);
+    for (uint32_t p = 0; p < st->n_points; p++) {
+        const struct study_figures *f = figures(st, p, v);
+        copies |= f != NULL && get_pages_per_io(f) > 0;
+    }
+    at += (size_t)snprintf(out + at, len - at, "%s of %s against %s, in CPU per I/O:",
+                           copies ? "Double-buffering overhead" : "Overhead",
+                           st->variants[v].name, st->variants[0].name);
     for (uint32_t p = 0; p < st->n_points && at < len; p++) {
         const struct study_figures *b = figures(st, p, 0), *f = figures(st, p, v);
         char label[80], c[32];
@@ -282,7 +288,11 @@ static size_t sweep_summary(const struct study *st, uint32_t v, char *out, size_
             first = p;
         last = p;
     }
-    if (first != UINT32_MAX && at < len) {
+    if (first != UINT32_MAX && at < len && !copies) {
+        at += (size_t)snprintf(out + at, len - at, ". It copies no page: the difference is in "
+                               "mapping (scatter/gather elements, map registers, IOMMU page "
+                               "tables and IOTLB invalidation).");
+    } else if (first != UINT32_MAX && at < len) {
         const struct study_figures *a = figures(st, first, v), *z = figures(st, last, v);
         at += (size_t)snprintf(out + at, len - at, ". Why: the share of its pages above its "
                                "reach goes from %.1f %% to %.1f %%, pages copied per I/O from "

@@ -100,12 +100,53 @@ START_TEST(test_remap_instead_of_bounce)
 }
 END_TEST
 
+/* Deferred invalidation: an unmapped IOVA is not reused until its batch is invalidated (250
+ * unmaps here, the clock standing still), then it is. */
+START_TEST(test_deferred_invalidation)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m;
+    PDEVICE_OBJECT dev;
+    PDMA_ADAPTER a;
+    uint8_t *buf;
+    PMDL mdl;
+    PSCATTER_GATHER_LIST l;
+    uint64_t first, la = 0;
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 16 * GIB;
+    cfg.iommu_remap = 1;
+    cfg.iommu_deferred = 1;
+    m = machine_with(&cfg);
+    dev = dms_device_create(m, "nic0", 0);
+    a = adapter_new(dev, 32, TRUE, 65536, 2, NULL);
+    buf = pattern_buffer(m, dev, 4096, 1);
+    mdl = mdl_for(buf, 4096);
+    l = get(a, dev, mdl, buf, 4096);
+    first = (uint64_t)l->Elements[0].Address.QuadPart;
+    put(a, l); /* 1 waiting */
+    for (int i = 1; i < 250; i++) {
+        l = get(a, dev, mdl, buf, 4096);
+        la = (uint64_t)l->Elements[0].Address.QuadPart;
+        ck_assert_uint_ne(la, first); /* the first is still waiting for its invalidation */
+        put(a, l);                    /* the 250th unmap flushes the batch */
+    }
+    l = get(a, dev, mdl, buf, 4096);
+    ck_assert_uint_eq((uint64_t)l->Elements[0].Address.QuadPart, first); /* free again */
+    put(a, l);
+    IoFreeMdl(mdl);
+    a->DmaOperations->PutDmaAdapter(a);
+    machine_done(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("iommu");
     TCase *tc = tcase_create("iommu");
 
     tcase_add_test(tc, test_remap_instead_of_bounce);
+    tcase_add_test(tc, test_deferred_invalidation);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -118,6 +118,10 @@ struct dms_machine_config {
      * are, so nothing is double-buffered; the costs are the page table's and the IOTLB's
      * (DMS_COST_IOMMU_*). A device access through an IOVA not mapped is blocked: 0xE6/0x26. */
     uint8_t iommu_remap;
+    /* Deferred IOTLB invalidation: unmaps are invalidated in batches, at 250 waiting or 10 ms
+     * after the first (Linux's flush queue; the Windows HAL batches too), and their IOVAs are
+     * reused only then. 0: strict, one invalidation an unmap. */
+    uint8_t iommu_deferred;
 };
 
 /* Defaults, with their reasons:

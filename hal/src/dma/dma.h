@@ -51,6 +51,8 @@ struct bounce_pool {
  */
 #define ADAPTER_MAGIC 0x444d4141u /* "DMAA" */
 #define VERIFIER_FILL 0x0F        /* Driver Verifier's padding, and its free map registers */
+#define IOMMU_FLUSH_BATCH 250     /* deferred invalidation: unmaps a batch holds at most */
+#define IOMMU_FLUSH_NS 10000000ull /* and how long the first waits */
 #define FILE_MAGIC    0x4d524646u /* "MRFF" */
 #define SGL_MAGIC     0x53474c5044534dULL
 

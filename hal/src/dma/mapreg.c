@@ -303,9 +303,20 @@ void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n)
             fr->dma_maps > 0)
             fr->dma_maps--;
     }
-    iommu_unmap(dom, iova_pfn, n);
     hal_charge(ad->m, DMS_COST_IOMMU_UNMAP_PAGE, n, ad->acct.id);
-    hal_charge(ad->m, DMS_COST_IOTLB_INVALIDATE, 1, ad->acct.id); /* strict: every unmap */
+    if (!ad->m->cfg.iommu_deferred) {
+        iommu_unmap(dom, iova_pfn, n);
+        hal_charge(ad->m, DMS_COST_IOTLB_INVALIDATE, 1, ad->acct.id); /* strict: every unmap */
+        return;
+    }
+    /* deferred: one invalidation for a batch, at IOMMU_FLUSH_BATCH waiting or after
+     * IOMMU_FLUSH_NS (Linux's flush queue: 250 entries or 10 ms) */
+    uint64_t now = hal_now(ad->m);
+    if (iommu_unmap_deferred(dom, iova_pfn, n, now) >= IOMMU_FLUSH_BATCH ||
+        now - iommu_pending_since(dom) >= IOMMU_FLUSH_NS) {
+        iommu_flush(dom);
+        hal_charge(ad->m, DMS_COST_IOTLB_INVALIDATE, 1, ad->acct.id);
+    }
 }
 
 /* unmap_discard - drop every live mapping of f without copying anything back. */

@@ -209,6 +209,12 @@ void iommu_domain_free(struct iommu_domain *d);
 int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t limit_pfn,
               uint64_t *iova_pfn);
 void iommu_unmap(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n);
+/* Deferred invalidation: clear now, free the IOVAs at the next iommu_flush; returns how many
+ * unmaps wait (iommu_pending_since: since when). */
+uint32_t iommu_unmap_deferred(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n,
+                              uint64_t now_ns);
+uint64_t iommu_pending_since(const struct iommu_domain *d);
+void iommu_flush(struct iommu_domain *d);
 bool iommu_translate(const struct iommu_domain *d, uint64_t iova_pfn, uint64_t *pfn);
 
 #endif /* DMASIM_HAL_HW_H */

@@ -22,6 +22,10 @@ struct iommu_domain {
     struct u64map pt; /* IOVA page -> frame number */
     struct { uint64_t start, len; } *free; /* free IOVA pages: sorted, coalesced */
     uint32_t n_free, cap_free;
+    /* deferred invalidation: unmapped, not yet invalidated, so not yet free for reuse */
+    struct { uint64_t start, len; } *pending;
+    uint32_t n_pending, cap_pending;
+    uint64_t pending_since_ns;
 };
 
 struct iommu_domain *iommu_domain_new(void)
@@ -47,6 +51,7 @@ void iommu_domain_free(struct iommu_domain *d)
         return;
     u64map_free(&d->pt);
     free(d->free);
+    free(d->pending);
     free(d);
 }
 
@@ -141,6 +146,44 @@ void iommu_unmap(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n)
         u64map_del(&d->pt, iova_pfn + k);
     if (release(d, iova_pfn, granule(n)) != 0)
         abort(); /* IOVA space lost for good would be a silent leak; host memory is gone */
+}
+
+/* iommu_unmap_deferred - clear the entries now; keep the IOVAs out of use until the IOTLB is
+ * invalidated (iommu_flush), as Linux's flush queues and the Windows HAL's batching do.
+ * Returns how many unmaps wait for that invalidation. */
+uint32_t iommu_unmap_deferred(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n,
+                              uint64_t now_ns)
+{
+    for (uint32_t k = 0; k < n; k++)
+        u64map_del(&d->pt, iova_pfn + k);
+    if (d->n_pending == d->cap_pending) {
+        void *p = hal_grow(d->pending, &d->cap_pending, sizeof(*d->pending), d->n_pending + 1);
+        if (p == NULL) { /* no room to wait: give it back now, as a strict unmap would */
+            if (release(d, iova_pfn, granule(n)) != 0)
+                abort();
+            return d->n_pending;
+        }
+        d->pending = p;
+    }
+    if (d->n_pending == 0)
+        d->pending_since_ns = now_ns;
+    d->pending[d->n_pending].start = iova_pfn;
+    d->pending[d->n_pending].len = granule(n);
+    return ++d->n_pending;
+}
+
+uint64_t iommu_pending_since(const struct iommu_domain *d)
+{
+    return d->pending_since_ns;
+}
+
+/* The IOTLB invalidated: every IOVA waiting for it is free again. */
+void iommu_flush(struct iommu_domain *d)
+{
+    for (uint32_t i = 0; i < d->n_pending; i++)
+        if (release(d, d->pending[i].start, d->pending[i].len) != 0)
+            abort();
+    d->n_pending = 0;
 }
 
 bool iommu_translate(const struct iommu_domain *d, uint64_t iova_pfn, uint64_t *pfn)
