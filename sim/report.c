@@ -187,6 +187,8 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
                     r->finding[i].routine, r->finding[i].message);
         if (r->findings > 10)
             fprintf(out, "  ... %" PRIu64 " more in the JSON report\n", r->findings - 10);
+        fprintf(out, "  (dmasim dma %s --at-finding 1 0 --flags 0x3f: the adapters as !dma "
+                "shows them when the first was made)\n", s->path);
     }
     if (with_host)
         fprintf(out, "\nhost-measured (varies run to run): %.3f s wall, %" PRIu64 " events, "

@@ -132,7 +132,8 @@ static void files(FILE *out, const struct adapter *ad)
                 f->serial, mapped_registers(f), f->count,
                 f->state == FILE_SGL ? ", a scatter/gather list's" : "");
         if (ad->pool != NULL && f->held > 0)
-            fprintf(out, "     Bounce pages: %" PRIx64 " and on (the pool up to %" PRIx64 ")\n",
+            fprintf(out, "     Its registers' bounce pages: %" PRIx64 " and on (the pool up to "
+                    "%" PRIx64 ")\n",
                     pfn_to_addr(ad->pool->base_pfn + f->regs[0]), ad->pool->limit);
         fprintf(out, "     Map registers:\n");
         registers(out, f);
