@@ -218,6 +218,10 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "periods", KT_COUNT, D(periods), 2, 32, NULL, false, "4",
      "audio only: periods in the ring buffer, each max_transfer bytes and one interrupt; the "
      "ring may not cross the channel's 64K (8-bit) or 128K (16-bit) line.", NULL},
+    {SEC_DEVICE, "dma_remapping", KT_BOOL, D(dma_remapping), 0, 1, NULL, false, "yes",
+     "machine.iommu = remap: whether the device's driver opted in to DMA remapping (its INF's "
+     "DmaRemappingCompatible). no: its DMA is not remapped - physical logical addresses, and "
+     "double-buffering as without an IOMMU.", NULL},
     {SEC_DEVICE, "flush_io_buffers", KT_ENUM, D(flush_io_buffers), 0, 0, flush_names, false,
      "auto", "Whether the driver calls KeFlushIoBuffers around each I/O (a no-op where DMA is "
      "coherent). auto: yes for packet, sg and sg-build, whose routines maintain no cache; no "

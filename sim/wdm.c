@@ -104,6 +104,7 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
         snprintf(why, len, "out of host memory");
         return -1;
     }
+    dms_device_set_dma_remapping(d->pdo, d->cfg->dma_remapping != 0);
     err = hw->attach(d->pdo, d->cfg->register_base != SCN_AUTO
                                  ? d->cfg->register_base
                                  : CARD_WINDOW_BASE + d->index * CARD_WINDOW_BYTES,

@@ -140,6 +140,38 @@ START_TEST(test_deferred_invalidation)
 }
 END_TEST
 
+/* A device whose driver did not opt in (DmaRemappingCompatible) is not remapped: physical
+ * addresses, and double-buffering as without an IOMMU. */
+START_TEST(test_opted_out)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m;
+    PDEVICE_OBJECT dev;
+    PDMA_ADAPTER a;
+    uint8_t *buf;
+    PMDL mdl;
+    PSCATTER_GATHER_LIST l;
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 16 * GIB;
+    cfg.placement = DMS_PLACE_HIGH_FIRST;
+    cfg.iommu_remap = 1;
+    m = machine_with(&cfg);
+    dev = dms_device_create(m, "old0", 0);
+    ck_assert_int_eq(dms_device_set_dma_remapping(dev, false), 0);
+    a = adapter_new(dev, 32, TRUE, 65536, 2, NULL);
+    buf = pattern_buffer(m, dev, 4096, 1);
+    mdl = mdl_for(buf, 4096);
+    l = get(a, dev, mdl, buf, 4096);
+    ck_assert_uint_eq(dms_adapter_stats(a)->pages_bounced, 1);
+    put(a, l);
+    ck_assert_int_eq(dms_device_set_dma_remapping(NULL, true), DMS_EINVAL);
+    IoFreeMdl(mdl);
+    a->DmaOperations->PutDmaAdapter(a);
+    machine_done(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("iommu");
@@ -147,6 +179,7 @@ static Suite *suite(void)
 
     tcase_add_test(tc, test_remap_instead_of_bounce);
     tcase_add_test(tc, test_deferred_invalidation);
+    tcase_add_test(tc, test_opted_out);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -291,6 +291,11 @@ int dms_machine_set_placement(struct dms_machine *m, enum dms_placement placemen
 /* ---------------------------------------------------------------------------------------------
  * Devices. A device object stands for both the PDO and the FDO of one simulated device.
  */
+/* dms_device_set_dma_remapping - whether the device's driver opted in to DMA remapping (its
+ * INF's DmaRemappingCompatible): with the machine's iommu_remap on, an adapter for a device
+ * that opted out is not remapped (its logical addresses are physical, and it is
+ * double-buffered as without an IOMMU). Devices opt in by default. 0, or DMS_EINVAL. */
+int dms_device_set_dma_remapping(PDEVICE_OBJECT pdo, bool compatible);
 PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
                                  ULONG device_extension_bytes);
 const char *dms_device_name(PDEVICE_OBJECT dev);

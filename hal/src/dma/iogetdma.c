@@ -103,7 +103,7 @@ static struct adapter *adapter_new(struct dms_machine *m, struct device *d,
     ad->master = desc->Master != 0;
     ad->verified = m->cfg.verifier_dma && ad->master;
     /* DMA remapping (the verifier, which double-buffers, takes precedence) */
-    ad->remap = m->cfg.iommu_remap && ad->master && !ad->verified;
+    ad->remap = m->cfg.iommu_remap && ad->master && !ad->verified && !d->no_remap;
     ad->sg = desc->Master && desc->ScatterGather;
     address_limit(desc, &ad->max_address, &ad->address_bits);
     m->dma->adapters[m->dma->n_adapters++] = ad;

@@ -171,6 +171,16 @@ struct device *device_new(struct dms_machine *m, struct driver *drv, const char 
 
 /* A bus-enumerated device (the PDO), or a device standing for both PDO and FDO for code that
  * hosts DMA routines by hand. Its extension is zeroed. */
+int dms_device_set_dma_remapping(PDEVICE_OBJECT pdo, bool compatible)
+{
+    struct device *d = device_of(pdo);
+
+    if (d == NULL)
+        return DMS_EINVAL;
+    d->no_remap = !compatible;
+    return 0;
+}
+
 PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
                                  ULONG device_extension_bytes)
 {

@@ -57,6 +57,7 @@ struct device {
     PIO_DPC_ROUTINE dpc_routine;
     void *extension; /* inside obj's block */
     struct bus_master bm;    /* the device as the machine sees it (hw/) */
+    bool no_remap;           /* its driver did not opt in to DMA remapping */
     struct adapter *adapter; /* the DMA layer's: the latest adapter obtained for it */
 };
 
