@@ -65,7 +65,8 @@ static void derive(const struct run_device *d, struct derived *x)
 static bool faults_on(const struct scenario *s)
 {
     return s->faults.pool || s->faults.mdl || s->faults.common_buffer ||
-           s->faults.contiguous || s->faults.map_registers || s->faults.interrupts;
+           s->faults.contiguous || s->faults.map_registers || s->faults.interrupts ||
+           s->faults.device_errors;
 }
 
 static void text_device(FILE *out, const struct run_device *d, bool total)
@@ -175,11 +176,13 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
     if (faults_on(s))
         fprintf(out, "faults injected %" PRIu64 " pool allocations, %" PRIu64 " MDLs, %" PRIu64
                 " common buffers, %" PRIu64 " contiguous allocations, %" PRIu64
-                " map-register requests, %" PRIu64 " interrupts (what each device made of "
-                "them: failed and lost I/Os above, leaks in the findings)\n",
+                " map-register requests, %" PRIu64 " interrupts, %" PRIu64 " device errors "
+                "(what each device made of them: failed and lost I/Os above, leaks in the "
+                "findings)\n",
                 r->faults[DMS_FAULT_POOL], r->faults[DMS_FAULT_MDL],
                 r->faults[DMS_FAULT_COMMON_BUFFER], r->faults[DMS_FAULT_CONTIGUOUS],
-                r->faults[DMS_FAULT_MAP_REGISTERS], r->faults[DMS_FAULT_INTERRUPT]);
+                r->faults[DMS_FAULT_MAP_REGISTERS], r->faults[DMS_FAULT_INTERRUPT],
+                r->faults[DMS_FAULT_DEVICE_ERROR]);
     if (r->findings > 0) {
         fprintf(out, "\nfindings (%" PRIu64 "):\n", r->findings);
         for (uint32_t i = 0; i < r->n_finding_details && i < 10; i++)
@@ -333,6 +336,7 @@ static void json_report(FILE *out, const struct run_result *r, bool with_host)
     json_u64(&j, "contiguous", r->faults[DMS_FAULT_CONTIGUOUS]);
     json_u64(&j, "map_registers", r->faults[DMS_FAULT_MAP_REGISTERS]);
     json_u64(&j, "interrupts", r->faults[DMS_FAULT_INTERRUPT]);
+    json_u64(&j, "device_errors", r->faults[DMS_FAULT_DEVICE_ERROR]);
     json_close(&j, '}');
     json_open(&j, "findings", '{');
     json_u64(&j, "count", r->findings);

@@ -180,6 +180,9 @@ const struct key_def scn_keys[] = {
     {SEC_FAULTS, "map_registers", KT_PERCENT, F(map_registers), 0, 100, NULL, false, "0%",
      "Requests for map registers (AllocateAdapterChannel(Ex), Get/BuildScatterGatherList(Ex)) "
      "refused with STATUS_INSUFFICIENT_RESOURCES.", NULL},
+    {SEC_FAULTS, "device_errors", KT_PERCENT, F(device_errors), 0, 100, NULL, false, "0%",
+     "Commands a card reports failed (the storage controller: STATUS_IO_DEVICE_ERROR in the "
+     "completion; the other cards do not fail yet).", NULL},
     {SEC_FAULTS, "interrupts", KT_PERCENT, F(interrupts), 0, 100, NULL, false, "0%",
      "Device interrupts lost on the way: the card raised it, no ISR runs (a driver with no "
      "timeout hangs the I/O, and the report says so).", NULL},

@@ -65,7 +65,8 @@ struct scn_machine {
 
 /* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */
 struct scn_faults {
-    uint64_t seed, pool, mdl, common_buffer, contiguous, map_registers, interrupts;
+    uint64_t seed, pool, mdl, common_buffer, contiguous, map_registers, interrupts,
+        device_errors;
 };
 
 struct scn_device {

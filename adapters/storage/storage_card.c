@@ -110,7 +110,8 @@ static void engine_done(void *arg)
     }
     c->pending_strays[slot] = 0;
     c->offset[slot] = cmd->Offset;
-    post_completion(c, slot, STATUS_SUCCESS);
+    /* fault injection: the controller reports the command failed (a media or link error) */
+    post_completion(c, slot, dms_device_error(c->pdo) ? STATUS_IO_DEVICE_ERROR : STATUS_SUCCESS);
 }
 
 static bool command_valid(const struct stor_card *c, const STOR_COMMAND *cmd, uint32_t slot)

@@ -268,7 +268,7 @@ START_TEST(test_faults_option)
     ck_assert_ptr_nonnull(line);
     ck_assert_int_eq(sscanf(line, "faults injected 0 pool allocations, 0 MDLs, 0 common buffers, "
                                   "0 contiguous allocations, %lu map-register requests, 0 "
-                                  "interrupts",
+                                  "interrupts, 0 device errors",
                             &injected), 1);
     ck_assert_uint_gt(injected, 0);
     ck_assert_uint_eq(failed, injected); /* each refused request fails its I/O, nothing hangs */
@@ -288,7 +288,27 @@ START_TEST(test_faults_option)
     }
     ck_assert_msg(o.status == 0, "%s", o.err);
     ck_assert_ptr_nonnull(strstr(o.out, "  LOST            "));
-    ck_assert_ptr_nonnull(strstr(o.out, " map-register requests, 1 interrupts"));
+    ck_assert_ptr_nonnull(strstr(o.out, " map-register requests, 1 interrupts, 0 device errors"));
+    {   /* the storage controller reports errors: its driver fails exactly those I/Os */
+        char db[512];
+        unsigned long total_failed;
+        snprintf(db, sizeof(db), "%s/scenarios/db-64-vs-32.ini", DMASIM_SOURCE_DIR);
+        const char *a[] = {"dmasim", "run", db, "--set", "faults.device_errors=2%", "--set",
+                           "machine.data=metadata", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+        line = strstr(o.out, "\ntotal\n");
+        ck_assert_ptr_nonnull(line);
+        ck_assert_int_eq(sscanf(strstr(line, "  transfers       "),
+                                "  transfers       %lu I/Os (%lu reads, %lu writes, %lu failed)",
+                                &ios, &reads, &writes, &total_failed), 4);
+        line = strstr(o.out, " interrupts, ");
+        ck_assert_ptr_nonnull(line);
+        ck_assert_int_eq(sscanf(line, " interrupts, %lu device errors", &injected), 1);
+        ck_assert_uint_gt(injected, 0);
+        ck_assert_uint_eq(total_failed, injected);
+        ck_assert_ptr_nonnull(strstr(o.out, "first failure   status 0xc0000185"));
+    }
     snprintf(path, sizeof(path), "%s/scenarios/nic-small-packets.ini", DMASIM_SOURCE_DIR);
     {
         const char *a[] = {"dmasim", "run", path, "--set", "faults.common_buffer=100%", NULL};

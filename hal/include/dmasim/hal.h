@@ -69,6 +69,7 @@ enum dms_fault {
     DMS_FAULT_CONTIGUOUS,    /* MmAllocateContiguousMemory*, MmAllocatePagesForMdl(Ex) */
     DMS_FAULT_MAP_REGISTERS, /* a channel or list request: STATUS_INSUFFICIENT_RESOURCES */
     DMS_FAULT_INTERRUPT,     /* a device's interrupt is lost on the way (dms_device_interrupt) */
+    DMS_FAULT_DEVICE_ERROR,  /* a card reports a command failed (dms_device_error) */
     DMS_FAULT_COUNT
 };
 
@@ -586,6 +587,9 @@ int dms_dma_dump(struct dms_machine *m, uint32_t adapter, unsigned flags, FILE *
  * (0xE6/0x07-0x0A), mappings never flushed (0x0D). */
 void dms_dma_verify_end(struct dms_machine *m);
 
+/* dms_device_error - a card model asks whether the command it finishes now fails (fault
+ * injection, DMS_FAULT_DEVICE_ERROR): true means it reports an error to its driver. */
+bool dms_device_error(PDEVICE_OBJECT pdo);
 /* How many calls of a kind the machine made fail (fault_percent). */
 uint64_t dms_faults_injected(const struct dms_machine *m, enum dms_fault fault);
 

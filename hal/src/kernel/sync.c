@@ -503,6 +503,13 @@ static void deliver(void *arg)
                     "returned FALSE)", p->name, p->vector);
 }
 
+bool dms_device_error(PDEVICE_OBJECT pdo)
+{
+    struct device *p = device_of(pdo);
+
+    return p != NULL && hal_fault(p->m, DMS_FAULT_DEVICE_ERROR);
+}
+
 /* dms_device_interrupt - the device behind pdo raises its interrupt: its ISRs run on a CPU at
  * their DIRQL as soon as the platform delivers it. Returns 0, or DMS_EINVAL if pdo has no
  * interrupt resource. */
