@@ -10,6 +10,7 @@
  * it never hands the HAL a pointer into memory it freed itself (an MDL it freed, a list buffer
  * it freed). Everything the HAL owns may come back stale.
  *
+ * Seeds vary the machine: DMA remapping (strict, deferred), the verifier, calls that fail.
  * DMASIM_RANDOM_CALLS sets the calls per seed (default 20,000) and DMASIM_RANDOM_SEEDS the
  * seeds (default 8); a long run, as docs/driver-guide.md says:
  *   DMASIM_RANDOM_CALLS=2000000 DMASIM_RANDOM_SEEDS=64 build-asan/test_hal_random_calls
@@ -418,6 +419,11 @@ START_TEST(test_random_calls)
     cfg.metadata_only = (seed & 4) != 0;
     if (seed & 8)
         cfg.bounce_pool_bytes = 16 * 4096; /* registers run short: requests wait */
+    cfg.iommu_remap = seed % 3 == 0;                 /* DMA remapping */
+    cfg.iommu_deferred = seed % 6 == 0;
+    cfg.verifier_dma = seed % 5 == 0;                /* Driver Verifier's buffers */
+    cfg.fault_percent[DMS_FAULT_POOL] = seed % 4 == 0 ? 5 : 0; /* and calls that fail */
+    cfg.fault_percent[DMS_FAULT_MAP_REGISTERS] = seed % 4 == 0 ? 5 : 0;
     ck_assert_int_eq(dms_machine_create(&cfg, NULL, &z.m), 0);
     dms_machine_enter(z.m);
     dms_rng_seed(&z.rng, seed * 7919);
