@@ -11,6 +11,7 @@
  * it freed). Everything the HAL owns may come back stale.
  *
  * Seeds vary the machine: DMA remapping (strict, deferred), the verifier, calls that fail.
+ * Seeds vary the machine too: DMA remapping (strict, deferred), the verifier, calls that fail.
  * DMASIM_RANDOM_CALLS sets the calls per seed (default 20,000) and DMASIM_RANDOM_SEEDS the
  * seeds (default 8); a long run, as docs/driver-guide.md says:
  *   DMASIM_RANDOM_CALLS=2000000 DMASIM_RANDOM_SEEDS=64 build-asan/test_hal_random_calls
