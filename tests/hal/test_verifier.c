@@ -298,6 +298,18 @@ START_TEST(test_verifier_buffers)
     f = dms_finding_get(m, dms_finding_count(m) - 1);
     ck_assert_uint_eq(f->p2, 3);
     ck_assert_uint_eq(f->p3, la + 5);
+    /* pages the driver never mapped in system space: the verifier cannot copy through them */
+    {
+        PHYSICAL_ADDRESS lo = {.QuadPart = 0}, hi = {.QuadPart = -1}, skip = {.QuadPart = 0};
+        PMDL pages = MmAllocatePagesForMdl(lo, hi, skip, 8192);
+        PSCATTER_GATHER_LIST pl;
+        ck_assert_ptr_nonnull(pages);
+        pl = v_get(a, dev, pages, MmGetMdlVirtualAddress(pages), 8192);
+        ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_NOT_IN_SYSTEM_VA), 1);
+        v_put(a, pl);
+        MmFreePagesFromMdl(pages);
+        ExFreePool(pages);
+    }
     /* the end of the run: a list never put, an adapter never put */
     dms_dma_verify_end(m);
     ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_NOT_FLUSHED), 1);

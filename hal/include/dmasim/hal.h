@@ -526,6 +526,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_E6_INVALID_BUFFER            0x1F
 #define DMS_E6_FLUSH_NEVER_MAPPED        0x20
 #define DMS_E6_ZERO_LENGTH               0x21
+#define DMS_E6_NOT_IN_SYSTEM_VA          0x22
 #define DMS_E6_CHANNEL_NOT_DONE          0x23
 #define DMS_E6_INSUFFICIENT_BUFFER       0x24
 #define DMS_E6_UNKNOWN_VERSION           0x25

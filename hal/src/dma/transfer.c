@@ -449,6 +449,12 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     range_pin(m, mdl, offset, frag, mp->pin);
     if (ad->verified && reason != DMS_BOUNCE_NONE && !m->cfg.metadata_only)
         verifier_fill(ad, f, mp);
+    /* the verifier double-buffers through the buffer's system address: it must have one */
+    if (ad->verified && !(mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)))
+        hal_finding(m, acct(ad), routine, DMS_E6_NOT_IN_SYSTEM_VA, (uintptr_t)mdl, 0, 0,
+                    "%s of an MDL whose buffer is not mapped in system address space "
+                    "(MmGetSystemAddressForMdlSafe it first: the verifier's double-buffering "
+                    "copies through it)", routine);
     f->cursor += pages;
     ev.physical = physical;
     ev.logical = logical;
