@@ -9,7 +9,7 @@
  *   rng.c       xoshiro256**, the machine's one source of randomness
  *
  * The rooms above it, each seeing only the rooms below (docs/architecture.md):
- *   hw/      the machine: physical memory, caches, system DMA controllers
+ *   hw/      the machine: physical memory, caches, system DMA controllers, the IOMMU
  *   kernel/  IRQL rules, DPCs, MDLs, pool, threads, spin locks, interrupts, IRPs, devices,
  *            registers
  *   dma/     adapters, map registers, transfers, scatter/gather, common buffers, version 3,
