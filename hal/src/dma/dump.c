@@ -56,16 +56,16 @@ static uint64_t bytes_mapped(const struct adapter *ad)
     return n;
 }
 
+/* The number of the adapter's first waiting request, as flag 0x20 numbers them: 1, or 0 when
+ * none waits (for the channel, or for registers of the pool). */
 static uint32_t first_waiting(const struct adapter *ad)
 {
-    uint32_t n = 1;
-
     if (ad->chan_head != NULL)
         return 1;
     if (ad->pool != NULL)
-        for (const struct wait_block *wb = ad->pool->wait_head; wb != NULL; wb = wb->next, n++)
+        for (const struct wait_block *wb = ad->pool->wait_head; wb != NULL; wb = wb->next)
             if (wb->ad == ad)
-                return n;
+                return 1;
     return 0;
 }
 

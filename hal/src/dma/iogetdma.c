@@ -150,7 +150,7 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     wanted = registers_for(DeviceDescription->MaximumLength);
     /* the verifier double-buffers every bus master's transfers through map registers */
     ad->needs_regs = !ad->remap && (!ad->sg || dms_machine_top_address(m) - 1 > ad->max_address ||
-                                    (m->cfg.verifier_dma && ad->master));
+                                    ad->verified);
     if (ad->remap && d->bm.dom == NULL && (d->bm.dom = iommu_domain_new()) == NULL) {
         ad->released = true;
         ad = NULL;

@@ -475,24 +475,20 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
     return logical;
 }
 
-/* Copy a read's bounced bytes back into the buffer, if the buffer is still there: the frame
- * the MDL named when it was mapped must still exist and still be the page at the buffer's
- * system address. A buffer freed meanwhile (ExFreePool before the flush) is a finding, and the
- * bytes are dropped rather than written into freed memory. (Frame 0 is
- * firmware's: an MDL over memory that is no pool names it, and is copied into as before.) */
+/* Copy a read's bounced bytes back into the buffer, if the buffer is still there (still_there:
+ * the frame the MDL named when it was mapped is still the page at the buffer's system
+ * address). A buffer freed meanwhile (ExFreePool before the flush) is a finding, and the bytes
+ * are dropped rather than written into freed memory. */
 static void copy_back(struct mapreg_file *f, const struct mapping *mp, const char *routine)
 {
     struct adapter *ad = f->ad;
     uint8_t *bounce = bounce_host(ad, f, mp->first_reg) + mp->bounce_offset;
-    const struct frame *fr;
 
     if (mp->va == NULL) {
         copy_chain(ad->m, mp->mdl, mp->offset, mp->length, bounce, false);
         return;
     }
-    if (mp->first_pfn != 0 &&
-        ((fr = phys_frame(ad->m, mp->first_pfn)) == NULL ||
-         fr->host != (uint8_t *)((uintptr_t)mp->va & ~(uintptr_t)HAL_PAGE_MASK))) {
+    if (!still_there(ad->m, mp->first_pfn, mp->va)) {
         hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREED_WHILE_MAPPED, mp->first_pfn,
                     mp->length, 0,
                     "%s of a read into a buffer freed since it was mapped (ExFreePool before "
