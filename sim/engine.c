@@ -53,6 +53,7 @@ struct engine_dev {
     uint32_t busy;
     uint64_t busy_mask; /* engines at work (at most 64) */
     struct device_job *head, *tail;
+    uint64_t walk_debt_ns; /* IOTLB walks its last transfers waited for, owed by the next */
 };
 
 /* A piece of work on a CPU: until when, at what priority. A CPU holds a stack of them: the
@@ -599,6 +600,11 @@ static void device_start(struct engine *e, struct device_job *j)
     struct engine_dev *d = &e->dev[j->device];
     uint64_t busy = j->descriptors * d->p.descriptor_ns + bytes_ns(j->bytes, d->p.link_bandwidth);
 
+    /* a transfer's IOTLB misses are known only once its data moves, after its time was set:
+     * the walks it waited for lengthen the device's next transfer */
+    busy += d->walk_debt_ns;
+    d->walk_debt_ns = 0;
+
     d->busy++;
     j->slot = (uint32_t)__builtin_ctzll(~d->busy_mask);
     d->busy_mask |= 1ull << j->slot;
@@ -755,6 +761,13 @@ static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t
         break;
     case DMS_COST_IOTLB_INVALIDATE:
         charge(e, device, CPU_MAPPING, amount * c->iotlb_invalidate_ns, r);
+        break;
+    case DMS_COST_IOTLB_MISS: /* the device waits for the walk, not a CPU */
+        if (device < e->ndevices) {
+            e->dev[device].walk_debt_ns += amount * c->iotlb_miss_ns;
+            e->dev[device].st.iotlb_misses += amount;
+            e->dev[device].st.iotlb_walk_ns += amount * c->iotlb_miss_ns;
+        }
         break;
     }
 }

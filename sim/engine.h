@@ -69,6 +69,7 @@ struct cost_model {
     uint64_t iommu_map_page_ns;    /* DMA remapping: per IOMMU page table entry written */
     uint64_t iommu_unmap_page_ns;  /* per entry cleared */
     uint64_t iotlb_invalidate_ns;  /* per IOTLB invalidation (strict: one an unmap) */
+    uint64_t iotlb_miss_ns;        /* per IOTLB miss: the page walk the device waits for */
 };
 
 /* One device's timeline resource: its DMA engines and their figures. */
@@ -85,6 +86,8 @@ struct engine_device_stats {
     uint64_t queued;          /* transfers that waited for a free engine */
     uint64_t queue_ns;        /* and how long */
     uint64_t latency_ns;      /* media/wire latency, summed over transfers */
+    uint64_t iotlb_misses;    /* DMA remapping: accesses whose page the IOTLB missed */
+    uint64_t iotlb_walk_ns;   /* and the page walks' time, added to the engine's busy time */
 };
 
 /* engine_create - an engine for ncpus CPUs and ndevices devices. Returns NULL without memory. */

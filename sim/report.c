@@ -134,6 +134,15 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
             " transfers queued (%s)\n", a,
             x.elapsed_ns ? 100.0 * (double)d->engine.busy_ns / (double)x.elapsed_ns : 0.0,
             d->engine.queued, b);
+    if (d->engine.iotlb_misses > 0) {
+        units_format_time(d->engine.iotlb_walk_ns, a, sizeof(a));
+        fprintf(out, "  IOTLB           %" PRIu64 " misses, %.2f per device transfer; their page "
+                "walks kept the device %s (%.1f%% of its busy time)\n", d->engine.iotlb_misses,
+                d->engine.transfers ? (double)d->engine.iotlb_misses /
+                                          (double)d->engine.transfers : 0.0, a,
+                d->engine.busy_ns ? 100.0 * (double)d->engine.iotlb_walk_ns /
+                                        (double)d->engine.busy_ns : 0.0);
+    }
     if (d->hal.cache_lines_cleaned + d->hal.cache_lines_invalidated +
             d->hal.stale_bytes_to_device + d->hal.stale_bytes_to_cpu > 0) {
         units_format_size(d->hal.stale_bytes_to_device, a, sizeof(a));
@@ -280,6 +289,8 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "transfers", d->engine.transfers);
     json_u64(j, "queued", d->engine.queued);
     json_u64(j, "queue_ns", d->engine.queue_ns);
+    json_u64(j, "iotlb_misses", d->engine.iotlb_misses);
+    json_u64(j, "iotlb_walk_ns", d->engine.iotlb_walk_ns);
     json_u64(j, "bytes_from_memory", d->hal.device_bytes_read);
     json_u64(j, "bytes_to_memory", d->hal.device_bytes_written);
     json_close(j, '}');

@@ -230,6 +230,8 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->engine.queued += d->engine.queued;
     t->engine.queue_ns += d->engine.queue_ns;
     t->engine.latency_ns += d->engine.latency_ns;
+    t->engine.iotlb_misses += d->engine.iotlb_misses;
+    t->engine.iotlb_walk_ns += d->engine.iotlb_walk_ns;
     t->verified += d->verified;
     t->mismatches += d->mismatches;
     t->stray_ios += d->stray_ios;

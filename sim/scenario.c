@@ -26,7 +26,7 @@
 static const char *const placement_names[] = {"random", "low-first", "high-first", "range", NULL};
 static const char *const data_names[] = {"full", "metadata", NULL};
 static const char *const verifier_names[] = {"off", "dma", NULL};
-static const char *const iommu_names[] = {"off", "remap", NULL};
+static const char *const iommu_names[] = {"off", "remap", "passthrough", NULL};
 static const char *const invalidation_names[] = {"strict", "deferred", NULL};
 static const char *const op_names[] = {"read", "write", "mix", "ioctl", NULL};
 static const char *const offsets_names[] = {"random", "sequential", NULL};
@@ -79,8 +79,15 @@ const struct key_def scn_keys[] = {
      "remap: an IOMMU remaps every bus master's DMA (VT-d, AMD-Vi): logical addresses are "
      "IOVAs within the device's reach mapped to wherever the pages are, so nothing is "
      "double-buffered; each mapping costs page table entries and an IOTLB invalidation "
-     "([cost] iommu_*), and an access through an IOVA nothing maps is blocked (0xE6/0x26).",
-     NULL},
+     "([cost] iommu_*), device accesses miss the IOTLB ([cost] iotlb_miss), and an access "
+     "through an IOVA nothing maps is blocked (0xE6/0x26). passthrough: the IOMMU lets every "
+     "device through untranslated (Linux iommu.passthrough=1): as off, double-buffering "
+     "included, at no cost.", NULL},
+    {SEC_MACHINE, "iotlb_entries", KT_COUNT, M(iotlb_entries), 0, 1 << 20, NULL, false, "64",
+     "iommu = remap: entries of the IOTLB (4-way set associative, least recently used out; "
+     "0: not modelled, no misses). Deferred invalidation leaves stale entries a device can "
+     "still use until the flush.",
+     "assumption: no IOTLB size is published (perf-anchors.md §1, IOTLB miss cost: U)"},
     {SEC_MACHINE, "iommu_invalidation", KT_ENUM, M(iommu_invalidation), 0, 0,
      invalidation_names, false, "strict",
      "iommu = remap: strict invalidates the IOTLB at every unmap; deferred batches unmaps, one "
@@ -159,6 +166,11 @@ const struct key_def scn_keys[] = {
      "500ns", "CPU time per IOTLB invalidation, one a strict unmap (0.6 us for a 4 KiB unmap, "
      "less its entry; about 800 ns reported for a VT-d flush).",
      "iommu-linux-videoport.md A.9 I6, I9"},
+    {SEC_COST, "iotlb_miss", KT_TIME, C(iotlb_miss_ns), 0, BIG, NULL, false, "100ns",
+     "Device time per IOTLB miss (machine.iommu = remap): the page walk the access waits for, "
+     "added to the device's busy time.",
+     "derived: one DRAM read for the leaf entry, the upper levels in the IOMMU's paging-"
+     "structure caches; no per-miss figure is published (perf-anchors.md §1)"},
     {SEC_COST, "app_work", KT_TIME, C(app_work_ns), 0, BIG, NULL, false, "0",
      "The application's own CPU work per I/O, unless the workload says otherwise.",
      "the workload's business: a database does tens of microseconds per I/O"},

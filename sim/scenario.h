@@ -60,7 +60,7 @@ struct scn_machine {
     uint64_t placement, range_start, range_end;
     uint64_t cpus, seed, data, map_register_limit, bounce_pool, coherent;
     uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines, verifier, iommu;
-    uint64_t iommu_invalidation;
+    uint64_t iommu_invalidation, iotlb_entries;
 };
 
 /* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */

@@ -366,6 +366,8 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->verifier_dma = m->verifier == 1;
     cfg->iommu_remap = m->iommu == 1;
     cfg->iommu_deferred = m->iommu_invalidation == 1;
+    cfg->iommu_passthrough = m->iommu == 2;
+    cfg->iotlb_entries = (uint32_t)m->iotlb_entries;
     cfg->fault_seed = s->faults.seed;
     cfg->fault_percent[DMS_FAULT_POOL] = (uint8_t)s->faults.pool;
     cfg->fault_percent[DMS_FAULT_MDL] = (uint8_t)s->faults.mdl;

@@ -25,7 +25,16 @@ static void tp_event(void *ctx, const struct dms_event *ev)
     tp.events[tp.n_events++] = *ev;
 }
 
-struct dms_platform test_platform_ops = {.now_ns = tp_now, .event = tp_event};
+static void tp_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id)
+{
+    (void)ctx;
+    (void)adapter_id;
+    if ((unsigned)cost < sizeof(tp.charged) / sizeof(tp.charged[0]))
+        tp.charged[cost] += amount;
+}
+
+struct dms_platform test_platform_ops = {.now_ns = tp_now, .event = tp_event,
+                                         .charge = tp_charge};
 
 void events_reset(void)
 {
@@ -47,6 +56,7 @@ struct dms_machine *machine_with(const struct dms_machine_config *cfg)
 
     tp.now_ns = 0;
     events_reset();
+    memset(tp.charged, 0, sizeof(tp.charged));
     ck_assert_int_eq(dms_machine_create(cfg, &test_platform_ops, &m), 0);
     dms_machine_enter(m);
     return m;

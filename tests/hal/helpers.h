@@ -13,9 +13,10 @@
 #define GIB DMS_GIB
 #define MIB DMS_MIB
 
-/* A platform with a settable clock that records every event. */
+/* A platform with a settable clock that records every event and sums every charge. */
 struct test_platform {
     uint64_t now_ns;
+    uint64_t charged[DMS_COST_IOTLB_MISS + 1]; /* by enum dms_cost */
     struct dms_event *events;
     size_t n_events, cap_events;
 };

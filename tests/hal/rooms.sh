@@ -30,7 +30,7 @@ rank() {
     dma/mapreg.*) echo 32 ;;
     dma/transfer.*) echo 33 ;;
     dma/sglist.* | dma/common.*) echo 34 ;;
-    dma/v3.*) echo 35 ;;
+    dma/v3.* | dma/domain.*) echo 35 ;;
     dma/tables.*) echo 36 ;;
     dma/calltrace.*) echo 37 ;;
     dma/iogetdma.*) echo 38 ;;

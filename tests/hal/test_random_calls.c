@@ -69,6 +69,8 @@ static struct fz {
     } common[N_COMMONS];
     uint8_t *space[N_SPACES]; /* BuildScatterGatherList buffers, the driver's */
     uint64_t logical[16];     /* addresses the HAL handed out, for the device to hit */
+    HANDLE domain[2];         /* GetDmaDomain's answers, kept past their domain's end */
+    PDMA_COMMON_BUFFER_VECTOR vec[2];
 } z;
 
 static uint64_t below(uint64_t n)
@@ -104,7 +106,7 @@ static PDMA_ADAPTER get_adapter(int i)
     DEVICE_DESCRIPTION d;
     static const unsigned bits[N_ADAPTERS] = {64, 32, 32, 24, 32};
     static const BOOLEAN sg[N_ADAPTERS] = {TRUE, TRUE, FALSE, FALSE, TRUE};
-    static const ULONG version[N_ADAPTERS] = {3, 2, 2, 1, 0};
+    static const ULONG version[N_ADAPTERS] = {3, 3, 2, 1, 0};
 
     memset(&d, 0, sizeof(d));
     d.Version = version[i];
@@ -177,7 +179,7 @@ static void one_call(void)
     ULONG len;
     PVOID va;
 
-    switch (below(20)) {
+    switch (below(21)) {
     case 0: { /* a buffer, from pool (either kind) or the simulator's */
         int i = (int)below(N_BUFFERS);
         size_t bytes = 1 + below(64 * 1024);
@@ -385,6 +387,68 @@ static void one_call(void)
         }
         break;
     }
+    case 20: { /* the v3 appendix: domains, domain buffers, vectors, buffers from an MDL */
+        const DMA_OPERATIONS *o = z.ad[0]->DmaOperations;
+        int i = (int)below(N_COMMONS), k = (int)below(2);
+        PVOID v = NULL;
+        a = any_adapter(&a_i);
+        switch (below(7)) {
+        case 0:
+            z.domain[k] = o->GetDmaDomain(a);
+            break;
+        case 1:
+            o->JoinDmaDomain(a, below(8) ? z.domain[k] : (HANDLE)(uintptr_t)below(1 << 30));
+            break;
+        case 2:
+            o->LeaveDmaDomain(a);
+            break;
+        case 3:
+            if (z.vec[k] == NULL) {
+                PHYSICAL_ADDRESS lo = {.QuadPart = 0}, hi = {.QuadPart = -1};
+                o->AllocateCommonBufferVector(a, lo, hi, MmCached, 0, 0, (ULONG)below(5),
+                                              below(9000), &z.vec[k]);
+            } else if (below(3) == 0) {
+                o->FreeCommonBufferVector(a, z.vec[k]);
+                if (below(2) == 0)
+                    z.vec[k] = NULL; /* freed or not: the pointer is forgotten either way */
+            } else {
+                PHYSICAL_ADDRESS la;
+                o->GetCommonBufferFromVectorByIndex(a, z.vec[k], (ULONG)below(6), &v, &la);
+                if (v != NULL)
+                    z.logical[below(16)] = (uint64_t)la.QuadPart;
+                o->FreeCommonBufferFromVector(a, z.vec[k], (ULONG)below(6));
+            }
+            break;
+        case 4:
+        case 5:
+            if (z.common[i].va != NULL)
+                break; /* case 11 frees it */
+            z.common[i].adapter = a_i;
+            if (below(2) == 0) {
+                mdl = live_mdl();
+                if (o->CreateCommonBufferFromMdl(a, mdl, NULL, 0, &z.common[i].la) ==
+                    STATUS_SUCCESS) {
+                    z.common[i].len = mdl->ByteCount;
+                    z.common[i].va = MmGetMdlVirtualAddress(mdl);
+                }
+            } else {
+                z.common[i].len = (ULONG)below(3 * 4096);
+                if (o->AllocateDomainCommonBuffer(a, z.domain[k], NULL, z.common[i].len, 0, NULL,
+                                                  0, &z.common[i].la, &v) == STATUS_SUCCESS)
+                    z.common[i].va = v;
+            }
+            if (z.common[i].va != NULL)
+                z.logical[below(16)] = (uint64_t)z.common[i].la.QuadPart;
+            break;
+        case 6:
+            mdl = live_mdl();
+            at_irql(PASSIVE_LEVEL, &old);
+            o->FlushDmaBuffer(a, below(8) ? mdl : NULL, (BOOLEAN)below(2));
+            KeLowerIrql(old);
+            break;
+        }
+        break;
+    }
     case 19: { /* PutDmaAdapter, then a new one; the old pointer stays around, stale */
         int i = (int)below(N_ADAPTERS);
         if (below(50) != 0)
@@ -422,6 +486,7 @@ START_TEST(test_random_calls)
         cfg.bounce_pool_bytes = 16 * 4096; /* registers run short: requests wait */
     cfg.iommu_remap = seed % 3 == 0;                 /* DMA remapping */
     cfg.iommu_deferred = seed % 6 == 0;
+    cfg.iotlb_entries = seed % 3 == 0 ? 16 : 0;
     cfg.verifier_dma = seed % 5 == 0;                /* Driver Verifier's buffers */
     cfg.fault_percent[DMS_FAULT_POOL] = seed % 4 == 0 ? 5 : 0; /* and calls that fail */
     cfg.fault_percent[DMS_FAULT_MAP_REGISTERS] = seed % 4 == 0 ? 5 : 0;
@@ -443,7 +508,7 @@ START_TEST(test_random_calls)
     if (env("DMASIM_RANDOM_VERBOSE", 0)) { /* what the run reached, by finding code */
         printf("seed %llu: %llu findings:", (unsigned long long)seed,
                (unsigned long long)dms_finding_total(z.m));
-        for (uint32_t code = 0; code < 0x120; code++)
+        for (uint32_t code = 0; code < 0x1DC10; code = code == 0x120 ? 0x1DC00 : code + 1)
             if (dms_finding_count_code(z.m, code) > 0)
                 printf(" 0x%x=%zu", code, dms_finding_count_code(z.m, code));
         printf("\n");

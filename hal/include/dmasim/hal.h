@@ -121,8 +121,17 @@ struct dms_machine_config {
     uint8_t iommu_remap;
     /* Deferred IOTLB invalidation: unmaps are invalidated in batches, at 250 waiting or 10 ms
      * after the first (Linux's flush queue; the Windows HAL batches too), and their IOVAs are
-     * reused only then. 0: strict, one invalidation an unmap. */
+     * reused only then. 0: strict, one invalidation an unmap. Until then a device can still
+     * reach an unmapped page through a stale IOTLB entry (the window deferral opens). */
     uint8_t iommu_deferred;
+    /* The IOMMU present but translating nothing (iommu_remap 0): every device is in a
+     * pass-through domain (Linux iommu.passthrough=1, the PassThrough domain type): logical
+     * addresses are physical, devices are double-buffered as without it, nothing is blocked.
+     * Reports say so; it costs nothing. */
+    uint8_t iommu_passthrough;
+    /* Under iommu_remap: the IOTLB's entries (4-way set associative, LRU; 0: none modelled).
+     * A device access whose page it misses waits for a page walk (DMS_COST_IOTLB_MISS). */
+    uint32_t iotlb_entries;
 };
 
 /* Defaults, with their reasons:
@@ -227,7 +236,8 @@ enum dms_cost {
     DMS_COST_DRIVER_COPY_BYTES, /* bytes a driver copied or filled itself (RtlCopyMemory) */
     DMS_COST_IOMMU_MAP_PAGE,    /* IOMMU page table entries written (DMA remapping) */
     DMS_COST_IOMMU_UNMAP_PAGE,  /* IOMMU page table entries cleared */
-    DMS_COST_IOTLB_INVALIDATE   /* IOTLB invalidations (strict: one per unmap) */
+    DMS_COST_IOTLB_INVALIDATE,  /* IOTLB invalidations (strict: one per unmap) */
+    DMS_COST_IOTLB_MISS         /* device accesses that missed the IOTLB: the device walks */
 };
 
 typedef void (*dms_work_fn)(void *arg);
@@ -546,6 +556,10 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_CHECK_REGISTER          0x10B /* a register or port access no device decodes */
 #define DMS_CHECK_DRIVER            0x10C /* the driver model: objects, AddDevice, ASSERT, ISRs */
 #define DMS_CHECK_FREED_WHILE_MAPPED 0x10D /* memory freed while a DMA mapping still uses it */
+/* Bug check 0x1DC DMA_COMMON_BUFFER_VECTOR_ERROR, its parameter 1 (the type of failure: 1 wrong
+ * IRQL, 2 vector not empty, 3 index out of bounds, 4 index freed, 5 common buffer leaked) in
+ * the last two digits: 0x1DC01 .. 0x1DC05. */
+#define DMS_BUGCHECK_1DC(type)      (0x1DC00u + (type))
 
 struct dms_finding {
     uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */

@@ -76,6 +76,15 @@ VOID hal_PutDmaAdapter(PDMA_ADAPTER DmaAdapter)
         return;
     hal_irql_check(ad->m, acct(ad), "PutDmaAdapter", IRQL_MAX_DISPATCH);
     outstanding(ad, "PutDmaAdapter", "PutDmaAdapter with");
+    for (const struct cb_vector *v = ad->vectors; v != NULL; v = v->next)
+        for (ULONG i = 0; i < v->n; i++)
+            if (v->elem[i] != NULL) {
+                hal_finding(ad->m, acct(ad), "PutDmaAdapter", DMS_BUGCHECK_1DC(0x05), i,
+                            (uintptr_t)v->elem[i]->va, v->elem[i]->logical,
+                            "PutDmaAdapter with buffer %u of a common-buffer vector never "
+                            "freed (bug check 0x1DC: common buffer leaked)", (unsigned)i);
+                break;
+            }
     ad->released = true;
     sysdma_unbind(ad);
     if (ad->dev->adapter == ad) {

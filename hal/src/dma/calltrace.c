@@ -470,8 +470,123 @@ static PVOID t_AllocateCommonBufferWithBounds(PDMA_ADAPTER a, PPHYSICAL_ADDRESS 
     return va;
 }
 
+static NTSTATUS t_AllocateDomainCommonBuffer(PDMA_ADAPTER a, HANDLE Domain, PPHYSICAL_ADDRESS Max,
+                                             ULONG Length, ULONG Flags,
+                                             MEMORY_CACHING_TYPE *Cache, NODE_REQUIREMENT Node,
+                                             PPHYSICAL_ADDRESS Logical, PVOID *Va)
+{
+    char b[24], hi[24];
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "AllocateDomainCommonBuffer", 0, "DomainHandle=%p, MaximumAddress=%s, "
+         "Length=%u, Flags=0x%x", Domain, Max ? addr((uint64_t)Max->QuadPart, hi) : "NULL",
+         (unsigned)Length, (unsigned)Flags);
+    st = hal_ops_v3.AllocateDomainCommonBuffer(a, Domain, Max, Length, Flags, Cache, Node,
+                                               Logical, Va);
+    emit(a, DMS_EV_RETURN, "AllocateDomainCommonBuffer", st, "returns 0x%08x, *LogicalAddress=%s",
+         (unsigned)st, addr(st == STATUS_SUCCESS ? (uint64_t)Logical->QuadPart : 0, b));
+    return st;
+}
+
+static NTSTATUS t_FlushDmaBuffer(PDMA_ADAPTER a, PMDL Mdl, BOOLEAN Read)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "FlushDmaBuffer", 0, "ReadOperation=%d", Read);
+    st = hal_ops_v3.FlushDmaBuffer(a, Mdl, Read);
+    emit(a, DMS_EV_RETURN, "FlushDmaBuffer", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_JoinDmaDomain(PDMA_ADAPTER a, HANDLE Domain)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "JoinDmaDomain", 0, "DomainHandle=%p", Domain);
+    st = hal_ops_v3.JoinDmaDomain(a, Domain);
+    emit(a, DMS_EV_RETURN, "JoinDmaDomain", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static NTSTATUS t_LeaveDmaDomain(PDMA_ADAPTER a)
+{
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "LeaveDmaDomain", 0, "%s", "");
+    st = hal_ops_v3.LeaveDmaDomain(a);
+    emit(a, DMS_EV_RETURN, "LeaveDmaDomain", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static HANDLE t_GetDmaDomain(PDMA_ADAPTER a)
+{
+    HANDLE h;
+
+    emit(a, DMS_EV_CALL, "GetDmaDomain", 0, "%s", "");
+    h = hal_ops_v3.GetDmaDomain(a);
+    emit(a, DMS_EV_RETURN, "GetDmaDomain", 0, "returns %p", h);
+    return h;
+}
+
+static NTSTATUS t_AllocateCommonBufferVector(PDMA_ADAPTER a, PHYSICAL_ADDRESS Low,
+                                             PHYSICAL_ADDRESS High, MEMORY_CACHING_TYPE Cache,
+                                             NODE_REQUIREMENT Node, ULONG Flags, ULONG N,
+                                             ULONGLONG Size, PDMA_COMMON_BUFFER_VECTOR *Out)
+{
+    char lo[24], hi[24];
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "AllocateCommonBufferVector", 0, "LowAddress=%s, HighAddress=%s, "
+         "NumberOfElements=%u, SizeOfElements=%llu", addr((uint64_t)Low.QuadPart, lo),
+         addr((uint64_t)High.QuadPart, hi), (unsigned)N, (unsigned long long)Size);
+    st = hal_ops_v3.AllocateCommonBufferVector(a, Low, High, Cache, Node, Flags, N, Size, Out);
+    emit(a, DMS_EV_RETURN, "AllocateCommonBufferVector", st, "returns 0x%08x", (unsigned)st);
+    return st;
+}
+
+static VOID t_GetCommonBufferFromVectorByIndex(PDMA_ADAPTER a, PDMA_COMMON_BUFFER_VECTOR V,
+                                               ULONG Index, PVOID *Va, PPHYSICAL_ADDRESS La)
+{
+    char b[24];
+
+    emit(a, DMS_EV_CALL, "GetCommonBufferFromVectorByIndex", 0, "Index=%u", (unsigned)Index);
+    hal_ops_v3.GetCommonBufferFromVectorByIndex(a, V, Index, Va, La);
+    emit(a, DMS_EV_RETURN, "GetCommonBufferFromVectorByIndex", 0, "*LogicalAddressOut=%s",
+         addr(La != NULL ? (uint64_t)La->QuadPart : 0, b));
+}
+
+static VOID t_FreeCommonBufferFromVector(PDMA_ADAPTER a, PDMA_COMMON_BUFFER_VECTOR V,
+                                         ULONG Index)
+{
+    emit(a, DMS_EV_CALL, "FreeCommonBufferFromVector", 0, "Index=%u", (unsigned)Index);
+    hal_ops_v3.FreeCommonBufferFromVector(a, V, Index);
+    emit(a, DMS_EV_RETURN, "FreeCommonBufferFromVector", 0, "returns");
+}
+
+static VOID t_FreeCommonBufferVector(PDMA_ADAPTER a, PDMA_COMMON_BUFFER_VECTOR V)
+{
+    emit(a, DMS_EV_CALL, "FreeCommonBufferVector", 0, "%s", "");
+    hal_ops_v3.FreeCommonBufferVector(a, V);
+    emit(a, DMS_EV_RETURN, "FreeCommonBufferVector", 0, "returns");
+}
+
+static NTSTATUS t_CreateCommonBufferFromMdl(PDMA_ADAPTER a, PMDL Mdl,
+                                            PDMA_COMMON_BUFFER_EXTENDED_CONFIGURATION Configs,
+                                            ULONG Count, PPHYSICAL_ADDRESS Logical)
+{
+    char b[24];
+    NTSTATUS st;
+
+    emit(a, DMS_EV_CALL, "CreateCommonBufferFromMdl", 0, "ExtendedConfigsCount=%u",
+         (unsigned)Count);
+    st = hal_ops_v3.CreateCommonBufferFromMdl(a, Mdl, Configs, Count, Logical);
+    emit(a, DMS_EV_RETURN, "CreateCommonBufferFromMdl", st, "returns 0x%08x, *LogicalAddress=%s",
+         (unsigned)st, addr(st == STATUS_SUCCESS ? (uint64_t)Logical->QuadPart : 0, b));
+    return st;
+}
+
 DMA_OPERATIONS hal_ops_v3_traced = {
-    .Size = offsetof(DMA_OPERATIONS, AllocateCommonBufferVector),
+    .Size = sizeof(DMA_OPERATIONS),
     TRACED_V1_MEMBERS,
     .CalculateScatterGatherList = t_CalculateScatterGatherList,
     .BuildScatterGatherList = t_BuildScatterGatherList,
@@ -489,5 +604,15 @@ DMA_OPERATIONS hal_ops_v3_traced = {
     .FlushAdapterBuffersEx = t_FlushAdapterBuffersEx,
     .FreeAdapterObject = t_FreeAdapterObject,
     .CancelMappedTransfer = t_CancelMappedTransfer,
+    .AllocateDomainCommonBuffer = t_AllocateDomainCommonBuffer,
+    .FlushDmaBuffer = t_FlushDmaBuffer,
+    .JoinDmaDomain = t_JoinDmaDomain,
+    .LeaveDmaDomain = t_LeaveDmaDomain,
+    .GetDmaDomain = t_GetDmaDomain,
     .AllocateCommonBufferWithBounds = t_AllocateCommonBufferWithBounds,
+    .AllocateCommonBufferVector = t_AllocateCommonBufferVector,
+    .GetCommonBufferFromVectorByIndex = t_GetCommonBufferFromVectorByIndex,
+    .FreeCommonBufferFromVector = t_FreeCommonBufferFromVector,
+    .FreeCommonBufferVector = t_FreeCommonBufferVector,
+    .CreateCommonBufferFromMdl = t_CreateCommonBufferFromMdl,
 };

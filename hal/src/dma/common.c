@@ -15,7 +15,7 @@
 #include "dma.h"
 
 PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64_t lo,
-                   uint64_t hi, PPHYSICAL_ADDRESS logical)
+                   uint64_t hi, PPHYSICAL_ADDRESS logical, uint64_t iova_hi)
 {
     struct dms_machine *m = ad->m;
     struct common_buffer *cb;
@@ -57,7 +57,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
         for (uint64_t i = 0; pfns != NULL && i < pages; i++)
             pfns[i] = base + i;
         if (pfns != NULL)
-            iova = remap_pages(ad, routine, pfns, (uint32_t)pages);
+            iova = remap_pages_in(ad, routine, pfns, (uint32_t)pages, 0, iova_hi);
         free(pfns);
         if (iova == UINT64_MAX) {
             phys_release(m, cb->va, pages);
@@ -101,30 +101,67 @@ PVOID hal_AllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length,
     if (ad == NULL)
         return NULL;
     hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
-    return common_alloc(ad, routine, Length, 0, UINT64_MAX, LogicalAddress);
+    return common_alloc(ad, routine, Length, 0, UINT64_MAX, LogicalAddress, UINT64_MAX);
+}
+
+/* common_release - take cb off ad's list and free it: its IOVAs, and unless it was made from a
+ * driver's MDL (which the driver keeps) its frames and host memory. */
+void common_release(struct adapter *ad, struct common_buffer *cb, const char *routine)
+{
+    struct common_buffer **link;
+    struct dms_event ev = {.type = DMS_EV_COMMON_FREE, .routine = routine};
+
+    for (link = &ad->commons; *link != NULL && *link != cb;)
+        link = &(*link)->next;
+    if (*link == cb)
+        *link = cb->next;
+    ev.physical = pfn_to_addr(cb->base_pfn);
+    ev.logical = cb->logical;
+    if (ad->remap)
+        remap_undo(ad, addr_to_pfn(cb->logical), cb->pages);
+    else if (cb->from_mdl)
+        mapping_direct(ad->m, cb->base_pfn, cb->pages, -1);
+    ev.length = (uint64_t)cb->pages * HAL_PAGE_SIZE;
+    ev.count = cb->pages;
+    if (cb->from_mdl) {
+        range_unpin(cb->pin);
+    } else {
+        phys_release(ad->m, cb->va, cb->pages);
+        host_pages_free(cb->va, cb->pages);
+        owner_put(ad->m, cb->owner);
+    }
+    free(cb);
+    hal_emit(ad->m, acct(ad), &ev);
 }
 
 /* FreeCommonBuffer - the arguments must be exactly those of the allocation: no partial free.
- * An unknown address is 0xE6/0x03 (freed twice); other differences leave the buffer as is. */
+ * An unknown address is 0xE6/0x03 (freed twice); other differences leave the buffer as is. A
+ * buffer of a vector is freed through the vector. */
 VOID hal_FreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRESS LogicalAddress,
                           PVOID VirtualAddress, BOOLEAN CacheEnabled)
 {
     static const char routine[] = "FreeCommonBuffer";
     struct adapter *ad = adapter_get(DmaAdapter, routine);
-    struct common_buffer **link, *cb;
-    struct dms_event ev = {.type = DMS_EV_COMMON_FREE, .routine = routine};
+    struct common_buffer *cb;
 
     (void)CacheEnabled;
     if (ad == NULL)
         return;
     hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
-    for (link = &ad->commons; *link != NULL && (*link)->va != VirtualAddress;)
-        link = &(*link)->next;
-    cb = *link;
+    for (cb = ad->commons; cb != NULL && cb->va != VirtualAddress;)
+        cb = cb->next;
     if (cb == NULL) {
         hal_finding(ad->m, acct(ad), routine, DMS_E6_COMMON_BUFFER_DOUBLE_FREE, 1, 0, 0,
                     "%s of %p, which is no common buffer of this adapter (freed twice?)",
                     routine, VirtualAddress);
+        return;
+    }
+    if (cb->in_vector) {
+        hal_finding(ad->m, acct(ad), routine, DMS_CHECK_FREE_MISMATCH, Length, cb->length,
+                    (uint64_t)LogicalAddress.QuadPart,
+                    "%s of %p, a buffer of a common-buffer vector: free it with "
+                    "FreeCommonBufferFromVector (the buffer stays allocated)", routine,
+                    VirtualAddress);
         return;
     }
     if (Length != cb->length || (uint64_t)LogicalAddress.QuadPart != cb->logical) {
@@ -136,18 +173,7 @@ VOID hal_FreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRES
                     (unsigned long long)cb->logical);
         return;
     }
-    *link = cb->next;
-    ev.physical = pfn_to_addr(cb->base_pfn);
-    ev.logical = cb->logical;
-    if (ad->remap)
-        remap_undo(ad, addr_to_pfn(cb->logical), cb->pages);
-    ev.length = (uint64_t)cb->pages * HAL_PAGE_SIZE;
-    ev.count = cb->pages;
-    phys_release(ad->m, cb->va, cb->pages);
-    host_pages_free(cb->va, cb->pages);
-    owner_put(ad->m, cb->owner);
-    free(cb);
-    hal_emit(ad->m, acct(ad), &ev);
+    common_release(ad, cb, routine);
 }
 
 /* Free the records of an adapter's common buffers; their memory goes with the machine. */

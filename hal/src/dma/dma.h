@@ -157,6 +157,17 @@ struct tctx {
     struct adapter *ad;
 };
 
+/* A common-buffer vector (domain.c): the driver holds a pointer to it, checked against the
+ * adapter's list before use. */
+#define VECTOR_MAGIC 0x564543544f52ULL /* "VECTOR" */
+struct cb_vector {
+    uint64_t magic;
+    struct cb_vector *next;
+    struct adapter *ad;
+    ULONG n;
+    struct common_buffer **elem; /* NULL once freed */
+};
+
 struct common_buffer {
     struct common_buffer *next;
     uint32_t serial;
@@ -166,6 +177,9 @@ struct common_buffer {
     uint32_t pages;
     ULONG length;
     uint32_t owner;
+    bool from_mdl;  /* CreateCommonBufferFromMdl: the driver's pages, pinned MDL */
+    bool in_vector; /* an element of a common-buffer vector (domain.c) */
+    struct mdl_node *pin[2];
 };
 
 struct adapter {
@@ -193,6 +207,7 @@ struct adapter {
     struct mapreg_file *implicit;    /* behind a NULL MapRegisterBase */
     struct wait_block *spare_wbs;    /* recycled request records */
     struct common_buffer *commons;
+    struct cb_vector *vectors; /* common-buffer vectors (domain.c) */
     struct sgl_priv *sgls;
     struct sgl_priv *spare_sgls; /* recycled list records */
     /* system DMA (a subordinate device): its controller channel, and the rule that a run of
@@ -301,6 +316,9 @@ void unmap_discard(struct mapreg_file *f);
  * page, or UINT64_MAX with a finding when the domain has no IOVA space left. Undo frees them
  * and invalidates the IOTLB. */
 uint64_t remap_pages(struct adapter *ad, const char *routine, const uint64_t *pfns, uint32_t n);
+/* The same, its IOVAs within [lo, hi] as well (logical address bounds). */
+uint64_t remap_pages_in(struct adapter *ad, const char *routine, const uint64_t *pfns,
+                        uint32_t n, uint64_t lo, uint64_t hi);
 void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n);
 /* A mapping made, or a list request queued / undone: the MDLs it reads are pinned / unpinned
  * (at most two; the rest of a longer chain is not). */
@@ -353,7 +371,10 @@ void common_free_all(struct adapter *ad);
 /* A common buffer of length bytes within [lo, hi] (physical addresses, inclusive), also below
  * the adapter's reach. NULL when there is no such contiguous run. */
 PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64_t lo,
-                   uint64_t hi, PPHYSICAL_ADDRESS logical);
+                   uint64_t hi, PPHYSICAL_ADDRESS logical, uint64_t iova_hi);
+/* (The new buffer's record is then ad->commons.) Under remapping its IOVA ends at or below
+ * iova_hi as well as the device's reach. common_release frees a buffer and its record. */
+void common_release(struct adapter *ad, struct common_buffer *cb, const char *routine);
 
 /* subordinate.c: system DMA, the HAL's side of the controllers in hw/sysdma.c */
 /* Bind a new subordinate adapter to its controller channel from the description; false with a
@@ -376,6 +397,26 @@ NTSTATUS sysdma_cancel(struct adapter *ad);
 bool sysdma_crosses(const struct adapter *ad, uint64_t pa, uint64_t len);
 /* The channel free and the length whole units, or a finding. */
 bool sysdma_check(struct adapter *ad, const char *routine, uintptr_t va, uint64_t len);
+
+/* domain.c: the members appended to version 3 since Windows 8 */
+HANDLE hal_GetDmaDomain(PDMA_ADAPTER);
+NTSTATUS hal_JoinDmaDomain(PDMA_ADAPTER, HANDLE);
+NTSTATUS hal_LeaveDmaDomain(PDMA_ADAPTER);
+NTSTATUS hal_AllocateDomainCommonBuffer(PDMA_ADAPTER, HANDLE, PPHYSICAL_ADDRESS, ULONG, ULONG,
+                                        MEMORY_CACHING_TYPE *, NODE_REQUIREMENT,
+                                        PPHYSICAL_ADDRESS, PVOID *);
+NTSTATUS hal_FlushDmaBuffer(PDMA_ADAPTER, PMDL, BOOLEAN);
+NTSTATUS hal_AllocateCommonBufferVector(PDMA_ADAPTER, PHYSICAL_ADDRESS, PHYSICAL_ADDRESS,
+                                        MEMORY_CACHING_TYPE, NODE_REQUIREMENT, ULONG, ULONG,
+                                        ULONGLONG, PDMA_COMMON_BUFFER_VECTOR *);
+VOID hal_GetCommonBufferFromVectorByIndex(PDMA_ADAPTER, PDMA_COMMON_BUFFER_VECTOR, ULONG,
+                                          PVOID *, PPHYSICAL_ADDRESS);
+VOID hal_FreeCommonBufferFromVector(PDMA_ADAPTER, PDMA_COMMON_BUFFER_VECTOR, ULONG);
+VOID hal_FreeCommonBufferVector(PDMA_ADAPTER, PDMA_COMMON_BUFFER_VECTOR);
+NTSTATUS hal_CreateCommonBufferFromMdl(PDMA_ADAPTER, PMDL,
+                                       PDMA_COMMON_BUFFER_EXTENDED_CONFIGURATION, ULONG,
+                                       PPHYSICAL_ADDRESS);
+void vector_free_all(struct adapter *ad); /* the machine's end */
 
 /* v3.c */
 extern DMA_OPERATIONS hal_ops_v3, hal_ops_v3_traced;

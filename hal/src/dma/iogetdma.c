@@ -151,7 +151,7 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
     /* the verifier double-buffers every bus master's transfers through map registers */
     ad->needs_regs = !ad->remap && (!ad->sg || dms_machine_top_address(m) - 1 > ad->max_address ||
                                     ad->verified);
-    if (ad->remap && d->bm.dom == NULL && (d->bm.dom = iommu_domain_new()) == NULL) {
+    if (ad->remap && d->bm.dom == NULL && (d->bm.dom = iommu_domain_new(m)) == NULL) {
         ad->released = true;
         ad = NULL;
         goto out;
@@ -214,6 +214,7 @@ static void adapter_free(struct adapter *ad)
     sgl_free_all(ad);
     file_list_free(ad->files);
     file_list_free(ad->spare_files);
+    vector_free_all(ad);
     common_free_all(ad);
     free(ad);
 }

@@ -272,15 +272,20 @@ void range_unpin(struct mdl_node *pin[2])
     }
 }
 
-uint64_t remap_pages(struct adapter *ad, const char *routine, const uint64_t *pfns, uint32_t n)
+uint64_t remap_pages_in(struct adapter *ad, const char *routine, const uint64_t *pfns,
+                        uint32_t n, uint64_t lo, uint64_t hi)
 {
-    uint64_t iova;
-    int err = iommu_map(ad->dev->bm.dom, pfns, n, addr_to_pfn(ad->max_address), &iova);
+    uint64_t iova, top = hi < ad->max_address ? hi : ad->max_address;
+    uint64_t last_pfn = top == UINT64_MAX ? addr_to_pfn(top) : addr_to_pfn(top + 1) - 1;
+    int err = top < HAL_PAGE_MASK || lo > UINT64_MAX - HAL_PAGE_MASK
+                  ? DMS_ENOSPC
+                  : iommu_map(ad->dev->bm.dom, pfns, n, addr_to_pfn(lo + HAL_PAGE_MASK),
+                              last_pfn, &iova);
 
     if (err != 0) {
         hal_finding(ad->m, acct(ad), routine, DMS_E6_MISC, 2, n, 0,
                     "%s: the IOMMU domain of %s has no %u free IOVA page(s) below its reach "
-                    "(0x%llx)", routine, ad->dev->name, n, (unsigned long long)ad->max_address);
+                    "(0x%llx)", routine, ad->dev->name, n, (unsigned long long)top);
         return UINT64_MAX;
     }
     for (uint32_t i = 0; i < n; i++) { /* the device may reach these frames now */
@@ -290,6 +295,11 @@ uint64_t remap_pages(struct adapter *ad, const char *routine, const uint64_t *pf
     }
     hal_charge(ad->m, DMS_COST_IOMMU_MAP_PAGE, n, ad->acct.id);
     return iova;
+}
+
+uint64_t remap_pages(struct adapter *ad, const char *routine, const uint64_t *pfns, uint32_t n)
+{
+    return remap_pages_in(ad, routine, pfns, n, 0, UINT64_MAX);
 }
 
 void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n)
@@ -306,6 +316,7 @@ void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n)
     hal_charge(ad->m, DMS_COST_IOMMU_UNMAP_PAGE, n, ad->acct.id);
     if (!ad->m->cfg.iommu_deferred) {
         iommu_unmap(dom, iova_pfn, n);
+        iotlb_drop(ad->m, iommu_domain_id(dom), iova_pfn, n);
         hal_charge(ad->m, DMS_COST_IOTLB_INVALIDATE, 1, ad->acct.id); /* strict: every unmap */
         return;
     }
@@ -315,6 +326,7 @@ void remap_undo(struct adapter *ad, uint64_t iova_pfn, uint32_t n)
     if (iommu_unmap_deferred(dom, iova_pfn, n, now) >= IOMMU_FLUSH_BATCH ||
         now - iommu_pending_since(dom) >= IOMMU_FLUSH_NS) {
         iommu_flush(dom);
+        iotlb_drop(ad->m, iommu_domain_id(dom), 0, 0);
         hal_charge(ad->m, DMS_COST_IOTLB_INVALIDATE, 1, ad->acct.id);
     }
 }

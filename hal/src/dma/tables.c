@@ -38,10 +38,10 @@ DMA_OPERATIONS hal_ops_v2 = {
     V2_MEMBERS,
 };
 
-/* Version 3 (v3.c), through AllocateCommonBufferWithBounds (Windows 10 1803). The DMA-domain
- * members before it stay NULL: dmasim models no IOMMU domains. */
+/* Version 3 (v3.c), with every member appended since (domain.c): the DMA domains, the
+ * common-buffer vectors and CreateCommonBufferFromMdl (Windows Server 2022). No NULL. */
 DMA_OPERATIONS hal_ops_v3 = {
-    .Size = offsetof(DMA_OPERATIONS, AllocateCommonBufferVector),
+    .Size = sizeof(DMA_OPERATIONS),
     V1_MEMBERS,
     V2_MEMBERS,
     .GetDmaAdapterInfo = hal_GetDmaAdapterInfo,
@@ -57,7 +57,17 @@ DMA_OPERATIONS hal_ops_v3 = {
     .FlushAdapterBuffersEx = hal_FlushAdapterBuffersEx,
     .FreeAdapterObject = hal_FreeAdapterObject,
     .CancelMappedTransfer = hal_CancelMappedTransfer,
+    .AllocateDomainCommonBuffer = hal_AllocateDomainCommonBuffer,
+    .FlushDmaBuffer = hal_FlushDmaBuffer,
+    .JoinDmaDomain = hal_JoinDmaDomain,
+    .LeaveDmaDomain = hal_LeaveDmaDomain,
+    .GetDmaDomain = hal_GetDmaDomain,
     .AllocateCommonBufferWithBounds = hal_AllocateCommonBufferWithBounds,
+    .AllocateCommonBufferVector = hal_AllocateCommonBufferVector,
+    .GetCommonBufferFromVectorByIndex = hal_GetCommonBufferFromVectorByIndex,
+    .FreeCommonBufferFromVector = hal_FreeCommonBufferFromVector,
+    .FreeCommonBufferVector = hal_FreeCommonBufferVector,
+    .CreateCommonBufferFromMdl = hal_CreateCommonBufferFromMdl,
 };
 
 const DMA_OPERATIONS *hal_ops_plain(ULONG version)

@@ -221,7 +221,7 @@ PVOID hal_AllocateCommonBufferEx(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS Maxi
     hal_irql_check(ad->m, acct(ad), routine, IRQL_EXACT_PASSIVE);
     return common_alloc(ad, routine, Length, 0,
                         MaximumAddress != NULL ? (uint64_t)MaximumAddress->QuadPart : UINT64_MAX,
-                        LogicalAddress);
+                        LogicalAddress, UINT64_MAX);
 }
 
 PVOID hal_AllocateCommonBufferWithBounds(PDMA_ADAPTER DmaAdapter,
@@ -258,7 +258,7 @@ PVOID hal_AllocateCommonBufferWithBounds(PDMA_ADAPTER DmaAdapter,
                     (unsigned long long)lo, (unsigned long long)hi);
         return NULL;
     }
-    return common_alloc(ad, routine, Length, lo, hi, LogicalAddress);
+    return common_alloc(ad, routine, Length, lo, hi, LogicalAddress, UINT64_MAX);
 }
 
 /* ---------------------------------------------------------------------------------------------

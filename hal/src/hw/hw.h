@@ -20,6 +20,7 @@
  * Bus masters: a device as the machine sees it. The kernel's device objects each carry one.
  */
 struct iommu_domain;
+struct iotlb_way;
 
 struct bus_master {
     struct dms_machine *m;
@@ -51,6 +52,7 @@ struct owner {
     const struct bus_master *const *holders;
     uint64_t first_pfn;
     bool pageable;            /* OWNER_BUFFER from paged pool */
+    uint32_t dom_id;          /* OWNER_COMMON of a DMA domain: every device in it may reach it */
 };
 
 struct frame {
@@ -141,6 +143,10 @@ struct hal_hw {
     uint32_t owner_free_head;
     uint64_t low_hint, high_hint; /* placement cursors */
     struct sysdma sysdma;
+    uint32_t iommu_domains;  /* domains made: the last one's number */
+    struct iotlb_way *iotlb; /* iotlb_sets sets of 4 ways, or NULL */
+    uint32_t iotlb_sets;
+    uint64_t iotlb_tick;
 };
 
 /* The machine's memory layout, frames and controllers (machine.c, first after the base). */
@@ -202,12 +208,15 @@ void dmac_cancel(struct sysdma_channel *c);
 int dmac_request(struct sysdma_channel *c, uint64_t data_register, void *buf, uint32_t len,
                  int to_device, uint32_t *moved, int *terminal);
 
-/* iommu.c: DMA remapping. */
-struct iommu_domain *iommu_domain_new(void);
-void iommu_domain_free(struct iommu_domain *d);
-/* Map n pages (frames pfns) at the lowest free IOVA granule ending at or below limit_pfn. */
-int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t limit_pfn,
-              uint64_t *iova_pfn);
+/* iommu.c: DMA remapping. A new domain is held once; iommu_domain_get holds it again and
+ * iommu_domain_put lets go (the last put frees it and its IOTLB entries). */
+struct iommu_domain *iommu_domain_new(struct dms_machine *m);
+struct iommu_domain *iommu_domain_get(struct iommu_domain *d);
+void iommu_domain_put(struct dms_machine *m, struct iommu_domain *d);
+uint32_t iommu_domain_id(const struct iommu_domain *d); /* 1, 2, ... never reused */
+/* Map n pages (frames pfns) at the lowest free IOVA granule in [floor_pfn, limit_pfn]. */
+int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t floor_pfn,
+              uint64_t limit_pfn, uint64_t *iova_pfn);
 void iommu_unmap(struct iommu_domain *d, uint64_t iova_pfn, uint32_t n);
 /* Deferred invalidation: clear now, free the IOVAs at the next iommu_flush; returns how many
  * unmaps wait (iommu_pending_since: since when). */
@@ -216,5 +225,13 @@ uint32_t iommu_unmap_deferred(struct iommu_domain *d, uint64_t iova_pfn, uint32_
 uint64_t iommu_pending_since(const struct iommu_domain *d);
 void iommu_flush(struct iommu_domain *d);
 bool iommu_translate(const struct iommu_domain *d, uint64_t iova_pfn, uint64_t *pfn);
+/* The IOTLB (entries 0: none modelled, every translation a table lookup with no miss). */
+int iotlb_init(struct dms_machine *m, uint32_t entries);
+/* A device's access: through the IOTLB (stale entries included), else a walk (*missed);
+ * false when nothing maps the page. */
+bool iotlb_translate(struct dms_machine *m, const struct iommu_domain *d, uint64_t iova_pfn,
+                     uint64_t *pfn, bool *missed);
+/* Invalidate pages [iova_pfn, iova_pfn+n) of domain dom, or all of its entries (n 0). */
+void iotlb_drop(struct dms_machine *m, uint32_t dom, uint64_t iova_pfn, uint32_t n);
 
 #endif /* DMASIM_HAL_HW_H */

@@ -10,6 +10,15 @@
  * address limit; IOVA page 0 is never handed out, so logical address 0 is never valid. A
  * device access through an IOVA the table does not map is blocked (the DMA layer's caller
  * reports 0xE6/0x26).
+ *
+ * A domain is counted: the devices attached to it hold it (JoinDmaDomain attaches a second
+ * device to the first's), and it goes when the last one leaves. Its number, never reused in a
+ * machine, tags its IOTLB entries and is the handle GetDmaDomain gives a driver.
+ *
+ * The IOTLB caches translations for every domain, tagged by domain: a device access whose
+ * page it does not hold is a miss (a page walk, which the device waits for). It is set
+ * associative, four ways, least recently used out; a strict unmap invalidates the pages it
+ * unmapped, a deferred flush everything of its domain.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +28,7 @@
 #define IOVA_TOP_PFN (1ULL << 52) /* 64-bit IOVAs, in pages */
 
 struct iommu_domain {
+    uint32_t id, refs;
     struct u64map pt; /* IOVA page -> frame number */
     struct { uint64_t start, len; } *free; /* free IOVA pages: sorted, coalesced */
     uint32_t n_free, cap_free;
@@ -28,7 +38,7 @@ struct iommu_domain {
     uint64_t pending_since_ns;
 };
 
-struct iommu_domain *iommu_domain_new(void)
+struct iommu_domain *iommu_domain_new(struct dms_machine *m)
 {
     struct iommu_domain *d = calloc(1, sizeof(*d));
 
@@ -42,13 +52,27 @@ struct iommu_domain *iommu_domain_new(void)
     d->free[0].start = 1;
     d->free[0].len = IOVA_TOP_PFN - 1;
     d->n_free = d->cap_free = 1;
+    d->id = ++m->hw->iommu_domains;
+    d->refs = 1;
     return d;
 }
 
-void iommu_domain_free(struct iommu_domain *d)
+uint32_t iommu_domain_id(const struct iommu_domain *d)
 {
-    if (d == NULL)
+    return d->id;
+}
+
+struct iommu_domain *iommu_domain_get(struct iommu_domain *d)
+{
+    d->refs++;
+    return d;
+}
+
+void iommu_domain_put(struct dms_machine *m, struct iommu_domain *d)
+{
+    if (d == NULL || --d->refs > 0)
         return;
+    iotlb_drop(m, d->id, 0, 0);
     u64map_free(&d->pt);
     free(d->free);
     free(d->pending);
@@ -98,17 +122,17 @@ static int release(struct iommu_domain *d, uint64_t start, uint64_t len)
     return 0;
 }
 
-/* iommu_map - n pages (their frames in pfns) at the lowest free IOVA granule that ends at or
- * below limit_pfn; *iova_pfn its first page. 0, DMS_ENOSPC (no IOVA space left below the
- * limit) or DMS_ENOMEM. */
-int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t limit_pfn,
-              uint64_t *iova_pfn)
+/* iommu_map - n pages (their frames in pfns) at the lowest free IOVA granule at or above
+ * floor_pfn that ends at or below limit_pfn; *iova_pfn its first page. 0, DMS_ENOSPC (no IOVA
+ * space left in those bounds) or DMS_ENOMEM. */
+int iommu_map(struct iommu_domain *d, const uint64_t *pfns, uint32_t n, uint64_t floor_pfn,
+              uint64_t limit_pfn, uint64_t *iova_pfn)
 {
     uint64_t g = granule(n);
 
     for (uint32_t i = 0; i < d->n_free; i++) {
         uint64_t s = d->free[i].start, e = s + d->free[i].len;
-        uint64_t a = (s + g - 1) & ~(g - 1);
+        uint64_t a = ((s > floor_pfn ? s : floor_pfn) + g - 1) & ~(g - 1);
 
         if (a + g > e || a + g - 1 > limit_pfn)
             continue;
@@ -189,4 +213,87 @@ void iommu_flush(struct iommu_domain *d)
 bool iommu_translate(const struct iommu_domain *d, uint64_t iova_pfn, uint64_t *pfn)
 {
     return u64map_get(&d->pt, iova_pfn, pfn);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The IOTLB.
+ */
+#define IOTLB_WAYS 4
+
+struct iotlb_way {
+    uint32_t dom; /* 0: empty */
+    uint64_t iova_pfn, pfn;
+    uint64_t used; /* tick of the last hit, for LRU */
+};
+
+int iotlb_init(struct dms_machine *m, uint32_t entries)
+{
+    struct hal_hw *hw = m->hw;
+
+    if (entries == 0)
+        return 0;
+    hw->iotlb_sets = entries / IOTLB_WAYS > 0 ? entries / IOTLB_WAYS : 1;
+    hw->iotlb = calloc((size_t)hw->iotlb_sets * IOTLB_WAYS, sizeof(*hw->iotlb));
+    return hw->iotlb != NULL ? 0 : DMS_ENOMEM;
+}
+
+static struct iotlb_way *iotlb_set(struct hal_hw *hw, uint32_t dom, uint64_t iova_pfn)
+{
+    uint64_t h = (iova_pfn ^ ((uint64_t)dom * 0x9e3779b97f4a7c15ULL)) % hw->iotlb_sets;
+
+    return &hw->iotlb[h * IOTLB_WAYS];
+}
+
+/* iotlb_translate - what a device access to IOVA page iova_pfn of domain d reaches: from the
+ * IOTLB (even a translation the table no longer has, until it is invalidated), else by a walk
+ * of the table (*missed set) that fills the IOTLB. false: blocked, nothing maps it. */
+bool iotlb_translate(struct dms_machine *m, const struct iommu_domain *d, uint64_t iova_pfn,
+                     uint64_t *pfn, bool *missed)
+{
+    struct hal_hw *hw = m->hw;
+    struct iotlb_way *set, *victim;
+
+    *missed = false;
+    if (hw->iotlb == NULL)
+        return iommu_translate(d, iova_pfn, pfn);
+    set = iotlb_set(hw, d->id, iova_pfn);
+    victim = &set[0];
+    for (unsigned w = 0; w < IOTLB_WAYS; w++) {
+        if (set[w].dom == d->id && set[w].iova_pfn == iova_pfn) {
+            set[w].used = ++hw->iotlb_tick;
+            *pfn = set[w].pfn;
+            return true;
+        }
+        if (set[w].used < victim->used)
+            victim = &set[w];
+    }
+    *missed = true;
+    if (!iommu_translate(d, iova_pfn, pfn))
+        return false; /* a fault is not cached */
+    *victim = (struct iotlb_way){d->id, iova_pfn, *pfn, ++hw->iotlb_tick};
+    return true;
+}
+
+/* iotlb_drop - invalidate domain dom's entries for pages [iova_pfn, iova_pfn+n), or all of
+ * them with n 0 (a domain-selective invalidation). */
+void iotlb_drop(struct dms_machine *m, uint32_t dom, uint64_t iova_pfn, uint32_t n)
+{
+    struct hal_hw *hw = m->hw;
+
+    if (hw->iotlb == NULL)
+        return;
+    if (n == 0 || n > hw->iotlb_sets) { /* cheaper to sweep the whole IOTLB */
+        for (uint64_t i = 0; i < (uint64_t)hw->iotlb_sets * IOTLB_WAYS; i++)
+            if (hw->iotlb[i].dom == dom &&
+                (n == 0 || (hw->iotlb[i].iova_pfn >= iova_pfn &&
+                            hw->iotlb[i].iova_pfn - iova_pfn < n)))
+                hw->iotlb[i] = (struct iotlb_way){0};
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        struct iotlb_way *set = iotlb_set(hw, dom, iova_pfn + k);
+        for (unsigned w = 0; w < IOTLB_WAYS; w++)
+            if (set[w].dom == dom && set[w].iova_pfn == iova_pfn + k)
+                set[w] = (struct iotlb_way){0};
+    }
 }

@@ -461,6 +461,8 @@ int hw_init(struct dms_machine *m)
         err = u64map_init(&m->hw->vpn_map, 1024);
     if (err == 0)
         err = sysdma_init(m);
+    if (err == 0)
+        err = iotlb_init(m, m->cfg.iommu_remap ? m->cfg.iotlb_entries : 0);
     return err;
 }
 
@@ -475,6 +477,7 @@ void hw_free(struct dms_machine *m)
     free(m->hw->frames);
     free(m->hw->free_frame_slots);
     free(m->hw->owners);
+    free(m->hw->iotlb);
     free(m->hw);
     m->hw = NULL;
 }
@@ -539,7 +542,8 @@ static bool may_touch(const struct bus_master *bm, struct dms_machine *m, uint64
     case OWNER_BUFFER:
         return f->dma_maps > 0;
     case OWNER_COMMON:
-        return o->master != NULL && o->master == bm;
+        return (o->master != NULL && o->master == bm) ||
+               (o->dom_id != 0 && bm->dom != NULL && iommu_domain_id(bm->dom) == o->dom_id);
     case OWNER_BOUNCE:
         return o->holders[pfn - o->first_pfn] == bm;
     }
@@ -582,7 +586,7 @@ int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, u
     struct dms_machine *m;
     uint64_t mask;
     struct stray_run run = {0};
-    uint32_t strays = 0, blocked = 0;
+    uint32_t strays = 0, blocked = 0, misses = 0;
     uint64_t stale = 0, stale_at = 0, blocked_at = 0, first_physical = UINT64_MAX;
     struct dms_event ev = {.type = DMS_EV_DEVICE_ACCESS};
 
@@ -600,8 +604,12 @@ int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, u
         size_t chunk = len - done < HAL_PAGE_SIZE - off ? len - done : HAL_PAGE_SIZE - off;
         struct frame *f;
 
-        /* DMA remapping: the address is an IOVA; one the table does not map is blocked */
-        if (d->dom != NULL && !iommu_translate(d->dom, pfn, &pfn)) {
+        /* DMA remapping: the address is an IOVA, through the IOTLB or a walk of the domain's
+         * table; one nothing maps is blocked */
+        bool missed = false;
+        bool through = d->dom == NULL || iotlb_translate(m, d->dom, pfn, &pfn, &missed);
+        misses += missed;
+        if (!through) {
             if (blocked++ == 0)
                 blocked_at = addr;
             if (buf != NULL && !to_memory)
@@ -655,6 +663,8 @@ int hw_device_dma(const struct bus_master *d, unsigned bits, uint64_t logical, u
                     d->name, to_memory ? "write" : "read", where, blocked,
                     to_memory ? "written" : "read", whose);
     }
+    if (misses > 0)
+        hal_charge(m, DMS_COST_IOTLB_MISS, misses, d->acct != NULL ? d->acct->id : DMS_NO_ADAPTER);
     ev.device = d->name;
     ev.logical = logical;
     ev.physical = first_physical != UINT64_MAX ? first_physical : logical & mask;

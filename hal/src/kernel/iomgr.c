@@ -199,7 +199,7 @@ PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
 /* At the machine's end, with its tables. */
 void hal_device_free(struct device *d)
 {
-    iommu_domain_free(d->bm.dom);
+    iommu_domain_put(d->m, d->bm.dom);
     free(d->nt_name);
     free(d->queue);
     free(d->obj);

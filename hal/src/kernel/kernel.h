@@ -39,6 +39,7 @@ struct device {
     bool deleted;          /* IoDeleteDevice */
     struct device *lower, *upper; /* the device stack */
     struct device *pdo;    /* the stack's physical device object */
+    bool joined_domain;    /* JoinDmaDomain put it in another device's DMA domain */
     ULONG extension_bytes;
     /* StartIo's device queue */
     bool busy;
