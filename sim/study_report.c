@@ -305,6 +305,67 @@ static size_t sweep_summary(const struct study *st, uint32_t v, char *out, size_
     return at < len ? at : len - 1;
 }
 
+/* Where two variants trade places along a one-axis sweep, in words: which costs less CPU per
+ * I/O at which points. The k-th pair (in order: v1 < v2) that crosses; false when none is
+ * left. With one that copies and one that does not, why. */
+static bool sweep_crossover(const struct study *st, uint32_t k, char *out, size_t len)
+{
+    if (!st->sweep || st->n_axes != 1)
+        return false;
+    for (uint32_t v1 = 0; v1 < st->n_variants; v1++)
+        for (uint32_t v2 = v1 + 1; v2 < st->n_variants; v2++) {
+            int prev = 0, flips = 0;
+            bool copy1 = false, copy2 = false;
+            size_t at = 0;
+            for (uint32_t p = 0; p < st->n_points; p++) {
+                const struct study_figures *a = figures(st, p, v1), *b = figures(st, p, v2);
+                int sign;
+                if (a == NULL || b == NULL || a->mismatches > 0 || b->mismatches > 0)
+                    continue;
+                copy1 |= get_pages_per_io(a) > 0;
+                copy2 |= get_pages_per_io(b) > 0;
+                sign = a->cpu_per_io_ns < b->cpu_per_io_ns ? -1
+                       : a->cpu_per_io_ns > b->cpu_per_io_ns ? 1 : 0;
+                if (sign == 0)
+                    continue;
+                flips += prev != 0 && sign != prev;
+                prev = sign;
+            }
+            if (flips == 0 || k-- > 0)
+                continue;
+            at += (size_t)snprintf(out, len, "Crossover of %s and %s, in CPU per I/O:",
+                                   st->variants[v1].name, st->variants[v2].name);
+            for (int side = 0; side < 2 && at < len; side++) {
+                bool any = false;
+                at += (size_t)snprintf(out + at, len - at, "%s %s costs less at",
+                                       side ? ";" : "", st->variants[side ? v2 : v1].name);
+                for (uint32_t p = 0; p < st->n_points && at < len; p++) {
+                    const struct study_figures *a = figures(st, p, v1), *b = figures(st, p, v2);
+                    char label[80];
+                    if (a == NULL || b == NULL || a->mismatches > 0 || b->mismatches > 0 ||
+                        (side ? b->cpu_per_io_ns >= a->cpu_per_io_ns
+                              : a->cpu_per_io_ns >= b->cpu_per_io_ns))
+                        continue;
+                    study_point_label(st, p, label, sizeof(label));
+                    at += (size_t)snprintf(out + at, len - at, "%s %s", any ? "," : "", label);
+                    any = true;
+                }
+            }
+            if (at < len && copy1 != copy2)
+                at += (size_t)snprintf(
+                    out + at, len - at, ". Why: %s copies, and copying costs grow with the "
+                    "bytes moved (and a map register a page); %s copies nothing and pays per "
+                    "mapping instead (what it costs to set up and tear down, such as IOMMU "
+                    "page table entries and an IOTLB invalidation), which the smallest "
+                    "transfers cannot spread over many bytes",
+                    st->variants[copy1 ? v1 : v2].name, st->variants[copy1 ? v2 : v1].name);
+            if (at < len)
+                snprintf(out + at, len - at, ".");
+            return true;
+        }
+    return false;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Text.
  */
@@ -423,6 +484,8 @@ static void text_sweep(FILE *out, const struct study *st)
         sweep_summary(st, v, buf, sizeof(buf));
         text_wrap(out, buf, 96);
     }
+    for (uint32_t k = 0; sweep_crossover(st, k, buf, sizeof(buf)); k++)
+        text_wrap(out, buf, 96);
     fprintf(out, "\n");
     for (uint32_t x = 0; x < st->n_axes; x++)
         fprintf(out, "%-*s", w0, st->axes[x].key);
@@ -624,6 +687,10 @@ static void json_report(FILE *out, const struct study *st, bool with_host)
             sweep_summary(st, v, buf, sizeof(buf));
             json_str(&j, NULL, buf);
         }
+        json_close(&j, ']');
+        json_open(&j, "crossovers", '[');
+        for (uint32_t k = 0; sweep_crossover(st, k, buf, sizeof(buf)); k++)
+            json_str(&j, NULL, buf);
         json_close(&j, ']');
     }
     json_open(&j, "points", '[');
@@ -1089,6 +1156,11 @@ static void html_report(FILE *out, const struct study *st, bool with_host)
             sweep_summary(st, v, buf, sizeof(buf));
         else
             sentence(st, 0, v, buf, sizeof(buf));
+        fputs("<p class=\"headline\">", out);
+        html_text(out, buf);
+        fputs("</p>\n", out);
+    }
+    for (uint32_t k = 0; sweep_crossover(st, k, buf, sizeof(buf)); k++) {
         fputs("<p class=\"headline\">", out);
         html_text(out, buf);
         fputs("</p>\n", out);
