@@ -455,6 +455,43 @@ START_TEST(test_flagship)
 }
 END_TEST
 
+/* Copy against remap across transfer sizes: the sweep names where they trade places (copying
+ * is cheaper below 4 KiB, strict remapping from there up) and why; the JSON carries the same
+ * sentence, and the remapped runs bounce nothing. */
+START_TEST(test_remap_crossover)
+{
+    const char *argv[] = {"dmasim", "sweep", DMASIM_SOURCE_DIR "/scenarios/remap-vs-copy.ini",
+                          NULL};
+    const char *jargv[] = {"dmasim", "sweep", DMASIM_SOURCE_DIR "/scenarios/remap-vs-copy.ini",
+                           "--format", "json", NULL};
+    json_object *doc, *cross, *points;
+    bool found = false;
+
+    run_cli(argv, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "Crossover of copy and remap-strict, in CPU per I/O: "
+                                        "copy costs less at 512, 1K, 2K; remap-strict"));
+    ck_assert_ptr_nonnull(strstr(o.out, "Why: copy copies"));
+    run_cli(jargv, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    doc = json_tokener_parse(o.out);
+    ck_assert_ptr_nonnull(doc);
+    cross = get(doc, "crossovers");
+    for (size_t i = 0; i < json_object_array_length(cross); i++)
+        found |= strstr(json_object_get_string(json_object_array_get_idx(cross, i)),
+                        "Crossover of copy and remap-strict") != NULL;
+    ck_assert(found);
+    points = get(doc, "points");
+    for (size_t p = 0; p < json_object_array_length(points); p++) {
+        json_object *runs = get(json_object_array_get_idx(points, p), "runs");
+        for (size_t v = 2; v < 4; v++) /* remap-strict, remap-deferred */
+            ck_assert(json_object_get_double(get(get(json_object_array_get_idx(runs, v),
+                                                     "figures"), "pages_bounced")) == 0);
+    }
+    json_object_put(doc);
+}
+END_TEST
+
 /* The non-coherent comparison: stale data exactly when the maintenance is skipped, and the
  * old advice (KeFlushIoBuffers) measured where v3 makes it redundant. */
 START_TEST(test_noncoherent_study)
@@ -700,6 +737,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_formats_agree);
     tcase_add_test(tc, test_sweep_any_jobs);
     tcase_add_test(tc, test_flagship);
+    tcase_add_test(tc, test_remap_crossover);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_noncoherent_study);
     tcase_add_test(tc, test_sweep_sigint);
