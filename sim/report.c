@@ -66,10 +66,74 @@ static bool faults_on(const struct scenario *s)
 {
     return s->faults.pool || s->faults.mdl || s->faults.common_buffer ||
            s->faults.contiguous || s->faults.map_registers || s->faults.interrupts ||
-           s->faults.device_errors;
+           s->faults.device_errors || s->faults.spurious_interrupts || s->faults.stalls;
 }
 
-static void text_device(FILE *out, const struct run_device *d, bool total)
+/* The kinds of fault, as the [faults] keys and the JSON name them, and in words. */
+static const char *const fault_key[DMS_FAULT_COUNT] = {
+    "pool", "mdl", "common_buffer", "contiguous", "map_registers", "interrupts",
+    "device_errors", "spurious_interrupts", "stalls"};
+static const char *const fault_words[DMS_FAULT_COUNT] = {
+    "pool allocations", "MDLs", "common buffers", "contiguous allocations",
+    "map-register requests", "interrupts lost", "device errors", "spurious interrupts",
+    "engine stalls"};
+_Static_assert(DMS_FAULT_COUNT == 9, "a name for every kind of fault");
+
+static uint64_t faults_of(const struct run_device *d)
+{
+    uint64_t n = 0;
+
+    for (int k = 0; k < DMS_FAULT_COUNT; k++)
+        n += d->hal.faults_injected[k];
+    return n;
+}
+
+/* How the device's driver coped with what was injected into its calls, in a word. */
+static const char *fault_verdict(const struct run_device *d)
+{
+    if (d->lost > 0)
+        return "hung";
+    if (d->leaks > 0)
+        return "leaked";
+    if (faults_of(d) == 0)
+        return "untouched";
+    return "coped";
+}
+
+static void text_faults(FILE *out, const struct run_device *d)
+{
+    uint64_t n = faults_of(d);
+    const char *v = fault_verdict(d);
+    const char *sep = "";
+
+    fprintf(out, "  faults          %" PRIu64 " injected into its calls", n);
+    if (n > 0) {
+        fprintf(out, " (");
+        for (int k = 0; k < DMS_FAULT_COUNT; k++)
+            if (d->hal.faults_injected[k] > 0) {
+                fprintf(out, "%s%" PRIu64 " %s", sep, d->hal.faults_injected[k], fault_words[k]);
+                sep = ", ";
+            }
+        fprintf(out, ")");
+    }
+    fprintf(out, ": %" PRIu64 " I/Os failed with an error status, %" PRIu64 " hung, %" PRIu64
+            " leaks found", d->failed, d->lost, d->leaks);
+    if (d->hal.faults_injected[DMS_FAULT_SPURIOUS_INTERRUPT] > 0)
+        fprintf(out, "; its ISR claimed %" PRIu64 " of the %" PRIu64 " spurious interrupts "
+                "(found work its device had posted since) and declined the rest",
+                d->hal.spurious_claimed, d->hal.faults_injected[DMS_FAULT_SPURIOUS_INTERRUPT]);
+    if (strcmp(v, "hung") == 0)
+        fprintf(out, ". The driver HUNG %" PRIu64 " I/O(s): it kept no timeout of its own\n",
+                d->lost);
+    else if (strcmp(v, "leaked") == 0)
+        fprintf(out, ". The driver LEAKED what the findings name\n");
+    else if (strcmp(v, "untouched") == 0)
+        fprintf(out, ". Nothing was injected into its calls\n");
+    else
+        fprintf(out, ". The driver coped: every fault failed an I/O cleanly or cost none\n");
+}
+
+static void text_device(FILE *out, const struct run_device *d, bool total, bool faults)
 {
     struct derived x;
     char a[32], b[32], c[32], e[32];
@@ -98,6 +162,10 @@ static void text_device(FILE *out, const struct run_device *d, bool total)
         fprintf(out, "  LOST            %" PRIu64 " I/Os never completed: nothing was left to "
                 "happen while the driver held their IRPs (it never called IoCompleteRequest "
                 "for them)\n", d->lost);
+    for (uint32_t i = 0; i < d->n_lost_where; i++)
+        fprintf(out, "    lost I/O %u: %s\n", i + 1, d->lost_where[i]);
+    if (faults)
+        text_faults(out, d);
     units_format_bandwidth(x.throughput, a, sizeof(a));
     fprintf(out, "  throughput      %s, %.0f IOPS\n", a, x.iops);
     units_format_time(x.p50, a, sizeof(a));
@@ -174,24 +242,20 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
         fprintf(out, "INTERRUPTED: no new I/O after the stop; in-flight I/O drained. Partial "
                 "results.\n");
     for (uint32_t i = 0; i < r->n_devices; i++)
-        text_device(out, &r->devices[i], false);
+        text_device(out, &r->devices[i], false, faults_on(s));
     if (r->n_devices > 1)
-        text_device(out, &r->total, true);
+        text_device(out, &r->total, true, faults_on(s));
     units_format_time(r->elapsed_ns, t, sizeof(t));
     fprintf(out, "\nCPUs busy %.1f%% of %s virtual\n",
             r->elapsed_ns ? 100.0 * (double)r->cpu_busy_ns /
                                 ((double)r->elapsed_ns * (double)s->machine.cpus)
                           : 0.0, t);
-    if (faults_on(s))
-        fprintf(out, "faults injected %" PRIu64 " pool allocations, %" PRIu64 " MDLs, %" PRIu64
-                " common buffers, %" PRIu64 " contiguous allocations, %" PRIu64
-                " map-register requests, %" PRIu64 " interrupts, %" PRIu64 " device errors "
-                "(what each device made of them: failed and lost I/Os above, leaks in the "
-                "findings)\n",
-                r->faults[DMS_FAULT_POOL], r->faults[DMS_FAULT_MDL],
-                r->faults[DMS_FAULT_COMMON_BUFFER], r->faults[DMS_FAULT_CONTIGUOUS],
-                r->faults[DMS_FAULT_MAP_REGISTERS], r->faults[DMS_FAULT_INTERRUPT],
-                r->faults[DMS_FAULT_DEVICE_ERROR]);
+    if (faults_on(s)) {
+        fprintf(out, "faults injected");
+        for (int k = 0; k < DMS_FAULT_COUNT; k++)
+            fprintf(out, "%s %" PRIu64 " %s", k ? "," : "", r->faults[k], fault_words[k]);
+        fprintf(out, " (each device's share, and how its driver coped, above)\n");
+    }
     if (r->findings > 0) {
         fprintf(out, "\nfindings (%" PRIu64 "):\n", r->findings);
         for (uint32_t i = 0; i < r->n_finding_details && i < 10; i++)
@@ -235,6 +299,17 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "ioctls", d->ioctls);
     json_u64(j, "failed", d->failed);
     json_u64(j, "lost", d->lost);
+    json_open(j, "lost_where", '[');
+    for (uint32_t i = 0; i < d->n_lost_where; i++)
+        json_str(j, NULL, d->lost_where[i]);
+    json_close(j, ']');
+    json_open(j, "faults", '{');
+    for (int k = 0; k < DMS_FAULT_COUNT; k++)
+        json_u64(j, fault_key[k], d->hal.faults_injected[k]);
+    json_u64(j, "spurious_claimed", d->hal.spurious_claimed);
+    json_u64(j, "leaks", d->leaks);
+    json_str(j, "verdict", fault_verdict(d));
+    json_close(j, '}');
     json_u64(j, "first_failure_status", (uint32_t)d->first_failure);
     json_u64(j, "bytes", d->bytes);
     json_u64(j, "elapsed_ns", x.elapsed_ns);
@@ -341,13 +416,8 @@ static void json_report(FILE *out, const struct run_result *r, bool with_host)
     json_close(&j, ']');
     json_device(&j, &r->total, true);
     json_open(&j, "faults_injected", '{');
-    json_u64(&j, "pool", r->faults[DMS_FAULT_POOL]);
-    json_u64(&j, "mdl", r->faults[DMS_FAULT_MDL]);
-    json_u64(&j, "common_buffer", r->faults[DMS_FAULT_COMMON_BUFFER]);
-    json_u64(&j, "contiguous", r->faults[DMS_FAULT_CONTIGUOUS]);
-    json_u64(&j, "map_registers", r->faults[DMS_FAULT_MAP_REGISTERS]);
-    json_u64(&j, "interrupts", r->faults[DMS_FAULT_INTERRUPT]);
-    json_u64(&j, "device_errors", r->faults[DMS_FAULT_DEVICE_ERROR]);
+    for (int k = 0; k < DMS_FAULT_COUNT; k++)
+        json_u64(&j, fault_key[k], r->faults[k]);
     json_close(&j, '}');
     json_open(&j, "findings", '{');
     json_u64(&j, "count", r->findings);

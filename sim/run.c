@@ -160,6 +160,8 @@ static int build(struct sim_run *run, char *why, size_t len)
         return -1;
     }
     dms_machine_enter(run->machine);
+    if (!run->s->faults.during_start)
+        dms_faults_hold(run->machine, true); /* until the workload starts (run_scenario) */
     engine_set_machine(run->engine, run->machine);
     run->n_devices = s->n_devices;
     run->result->n_devices = s->n_devices;
@@ -174,6 +176,20 @@ static int build(struct sim_run *run, char *why, size_t len)
 /* ---------------------------------------------------------------------------------------------
  * Collecting.
  */
+/* A request still out at the end: one of this device's workload slots? Then where it stopped. */
+static void lost_one(void *ctx, void *done_ctx, PIRP irp, const char *where)
+{
+    struct sim_device *d = ctx;
+    struct run_device *out = d->out;
+    uintptr_t p = (uintptr_t)done_ctx, lo = (uintptr_t)d->slots;
+
+    (void)irp;
+    if (d->slots == NULL || p < lo || p >= lo + d->wl->queue_depth * sizeof(*d->slots) ||
+        out->n_lost_where >= RUN_LOST_DETAILS)
+        return;
+    snprintf(out->lost_where[out->n_lost_where++], sizeof(out->lost_where[0]), "%s", where);
+}
+
 static void collect_device(struct sim_run *run, struct sim_device *d)
 {
     struct run_device *out = d->out;
@@ -190,6 +206,9 @@ static void collect_device(struct sim_run *run, struct sim_device *d)
     }
     out->engine = *engine_device_stats(run->engine, d->index);
     out->lost = d->in_flight;
+    out->n_lost_where = 0;
+    if (d->in_flight > 0)
+        dms_irp_whereabouts(run->machine, lost_one, d);
 }
 
 static void add_device(struct run_device *t, const struct run_device *d)
@@ -201,6 +220,10 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->ioctls += d->ioctls;
     t->bytes += d->bytes;
     t->lost += d->lost;
+    t->leaks += d->leaks;
+    for (int k = 0; k < DMS_FAULT_COUNT; k++)
+        t->hal.faults_injected[k] += d->hal.faults_injected[k];
+    t->hal.spurious_claimed += d->hal.spurious_claimed;
     if (d->first_submit_ns < t->first_submit_ns)
         t->first_submit_ns = d->first_submit_ns;
     if (d->last_complete_ns > t->last_complete_ns)
@@ -248,6 +271,10 @@ static void collect_findings(struct sim_run *run)
         r->devices[j].findings = dms_finding_total_device(run->machine, r->devices[j].name);
     for (size_t i = 0; i < n; i++) {
         const struct dms_finding *f = dms_finding_get(run->machine, i);
+        bool leak = (f->code >= DMS_E6_PUT_WITH_COMMON_BUFFERS &&
+                     f->code <= DMS_E6_PUT_WITH_SG_LISTS) || f->code == DMS_BUGCHECK_1DC(5);
+        for (uint32_t j = 0; leak && j < run->n_devices; j++)
+            r->devices[j].leaks += strcmp(f->device, r->devices[j].name) == 0;
         if (r->n_finding_details < RUN_FINDING_DETAILS) {
             struct run_finding *o = &r->finding[r->n_finding_details++];
             o->code = f->code;
@@ -316,6 +343,8 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
         r->top_address = dms_machine_top_address(run.machine);
         if (obs != NULL && obs->start != NULL)
             obs->start(obs->engine.ctx, run.machine);
+        if (!s->faults.during_start)
+            dms_faults_hold(run.machine, false); /* every device has started */
         for (uint32_t i = 0; i < run.n_devices; i++)
             workload_start(&run.devices[i]);
         t0 = host_now_ns();

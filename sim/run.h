@@ -18,6 +18,7 @@
 #include "scenario.h"
 
 #define RUN_MISMATCH_DETAILS 8
+#define RUN_LOST_DETAILS     3
 #define RUN_FINDING_DETAILS 50
 
 struct run_mismatch {
@@ -51,6 +52,10 @@ struct run_device {
     struct run_mismatch mismatch[RUN_MISMATCH_DETAILS];
     uint64_t stray_ios;
     uint64_t findings;
+    uint64_t leaks;                  /* findings of resources left behind (0x07-0x0A, 0x1DC05) */
+    /* the first of the I/Os lost: where each stopped (dms_irp_whereabouts) */
+    uint32_t n_lost_where;
+    char lost_where[RUN_LOST_DETAILS][640];
 };
 
 struct run_finding {

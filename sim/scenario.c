@@ -179,6 +179,10 @@ const struct key_def scn_keys[] = {
     {SEC_FAULTS, "seed", KT_COUNT, F(seed), 0, BIG, NULL, false, "1",
      "Seed of the faults' own PRNG: the same faults at the same calls on every run, whatever "
      "the machine's seed.", NULL},
+    {SEC_FAULTS, "during_start", KT_BOOL, F(during_start), 0, 1, NULL, false, "no",
+     "no: faults are injected once every device has started and the workload runs (Driver "
+     "Verifier's low-resources simulation also waits after boot); yes: from the first call, "
+     "drivers' starts included (a start that fails stops the run, exit status 1).", NULL},
     {SEC_FAULTS, "pool", KT_PERCENT, F(pool), 0, 100, NULL, false, "0%",
      "ExAllocatePool* calls that fail (NULL): pool exhaustion.", NULL},
     {SEC_FAULTS, "mdl", KT_PERCENT, F(mdl), 0, 100, NULL, false, "0%",
@@ -193,11 +197,20 @@ const struct key_def scn_keys[] = {
      "Requests for map registers (AllocateAdapterChannel(Ex), Get/BuildScatterGatherList(Ex)) "
      "refused with STATUS_INSUFFICIENT_RESOURCES.", NULL},
     {SEC_FAULTS, "device_errors", KT_PERCENT, F(device_errors), 0, 100, NULL, false, "0%",
-     "Commands a card reports failed (the storage controller: STATUS_IO_DEVICE_ERROR in the "
-     "completion; the other cards do not fail yet).", NULL},
+     "Operations a card reports failed, as its datasheet says (storage: an error status in the "
+     "completion; nic: a packet lost, DONE and ERROR; legacy: STATUS.ERROR; uart: LINE_ERROR for a "
+     "burst; audio: a period FAILED); each shipped driver fails the request.", NULL},
     {SEC_FAULTS, "interrupts", KT_PERCENT, F(interrupts), 0, 100, NULL, false, "0%",
      "Device interrupts lost on the way: the card raised it, no ISR runs (a driver with no "
      "timeout hangs the I/O, and the report says so).", NULL},
+    {SEC_FAULTS, "spurious_interrupts", KT_PERCENT, F(spurious_interrupts), 0, 100, NULL, false,
+     "0%", "Interrupts delivered again once the ISR has quieted its device (a shared or noisy "
+     "line): an ISR that finds nothing to do must return FALSE; the report counts those it "
+     "claimed.", NULL},
+    {SEC_FAULTS, "stalls", KT_PERCENT, F(stalls), 0, 100, NULL, false, "0%",
+     "A card's engine wedges on the operation it starts (storage: one command; nic: its ring; "
+     "legacy: BUSY for good; uart and audio: the request line, drawn per burst): no data, no "
+     "completion, no interrupt; the report says where each hung I/O stopped.", NULL},
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "The simulated adapter: storage, nic, legacy, uart or audio (required).", NULL},
     {SEC_DEVICE, "hardware", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,

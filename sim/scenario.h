@@ -66,7 +66,7 @@ struct scn_machine {
 /* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */
 struct scn_faults {
     uint64_t seed, pool, mdl, common_buffer, contiguous, map_registers, interrupts,
-        device_errors;
+        device_errors, spurious_interrupts, stalls, during_start;
 };
 
 struct scn_device {

@@ -375,6 +375,8 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->fault_percent[DMS_FAULT_CONTIGUOUS] = (uint8_t)s->faults.contiguous;
     cfg->fault_percent[DMS_FAULT_MAP_REGISTERS] = (uint8_t)s->faults.map_registers;
     cfg->fault_percent[DMS_FAULT_INTERRUPT] = (uint8_t)s->faults.interrupts;
+    cfg->fault_percent[DMS_FAULT_SPURIOUS_INTERRUPT] = (uint8_t)s->faults.spurious_interrupts;
+    cfg->fault_percent[DMS_FAULT_DEVICE_STALL] = (uint8_t)s->faults.stalls;
     cfg->fault_percent[DMS_FAULT_DEVICE_ERROR] = (uint8_t)s->faults.device_errors;
     cfg->soc_dma_channels = (uint32_t)m->soc_dma_channels;
     cfg->soc_dma_request_lines = (uint32_t)m->soc_dma_request_lines;

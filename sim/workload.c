@@ -328,8 +328,11 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
         }
         if (d->wl->buffers != BUFFERS_POOL)
             continue;
+        /* the application's own buffers, allocated before the run: no fault is injected */
+        dms_faults_hold(d->run->machine, true);
         sl->buffer = dms_buffer_alloc(d->run->machine, devobj, sl->capacity);
         sl->mdl = sl->buffer ? IoAllocateMdl(sl->buffer, sl->capacity, FALSE, FALSE, NULL) : NULL;
+        dms_faults_hold(d->run->machine, false);
         if (sl->mdl == NULL) {
             snprintf(why, len, "[device %s]: no simulated memory for %u buffers of %u bytes",
                      d->cfg->name, n, sl->capacity);

@@ -38,6 +38,8 @@ struct audio_card {
     uint32_t offset;  /* bytes of the current period read */
     uint32_t crc_run; /* of the current period's sound so far */
     uint32_t ended;   /* INT_STATUS: periods ended since acknowledged */
+    uint32_t failed;  /* FAILED: periods of the ring the DAC failed to play */
+    bool stalled;     /* fault injection: the card stopped asking for data for good */
     struct devrec_log log;
     struct devpost posts; /* CONTROL and READY writes on their way */
 };
@@ -68,6 +70,8 @@ static void period_end(struct audio_card *c, uint32_t k)
         r->crc = c->crc_run;
         r->transfers = 1;
     }
+    if (dms_device_error(c->pdo)) /* fault injection: a DAC fault spoils the period */
+        c->failed |= 1u << k;
     c->crc_run = 0;
     c->offset = 0;
     c->fetched++;
@@ -83,8 +87,12 @@ static void card_step(struct audio_card *c)
     uint32_t k, want, moved = 0, sound;
     int terminal = 0;
 
-    if (!c->running || c->working || c->fetched >= c->ready)
+    if (!c->running || c->working || c->fetched >= c->ready || c->stalled)
         return;
+    if (dms_device_stall(c->pdo)) {
+        c->stalled = true; /* fault injection: the request line never asserts again */
+        return;
+    }
     k = (uint32_t)(c->fetched % c->ring_periods);
     want = c->period - c->offset;
     if (want > AUDIO_FIFO_BYTES)
@@ -167,6 +175,7 @@ static uint64_t card_read(void *ctx, uint64_t offset, unsigned bytes)
     case AUDIO_REG_CONTROL: return c->control;
     case AUDIO_REG_INT_STATUS: return c->ended | (uint32_t)c->stream << AUDIO_INT_STREAM_SHIFT;
     case AUDIO_REG_PLAYED: return (uint32_t)c->fetched;
+    case AUDIO_REG_FAILED: return c->failed;
     default: return 0;
     }
 }
@@ -190,6 +199,7 @@ static void card_write(void *ctx, uint64_t offset, unsigned bytes, uint64_t valu
         c->ended -= (v & AUDIO_INT_COUNT_MASK) < c->ended ? (v & AUDIO_INT_COUNT_MASK)
                                                           : c->ended;
         break;
+    case AUDIO_REG_FAILED: c->failed &= ~v; break; /* write 1 to clear */
     case AUDIO_REG_CONTROL:
     case AUDIO_REG_READY:
         p = devpost_new(&c->posts, sizeof(*p));

@@ -14,6 +14,7 @@
 #define AUDIO_REG_READY        0x014 /* (W) periods ready since RUN, and the stream number */
 #define AUDIO_REG_INT_STATUS   0x018 /* (R) periods ended, and the stream; (W) acknowledges */
 #define AUDIO_REG_PLAYED       0x01C /* (R) periods wholly read since RUN */
+#define AUDIO_REG_FAILED       0x020 /* (R/W1C) bit k: period k of the ring failed to play */
 #define AUDIO_REG_SOUND_BYTES  0x100 /* (W) + 4 * k: bytes of sound in period k */
 
 #define AUDIO_CONTROL_RUN        0x1 /* start a stream at the ring's first period; 0 stops */

@@ -292,20 +292,32 @@ static VOID AudioDpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVO
         ext->FailStatus = STATUS_SUCCESS;
     }
     if (ext->Running) {
+        ULONG failed = 0, cleared = 0;
+
         read = AudioPeriodsRead(ext);
+        if (ext->Done < read) /* which of the periods behind the channel did not play */
+            failed = AudioRead(ext, AUDIO_REG_FAILED);
         while (ext->Done < read) {
             ULONG k = (ULONG)(ext->Done % ext->Periods);
             PIRP irp = ext->Owner[k];
 
             ext->Owner[k] = NULL;
             ext->Done++;
+            cleared |= failed & (1u << k);
             if (irp == NULL)
                 continue;
-            irp->IoStatus.Status = STATUS_SUCCESS;
-            irp->IoStatus.Information =
-                IoGetCurrentIrpStackLocation(irp)->Parameters.Write.Length;
+            if (failed & (1u << k)) {
+                irp->IoStatus.Status = STATUS_IO_DEVICE_ERROR;
+                irp->IoStatus.Information = 0;
+            } else {
+                irp->IoStatus.Status = STATUS_SUCCESS;
+                irp->IoStatus.Information =
+                    IoGetCurrentIrpStackLocation(irp)->Parameters.Write.Length;
+            }
             InsertTailList(&done, &irp->Tail.Overlay.ListEntry);
         }
+        if (cleared != 0) /* only the periods whose writes it failed: later ones stay marked */
+            AudioWrite(ext, AUDIO_REG_FAILED, cleared);
         AudioFill(ext, &done);
         if (ext->Ready == ext->Done && IsListEmpty(&ext->Queue))
             AudioStop(ext);

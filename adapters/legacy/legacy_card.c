@@ -51,9 +51,14 @@ static void card_engine_done(void *arg)
     struct legacy_card *c = arg;
     struct devdma_element el = {c->t_address, c->t_count};
     struct devlog_run *run = devlog_open(&c->log, c->t_offset, false);
-    uint32_t crc = run != NULL ? run->crc : 0;
-    uint32_t strays = devdma_move(&c->dma, &el, 1, c->t_to_device, c->t_offset, &crc);
+    uint32_t crc = run != NULL ? run->crc : 0, strays;
 
+    /* fault injection: the transfer fails on the medium (datasheet: STATUS.ERROR, no bytes) */
+    if (dms_device_error(c->pdo)) {
+        card_finish(c, true);
+        return;
+    }
+    strays = devdma_move(&c->dma, &el, 1, c->t_to_device, c->t_offset, &crc);
     if (run != NULL) {
         run->crc = crc;
         run->strays += strays;
@@ -77,6 +82,8 @@ static void card_go_arrives(void *arg)
     c->t_offset = c->offset;
     c->t_count = c->count;
     c->t_to_device = (c->control & LEGACY_CONTROL_TO_DEVICE) != 0;
+    if (dms_device_stall(c->pdo))
+        return; /* fault injection: the engine wedges, BUSY for good (datasheet) */
     c->bus->device_work(c->bus->ctx, c->t_count, 1, card_engine_done, c);
 }
 

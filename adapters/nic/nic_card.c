@@ -112,6 +112,12 @@ static void engine_done(void *arg)
 
     if (!c->enabled)
         return; /* disabled while the packet was on the wire: nothing is written back */
+    /* fault injection: the packet is lost on the wire (a CRC or link error): nothing moves,
+     * the chain is written back DONE | ERROR (datasheet) */
+    if (dms_device_error(c->pdo)) {
+        writeback(c, which, NIC_DESC_DONE | NIC_DESC_ERROR);
+        return;
+    }
     for (uint32_t i = 0; i < r->count; i++)
         bytes += r->el[i].length;
     add_strays(r, devdma_move(&c->dma, r->el, r->count, which == NIC_TX, r->media, &crc));
@@ -162,6 +168,8 @@ static void ring_next(struct nic_card *c, int which)
             r->record = devrec_push(&r->log, first.Tag);
     }
     add_strays(r, strays);
+    if (dms_device_stall(c->pdo))
+        return; /* fault injection: the ring's engine wedges on the chain, busy for good */
     job = &c->job[which];
     *job = (struct nic_job){c, which};
     c->bus->device_work(c->bus->ctx, bytes, r->count, engine_done, job);

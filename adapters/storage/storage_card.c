@@ -151,6 +151,10 @@ static void doorbell_arrives(void *arg)
         post_completion(c, slot, STATUS_IO_DEVICE_ERROR);
         return;
     }
+    if (dms_device_stall(c->pdo)) {
+        devpost_done(b); /* fault injection: the engine takes the command and never ends it */
+        return;
+    }
     c->bus->device_work(c->bus->ctx, cmd->Bytes, cmd->Elements + 1, engine_done, b);
 }
 

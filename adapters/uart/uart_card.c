@@ -26,6 +26,8 @@ struct uart_card {
     uint32_t line;
     uint8_t fifo[UART_FIFO_BYTES];
     bool pumping, to_device;
+    bool line_error; /* STATUS.LINE_ERROR: sticky until STATUS is read */
+    bool stalled;    /* fault injection: the card stopped asserting its line for good */
     uint32_t control, int_status;
     uint32_t tx_count, rx_count;
     uint64_t media;          /* receive: bytes off the wire so far */
@@ -49,6 +51,10 @@ static void card_pump(void *arg)
     uint64_t reg = c->bar + (c->to_device ? UART_REG_TX_FIFO : UART_REG_RX_FIFO);
     bool enabled = c->control & (c->to_device ? UART_CONTROL_TX_DMA : UART_CONTROL_RX_DMA);
 
+    if (c->stalled || (enabled && dms_device_stall(c->pdo))) {
+        c->stalled = true; /* the line never asserts again: the channel never completes */
+        return;
+    }
     if (enabled && !c->to_device && c->bus->full_data)
         devdma_media_fill(c->fifo, c->media, UART_FIFO_BYTES, c->dma.salt);
     if (enabled)
@@ -62,6 +68,8 @@ static void card_pump(void *arg)
         }
         return;
     }
+    if (dms_device_error(c->pdo))
+        c->line_error = true; /* fault injection: the burst met a line error (datasheet) */
     if (c->bus->full_data)
         c->crc = c->bus->crc32(c->crc, c->fifo, moved);
     if (c->to_device)
@@ -95,7 +103,12 @@ static uint64_t card_read(void *ctx, uint64_t offset, unsigned bytes)
     switch (offset) {
     case UART_REG_ID: return UART_ID;
     case UART_REG_CONTROL: return c->control;
-    case UART_REG_STATUS: return (c->pumping && c->to_device ? 0 : UART_STATUS_TX_EMPTY);
+    case UART_REG_STATUS: {
+        uint32_t v = (c->pumping && c->to_device ? 0 : UART_STATUS_TX_EMPTY) |
+                     (c->line_error ? UART_STATUS_LINE_ERROR : 0);
+        c->line_error = false; /* read clears it */
+        return v;
+    }
     case UART_REG_TX_COUNT: return c->tx_count;
     case UART_REG_RX_COUNT: return c->rx_count;
     case UART_REG_INT_STATUS: return c->int_status;

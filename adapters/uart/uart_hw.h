@@ -8,7 +8,7 @@
 #define UART_BAR_BYTES        0x1000
 #define UART_REG_ID           0x000 /* (R) UART_ID */
 #define UART_REG_CONTROL      0x004 /* (RW) TX_DMA, RX_DMA, INT_ENABLE */
-#define UART_REG_STATUS       0x008 /* (R) TX_EMPTY, RX_AVAILABLE */
+#define UART_REG_STATUS       0x008 /* (R) TX_EMPTY, RX_AVAILABLE, LINE_ERROR (read clears) */
 #define UART_REG_TX_COUNT     0x00C /* (R) bytes sent on the wire, modulo 2^32 */
 #define UART_REG_RX_COUNT     0x010 /* (R) bytes taken off the wire, modulo 2^32 */
 #define UART_REG_INT_STATUS   0x014 /* (R) TX_IDLE; (W) 1 acknowledges */
@@ -22,6 +22,7 @@
 
 #define UART_STATUS_TX_EMPTY     0x1
 #define UART_STATUS_RX_AVAILABLE 0x2
+#define UART_STATUS_LINE_ERROR   0x4 /* a framing, parity or overrun error since the last read */
 #define UART_INT_TX_IDLE         0x1
 
 #define UART_FIFO_BYTES 64

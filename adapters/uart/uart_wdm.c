@@ -185,6 +185,11 @@ static VOID UartDmaDone(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
         return;
     Ops(ext)->FlushAdapterBuffersEx(ext->Adapter, r->Irp->MdlAddress, r->MapRegisterBase,
                                     r->Done, r->Current, r->Write);
+    /* a line error while the part moved fails the request (reading STATUS clears it) */
+    if (NT_SUCCESS(status) &&
+        (READ_REGISTER_ULONG((PULONG)(ext->Registers + UART_REG_STATUS)) &
+         UART_STATUS_LINE_ERROR))
+        status = STATUS_IO_DEVICE_ERROR;
     r->Done += r->Current;
     if (NT_SUCCESS(status) && r->Done < r->Length) {
         status = UartMapNext(r);

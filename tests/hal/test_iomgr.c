@@ -641,6 +641,91 @@ START_TEST(test_driver_entry_fails)
 }
 END_TEST
 
+/* ---- a driver that keeps what it is sent: where a request stopped, whose faults ---------- */
+
+static PIRP kept_irp;
+static PVOID kept_pool;
+
+static NTSTATUS keeping_dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    (void)DeviceObject;
+    kept_pool = ExAllocatePoolWithTag(NonPagedPool, 64, 'peeK'); /* fails: counted to it */
+    IoMarkIrpPending(Irp);
+    kept_irp = Irp;
+    return STATUS_PENDING; /* and never completes it on its own */
+}
+
+static PDEVICE_OBJECT keeping_dev;
+
+static NTSTATUS keeping_entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    (void)RegistryPath;
+    DriverObject->MajorFunction[IRP_MJ_READ] = keeping_dispatch;
+    return IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_DISK, 0, FALSE, &keeping_dev);
+}
+
+static char where_seen[640];
+
+static void on_where(void *ctx, void *done_ctx, PIRP irp, const char *where)
+{
+    ck_assert_ptr_eq(ctx, &where_seen);
+    ck_assert_ptr_eq(done_ctx, &done_calls);
+    ck_assert_ptr_eq(irp, kept_irp);
+    snprintf(where_seen, sizeof(where_seen), "%s", where);
+}
+
+START_TEST(test_whereabouts_and_fault_accounting)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m;
+    PDRIVER_OBJECT drv;
+    PDMA_ADAPTER a;
+    struct dms_request r = {.major = IRP_MJ_READ, .length = 512, .offset = 4096};
+    static uint8_t buf[512];
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 4 * GIB;
+    cfg.fault_percent[DMS_FAULT_POOL] = 100;
+    m = machine_with(&cfg);
+    ck_assert_int_eq(dms_driver_load(m, "keeper", keeping_entry, &drv), STATUS_SUCCESS);
+    a = adapter_new(keeping_dev, 64, TRUE, 65536, 2, NULL);
+    r.buffer = buf;
+    done_calls = 0;
+    ck_assert_uint_eq(dms_irp_whereabouts(m, NULL, NULL), 0);
+    ck_assert_int_eq(dms_irp_send(keeping_dev, &r, on_done, &done_calls), STATUS_PENDING);
+    ck_assert_ptr_nonnull(kept_irp);
+    ck_assert_ptr_null(kept_pool);
+    /* the pool fault was made in the device's dispatch routine: counted to its account */
+    ck_assert_uint_eq(dms_adapter_stats(a)->faults_injected[DMS_FAULT_POOL], 1);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_POOL), 1);
+    /* outside any driver's code: counted to the machine alone */
+    ck_assert_ptr_null(ExAllocatePoolWithTag(NonPagedPool, 64, 'tsoH'));
+    ck_assert_uint_eq(dms_adapter_stats(a)->faults_injected[DMS_FAULT_POOL], 1);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_POOL), 2);
+    /* held: nothing is drawn */
+    dms_faults_hold(m, true);
+    kept_pool = ExAllocatePoolWithTag(NonPagedPool, 64, 'dloH');
+    dms_faults_hold(m, false);
+    ck_assert_ptr_nonnull(kept_pool);
+    ExFreePool(kept_pool);
+    ck_assert_uint_eq(dms_faults_injected(m, DMS_FAULT_POOL), 2);
+    /* where the kept request stopped */
+    ck_assert_uint_eq(dms_irp_whereabouts(m, on_where, &where_seen), 1);
+    ck_assert_msg(strstr(where_seen, "IRP_MJ_READ of 512 bytes at offset 4096") != NULL, "%s",
+                  where_seen);
+    ck_assert_ptr_nonnull(strstr(where_seen, "the dispatch routine returned STATUS_PENDING"));
+    ck_assert_ptr_nonnull(strstr(where_seen, "in no queue the I/O manager knows of"));
+    ck_assert_ptr_nonnull(strstr(where_seen, "holds no DMA resources"));
+    ck_assert_int_eq(done_calls, 0);
+    kept_irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(kept_irp, IO_NO_INCREMENT);
+    ck_assert_int_eq(done_calls, 1);
+    ck_assert_uint_eq(dms_irp_whereabouts(m, NULL, NULL), 0); /* completed: not out any more */
+    a->DmaOperations->PutDmaAdapter(a);
+    machine_done(m);
+}
+END_TEST
+
 static Suite *iomgr_suite(void)
 {
     Suite *s = suite_create("hal/iomgr");
@@ -658,6 +743,7 @@ static Suite *iomgr_suite(void)
     tcase_add_test(tc, test_open_by_link_and_buffered_ioctl);
     tcase_add_loop_test(tc, test_pnp_start_and_direct_io, 0, 2);
     tcase_add_test(tc, test_driver_entry_fails);
+    tcase_add_test(tc, test_whereabouts_and_fault_accounting);
     suite_add_tcase(s, tc);
     return s;
 }

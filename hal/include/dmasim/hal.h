@@ -70,6 +70,8 @@ enum dms_fault {
     DMS_FAULT_MAP_REGISTERS, /* a channel or list request: STATUS_INSUFFICIENT_RESOURCES */
     DMS_FAULT_INTERRUPT,     /* a device's interrupt is lost on the way (dms_device_interrupt) */
     DMS_FAULT_DEVICE_ERROR,  /* a card reports a command failed (dms_device_error) */
+    DMS_FAULT_SPURIOUS_INTERRUPT, /* an interrupt delivered again once its device is quiet */
+    DMS_FAULT_DEVICE_STALL,  /* a card's engine takes a command and never ends it */
     DMS_FAULT_COUNT
 };
 
@@ -482,6 +484,11 @@ struct dms_adapter_stats {
     uint64_t stale_bytes_to_device;    /* the device read bytes the CPU never cleaned */
     uint64_t stale_bytes_to_cpu;       /* the CPU read bytes a device wrote, not invalidated */
     uint64_t pages_bounced_verifier;   /* double-buffered only because the verifier is on */
+    /* fault injection: the calls made for this device that were made to fail, by kind (pool,
+     * MDL and contiguous allocations count where the HAL knows whose driver code ran: its
+     * dispatch routines, StartIo, ISR and the DPCs it queued for its device object) */
+    uint64_t faults_injected[DMS_FAULT_COUNT];
+    uint64_t spurious_claimed; /* spurious interrupts its ISR claimed (returned TRUE for) */
 };
 
 struct dms_adapter_info {
@@ -597,6 +604,14 @@ void dms_findings_clear(struct dms_machine *m);
 #define DMS_DMA_DUMP_WAITING        0x20u
 #define DMS_DMA_DUMP_ALL            0x3fu
 int dms_dma_dump(struct dms_machine *m, uint32_t adapter, unsigned flags, FILE *out);
+/* dms_irp_whereabouts - every request dms_irp_send sent that has not completed: fn(ctx, the
+ * done_ctx it was sent with, the IRP, a sentence saying where it stopped: the device whose
+ * stack location it is at, what its dispatch routine returned, whether StartIo has it or it
+ * waits in the device queue, what DMA resources its device holds or waits for, and the faults
+ * injected into that device). Returns how many there are. For a run's end, when nothing is
+ * left to happen. */
+typedef void (*dms_irp_where_fn)(void *ctx, void *done_ctx, PIRP irp, const char *where);
+size_t dms_irp_whereabouts(struct dms_machine *m, dms_irp_where_fn fn, void *ctx);
 /* dms_dma_verify_end - Driver Verifier's checks when a run is over (the simulator calls it once
  * the drivers are unloaded, with verifier_dma on): adapters never put and what they hold
  * (0xE6/0x07-0x0A), mappings never flushed (0x0D). */
@@ -605,6 +620,13 @@ void dms_dma_verify_end(struct dms_machine *m);
 /* dms_device_error - a card model asks whether the command it finishes now fails (fault
  * injection, DMS_FAULT_DEVICE_ERROR): true means it reports an error to its driver. */
 bool dms_device_error(PDEVICE_OBJECT pdo);
+/* dms_device_stall - the same for a stalled engine (DMS_FAULT_DEVICE_STALL): true means the card
+ * takes the command it starts now and never finishes it (no data, no completion, no
+ * interrupt); only a driver with a timeout of its own notices. */
+bool dms_device_stall(PDEVICE_OBJECT pdo);
+/* Hold fault injection off (nested) while the host sets up what is not a driver's call: an
+ * application's own buffers, say. Nothing is drawn from the faults' PRNG meanwhile. */
+void dms_faults_hold(struct dms_machine *m, bool hold);
 /* How many calls of a kind the machine made fail (fault_percent). */
 uint64_t dms_faults_injected(const struct dms_machine *m, enum dms_fault fault);
 

@@ -121,6 +121,7 @@ struct dms_machine {
     uint64_t timer_serial;
     struct dms_rng fault_rng;              /* fault injection's own */
     uint64_t faults[DMS_FAULT_COUNT];      /* injected, by kind */
+    uint32_t faults_held; /* dms_faults_hold: no fault is drawn while above 0 */
     /* the rooms' own state */
     struct hal_hw *hw;
     struct hal_kernel *kern;
@@ -150,6 +151,8 @@ void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *ro
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
 bool hal_null(struct dms_machine *m, const char *routine, const void *p, const char *what);
 /* Should this call of kind fault fail (fault injection)? Counts it when so. */
-bool hal_fault(struct dms_machine *m, enum dms_fault fault);
+/* Fault injection: does this call fail? Counted for the machine and, when known, for the
+ * account of the device it was made for (acct NULL: unknown). */
+bool hal_fault(struct dms_machine *m, struct hal_account *acct, enum dms_fault fault);
 
 #endif /* DMASIM_HAL_BASE_H */

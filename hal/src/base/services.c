@@ -173,14 +173,24 @@ bool hal_null(struct dms_machine *m, const char *routine, const void *p, const c
 
 /* hal_fault - fault injection: fails the given percentage of a kind's calls, on a PRNG of its
  * own (a kind at 0 % draws nothing, so turning one kind on changes no other stream). */
-bool hal_fault(struct dms_machine *m, enum dms_fault fault)
+bool hal_fault(struct dms_machine *m, struct hal_account *acct, enum dms_fault fault)
 {
     unsigned pct = m->cfg.fault_percent[fault];
 
-    if (pct == 0 || dms_rng_below(&m->fault_rng, 100) >= pct)
+    if (pct == 0 || m->faults_held > 0 || dms_rng_below(&m->fault_rng, 100) >= pct)
         return false;
     m->faults[fault]++;
+    if (acct != NULL)
+        acct->st.faults_injected[fault]++;
     return true;
+}
+
+void dms_faults_hold(struct dms_machine *m, bool hold)
+{
+    if (hold)
+        m->faults_held++;
+    else if (m->faults_held > 0)
+        m->faults_held--;
 }
 
 uint64_t dms_faults_injected(const struct dms_machine *m, enum dms_fault fault)

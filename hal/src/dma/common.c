@@ -28,7 +28,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
                     "%s needs a non-zero Length and a LogicalAddress", routine);
         return NULL;
     }
-    if (hal_fault(m, DMS_FAULT_COMMON_BUFFER))
+    if (hal_fault(m, acct(ad), DMS_FAULT_COMMON_BUFFER))
         return NULL; /* fault injection: no contiguous memory below the device's reach */
     if (hi > ad->max_address && !ad->remap) /* remapped: the IOMMU reaches anywhere */
         hi = ad->max_address;

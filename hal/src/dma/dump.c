@@ -18,6 +18,7 @@
  * library writes.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -243,4 +244,164 @@ int dms_dma_dump(struct dms_machine *m, uint32_t adapter, unsigned flags, FILE *
             waiting(out, ad, hal_now(m));
     }
     return found || adapter == 0 ? 0 : DMS_EINVAL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Where a request the driver never completed stopped (dms_irp_whereabouts).
+ */
+struct text {
+    char *p;
+    size_t len, at;
+};
+
+static void say(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (t->at >= t->len)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(t->p + t->at, t->len - t->at, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        t->at += (size_t)n < t->len - t->at ? (size_t)n : t->len - t->at - 1;
+}
+
+static const char *major_name(UCHAR major)
+{
+    switch (major) {
+    case IRP_MJ_CREATE: return "IRP_MJ_CREATE";
+    case IRP_MJ_CLOSE: return "IRP_MJ_CLOSE";
+    case IRP_MJ_READ: return "IRP_MJ_READ";
+    case IRP_MJ_WRITE: return "IRP_MJ_WRITE";
+    case IRP_MJ_DEVICE_CONTROL: return "IRP_MJ_DEVICE_CONTROL";
+    case IRP_MJ_CLEANUP: return "IRP_MJ_CLEANUP";
+    case IRP_MJ_PNP: return "IRP_MJ_PNP";
+    case IRP_MJ_POWER: return "IRP_MJ_POWER";
+    }
+    return "an IRP";
+}
+
+/* What the DMA layer holds for the device behind d: channel, lists, mappings, waits. */
+static void device_dma(struct text *t, struct dms_machine *m, const struct device *d)
+{
+    uint32_t lists = 0, files_live = 0, waits = 0;
+    bool channel = false;
+
+    for (uint32_t i = 0; i < m->dma->n_adapters; i++) {
+        const struct adapter *ad = m->dma->adapters[i];
+        if (ad->dev != d || ad->released)
+            continue;
+        channel |= ad->channel_busy;
+        for (const struct sgl_priv *l = ad->sgls; l != NULL; l = l->next)
+            lists++;
+        for (const struct mapreg_file *f = ad->files; f != NULL; f = f->next)
+            files_live += f->live_maps > 0;
+        for (const struct wait_block *wb = ad->chan_head; wb != NULL; wb = wb->next)
+            waits++;
+        for (const struct wait_block *wb = ad->pool ? ad->pool->wait_head : NULL; wb != NULL;
+             wb = wb->next)
+            waits += wb->ad == ad;
+    }
+    if (!channel && lists + files_live + waits == 0) {
+        say(t, "; its device holds no DMA resources (nothing mapped, nothing waiting)");
+        return;
+    }
+    say(t, "; its device holds");
+    if (channel)
+        say(t, " the adapter channel,");
+    if (lists > 0)
+        say(t, " %" PRIu32 " scatter/gather list(s),", lists);
+    if (files_live > 0)
+        say(t, " %" PRIu32 " set(s) of mapped map registers,", files_live);
+    if (waits > 0)
+        say(t, " %" PRIu32 " request(s) waiting for map registers or the channel,", waits);
+    t->at -= t->p[t->at - 1] == ',';
+    t->p[t->at] = '\0';
+}
+
+static void where(struct text *t, struct dms_machine *m, const struct irp_node *n)
+{
+    PIRP irp = n->irp;
+    PIO_STACK_LOCATION sp = irp->CurrentLocation >= 1 && irp->CurrentLocation <= irp->StackCount
+                                ? IoGetCurrentIrpStackLocation(irp)
+                                : NULL;
+    const struct device *d = sp != NULL ? device_of(sp->DeviceObject) : NULL;
+    const struct device *pdo;
+    const struct hal_account *a;
+    uint32_t queued = 0;
+    bool in_queue = false;
+
+    say(t, "%s", major_name(sp != NULL ? sp->MajorFunction : 0));
+    if (sp != NULL && (sp->MajorFunction == IRP_MJ_READ || sp->MajorFunction == IRP_MJ_WRITE))
+        say(t, " of %u bytes at offset %lld", (unsigned)sp->Parameters.Read.Length,
+            (long long)sp->Parameters.Read.ByteOffset.QuadPart);
+    if (n->sent_ns >= 1000000000ull)
+        say(t, ", sent at %.6f s", (double)n->sent_ns / 1e9);
+    else if (n->sent_ns >= 1000000ull)
+        say(t, ", sent at %.3f ms", (double)n->sent_ns / 1e6);
+    else
+        say(t, ", sent at %.3f us", (double)n->sent_ns / 1e3);
+    if (d == NULL) {
+        say(t, ", no longer at any device of the stack (the driver took its stack location "
+            "and passed it nowhere)");
+        return;
+    }
+    say(t, ", stopped at %s", d->name);
+    if (!n->dispatch_returned)
+        say(t, ": its dispatch routine never returned (it waits on something)");
+    else if (n->dispatch_status == STATUS_PENDING)
+        say(t, ": the dispatch routine returned STATUS_PENDING");
+    else
+        say(t, ": the dispatch routine returned 0x%08x without completing it",
+            (unsigned)n->dispatch_status);
+    for (uint32_t i = 0; i < d->n_queue; i++) {
+        if (d->queue[i].irp == irp)
+            in_queue = true;
+        queued += !in_queue;
+    }
+    if (d->busy && d->obj->CurrentIrp == irp)
+        say(t, "; it is the device's current IRP (StartIo took it)");
+    else if (in_queue)
+        say(t, "; it waits in the device queue behind %" PRIu32 " (StartIo never took it)",
+            queued);
+    else if (irp->CancelRoutine != NULL)
+        say(t, "; the driver keeps it in a queue of its own (a cancel routine is set)");
+    else
+        say(t, "; the driver holds it in no queue the I/O manager knows of");
+    pdo = d->pdo != NULL ? d->pdo : d;
+    device_dma(t, m, pdo);
+    a = pdo->bm.acct;
+    if (a != NULL && a->st.faults_injected[DMS_FAULT_INTERRUPT] > 0)
+        say(t, "; %" PRIu64 " of the device's interrupts were lost (fault injection)",
+            a->st.faults_injected[DMS_FAULT_INTERRUPT]);
+    if (a != NULL && a->st.faults_injected[DMS_FAULT_DEVICE_STALL] > 0)
+        say(t, "; its engine stalled on %" PRIu64 " command(s) (fault injection)",
+            a->st.faults_injected[DMS_FAULT_DEVICE_STALL]);
+    say(t, ". Nothing left to happen would complete it: no interrupt, DPC, timer or thread "
+        "was due");
+}
+
+size_t dms_irp_whereabouts(struct dms_machine *m, dms_irp_where_fn fn, void *ctx)
+{
+    struct dms_machine *prev = dms_machine_enter(m);
+    size_t count = 0;
+    char buf[640];
+    const struct irp_node *last = m->kern->sent_irps;
+
+    while (last != NULL && last->sent_next != NULL)
+        last = last->sent_next;
+    for (const struct irp_node *n = last; n != NULL; n = n->sent_prev) { /* oldest first */
+        struct text t = {buf, sizeof(buf), 0};
+        buf[0] = '\0';
+        where(&t, m, n);
+        count++;
+        if (fn != NULL)
+            fn(ctx, n->done_ctx, n->irp, buf);
+    }
+    dms_machine_enter(prev);
+    return count;
 }

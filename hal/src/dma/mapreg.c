@@ -738,7 +738,7 @@ NTSTATUS hal_AllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
         return STATUS_INVALID_PARAMETER;
     }
     if (!registers_allowed(ad, routine, NumberOfMapRegisters) ||
-        hal_fault(ad->m, DMS_FAULT_MAP_REGISTERS))
+        hal_fault(ad->m, acct(ad), DMS_FAULT_MAP_REGISTERS))
         return STATUS_INSUFFICIENT_RESOURCES;
     if (d->in_adapter_control > 0 || d->channel_request_pending) {
         hal_finding(ad->m, acct(ad), routine, DMS_E6_TOO_MANY_CHANNELS, 2, 0, 0,

@@ -91,7 +91,7 @@ NTSTATUS sgl_prepare(struct adapter *ad, const char *routine, PDEVICE_OBJECT dev
     nregs = mdl_span_pages(mdl, offset, length, &fits);
     if (!fits)
         return STATUS_BUFFER_TOO_SMALL; /* "Length too big to fit within the buffer" */
-    if (nregs > ad->max_regs || hal_fault(ad->m, DMS_FAULT_MAP_REGISTERS))
+    if (nregs > ad->max_regs || hal_fault(ad->m, acct(ad), DMS_FAULT_MAP_REGISTERS))
         return STATUS_INSUFFICIENT_RESOURCES;
     /* A caller's buffer must hold the exact list; the HAL's own is sized for the worst case (an
      * element a page) rather than walk every page twice. */

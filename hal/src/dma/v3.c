@@ -326,7 +326,7 @@ NTSTATUS hal_AllocateAdapterChannelEx(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
     if (!NT_SUCCESS(status))
         return status;
     if (!registers_allowed(ad, routine, NumberOfMapRegisters) ||
-        hal_fault(ad->m, DMS_FAULT_MAP_REGISTERS))
+        hal_fault(ad->m, acct(ad), DMS_FAULT_MAP_REGISTERS))
         return STATUS_INSUFFICIENT_RESOURCES;
     wb = wb_channel(ad, routine, DeviceObject, NumberOfMapRegisters, ExecutionRoutine,
                     ExecutionContext);

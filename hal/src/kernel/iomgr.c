@@ -429,8 +429,34 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
     return irp;
 }
 
+void irp_sent_link(struct irp_node *n)
+{
+    struct hal_kernel *k = n->m->kern;
+
+    n->sent_prev = NULL;
+    n->sent_next = k->sent_irps;
+    if (k->sent_irps != NULL)
+        k->sent_irps->sent_prev = n;
+    k->sent_irps = n;
+    n->sent_linked = true;
+}
+
+void irp_sent_unlink(struct irp_node *n)
+{
+    if (!n->sent_linked)
+        return;
+    if (n->sent_prev != NULL)
+        n->sent_prev->sent_next = n->sent_next;
+    else
+        n->m->kern->sent_irps = n->sent_next;
+    if (n->sent_next != NULL)
+        n->sent_next->sent_prev = n->sent_prev;
+    n->sent_linked = false;
+}
+
 void irp_release(struct irp_node *n)
 {
+    irp_sent_unlink(n);
     record_del(n->m, n->irp);
     free(n->irp);
     free(n);
@@ -479,9 +505,10 @@ static NTSTATUS invalid_request(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     struct dms_machine *m = hal_machine();
-    struct device *d = device_of(DeviceObject);
+    struct device *d = device_of(DeviceObject), *prev;
     PDRIVER_DISPATCH dispatch;
     PIO_STACK_LOCATION sp;
+    NTSTATUS status;
 
     if (d == NULL || irp_node(m, Irp) == NULL) {
         hal_finding(m, NULL, "IoCallDriver", DMS_CHECK_BAD_ARGUMENT, (uintptr_t)DeviceObject,
@@ -506,7 +533,32 @@ NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     dispatch = DeviceObject->DriverObject->MajorFunction[sp->MajorFunction & 0x1f];
     if (sp->MajorFunction > IRP_MJ_MAXIMUM_FUNCTION || dispatch == NULL)
         dispatch = invalid_request;
-    return dispatch(DeviceObject, Irp);
+    prev = acting_enter(m, d);
+    status = dispatch(DeviceObject, Irp);
+    acting_leave(m, prev);
+    return status;
+}
+
+struct device *acting_enter(struct dms_machine *m, struct device *d)
+{
+    struct device *prev = m->kern->acting;
+
+    m->kern->acting = d;
+    return prev;
+}
+
+void acting_leave(struct dms_machine *m, struct device *prev)
+{
+    m->kern->acting = prev;
+}
+
+struct hal_account *acting_account(struct dms_machine *m)
+{
+    const struct device *d = m->kern->acting;
+
+    if (d == NULL)
+        return NULL;
+    return d->pdo != NULL ? d->pdo->bm.acct : d->bm.acct;
 }
 
 
@@ -730,8 +782,11 @@ static void start_io(struct device *d, PIRP irp)
 
     d->busy = true;
     d->obj->DeviceQueue.Busy = TRUE;
+    struct device *prev = acting_enter(d->m, d);
+
     d->obj->CurrentIrp = irp;
     d->obj->DriverObject->DriverStartIo(d->obj, irp); /* may complete the IRP */
+    acting_leave(d->m, prev);
     irp_context_leave(d->m, entered, saved);
 }
 

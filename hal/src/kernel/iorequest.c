@@ -191,6 +191,7 @@ void iomgr_finish(struct irp_node *n)
     n->system_buffer = NULL;
     irp->AssociatedIrp.SystemBuffer = NULL;
     n->finished = true;
+    irp_sent_unlink(n);
     if (n->done != NULL)
         n->done(n->done_ctx, irp->IoStatus.Status, info);
     if (n->dispatch_returned)
@@ -365,6 +366,8 @@ static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request 
     n->done = done;
     n->done_ctx = ctx;
     n->target = top;
+    n->sent_ns = hal_now(m);
+    irp_sent_link(n); /* until it completes: where it stopped can be asked */
     if (m->plat.context_get != NULL) {
         n->context = m->plat.context_get(m->plat.ctx);
         n->has_context = true;

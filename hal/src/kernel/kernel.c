@@ -128,10 +128,18 @@ static void run_dpc(void *arg)
         free(token);
         return;
     }
+    struct device *d = NULL, *prev;
+
     free(token);
     dpc->DpcData = NULL;
     hal_emit(m, NULL, &ev);
+    /* a device's DPC (IoInitializeDpcRequest's, or one whose context is its device object)
+     * runs as that device's driver code */
+    if (dpc->DeferredContext != NULL && hal_object_is(m, dpc->DeferredContext, OBJ_DEVICE))
+        d = device_of(dpc->DeferredContext);
+    prev = acting_enter(m, d != NULL ? d : m->kern->acting);
     dpc->DeferredRoutine(dpc, dpc->DeferredContext, dpc->SystemArgument1, dpc->SystemArgument2);
+    acting_leave(m, prev);
     hal_locks_check(m, held, "a DPC");
 }
 
@@ -316,7 +324,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
     PMDL mdl;
 
     (void)ChargeQuota;
-    if (Length == 0 || Length > MDL_MAX_LENGTH || hal_fault(hal_machine(), DMS_FAULT_MDL))
+    if (Length == 0 || Length > MDL_MAX_LENGTH || hal_fault(hal_machine(), acting_account(hal_machine()), DMS_FAULT_MDL))
         return NULL;
     pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
     mdl = mdl_alloc(hal_machine(), pages);
@@ -440,7 +448,7 @@ static PVOID tagged_alloc(SIZE_T bytes, ULONG tag, bool pageable)
     struct dms_machine *m = hal_machine();
     char label[32];
 
-    if (hal_fault(m, DMS_FAULT_POOL))
+    if (hal_fault(m, acting_account(m), DMS_FAULT_POOL))
         return NULL; /* fault injection: pool exhausted */
     snprintf(label, sizeof(label), "pool tag '%c%c%c%c'", (char)(tag & 0xff),
              (char)((tag >> 8) & 0xff), (char)((tag >> 16) & 0xff), (char)(tag >> 24));

@@ -63,6 +63,11 @@ struct device {
 };
 
 struct device *device_of(PDEVICE_OBJECT obj);
+/* The account of the device whose driver code runs now (its PDO's adapter), or NULL. */
+struct hal_account *acting_account(struct dms_machine *m);
+/* Run driver code for d until acting_leave (returns what acted before). */
+struct device *acting_enter(struct dms_machine *m, struct device *d);
+void acting_leave(struct dms_machine *m, struct device *prev);
 
 /* ---------------------------------------------------------------------------------------------
  * The room's state.
@@ -92,6 +97,9 @@ struct hal_kernel {
     struct kinterrupt *interrupts;
     uint32_t next_vector;
     uint32_t locks_held;             /* spin locks held now, all CPUs' work */
+    struct irp_node *sent_irps;      /* dms_irp_send's requests not yet completed */
+    struct device *acting;           /* whose driver code runs now (dispatch, StartIo, ISR,
+                                      * its DPC), or NULL: what its calls are counted to */
     KSPIN_LOCK cancel_lock;
     struct mmio_region *mmio;
     struct io_mapping *io_maps;
@@ -166,7 +174,14 @@ struct irp_node {
      * completion run as that work, whichever request's DPC calls them */
     uint64_t context;
     bool has_context;
+    /* the I/O manager's requests still out (dms_irp_whereabouts), from dms_irp_send */
+    struct irp_node *sent_next, *sent_prev;
+    bool sent_linked;
+    uint64_t sent_ns;
 };
+/* Link or unlink an I/O manager's request on the list of those still out. */
+void irp_sent_link(struct irp_node *n);
+void irp_sent_unlink(struct irp_node *n);
 
 void *record_of(struct dms_machine *m, const void *p, enum obj_kind kind);
 int record_add(struct dms_machine *m, const void *p, enum obj_kind kind, void *record);

@@ -194,7 +194,7 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS LowAddress, PHYSICAL_ADDRESS HighA
     (void)SkipBytes;
     (void)CacheType;
     if (TotalBytes == 0 || npages > (0xFFFFFFFFu >> HAL_PAGE_SHIFT) || lo > hi ||
-        hal_fault(m, DMS_FAULT_CONTIGUOUS))
+        hal_fault(m, acting_account(m), DMS_FAULT_CONTIGUOUS))
         return NULL;
     rec = calloc(1, sizeof(*rec));
     if (rec == NULL)
@@ -343,7 +343,7 @@ PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T NumberOfBytes,
     struct pages *rec;
 
     (void)CacheType;
-    if (NumberOfBytes == 0 || lo > hi || hal_fault(m, DMS_FAULT_CONTIGUOUS))
+    if (NumberOfBytes == 0 || lo > hi || hal_fault(m, acting_account(m), DMS_FAULT_CONTIGUOUS))
         return NULL;
     rec = calloc(1, sizeof(*rec));
     if (rec == NULL)

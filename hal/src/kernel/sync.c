@@ -475,12 +475,15 @@ VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
 /* ---------------------------------------------------------------------------------------------
  * Raising.
  */
-static void deliver(void *arg)
+/* deliver_one - the interrupt reaches the ISRs connected to p's vector. spurious: its device
+ * did not raise it (fault injection): an ISR that finds nothing to do declines it, as it must
+ * on a shared line; none is expected to claim it. */
+static void deliver_one(struct device *p, bool spurious)
 {
-    struct device *p = arg;
     struct dms_machine *m = p->m;
     bool claimed = false, any = false;
     uint32_t held = m->kern->locks_held;
+    struct device *prev = acting_enter(m, p);
 
     for (struct kinterrupt *k = m->kern->interrupts; k != NULL && !claimed; k = k->next) {
         if (!k->connected || k->vector != p->vector)
@@ -493,6 +496,12 @@ static void deliver(void *arg)
             k->unclaimed++;
     }
     hal_locks_check(m, held, "an interrupt service routine");
+    acting_leave(m, prev);
+    if (spurious) {
+        if (claimed && p->bm.acct != NULL)
+            p->bm.acct->st.spurious_claimed++;
+        return;
+    }
     if (!any)
         hal_finding(m, p->bm.acct, "interrupt", DMS_CHECK_DRIVER, p->vector, 0, 0,
                     "%s raised its interrupt (vector 0x%x) and no ISR is connected to it",
@@ -503,11 +512,28 @@ static void deliver(void *arg)
                     "returned FALSE)", p->name, p->vector);
 }
 
+static void deliver(void *arg)
+{
+    deliver_one(arg, false);
+}
+
+static void deliver_spurious(void *arg)
+{
+    deliver_one(arg, true);
+}
+
+bool dms_device_stall(PDEVICE_OBJECT pdo)
+{
+    struct device *p = device_of(pdo);
+
+    return p != NULL && hal_fault(p->m, p->bm.acct, DMS_FAULT_DEVICE_STALL);
+}
+
 bool dms_device_error(PDEVICE_OBJECT pdo)
 {
     struct device *p = device_of(pdo);
 
-    return p != NULL && hal_fault(p->m, DMS_FAULT_DEVICE_ERROR);
+    return p != NULL && hal_fault(p->m, p->bm.acct, DMS_FAULT_DEVICE_ERROR);
 }
 
 /* dms_device_interrupt - the device behind pdo raises its interrupt: its ISRs run on a CPU at
@@ -519,9 +545,13 @@ int dms_device_interrupt(PDEVICE_OBJECT pdo)
 
     if (p == NULL || !p->has_interrupt)
         return DMS_EINVAL;
-    if (hal_fault(p->m, DMS_FAULT_INTERRUPT))
+    if (hal_fault(p->m, p->bm.acct, DMS_FAULT_INTERRUPT))
         return 0; /* fault injection: raised, never delivered */
     hal_schedule_for(p->m, p->bm.acct != NULL ? p->bm.acct->id : DMS_NO_ADAPTER, p->dirql,
                      deliver, p);
+    /* fault injection: the line is seen to fire again after the ISR has quieted the device */
+    if (hal_fault(p->m, p->bm.acct, DMS_FAULT_SPURIOUS_INTERRUPT))
+        hal_schedule_for(p->m, p->bm.acct != NULL ? p->bm.acct->id : DMS_NO_ADAPTER, p->dirql,
+                         deliver_spurious, p);
     return 0;
 }
