@@ -290,7 +290,8 @@ START_TEST(test_faults_option)
     }
     ck_assert_msg(o.status == 0, "%s", o.err);
     ck_assert_ptr_nonnull(strstr(o.out, "  LOST            "));
-    ck_assert_ptr_nonnull(strstr(o.out, " map-register requests, 1 interrupts lost, 0 device errors"));
+    ck_assert_ptr_nonnull(
+        strstr(o.out, " map-register requests, 1 interrupts lost, 0 device errors"));
     {   /* the storage controller reports errors: its driver fails exactly those I/Os */
         char db[512];
         unsigned long total_failed;

@@ -320,11 +320,13 @@ void mdl_free_all(struct dms_machine *m)
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
                    BOOLEAN ChargeQuota, PIRP Irp)
 {
+    struct dms_machine *m = hal_machine();
     ULONG pages;
     PMDL mdl;
 
     (void)ChargeQuota;
-    if (Length == 0 || Length > MDL_MAX_LENGTH || hal_fault(hal_machine(), acting_account(hal_machine()), DMS_FAULT_MDL))
+    if (Length == 0 || Length > MDL_MAX_LENGTH ||
+        hal_fault(m, acting_account(m), DMS_FAULT_MDL))
         return NULL;
     pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
     mdl = mdl_alloc(hal_machine(), pages);
