@@ -643,6 +643,53 @@ START_TEST(test_e6_codes)
 }
 END_TEST
 
+/* With the verifier: a driver that keeps the registers of each grant
+ * (DeallocateObjectKeepRegisters) and never frees them comes to hold more than IoGetDmaAdapter
+ * allows: 0xE6/0x15, P2 what it holds, P3 the maximum. A MapTransfer through a
+ * MapRegisterBase freed since is named as such (no verifier code names it: 0x103). */
+START_TEST(test_too_many_registers_held)
+{
+    struct dms_machine_config cfg;
+    struct e6 c = {0};
+    ULONG max = 0, len = 4096;
+    PVOID b1, b2;
+    const struct dms_finding *f;
+    KIRQL old;
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 16 * GIB;
+    cfg.verifier_dma = 1;
+    c.m = machine_with(&cfg);
+    c.dev = dms_device_create(c.m, "card0", 0);
+    c.a32 = adapter_new(c.dev, 32, FALSE, 65536, 2, &max);
+    c.buf = pattern_buffer(c.m, c.dev, 3 * 4096, 1) + 4096;
+    c.mdl = mdl_for(c.buf, 8192);
+    ck_assert_uint_ge(max, 2);
+    b1 = e6_grant(&c, c.a32, max);
+    ck_assert_uint_eq(dms_finding_count_code(c.m, DMS_E6_TOO_MANY_MAP_REGISTERS_ALLOCATED), 0);
+    b2 = e6_grant(&c, c.a32, 2); /* the first grant's registers were never freed */
+    ck_assert_uint_eq(dms_finding_count_code(c.m, DMS_E6_TOO_MANY_MAP_REGISTERS_ALLOCATED), 1);
+    f = dms_finding_get(c.m, dms_finding_count(c.m) - 1);
+    ck_assert_uint_eq(f->p2, max + 2);
+    ck_assert_uint_eq(f->p3, max);
+    e6_free_regs(&c, b1, max);
+    e6_free_regs(&c, b2, 2);
+    e6_dispatch(&old);
+    c.a32->DmaOperations->MapTransfer(c.a32, c.mdl, b2, c.buf, &len, TRUE);
+    KeLowerIrql(old);
+    ck_assert_finding(c.m, DMS_CHECK_BAD_ARGUMENT);
+    f = dms_finding_get(c.m, dms_finding_count(c.m) - 1);
+    ck_assert_msg(strstr(f->message, "already freed") != NULL, "%s", f->message);
+    ck_assert_uint_eq(len, 0);
+    b1 = e6_grant(&c, c.a32, 2); /* freed ones back in use: nothing to report */
+    ck_assert_uint_eq(dms_finding_count_code(c.m, DMS_E6_TOO_MANY_MAP_REGISTERS_ALLOCATED), 1);
+    e6_free_regs(&c, b1, 2);
+    IoFreeMdl(c.mdl);
+    c.a32->DmaOperations->PutDmaAdapter(c.a32);
+    machine_done(c.m);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("hal/verifier");
@@ -656,6 +703,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_unmapped_read_is_stray);
     tcase_add_test(tc, test_pageable_and_unlocked);
     tcase_add_test(tc, test_verifier_buffers);
+    tcase_add_test(tc, test_too_many_registers_held);
     tcase_add_loop_test(tc, test_e6_codes, 0, (int)(sizeof(e6_cases) / sizeof(e6_cases[0])));
     suite_add_tcase(s, tc);
     return s;

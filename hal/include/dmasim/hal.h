@@ -535,6 +535,7 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
 #define DMS_E6_FREE_WHILE_MAPPED         0x10
 #define DMS_E6_WRONG_IRQL                0x13
 #define DMS_E6_IMPROPER_IRQL             0x14
+#define DMS_E6_TOO_MANY_MAP_REGISTERS_ALLOCATED 0x15
 #define DMS_E6_FLUSH_NOT_MAPPED          0x16
 #define DMS_E6_ADAPTER_RELEASED          0x18
 #define DMS_E6_NULL_ADAPTER              0x19

@@ -306,6 +306,16 @@ bool request_now(struct wait_block *wb);
 bool request_unqueue(struct wait_block *wb);
 bool registers_allowed(struct adapter *ad, const char *routine, ULONG n);
 struct mapreg_file *file_lookup(struct adapter *ad, PVOID base);
+/* The words for a MapRegisterBase file_lookup does not know: freed already, or never one. */
+bool file_was_freed(const struct adapter *ad, PVOID base);
+static inline const char *no_registers(const struct adapter *ad, PVOID base)
+{
+    return file_was_freed(ad, base)
+               ? "a MapRegisterBase already freed (FreeMapRegisters or FreeAdapterChannel gave its "
+                 "registers back; no verifier code names this, and Windows would map through "
+                 "registers another request may hold)"
+               : "a MapRegisterBase that holds no registers";
+}
 void file_release(struct mapreg_file *f, const char *routine);
 void channel_release(struct adapter *ad);
 /* Count delta live direct mappings on the pages frames from first_pfn. */

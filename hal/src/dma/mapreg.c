@@ -511,6 +511,37 @@ void wb_free(struct wait_block *wb)
     wb->ad->spare_wbs = wb;
 }
 
+/* Driver Verifier's count of an adapter's map registers: a channel grant that leaves it
+ * holding more than IoGetDmaAdapter's maximum, with the registers of earlier grants it kept
+ * (DeallocateObjectKeepRegisters) and never freed, is 0xE6/0x15 (P2 allocated, P3 max).
+ * Lists are apart: several may be outstanding, each within the maximum. */
+static void verifier_count_check(struct adapter *ad, const struct mapreg_file *now,
+                                 const char *routine)
+{
+    uint64_t held = 0;
+
+    for (const struct mapreg_file *f = ad->files; f != NULL; f = f->next)
+        if (f->state != FILE_SGL && f->state != FILE_ORPHAN && f->state != FILE_IMPLICIT)
+            held += f->count;
+    if (held > ad->max_regs)
+        hal_finding(ad->m, acct(ad), routine, DMS_E6_TOO_MANY_MAP_REGISTERS_ALLOCATED, held,
+                    ad->max_regs, 0,
+                    "%s granted %u map registers, and the adapter now holds %llu, more than "
+                    "the %u IoGetDmaAdapter allows: registers kept from earlier grants "
+                    "(DeallocateObjectKeepRegisters) were never freed with FreeMapRegisters",
+                    routine, (unsigned)now->count, (unsigned long long)held,
+                    (unsigned)ad->max_regs);
+}
+
+/* Was base a map register file of ad's that has been freed (and not handed out again)? */
+bool file_was_freed(const struct adapter *ad, PVOID base)
+{
+    for (const struct mapreg_file *f = ad->spare_files; f != NULL; f = f->next)
+        if (f == base)
+            return base != NULL;
+    return false;
+}
+
 static void grant(struct wait_block *wb)
 {
     struct adapter *ad = wb->ad;
@@ -539,6 +570,8 @@ static void grant(struct wait_block *wb)
         tctx_granted(wb->tctx);
     hal_emit(ad->m, acct(ad), &ev);
     hal_charge(ad->m, DMS_COST_MAPREG_ALLOC, f->held, ad->acct.id);
+    if (wb->granted == NULL && ad->m->cfg.verifier_dma)
+        verifier_count_check(ad, f, wb->routine);
     if (wb->granted != NULL)
         wb->granted(wb, f);
     else

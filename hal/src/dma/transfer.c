@@ -662,7 +662,7 @@ PHYSICAL_ADDRESS hal_MapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapReg
     f = file_lookup(ad, MapRegisterBase);
     if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
         hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
-                    0, "%s with a MapRegisterBase that holds no registers", routine);
+                    0, "%s with %s", routine, no_registers(ad, MapRegisterBase));
         *Length = 0;
         return phys_addr(0);
     }

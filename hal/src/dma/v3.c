@@ -537,7 +537,7 @@ static NTSTATUS map_system(struct adapter *ad, PMDL mdl, PVOID base, ULONGLONG o
     f = file_lookup(ad, base);
     if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
         hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)base, 0, 0,
-                    "%s with a MapRegisterBase that holds no registers", routine);
+                    "%s with %s", routine, no_registers(ad, base));
         return STATUS_INVALID_PARAMETER;
     }
     if (!sysdma_check(ad, routine, chain_va(mdl, offset), *length))
@@ -613,7 +613,7 @@ NTSTATUS hal_MapTransferEx(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterB
     f = file_lookup(ad, MapRegisterBase);
     if (f == NULL || f->state == FILE_SGL || f->state == FILE_ORPHAN) {
         hal_finding(ad->m, acct(ad), routine, DMS_CHECK_BAD_ARGUMENT, (uintptr_t)MapRegisterBase, 0,
-                    0, "%s with a MapRegisterBase that holds no registers", routine);
+                    0, "%s with %s", routine, no_registers(ad, MapRegisterBase));
         return STATUS_INVALID_PARAMETER;
     }
     if (live_in_chain(f, Mdl, Offset, *Length))
