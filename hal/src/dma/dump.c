@@ -132,7 +132,11 @@ static void files(FILE *out, const struct adapter *ad)
         fprintf(out, "\n  Map register file %08" PRIx32 " (%" PRIu32 "/%" PRIu32 " mapped)%s\n",
                 f->serial, mapped_registers(f), f->count,
                 f->state == FILE_SGL ? ", a scatter/gather list's" : "");
-        if (ad->pool != NULL && f->held > 0)
+        if (ad->pool != NULL && f->held > 0 && ad->verified) /* the verifier's own buffer */
+            fprintf(out, "     Double buffer mdl: over the registers' bounce pages, %" PRIx64
+                    " and on (the pool up to %" PRIx64 ")\n",
+                    pfn_to_addr(ad->pool->base_pfn + f->regs[0]), ad->pool->limit);
+        else if (ad->pool != NULL && f->held > 0)
             fprintf(out, "     Its registers' bounce pages: %" PRIx64 " and on (the pool up to "
                     "%" PRIx64 ")\n",
                     pfn_to_addr(ad->pool->base_pfn + f->regs[0]), ad->pool->limit);
