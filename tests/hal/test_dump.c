@@ -103,12 +103,51 @@ START_TEST(test_dump_counts)
 }
 END_TEST
 
+/* With the verifier, a file's bounce pages are the verifier's double buffer, named as !dma
+ * names it; without it they are only the registers' pages. */
+START_TEST(test_dump_double_buffer)
+{
+    for (int verified = 0; verified < 2; verified++) {
+        struct dms_machine_config cfg;
+        struct dms_machine *m;
+        PDEVICE_OBJECT dev;
+        PDMA_ADAPTER a;
+        PVOID base = NULL;
+        KIRQL old;
+
+        dms_machine_config_init(&cfg);
+        cfg.ram_bytes = 16 * GIB;
+        cfg.verifier_dma = (uint8_t)verified;
+        m = machine_with(&cfg);
+        dev = dms_device_create(m, "isa0", 0);
+        a = adapter_new(dev, 32, FALSE, 65536, 2, NULL);
+        KeRaiseIrql(DISPATCH_LEVEL, &old);
+        ck_assert_int_eq(a->DmaOperations->AllocateAdapterChannel(a, dev, 2, keep, &base),
+                         STATUS_SUCCESS);
+        KeLowerIrql(old);
+        dump(m, 1, DMS_DMA_DUMP_MAP_REGISTERS);
+        if (verified)
+            HAS(text, "     Double buffer mdl: over the registers' bounce pages, ");
+        else
+            HAS(text, "     Its registers' bounce pages: ");
+        KeRaiseIrql(DISPATCH_LEVEL, &old);
+        a->DmaOperations->FreeMapRegisters(a, base, 2);
+        KeLowerIrql(old);
+        a->DmaOperations->PutDmaAdapter(a);
+        machine_done(m);
+    }
+    free(text);
+    text = NULL;
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dump");
     TCase *tc = tcase_create("dump");
 
     tcase_add_test(tc, test_dump_counts);
+    tcase_add_test(tc, test_dump_double_buffer);
     suite_add_tcase(s, tc);
     return s;
 }
