@@ -369,8 +369,9 @@ static void hal_step(struct explainer *x, struct story *st, const struct dms_eve
             ev->type == DMS_EV_COMMON_ALLOC ? "allocated" : "freed", hex(ev->logical, a));
         break;
     case DMS_EV_FINDING:
-        say(x, st, ev->time_ns, *depth, "FINDING 0x%x in %s (see the run's findings)",
-            (unsigned)ev->status, r);
+        say(x, st, ev->time_ns, *depth, "FINDING 0x%x in %s (the run's findings say what; "
+            "dmasim dma %s --at %" PRIu64 "ns 0 --flags 0x3f shows the adapters then, as "
+            "!dma would)", (unsigned)ev->status, r, x->s->path, ev->time_ns);
         break;
     default:
         break;

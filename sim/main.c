@@ -545,7 +545,8 @@ static const char usage_explain[] =
     "  -h, --help      this text\n"
     "\n"
     "With several I/Os in flight their steps interleave in time; each transfer's steps are\n"
-    "told together. A queue depth of 1 tells the simplest story.\n"
+    "told together. A queue depth of 1 tells the simplest story. A finding made during a\n"
+    "transfer is a step, with the dmasim dma command that shows the adapters at that instant.\n"
     "exit status: 0 done, 1 the run could not start, 2 bad input\n";
 
 struct explain_job {
