@@ -172,6 +172,51 @@ START_TEST(test_opted_out)
 }
 END_TEST
 
+/* Seed 002's wrong way: a driver that tells its device MmGetPhysicalAddress instead of the
+ * logical address the HAL gave. Without an IOMMU it happens to work below the device's reach;
+ * under remapping the physical address is no IOVA of the device's, and the access is
+ * blocked and named, even below 4 GiB. */
+START_TEST(test_physical_is_not_logical)
+{
+    for (int remap = 0; remap < 2; remap++) {
+        struct dms_machine_config cfg;
+        struct dms_machine *m;
+        PDEVICE_OBJECT dev;
+        PDMA_ADAPTER a;
+        uint8_t *buf, seen[64];
+        PMDL mdl;
+        PSCATTER_GATHER_LIST l;
+        uint64_t pa;
+
+        dms_machine_config_init(&cfg);
+        cfg.ram_bytes = 2 * GIB; /* everything below 4 GiB: nothing to bounce either way */
+        cfg.iommu_remap = (uint8_t)remap;
+        m = machine_with(&cfg);
+        dev = dms_device_create(m, "nic0", 0);
+        a = adapter_new(dev, 32, TRUE, 65536, 2, NULL);
+        buf = pattern_buffer(m, dev, 4096, 5);
+        mdl = mdl_for(buf, 4096);
+        l = get(a, dev, mdl, buf, 4096);
+        pa = (uint64_t)MmGetPhysicalAddress(buf).QuadPart;
+        ck_assert_uint_lt(pa, 4 * GIB);
+        ck_assert_int_eq(dms_device_dma_read(dev, 32, pa, seen, sizeof(seen), NULL), 0);
+        if (remap) {
+            ck_assert_uint_ne((uint64_t)l->Elements[0].Address.QuadPart, pa);
+            ck_assert_uint_eq(dms_finding_count_code(m, DMS_E6_IOMMU_FAULT), 1);
+            ck_assert_uint_eq(seen[0], 0xff); /* blocked: the bus reads all ones */
+        } else {
+            ck_assert_uint_eq((uint64_t)l->Elements[0].Address.QuadPart, pa);
+            ck_assert_uint_eq(dms_finding_total(m), 0);
+            ck_assert_mem_eq(seen, buf, sizeof(seen));
+        }
+        put(a, l);
+        IoFreeMdl(mdl);
+        a->DmaOperations->PutDmaAdapter(a);
+        machine_done(m);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("iommu");
@@ -180,6 +225,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_remap_instead_of_bounce);
     tcase_add_test(tc, test_deferred_invalidation);
     tcase_add_test(tc, test_opted_out);
+    tcase_add_test(tc, test_physical_is_not_logical);
     suite_add_tcase(s, tc);
     return s;
 }
