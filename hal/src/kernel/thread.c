@@ -38,6 +38,81 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+/* The switch between stacks. glibc's swapcontext saves and restores the signal mask with a
+ * system call on every switch, and the HAL switches two or three times per I/O (a dispatch
+ * routine runs on a kernel thread of its own), so on x86-64 the switch is the few
+ * instructions it needs: the callee-saved registers, the SSE and x87 control words, and the
+ * stack pointer (the System V ABI's). No library in Debian does this for C (Boost.Context
+ * does it for C++); elsewhere ucontext serves. */
+#if defined(__x86_64__) && !defined(DMASIM_UCONTEXT)
+#define HAL_FAST_SWITCH 1
+/* hal_stack_switch(save, to): save this context's stack pointer in *save, resume the one
+ * whose stack pointer is to. hal_stack_start: where a new stack's first switch returns to;
+ * it calls r13(r12) and never returns. */
+void hal_stack_switch(void **save, void *to);
+void hal_stack_start(void);
+__asm__(".text\n"
+        ".globl hal_stack_switch\n"
+        ".hidden hal_stack_switch\n"
+        ".type hal_stack_switch, @function\n"
+        "hal_stack_switch:\n"
+        "    .cfi_startproc\n"
+        "    pushq %rbp\n"
+        "    pushq %rbx\n"
+        "    pushq %r12\n"
+        "    pushq %r13\n"
+        "    pushq %r14\n"
+        "    pushq %r15\n"
+        "    subq $8, %rsp\n"
+        "    stmxcsr (%rsp)\n"
+        "    fnstcw 4(%rsp)\n"
+        "    movq %rsp, (%rdi)\n"
+        "    movq %rsi, %rsp\n"
+        "    ldmxcsr (%rsp)\n"
+        "    fldcw 4(%rsp)\n"
+        "    addq $8, %rsp\n"
+        "    popq %r15\n"
+        "    popq %r14\n"
+        "    popq %r13\n"
+        "    popq %r12\n"
+        "    popq %rbx\n"
+        "    popq %rbp\n"
+        "    ret\n"
+        "    .cfi_endproc\n"
+        ".size hal_stack_switch, .-hal_stack_switch\n"
+        ".globl hal_stack_start\n"
+        ".hidden hal_stack_start\n"
+        ".type hal_stack_start, @function\n"
+        "hal_stack_start:\n"
+        "    .cfi_startproc\n"
+        "    .cfi_undefined rip\n"
+        "    movq %r12, %rdi\n"
+        "    callq *%r13\n"
+        "    ud2\n"
+        "    .cfi_endproc\n"
+        ".size hal_stack_start, .-hal_stack_start\n");
+
+/* A new stack's first frame, as hal_stack_switch leaves one: control words, r15 .. rbp, and
+ * the return address; after it the stack pointer is 16-byte aligned, as at a call. */
+static void *stack_frame(uint8_t *top, void (*fn)(void *), void *arg)
+{
+    uint64_t *sp = (uint64_t *)(((uintptr_t)top & ~(uintptr_t)15) - 80);
+
+    sp[0] = 0x1F80 | (uint64_t)0x037F << 32; /* MXCSR and the x87 control word at reset */
+    sp[1] = 0;                               /* r15 */
+    sp[2] = 0;                               /* r14 */
+    sp[3] = (uint64_t)(uintptr_t)fn;         /* r13 */
+    sp[4] = (uint64_t)(uintptr_t)arg;        /* r12 */
+    sp[5] = 0;                               /* rbx */
+    sp[6] = 0;                               /* rbp */
+    sp[7] = (uint64_t)(uintptr_t)hal_stack_start;
+    sp[8] = 0;                               /* no caller: unwinders stop */
+    return sp;
+}
+#else
+#define HAL_FAST_SWITCH 0
+#endif
+
 /* A driver's kernel stack on x64 Windows is 24 KiB (KERNEL_STACK_SIZE); sanitizers and host
  * libc calls need more, and an overflow must fault on the guard page, never corrupt. */
 #ifdef HAL_ASAN_FIBERS
@@ -52,8 +127,13 @@
 
 struct kthread {
     struct dms_machine *m;
+#if HAL_FAST_SWITCH
+    void *sp;                 /* the thread's saved stack pointer while switched out */
+    void *back_sp;            /* whoever resumed the thread last */
+#else
     ucontext_t ctx;
     ucontext_t back;          /* whoever resumed the thread last */
+#endif
     uint8_t *stack_map;       /* guard page, then the stack */
     dms_work_fn fn;
     void *arg;
@@ -80,7 +160,9 @@ struct wake {
     NTSTATUS status;
 };
 
+#if !HAL_FAST_SWITCH
 static _Thread_local struct kthread *starting;
+#endif
 
 static void thread_unlink(struct kthread *t)
 {
@@ -93,10 +175,11 @@ static void thread_unlink(struct kthread *t)
 }
 
 #ifdef HAL_ASAN_FIBERS
-/* The stack switches are annotated for ASan (__sanitizer_start_switch_fiber), so they go to
- * libc's swapcontext, not ASan's interceptor of it: that one warns on the first switch and
+/* The stack switches are annotated for ASan (__sanitizer_start_switch_fiber), so (without the
+ * fast switch) they go to libc's swapcontext, not ASan's interceptor of it: that one warns on the first switch and
  * clears the whole shadow of the stack it enters on every switch (each a page-faulting
  * remapping of 128 KiB). The shadow of a reused stack is cleared here instead. */
+#if !HAL_FAST_SWITCH
 static int (*libc_swapcontext)(ucontext_t *, const ucontext_t *);
 static pthread_once_t libc_swapcontext_once = PTHREAD_ONCE_INIT;
 
@@ -115,6 +198,7 @@ static void stack_switch(ucontext_t *from, const ucontext_t *to)
     pthread_once(&libc_swapcontext_once, libc_swapcontext_find);
     libc_swapcontext(from, to);
 }
+#endif
 
 /* What a finished thread leaves poisoned on its stack: thread_main's frame and the final
  * switch's, at the stack's top (every other frame returned and cleared its own). */
@@ -171,31 +255,39 @@ static void thread_free(struct kthread *t)
 /* Switch from the resumer into t (or, with to_thread false, from t back to its resumer). */
 static void thread_switch(struct kthread *t, bool to_thread)
 {
+#if HAL_FAST_SWITCH
+#define SWITCH_IN(t)  hal_stack_switch(&(t)->back_sp, (t)->sp)
+#define SWITCH_OUT(t) hal_stack_switch(&(t)->sp, (t)->back_sp)
+#elif defined(HAL_ASAN_FIBERS)
+#define SWITCH_IN(t)  stack_switch(&(t)->back, &(t)->ctx)
+#define SWITCH_OUT(t) stack_switch(&(t)->ctx, &(t)->back)
+#else
+#define SWITCH_IN(t)  swapcontext(&(t)->back, &(t)->ctx)
+#define SWITCH_OUT(t) swapcontext(&(t)->ctx, &(t)->back)
+#endif
 #ifdef HAL_ASAN_FIBERS
     void *save = NULL;
     if (to_thread) {
         __sanitizer_start_switch_fiber(&save, t->stack_map + THREAD_GUARD_BYTES,
                                        THREAD_STACK_BYTES);
-        stack_switch(&t->back, &t->ctx);
+        SWITCH_IN(t);
         __sanitizer_finish_switch_fiber(save, NULL, NULL);
     } else {
         __sanitizer_start_switch_fiber(t->done ? NULL : &t->fake_stack, t->back_bottom,
                                        t->back_size);
-        stack_switch(&t->ctx, &t->back);
+        SWITCH_OUT(t);
         __sanitizer_finish_switch_fiber(t->fake_stack, &t->back_bottom, &t->back_size);
     }
 #else
     if (to_thread)
-        swapcontext(&t->back, &t->ctx);
+        SWITCH_IN(t);
     else
-        swapcontext(&t->ctx, &t->back);
+        SWITCH_OUT(t);
 #endif
 }
 
-static void thread_main(void)
+static void thread_body(struct kthread *t)
 {
-    struct kthread *t = starting;
-
 #ifdef HAL_ASAN_FIBERS
     __sanitizer_finish_switch_fiber(NULL, &t->back_bottom, &t->back_size);
 #endif
@@ -204,6 +296,18 @@ static void thread_main(void)
     t->returned = true;
     thread_switch(t, false); /* never comes back */
 }
+
+#if HAL_FAST_SWITCH
+static void thread_entry(void *arg)
+{
+    thread_body(arg);
+}
+#else
+static void thread_main(void)
+{
+    thread_body(starting);
+}
+#endif
 
 /* Run t from where it stopped until it finishes or waits. The resumer's IRQL and the
  * platform's context are kept across. */
@@ -247,14 +351,19 @@ int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
     t->arg = arg;
     t->irql = PASSIVE_LEVEL;
     t->context = m->plat.context_get != NULL ? m->plat.context_get(m->plat.ctx) : 0;
+#if HAL_FAST_SWITCH
+    t->sp = stack_frame(t->stack_map + THREAD_GUARD_BYTES + THREAD_STACK_BYTES, thread_entry,
+                        t);
+#else
     getcontext(&t->ctx);
     t->ctx.uc_stack.ss_sp = t->stack_map + THREAD_GUARD_BYTES;
     t->ctx.uc_stack.ss_size = THREAD_STACK_BYTES;
     t->ctx.uc_link = NULL;
     makecontext(&t->ctx, thread_main, 0);
+    starting = t;
+#endif
     t->next = m->kern->threads;
     m->kern->threads = t;
-    starting = t;
     thread_run(t);
     return 0;
 }
