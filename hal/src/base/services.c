@@ -16,7 +16,10 @@
 
 #include "base.h"
 
-static _Thread_local struct dms_machine *bound_machine;
+/* Every WDK routine asks for it: the initial-exec model reads it at a fixed offset from the
+ * thread pointer, where the shared library's default model calls __tls_get_addr each time
+ * (libdmasim is linked at load time, not dlopen'd late, so the static TLS block has room). */
+static _Thread_local struct dms_machine *bound_machine __attribute__((tls_model("initial-exec")));
 
 const char *dms_strerror(int err)
 {

@@ -209,6 +209,7 @@ struct adapter {
     struct common_buffer *commons;
     struct cb_vector *vectors; /* common-buffer vectors (domain.c) */
     struct sgl_priv *sgls;
+    struct u64map sgl_index;     /* outstanding lists by address (cap 0: none made yet) */
     struct sgl_priv *spare_sgls; /* recycled list records */
     /* system DMA (a subordinate device): its controller channel, and the rule that a run of
      * its map registers may not cross a multiple of boundary_pages (the 8237's 64/128 KiB) */

@@ -44,12 +44,15 @@ size_t sgl_size(ULONG elements)
 
 /* The private record of an outstanding list, found by pointer identity (never by reading the
  * driver's pointer first, so a stale or foreign pointer cannot crash the host). */
+/* The outstanding list at list, by the adapter's index of them (a put finds its record in
+ * constant time however many lists are out), or NULL. */
 static struct sgl_priv *priv_lookup(struct adapter *ad, PSCATTER_GATHER_LIST list)
 {
-    for (struct sgl_priv *p = ad->sgls; p != NULL; p = p->next)
-        if (p->list == list)
-            return p;
-    return NULL;
+    uint64_t v;
+
+    if (ad->sgl_index.cap == 0 || !u64map_get(&ad->sgl_index, (uintptr_t)list, &v))
+        return NULL;
+    return (struct sgl_priv *)(uintptr_t)v;
 }
 
 static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f);
@@ -221,6 +224,9 @@ static void sgl_build_granted(struct wait_block *wb, struct mapreg_file *f)
     if (ad->sgls != NULL)
         ad->sgls->prev = p;
     ad->sgls = p;
+    if ((ad->sgl_index.cap == 0 && u64map_init(&ad->sgl_index, 64) != 0) ||
+        u64map_put(&ad->sgl_index, (uintptr_t)list, (uintptr_t)p) != 0)
+        abort(); /* host memory: a list the HAL cannot find again could never be put */
     ev.routine = wb->routine;
     ev.count = list->NumberOfElements;
     ev.length = wb->length;
@@ -296,6 +302,7 @@ NTSTATUS hal_BuildScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devi
 /* Take p off ad's outstanding lists and keep it for the next list. */
 static void priv_unlink(struct adapter *ad, struct sgl_priv *p)
 {
+    u64map_del(&ad->sgl_index, (uintptr_t)p->list);
     if (p->prev != NULL)
         p->prev->next = p->next;
     else
@@ -504,4 +511,5 @@ void sgl_free_all(struct adapter *ad)
         free(ad->spare_sgls);
         ad->spare_sgls = next;
     }
+    u64map_free(&ad->sgl_index);
 }
