@@ -52,6 +52,7 @@ void dms_machine_destroy(struct dms_machine *m)
     free(m->findings);
     free(m->sites);
     free(m->pend);
+    hal_tramps_free(m);
     while (m->timers != NULL) {
         struct timer *next = m->timers->next;
         free(m->timers);

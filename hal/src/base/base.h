@@ -104,6 +104,8 @@ struct hal_hw;     /* hw/hw.h */
 struct hal_kernel; /* kernel/kernel.h */
 struct hal_dma;    /* dma/dma.h */
 
+struct trampoline;
+
 struct dms_machine {
     struct dms_machine_config cfg;
     struct dms_platform plat;
@@ -121,6 +123,7 @@ struct dms_machine {
     uint64_t timer_serial;
     struct dms_rng fault_rng;              /* fault injection's own */
     uint64_t faults[DMS_FAULT_COUNT];      /* injected, by kind */
+    struct trampoline *spare_tramps; /* scheduled-work records, recycled */
     uint32_t faults_held; /* dms_faults_hold: no fault is drawn while above 0 */
     /* the rooms' own state */
     struct hal_hw *hw;
@@ -149,6 +152,7 @@ void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *ro
                  uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
+void hal_tramps_free(struct dms_machine *m); /* the spare scheduled-work records */
 bool hal_null(struct dms_machine *m, const char *routine, const void *p, const char *what);
 /* Should this call of kind fault fail (fault injection)? Counts it when so. */
 /* Fault injection: does this call fail? Counted for the machine and, when known, for the

@@ -237,7 +237,22 @@ struct trampoline {
     dms_work_fn fn;
     void *arg;
     KIRQL irql;
+    struct trampoline *next; /* on the machine's spare list */
 };
+
+/* A record for scheduled work: a spare one (every I/O schedules several), or a new one. */
+static struct trampoline *tramp_new(struct dms_machine *m, dms_work_fn fn, void *arg,
+                                    KIRQL irql)
+{
+    struct trampoline *t = m->spare_tramps;
+
+    if (t != NULL)
+        m->spare_tramps = t->next;
+    else if ((t = malloc(sizeof(*t))) == NULL)
+        abort(); /* work that never ran would hang whoever waits for it */
+    *t = (struct trampoline){m, fn, arg, irql, NULL};
+    return t;
+}
 
 /* Scheduled work runs at the IRQL it was scheduled for, whoever runs it. */
 static void run_trampoline(void *p)
@@ -245,10 +260,20 @@ static void run_trampoline(void *p)
     struct trampoline t = *(struct trampoline *)p;
     KIRQL saved = t.m->irql;
 
-    free(p);
+    ((struct trampoline *)p)->next = t.m->spare_tramps;
+    t.m->spare_tramps = p;
     t.m->irql = t.irql;
     t.fn(t.arg);
     t.m->irql = saved;
+}
+
+void hal_tramps_free(struct dms_machine *m)
+{
+    while (m->spare_tramps != NULL) {
+        struct trampoline *next = m->spare_tramps->next;
+        free(m->spare_tramps);
+        m->spare_tramps = next;
+    }
 }
 
 static int pend_push(struct dms_machine *m, struct pending item)
@@ -293,10 +318,7 @@ void hal_schedule_for(struct dms_machine *m, uint32_t adapter_id, KIRQL irql, dm
             hal_drain_pending(m);
         return;
     }
-    t = malloc(sizeof(*t));
-    if (t == NULL)
-        abort();
-    *t = (struct trampoline){m, fn, arg, irql};
+    t = tramp_new(m, fn, arg, irql);
     m->plat.schedule(m->plat.ctx, 0, irql, adapter_id, run_trampoline, t);
 }
 
@@ -329,10 +351,7 @@ void hal_schedule_after(struct dms_machine *m, uint64_t delay_ns, KIRQL irql, dm
         return;
     }
     if (m->plat.schedule != NULL) {
-        t = malloc(sizeof(*t));
-        if (t == NULL)
-            abort();
-        *t = (struct trampoline){m, fn, arg, irql};
+        t = tramp_new(m, fn, arg, irql);
         m->plat.schedule(m->plat.ctx, delay_ns, irql, DMS_NO_ADAPTER, run_trampoline, t);
         return;
     }

@@ -1042,6 +1042,7 @@ void kernel_free(struct dms_machine *m)
         hal_device_free(m->kern->devices[i]);
     free(m->kern->devices);
     mdl_free_all(m);
+    dpc_tokens_free(m);
     mmio_free_all(m);
     mm_free_all(m);
     u64map_free(&m->kern->objects);

@@ -104,7 +104,24 @@ VOID KeLowerIrql(KIRQL NewIrql)
 struct dpc_token {
     PRKDPC dpc;
     bool cancelled;
+    struct dpc_token *next; /* on the kernel's spare list */
 };
+
+/* A token is given back once its scheduled run has happened (run or cancelled). */
+static void token_put(struct dms_machine *m, struct dpc_token *t)
+{
+    t->next = m->kern->spare_tokens;
+    m->kern->spare_tokens = t;
+}
+
+void dpc_tokens_free(struct dms_machine *m)
+{
+    while (m->kern->spare_tokens != NULL) {
+        struct dpc_token *next = m->kern->spare_tokens->next;
+        free(m->kern->spare_tokens);
+        m->kern->spare_tokens = next;
+    }
+}
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
@@ -125,12 +142,12 @@ static void run_dpc(void *arg)
     uint32_t held = m->kern->locks_held;
 
     if (token->cancelled) {
-        free(token);
+        token_put(m, token);
         return;
     }
     struct device *d = NULL, *prev;
 
-    free(token);
+    token_put(m, token);
     dpc->DpcData = NULL;
     hal_emit(m, NULL, &ev);
     /* a device's DPC (IoInitializeDpcRequest's, or one whose context is its device object)
@@ -155,7 +172,11 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
 
     if (Dpc->DpcData != NULL)
         return FALSE; /* already queued */
-    token = malloc(sizeof(*token));
+    token = m->kern->spare_tokens;
+    if (token != NULL)
+        m->kern->spare_tokens = token->next;
+    else
+        token = malloc(sizeof(*token));
     if (token == NULL)
         abort();
     token->dpc = Dpc;

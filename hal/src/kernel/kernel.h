@@ -78,6 +78,8 @@ struct kinterrupt;
 struct mmio_region;
 struct io_mapping;
 
+struct dpc_token;
+
 struct hal_kernel {
     uint32_t tag_serial;
     struct device **devices;
@@ -98,6 +100,7 @@ struct hal_kernel {
     uint32_t next_vector;
     uint32_t locks_held;             /* spin locks held now, all CPUs' work */
     struct irp_node *sent_irps;      /* dms_irp_send's requests not yet completed */
+    struct dpc_token *spare_tokens;  /* queued-DPC tokens, recycled (kernel.c) */
     struct device *acting;           /* whose driver code runs now (dispatch, StartIo, ISR,
                                       * its DPC), or NULL: what its calls are counted to */
     KSPIN_LOCK cancel_lock;
@@ -244,6 +247,7 @@ static inline bool mdl_is_paged(struct dms_machine *m, PMDL mdl)
     return m->kern->paged_mdls.count > 0 && u64map_get(&m->kern->paged_mdls, (uintptr_t)mdl, &v);
 }
 void mdl_free_all(struct dms_machine *m);
+void dpc_tokens_free(struct dms_machine *m);
 void hal_device_free(struct device *d);
 
 #endif /* DMASIM_HAL_KERNEL_H */
