@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "run_int.h"
 
@@ -89,16 +89,7 @@ static uint64_t pick_offset(struct sim_device *d, uint32_t bytes)
 
 static void fill_payload(struct sim_device *d, uint8_t *buf, uint32_t bytes)
 {
-    uint32_t i = 0;
-
-    for (; i + 8 <= bytes; i += 8) {
-        uint64_t v = dms_rng_next(&d->payload_rng);
-        memcpy(buf + i, &v, 8);
-    }
-    if (i < bytes) {
-        uint64_t v = dms_rng_next(&d->payload_rng);
-        memcpy(buf + i, &v, bytes - i);
-    }
+    dms_rng_fill(&d->payload_rng, buf, bytes);
 }
 
 static int buffer_get(struct sim_device *d, struct wl_slot *sl, uint32_t bytes)
@@ -183,7 +174,7 @@ static void slot_next(struct wl_slot *sl)
     sl->mdl->ByteCount = bytes;
     if (d->run->full && io->write) {
         fill_payload(d, sl->buffer, bytes);
-        sl->crc_host = (uint32_t)crc32(0L, sl->buffer, bytes);
+        sl->crc_host = libdeflate_crc32(0, sl->buffer, bytes);
     } else if (d->run->full) {
         memset(sl->buffer, READ_POISON, bytes);
     }
@@ -235,7 +226,7 @@ static void verify(struct sim_device *d, struct wl_slot *sl)
 {
     const struct dms_io *io = &sl->io;
     uint32_t expected = io->write ? sl->crc_host : io->crc_device;
-    uint32_t got = io->write ? io->crc_device : (uint32_t)crc32(0L, sl->buffer, io->bytes);
+    uint32_t got = io->write ? io->crc_device : libdeflate_crc32(0, sl->buffer, io->bytes);
     struct run_device *out = d->out;
 
     out->verified++;

@@ -643,6 +643,8 @@ struct dms_rng {
 
 void dms_rng_seed(struct dms_rng *rng, uint64_t seed);
 uint64_t dms_rng_next(struct dms_rng *rng);
+/* len bytes of the sequence: what dms_rng_next gives 8 bytes at a time, in host order. */
+void dms_rng_fill(struct dms_rng *rng, uint8_t *buf, size_t len);
 /* Uniform in [0, bound); bound > 0. Unbiased (Lemire's method with rejection). */
 uint64_t dms_rng_below(struct dms_rng *rng, uint64_t bound);
 

@@ -5,6 +5,8 @@
  * which is what "same scenario and seed, same report" needs. Written from the published
  * algorithm description (public domain reference); a few lines, so no library is worth it.
  */
+#include <string.h>
+
 #include "dmasim/hal.h"
 
 static uint64_t splitmix64(uint64_t *state)
@@ -58,4 +60,27 @@ uint64_t dms_rng_below(struct dms_rng *rng, uint64_t bound)
         }
     }
     return (uint64_t)(product >> 64);
+}
+
+/* dms_rng_fill - len bytes of the sequence, as dms_rng_next would give them 8 at a time
+ * (in host byte order, a last partial word's first bytes): one call for a whole payload, the state
+ * kept in registers. */
+void dms_rng_fill(struct dms_rng *rng, uint8_t *buf, size_t len)
+{
+    uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t v = rotl(s1 * 5, 7) * 9, t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 45);
+        memcpy(buf + i, &v, len - i < 8 ? len - i : 8);
+    }
+    rng->s[0] = s0;
+    rng->s[1] = s1;
+    rng->s[2] = s2;
+    rng->s[3] = s3;
 }
