@@ -26,7 +26,7 @@
 
 #define SCN_NAME_MAX 32
 #define SCN_PATH_MAX 256
-#define SCN_MAX_DEVICES 32
+#define SCN_MAX_DEVICES 1024
 #define SCN_MAX_SIZES 16
 #define SCN_MAX_ERRORS 20
 #define SCN_MAX_KEYS 96

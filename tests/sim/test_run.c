@@ -492,6 +492,46 @@ START_TEST(test_common_buffer_exhausted)
 }
 END_TEST
 
+/* A machine of 1,024 cards, each with its driver, interrupt and registers: all of them run
+ * their I/Os; a 1,025th is refused at the section, with its line. */
+static char *many_devices(int n, int count)
+{
+    size_t cap = 256 + (size_t)n * 200, at = 0;
+    char *text = malloc(cap);
+
+    ck_assert_ptr_nonnull(text);
+    at += (size_t)snprintf(text + at, cap - at, "[machine]\nmemory = 16G\ndata = metadata\n");
+    for (int i = 0; i < n; i++)
+        at += (size_t)snprintf(text + at, cap - at,
+                               "[device d%d]\nadapter = storage\npattern = sg\n"
+                               "[workload w%d]\ndevice = d%d\nsize = 4K\nqueue_depth = 2\n"
+                               "count = %d\n", i, i, i, count);
+    return text;
+}
+
+START_TEST(test_many_devices)
+{
+    char *text = many_devices(1024, 4);
+    struct scenario *s = parse(text, NULL, 0), *t = NULL;
+    struct run_result r;
+    struct scn_errors err;
+
+    run_ok(s, &r);
+    ck_assert_uint_eq(r.n_devices, 1024);
+    ck_assert_uint_eq(r.total.ios, 4096);
+    ck_assert_uint_eq(r.total.failed + r.total.lost, 0);
+    ck_assert_uint_eq(r.devices[1023].ios, 4);
+    run_result_free(&r);
+    scenario_free(s);
+    free(text);
+    text = many_devices(1025, 1);
+    ck_assert_int_ne(scenario_parse("test", text, NULL, 0, &t, &err), 0);
+    ck_assert_msg(strstr(err.text[0], "too many [device] sections (at most 1024)") != NULL, "%s",
+                  err.text[0]);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("run");
@@ -515,6 +555,7 @@ int main(void)
     tcase_add_test(tc, test_duration);
     tcase_add_test(tc, test_stop_before_start);
     tcase_add_test(tc, test_common_buffer_exhausted);
+    tcase_add_test(tc, test_many_devices);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1028,6 +1028,10 @@ int kernel_init(struct dms_machine *m)
         return DMS_ENOMEM;
     err = u64map_init(&m->kern->objects, 64);
     if (err == 0)
+        err = u64map_init(&m->kern->vectors, 16);
+    if (err == 0)
+        err = mmio_init(m);
+    if (err == 0)
         err = iomgr_init(m);
     return err;
 }

@@ -79,6 +79,7 @@ struct mmio_region;
 struct io_mapping;
 
 struct dpc_token;
+struct index;
 
 struct hal_kernel {
     uint32_t tag_serial;
@@ -97,6 +98,7 @@ struct hal_kernel {
     struct driver *bus_driver;       /* owns the PDOs dms_device_create makes */
     struct symlink *symlinks;
     struct kinterrupt *interrupts;
+    struct u64map vectors;           /* vector -> its newest interrupt object (sync.c) */
     uint32_t next_vector;
     uint32_t locks_held;             /* spin locks held now, all CPUs' work */
     struct irp_node *sent_irps;      /* dms_irp_send's requests not yet completed */
@@ -106,6 +108,7 @@ struct hal_kernel {
     KSPIN_LOCK cancel_lock;
     struct mmio_region *mmio;
     struct io_mapping *io_maps;
+    struct index *mmio_index, *map_index; /* both by address (mmio.c) */
     void (*debug_print)(void *ctx, const char *text);
     void *debug_print_ctx;
 };
@@ -217,6 +220,7 @@ void interrupts_free_all(struct dms_machine *m);
 void hal_widen(PWCHAR out, size_t cap, const char *s);
 
 /* mmio.c */
+int mmio_init(struct dms_machine *m); /* the regions' and mappings' indexes */
 void mmio_free_all(struct dms_machine *m);
 
 /* mm.c */

@@ -37,6 +37,69 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
     return a < b + blen && b < a + alen;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Indexes: the regions and the mappings sorted by address, so that an access finds its
+ * device's registers by binary search however many devices the machine has (the lists keep
+ * them for the rest).
+ */
+struct index {
+    void **items;
+    uint32_t n, cap;
+};
+
+static uint64_t region_key(const void *p)
+{
+    const struct mmio_region *r = p;
+
+    return (r->io_space ? 1ULL << 63 : 0) | r->base;
+}
+
+static uint64_t mapping_key(const void *p)
+{
+    return (uintptr_t)((const struct io_mapping *)p)->va;
+}
+
+/* The position of the last item whose key is <= key, or -1. */
+static int64_t index_floor(const struct index *x, uint64_t (*key_of)(const void *), uint64_t key)
+{
+    int64_t lo = 0, hi = (int64_t)x->n - 1, at = -1;
+
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (key_of(x->items[mid]) <= key)
+            at = mid, lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return at;
+}
+
+static int index_add(struct index *x, uint64_t (*key_of)(const void *), void *item)
+{
+    int64_t at = index_floor(x, key_of, key_of(item)) + 1;
+
+    if (x->n == x->cap) {
+        void *p = hal_grow(x->items, &x->cap, sizeof(*x->items), x->n + 1);
+        if (p == NULL)
+            return DMS_ENOMEM;
+        x->items = p;
+    }
+    memmove(&x->items[at + 1], &x->items[at], (x->n - (uint32_t)at) * sizeof(*x->items));
+    x->items[at] = item;
+    x->n++;
+    return 0;
+}
+
+static void index_del(struct index *x, const void *item)
+{
+    for (uint32_t i = 0; i < x->n; i++)
+        if (x->items[i] == item) {
+            memmove(&x->items[i], &x->items[i + 1], (x->n - i - 1) * sizeof(*x->items));
+            x->n--;
+            return;
+        }
+}
+
 static int region_add(PDEVICE_OBJECT pdo, bool io, uint64_t base, uint64_t length,
                       const struct dms_register_ops *ops, void *ctx)
 {
@@ -61,6 +124,8 @@ static int region_add(PDEVICE_OBJECT pdo, bool io, uint64_t base, uint64_t lengt
     res.u.Memory.Start.QuadPart = (LONGLONG)base;
     res.u.Memory.Length = (ULONG)length;
     err = dms_device_add_resource(pdo, &res);
+    if (err == 0)
+        err = index_add(p->m->kern->mmio_index, region_key, r);
     if (err != 0) {
         free(r);
         return err;
@@ -85,8 +150,22 @@ int dms_device_add_port(PDEVICE_OBJECT pdo, uint32_t base, uint32_t length,
     return region_add(pdo, true, base, length, ops, ctx);
 }
 
+int mmio_init(struct dms_machine *m)
+{
+    m->kern->mmio_index = calloc(1, sizeof(struct index));
+    m->kern->map_index = calloc(1, sizeof(struct index));
+    return m->kern->mmio_index != NULL && m->kern->map_index != NULL ? 0 : DMS_ENOMEM;
+}
+
 void mmio_free_all(struct dms_machine *m)
 {
+    for (int i = 0; i < 2; i++) {
+        struct index *x = i ? m->kern->map_index : m->kern->mmio_index;
+        if (x != NULL)
+            free(x->items);
+        free(x);
+    }
+    m->kern->mmio_index = m->kern->map_index = NULL;
     while (m->kern->mmio != NULL) {
         struct mmio_region *next = m->kern->mmio->next;
         free(m->kern->mmio);
@@ -132,6 +211,11 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
     /* All ones, as a read of nothing returns, for a driver that reads the mapping directly. */
     memset(va, 0xff, bytes);
     *map = (struct io_mapping){m->kern->io_maps, va, first, bytes, bytes};
+    if (index_add(m->kern->map_index, mapping_key, map) != 0) {
+        munmap(va, bytes);
+        free(map);
+        return NULL;
+    }
     m->kern->io_maps = map;
     return va + (bus - first);
 }
@@ -151,6 +235,7 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
         struct io_mapping *map = *p;
         if ((uint8_t *)BaseAddress >= map->va && (uint8_t *)BaseAddress < map->va + map->length) {
             *p = map->next;
+            index_del(m->kern->map_index, map);
             munmap(map->va, map->host_bytes);
             free(map);
             return;
@@ -165,9 +250,13 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
  */
 static struct mmio_region *decode(struct dms_machine *m, bool io, uint64_t bus, unsigned width)
 {
-    for (struct mmio_region *r = m->kern->mmio; r != NULL; r = r->next)
-        if (r->io_space == io && bus >= r->base && bus + width <= r->base + r->length)
-            return r;
+    const struct index *x = m->kern->mmio_index;
+    int64_t at = index_floor(x, region_key, (io ? 1ULL << 63 : 0) | bus);
+    struct mmio_region *r = at >= 0 ? x->items[at] : NULL;
+
+    /* regions never overlap: only the one starting at or below bus can hold it */
+    if (r != NULL && r->io_space == io && bus >= r->base && bus + width <= r->base + r->length)
+        return r;
     return NULL;
 }
 
@@ -180,11 +269,16 @@ static bool bus_of(struct dms_machine *m, bool io, const volatile void *reg, uin
         *bus = (uintptr_t)reg;
         return true;
     }
-    for (struct io_mapping *map = m->kern->io_maps; map != NULL; map = map->next)
-        if (va >= map->va && va < map->va + map->length) {
+    {
+        const struct index *x = m->kern->map_index;
+        int64_t at = index_floor(x, mapping_key, (uintptr_t)va);
+        const struct io_mapping *map = at >= 0 ? x->items[at] : NULL;
+        /* host mappings never overlap either */
+        if (map != NULL && va >= map->va && va < map->va + map->length) {
             *bus = map->bus + (uint64_t)(va - map->va);
             return true;
         }
+    }
     return false;
 }
 

@@ -41,7 +41,17 @@ struct kinterrupt {
     bool share;
     bool connected;
     uint64_t claimed, unclaimed;
+    struct kinterrupt *vector_next; /* the one connected before it on the same vector */
 };
+
+/* The newest interrupt object on a vector (its chain, vector_next, is in the order of the
+ * machine's list), or NULL: delivery looks at the vector's objects alone. */
+static struct kinterrupt *on_vector(struct dms_machine *m, ULONG vector)
+{
+    uint64_t v;
+
+    return u64map_get(&m->kern->vectors, vector, &v) ? (struct kinterrupt *)(uintptr_t)v : NULL;
+}
 
 /* ---------------------------------------------------------------------------------------------
  * Spin locks.
@@ -291,8 +301,8 @@ static NTSTATUS connect(struct dms_machine *m, PKINTERRUPT *out, PKSERVICE_ROUTI
         return STATUS_INVALID_PARAMETER;
     }
     hal_irql_check(m, NULL, "IoConnectInterrupt", IRQL_EXACT_PASSIVE);
-    for (k = m->kern->interrupts; k != NULL; k = k->next)
-        if (k->connected && k->vector == vector && (!k->share || !share))
+    for (k = on_vector(m, vector); k != NULL; k = k->vector_next)
+        if (k->connected && (!k->share || !share))
             return STATUS_INVALID_PARAMETER; /* the vector is taken, unshared */
     k = calloc(1, sizeof(*k));
     if (k == NULL || record_add(m, k, OBJ_INTERRUPT, k) != 0) {
@@ -300,8 +310,14 @@ static NTSTATUS connect(struct dms_machine *m, PKINTERRUPT *out, PKSERVICE_ROUTI
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     *k = (struct kinterrupt){m->kern->interrupts, m, isr, message_isr, context, NULL, 0, vector,
-                             irql, sync_irql, mode, share != 0, true, 0, 0};
+                             irql, sync_irql, mode, share != 0, true, 0, 0, NULL};
     k->lock = lock != NULL ? lock : &k->own_lock;
+    k->vector_next = on_vector(m, vector);
+    if (u64map_put(&m->kern->vectors, vector, (uintptr_t)k) != 0) {
+        record_del(m, k);
+        free(k);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     m->kern->interrupts = k;
     *out = (PKINTERRUPT)k;
     return STATUS_SUCCESS;
@@ -400,6 +416,7 @@ VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
 
 void interrupts_free_all(struct dms_machine *m)
 {
+    u64map_free(&m->kern->vectors);
     while (m->kern->interrupts != NULL) {
         struct kinterrupt *next = m->kern->interrupts->next;
         free(m->kern->interrupts);
@@ -485,8 +502,9 @@ static void deliver_one(struct device *p, bool spurious)
     uint32_t held = m->kern->locks_held;
     struct device *prev = acting_enter(m, p);
 
-    for (struct kinterrupt *k = m->kern->interrupts; k != NULL && !claimed; k = k->next) {
-        if (!k->connected || k->vector != p->vector)
+    for (struct kinterrupt *k = on_vector(m, p->vector); k != NULL && !claimed;
+         k = k->vector_next) {
+        if (!k->connected)
             continue;
         any = true;
         claimed = synchronized(m, k, k->isr, k->context, NULL) != FALSE;
