@@ -15,7 +15,9 @@
  *     transfer, as a share of memcpy's bandwidth (target: at least 50 %).
  *  4. Memory stays flat as the transfer count grows: peak resident memory after a short and a
  *     100x longer run (target: the long run needs no more, beyond the statistics' fixed size).
- *  5. The flagship study (scenarios/study-64bit-dma.ini: 9 memory sizes x 4 variants, metadata
+ *  5. 1,024 storage cards sharing the transfers against one card doing them all: host time
+ *     per transfer (target: at most 1.5x one card's).
+ *  6. The flagship study (scenarios/study-64bit-dma.ini: 9 memory sizes x 4 variants, metadata
  *     mode): its wall time at -j 1 and -j 2, and the speed-up (targets: under 10 s on 2 cores,
  *     -j 2 at least 1.8x faster than -j 1 when two cores are free).
  */
@@ -308,6 +310,48 @@ static void bench_study(const char *path, bool quick)
         record("flagship sweep, -j 2 over -j 1", (double)best1 / (double)best2, 1.8, true);
 }
 
+/* Host time per transfer with n_dev cards sharing the I/Os against one card doing them all
+ * (the run's own clock: set-up excluded). */
+static double per_transfer_ns(int n_dev, uint64_t total)
+{
+    size_t cap = 256 + (size_t)n_dev * 200, at = 0;
+    char *text = malloc(cap);
+    uint64_t best = UINT64_MAX, ios = 1;
+
+    if (text == NULL)
+        return 0;
+    at += (size_t)snprintf(text + at, cap - at, "[machine]\nmemory = 16G\ncpus = 8\n"
+                           "data = metadata\n");
+    for (int i = 0; i < n_dev; i++)
+        at += (size_t)snprintf(text + at, cap - at,
+                               "[device d%d]\nadapter = storage\npattern = sg\nlatency = 0\n"
+                               "[workload w%d]\ndevice = d%d\nsize = 4K\nqueue_depth = 4\n"
+                               "count = %" PRIu64 "\n", i, i, i, total / (uint64_t)n_dev);
+    for (int i = 0; i < BEST_OF; i++) {
+        struct run_result r;
+        if (bench_run(text, NULL, 0, &r) != 0)
+            break;
+        best = r.host_ns < best ? r.host_ns : best;
+        ios = r.total.ios;
+        run_result_free(&r);
+    }
+    free(text);
+    return best == UINT64_MAX ? 0 : (double)best / (double)ios;
+}
+
+static void bench_devices(uint64_t total)
+{
+    double one = per_transfer_ns(1, total), many = per_transfer_ns(1024, total);
+
+    if (one <= 0 || many <= 0) {
+        printf("1,024 devices: not measured\n");
+        return;
+    }
+    printf("1,024 devices sharing %" PRIu64 " transfers: %.0f ns of host time per transfer, "
+           "one device %.0f ns: %.2fx (target <= 1.5x)\n", total, many, one, many / one);
+    record("1,024 devices, host time per transfer over one device's", many / one, 1.5, false);
+}
+
 /* --check: what fell short of its target. Returns how many did. */
 static int check_report(void)
 {
@@ -350,6 +394,7 @@ int cmd_bench(int argc, char **argv)
                    "  - full mode's host time per bounced byte over memcpy's (<= 1.1), and its\n"
                    "    simulated bytes per host second as a share of memcpy's (>= 50 %%)\n"
                    "  - peak memory after 100 thousand and after 10 million transfers (flat)\n"
+                   "  - host time per transfer with 1,024 devices over one device's (<= 1.5x)\n"
                    "  - the flagship sweep's wall time at -j 1 and -j 2, and the speed-up\n"
                    "    (< 10 s, >= 1.8x; --study FILE: another sweep; default\n"
                    "    scenarios/study-64bit-dma.ini)\n"
@@ -369,6 +414,7 @@ int cmd_bench(int argc, char **argv)
     bench_transfers(quick ? 20000 : 2000000, false);
     bench_transfers(quick ? 20000 : 2000000, true);
     bench_bounce(quick ? 500 : 40000);
+    bench_devices(quick ? 8192 : 409600);
     bench_study(study, quick);
     return check && check_report() > 0 ? 1 : 0;
 }
