@@ -196,7 +196,7 @@ END_TEST
 START_TEST(test_contiguous_top_down_and_fragmented)
 {
     struct dms_machine *m = machine_new(64 * MIB, DMS_PLACE_LOW_FIRST);
-    uint8_t *host = host_pages_alloc(4), *pages = host_pages_alloc(4096);
+    uint8_t *host = host_pages_alloc(NULL, 4), *pages = host_pages_alloc(NULL, 4096);
     uint64_t base = 0;
     uint32_t owner;
 
@@ -212,8 +212,8 @@ START_TEST(test_contiguous_top_down_and_fragmented)
     ck_assert_int_eq(phys_alloc_contig(m, host, 2, 0, 16 * MIB >> 12, 0, owner, &base), DMS_ENOSPC);
     ck_assert_int_eq(phys_alloc_contig(m, host, 1, 0, 16 * MIB >> 12, 0, owner, &base), 0);
     machine_done(m);
-    host_pages_free(host, 4);
-    host_pages_free(pages, 4096);
+    host_pages_free(NULL, host, 4);
+    host_pages_free(NULL, pages, 4096);
 }
 END_TEST
 
@@ -221,7 +221,7 @@ END_TEST
 START_TEST(test_contiguous_within_boundary)
 {
     struct dms_machine *m = machine_new(64 * MIB, DMS_PLACE_LOW_FIRST);
-    uint8_t *host = host_pages_alloc(32);
+    uint8_t *host = host_pages_alloc(NULL, 32);
     uint64_t base = 0;
     uint32_t owner;
 
@@ -237,7 +237,7 @@ START_TEST(test_contiguous_within_boundary)
     /* more pages than a line holds: none */
     ck_assert_int_eq(phys_alloc_contig(m, host, 32, 0, 0x1002, 16, owner, &base), DMS_ENOSPC);
     machine_done(m);
-    host_pages_free(host, 32);
+    host_pages_free(NULL, host, 32);
 }
 END_TEST
 

@@ -40,7 +40,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     cb = calloc(1, sizeof(*cb));
     if (cb == NULL)
         return NULL;
-    cb->va = host_pages_alloc(pages);
+    cb->va = host_pages_alloc(m, pages);
     if (cb->va == NULL || owner_new(m, OWNER_COMMON, ad->dev->name, ad->dev->common_serial + 1,
                                     &owner) != 0)
         goto fail;
@@ -86,7 +86,7 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
     hal_emit(m, acct(ad), &ev);
     return cb->va;
 fail:
-    host_pages_free(cb->va, pages);
+    host_pages_free(m, cb->va, pages);
     free(cb);
     return NULL;
 }
@@ -127,7 +127,7 @@ void common_release(struct adapter *ad, struct common_buffer *cb, const char *ro
         range_unpin(cb->pin);
     } else {
         phys_release(ad->m, cb->va, cb->pages);
-        host_pages_free(cb->va, cb->pages);
+        host_pages_free(ad->m, cb->va, cb->pages);
         owner_put(ad->m, cb->owner);
     }
     free(cb);

@@ -50,7 +50,7 @@ struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
         return NULL;
     }
     for (uint64_t pages = addr_to_pfn(m->cfg.bounce_pool_bytes); pages > 0; pages /= 2) {
-        pool->host = host_pages_alloc(pages);
+        pool->host = host_pages_alloc(m, pages);
         if (pool->host == NULL)
             continue;
         if (phys_alloc_contig(m, pool->host, pages, 0, hi_pfn, 0, pool->owner,
@@ -58,14 +58,14 @@ struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
             pool->pages = (uint32_t)pages;
             break;
         }
-        host_pages_free(pool->host, pages);
+        host_pages_free(m, pool->host, pages);
         pool->host = NULL;
     }
     pool->holder = pool->pages ? calloc(pool->pages, sizeof(*pool->holder)) : NULL;
     if (pool->holder == NULL) {
         if (pool->host != NULL) {
             phys_release(m, pool->host, pool->pages);
-            host_pages_free(pool->host, pool->pages);
+            host_pages_free(m, pool->host, pool->pages);
         }
         owner_put(m, pool->owner);
         free(pool);
@@ -96,7 +96,7 @@ void pool_free(struct bounce_pool *pool)
         free(wb);
         wb = next;
     }
-    host_pages_free(pool->host, pool->pages);
+    host_pages_free(pool->m, pool->host, pool->pages);
     free(pool->holder);
     free(pool);
 }

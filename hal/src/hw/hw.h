@@ -21,6 +21,7 @@
  */
 struct iommu_domain;
 struct iotlb_way;
+struct host_arena;
 
 struct bus_master {
     struct dms_machine *m;
@@ -143,6 +144,7 @@ struct hal_hw {
     uint32_t owner_free_head;
     uint64_t low_hint, high_hint; /* placement cursors */
     struct sysdma sysdma;
+    struct host_arena *arena; /* small host allocations (physmem.c) */
     uint32_t iommu_domains;  /* domains made: the last one's number */
     struct iotlb_way *iotlb; /* iotlb_sets sets of 4 ways, or NULL */
     uint32_t iotlb_sets;
@@ -166,8 +168,8 @@ int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uin
                       uint64_t hi_pfn, uint64_t boundary, uint32_t owner, uint64_t *base_pfn);
 void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages);
 bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn);
-uint8_t *host_pages_alloc(uint64_t npages);
-void host_pages_free(uint8_t *host, uint64_t npages);
+uint8_t *host_pages_alloc(struct dms_machine *m, uint64_t npages);
+void host_pages_free(struct dms_machine *m, uint8_t *host, uint64_t npages);
 /* The device side: bm reads (!to_memory) or writes len bytes at logical, driving bits address
  * lines. Accesses outside what bm may touch are stray-access findings; *stray counts them.
  * In metadata mode buf is NULL and no byte moves. Returns 0 or DMS_EINVAL. */

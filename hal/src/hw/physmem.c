@@ -30,7 +30,33 @@
  * a 64 MiB bounce pool costs host memory only for the pages that are used. */
 #define MMAP_THRESHOLD (64 * 1024)
 
-uint8_t *host_pages_alloc(uint64_t npages)
+/* Small allocations (under 64 KiB) come from the machine's host arena: 4 MiB mappings carved
+ * into runs of pages, a freed run kept for the next of its size. posix_memalign would put
+ * each page-aligned block after a header of its own, so 1 GiB of 4 KiB buffers took 2 GiB of
+ * host memory. Under AddressSanitizer the heap is used, so that its redzones guard the HAL's
+ * own accesses. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HOST_ARENA 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOST_ARENA 0
+#endif
+#endif
+#ifndef HOST_ARENA
+#define HOST_ARENA 1
+#endif
+#define ARENA_CHUNK_BYTES (4u << 20)
+#define ARENA_SIZES (MMAP_THRESHOLD / HAL_PAGE_SIZE) /* runs of 1 .. 15 pages */
+
+struct host_arena {
+    uint8_t *chunk;            /* the mapping being carved */
+    size_t used;
+    uint8_t *spare[ARENA_SIZES]; /* freed runs by page count, linked through their first word */
+    uint8_t **chunks;
+    uint32_t n_chunks, cap_chunks;
+};
+
+uint8_t *host_pages_alloc(struct dms_machine *m, uint64_t npages)
 {
     size_t bytes = (size_t)(npages * HAL_PAGE_SIZE);
     void *p;
@@ -39,22 +65,75 @@ uint8_t *host_pages_alloc(uint64_t npages)
         p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         return p == MAP_FAILED ? NULL : p;
     }
+    if (HOST_ARENA && m != NULL && npages > 0) {
+        struct host_arena *a = m->hw->arena;
+        uint8_t *run = a->spare[npages];
+        if (run != NULL) {
+            memcpy(&a->spare[npages], run, sizeof(run));
+            memset(run, 0, bytes);
+            return run;
+        }
+        if (a->chunk == NULL || a->used + bytes > ARENA_CHUNK_BYTES) {
+            void *c;
+            if (a->n_chunks == a->cap_chunks) {
+                void *grown = hal_grow(a->chunks, &a->cap_chunks, sizeof(*a->chunks),
+                                       a->n_chunks + 1);
+                if (grown == NULL)
+                    return NULL;
+                a->chunks = grown;
+            }
+            c = mmap(NULL, ARENA_CHUNK_BYTES, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (c == MAP_FAILED)
+                return NULL;
+            a->chunks[a->n_chunks++] = c;
+            a->chunk = c;
+            a->used = 0;
+        }
+        run = a->chunk + a->used; /* fresh from the mapping: zero already */
+        a->used += bytes;
+        return run;
+    }
     if (posix_memalign(&p, HAL_PAGE_SIZE, bytes) != 0)
         return NULL;
     memset(p, 0, bytes);
     return p;
 }
 
-void host_pages_free(uint8_t *host, uint64_t npages)
+void host_pages_free(struct dms_machine *m, uint8_t *host, uint64_t npages)
 {
     size_t bytes = (size_t)(npages * HAL_PAGE_SIZE);
 
     if (host == NULL)
         return;
-    if (bytes >= MMAP_THRESHOLD)
+    if (bytes >= MMAP_THRESHOLD) {
         munmap(host, bytes);
-    else
+    } else if (HOST_ARENA && m != NULL && npages > 0) {
+        struct host_arena *a = m->hw->arena;
+        memcpy(host, &a->spare[npages], sizeof(host));
+        a->spare[npages] = host;
+    } else {
         free(host);
+    }
+}
+
+static int arena_init(struct dms_machine *m)
+{
+    m->hw->arena = calloc(1, sizeof(*m->hw->arena));
+    return m->hw->arena != NULL ? 0 : DMS_ENOMEM;
+}
+
+static void arena_free(struct dms_machine *m)
+{
+    struct host_arena *a = m->hw->arena;
+
+    if (a == NULL)
+        return;
+    for (uint32_t i = 0; i < a->n_chunks; i++)
+        munmap(a->chunks[i], ARENA_CHUNK_BYTES);
+    free(a->chunks);
+    free(a);
+    m->hw->arena = NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -442,7 +521,7 @@ static void phys_free_all(struct dms_machine *m)
     for (uint32_t i = 0; i < m->hw->n_owners; i++) {
         struct owner *o = &m->hw->owners[i];
         if (o->live && o->kind != OWNER_BOUNCE) /* pools free their own */
-            host_pages_free(o->host, o->pages);
+            host_pages_free(m, o->host, o->pages);
         o->live = false;
     }
 }
@@ -454,7 +533,9 @@ int hw_init(struct dms_machine *m)
     m->hw = calloc(1, sizeof(*m->hw));
     if (m->hw == NULL)
         return DMS_ENOMEM;
-    err = phys_layout(m);
+    err = arena_init(m);
+    if (err == 0)
+        err = phys_layout(m);
     if (err == 0)
         err = u64map_init(&m->hw->pfn_map, 1024);
     if (err == 0)
@@ -478,6 +559,7 @@ void hw_free(struct dms_machine *m)
     free(m->hw->free_frame_slots);
     free(m->hw->owners);
     free(m->hw->iotlb);
+    arena_free(m);
     free(m->hw);
     m->hw = NULL;
 }

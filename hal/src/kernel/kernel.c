@@ -447,11 +447,11 @@ static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *lab
     npages = (bytes + HAL_PAGE_MASK) >> HAL_PAGE_SHIFT;
     if (npages > m->hw->allocatable_frames - m->hw->frames_in_use)
         return NULL;
-    host = host_pages_alloc(npages);
+    host = host_pages_alloc(m, npages);
     if (host == NULL)
         return NULL;
     if (owner_new(m, OWNER_BUFFER, label, serial, &owner) != 0) {
-        host_pages_free(host, npages);
+        host_pages_free(m, host, npages);
         return NULL;
     }
     m->hw->owners[owner].host = host;
@@ -460,7 +460,7 @@ static PVOID pool_alloc(struct dms_machine *m, struct device *d, const char *lab
     m->hw->owners[owner].pageable = pageable;
     if (phys_alloc_scattered(m, host, npages, owner) != 0) {
         owner_put(m, owner);
-        host_pages_free(host, npages);
+        host_pages_free(m, host, npages);
         return NULL;
     }
     return host;
@@ -530,7 +530,7 @@ VOID ExFreePool(PVOID P)
                     "the transfer first): the device may still write into them", o->label,
                     mapped);
     phys_release(m, o->host, o->pages);
-    host_pages_free(o->host, o->pages);
+    host_pages_free(m, o->host, o->pages);
     owner_put(m, f->owner);
 }
 

@@ -151,11 +151,11 @@ static uint8_t *pages_alloc(struct dms_machine *m, const char *label, uint64_t n
 
     if (npages == 0 || npages > m->hw->allocatable_frames - m->hw->frames_in_use)
         return NULL;
-    host = host_pages_alloc(npages);
+    host = host_pages_alloc(m, npages);
     if (host == NULL)
         return NULL;
     if (owner_new(m, OWNER_BUFFER, label, ++m->kern->tag_serial, &owner) != 0) {
-        host_pages_free(host, npages);
+        host_pages_free(m, host, npages);
         return NULL;
     }
     m->hw->owners[owner].host = host;
@@ -167,7 +167,7 @@ static uint8_t *pages_alloc(struct dms_machine *m, const char *label, uint64_t n
         err = phys_alloc_scattered(m, host, npages, owner);
     if (err != 0) {
         owner_put(m, owner);
-        host_pages_free(host, npages);
+        host_pages_free(m, host, npages);
         return NULL;
     }
     *owner_out = owner;
@@ -177,7 +177,7 @@ static uint8_t *pages_alloc(struct dms_machine *m, const char *label, uint64_t n
 static void pages_release(struct dms_machine *m, uint8_t *host, uint64_t npages, uint32_t owner)
 {
     phys_release(m, host, npages);
-    host_pages_free(host, npages);
+    host_pages_free(m, host, npages);
     owner_put(m, owner);
 }
 
