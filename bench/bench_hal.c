@@ -141,7 +141,8 @@ int main(int argc, char **argv)
     struct rig direct, bounce;
     KIRQL old;
     double direct_ns, bounce_ns, copy_ns;
-    uint64_t host, small_host, small_rss, rss0;
+    uint64_t host, small_host, small_rss, rss0, exhausted = 0;
+    double exhaust_ns = 0;
     void *big;
 
     dms_machine_config_init(&cfg);
@@ -189,6 +190,29 @@ int main(int argc, char **argv)
     small_rss = resident_bytes() - rss0;
     dms_machine_destroy(m);
 
+    /* running a machine out of memory one 4 KiB common buffer at a time: linear, or not */
+    {
+        PDMA_ADAPTER a;
+        PHYSICAL_ADDRESS la;
+        double t0;
+        cfg.ram_bytes = quick ? 256 * DMS_MIB : 4 * DMS_GIB;
+        cfg.placement = DMS_PLACE_LOW_FIRST;
+        if (dms_machine_create(&cfg, NULL, &m) != 0)
+            return 2;
+        dms_machine_enter(m);
+        {
+            struct rig r;
+            rig_make(m, &r, 64);
+            a = r.a;
+        }
+        t0 = now_ns();
+        exhausted = 0;
+        while (a != NULL && a->DmaOperations->AllocateCommonBuffer(a, 4096, &la, FALSE) != NULL)
+            exhausted++;
+        exhaust_ns = now_ns() - t0;
+        dms_machine_destroy(m);
+    }
+
     printf("dmasim HAL benchmark%s (best of %d runs of %ld iterations; 64 KiB buffers)\n",
            quick ? " --quick (figures not meaningful)" : "", REPEATS, iters);
     printf("  direct Get+PutScatterGatherList   %8.1f ns/page     (target <= 50)\n",
@@ -199,6 +223,9 @@ int main(int argc, char **argv)
            bounce_ns / copy_ns);
     printf("  16 TiB machine, %s of buffers  %8.3f GiB host   (target <= 1.1 per GiB)\n",
            quick ? "16 MiB" : " 1 GiB", host / (double)DMS_GIB);
+    printf("  AllocateCommonBuffer(4 KiB) until none is left: %llu buffers, %.0f ns each "
+           "(target: no more for the last than the first)\n", (unsigned long long)exhausted,
+           exhausted ? exhaust_ns / (double)exhausted : 0.0);
     printf("  the same as 4 KiB buffers         %8.3f GiB resident, the HAL's count %.3f "
            "(target <= 1.05 per GiB, the count true)\n",
            small_rss / (double)(quick ? 16 * DMS_MIB : DMS_GIB),

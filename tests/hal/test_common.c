@@ -106,6 +106,37 @@ START_TEST(test_put_with_common_buffer_outstanding)
 }
 END_TEST
 
+/* Memory runs out one page at a time: every frame of a small machine becomes a common buffer
+ * (the bounce pool and what the firmware keeps aside); then the allocator still finds the
+ * highest free run: a page freed in the middle is the next one-page buffer, two freed side by
+ * side the next two-page one, and a three-page buffer fits nowhere. */
+START_TEST(test_exhausted_page_by_page)
+{
+    struct dms_machine *m = machine_new(64 * MIB, DMS_PLACE_LOW_FIRST);
+    PDMA_ADAPTER a = adapter_new(dms_device_create(m, "nic0", 0), 64, TRUE, 65536, 2, NULL);
+    static PHYSICAL_ADDRESS la[20000];
+    static void *va[20000];
+    PHYSICAL_ADDRESS got;
+    uint32_t n = 0;
+
+    while (n < 20000 && (va[n] = a->DmaOperations->AllocateCommonBuffer(a, 4096, &la[n], FALSE)))
+        n++;
+    ck_assert_uint_gt(n, 15000);
+    ck_assert_uint_lt(n, 20000);
+    for (uint32_t i = 1; i < n; i++) /* the highest free run each time: downward, packed */
+        ck_assert_uint_lt((uint64_t)la[i].QuadPart, (uint64_t)la[i - 1].QuadPart);
+    a->DmaOperations->FreeCommonBuffer(a, 4096, la[n / 2], va[n / 2], FALSE);
+    ck_assert_ptr_nonnull(a->DmaOperations->AllocateCommonBuffer(a, 4096, &got, FALSE));
+    ck_assert_uint_eq((uint64_t)got.QuadPart, (uint64_t)la[n / 2].QuadPart);
+    a->DmaOperations->FreeCommonBuffer(a, 4096, la[100], va[100], FALSE);
+    a->DmaOperations->FreeCommonBuffer(a, 4096, la[101], va[101], FALSE);
+    ck_assert_ptr_null(a->DmaOperations->AllocateCommonBuffer(a, 3 * 4096, &got, FALSE));
+    ck_assert_ptr_nonnull(a->DmaOperations->AllocateCommonBuffer(a, 2 * 4096, &got, FALSE));
+    ck_assert_uint_eq((uint64_t)got.QuadPart, (uint64_t)la[101].QuadPart);
+    machine_done(m);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("hal/common");
@@ -116,6 +147,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_free_must_match);
     tcase_add_test(tc, test_low_memory_runs_out);
     tcase_add_test(tc, test_put_with_common_buffer_outstanding);
+    tcase_add_test(tc, test_exhausted_page_by_page);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -133,6 +133,7 @@ struct hal_hw {
     uint64_t top_pfn; /* one past the highest RAM frame */
     struct u64map pfn_map; /* pfn -> frame index */
     struct u64map vpn_map; /* host page number -> pfn */
+    struct u64map used_a, used_b, used_c; /* frames in use per 2^12, 2^18, 2^6 (physmem.c) */
     struct frame *frames;
     uint32_t n_frames, cap_frames;
     uint32_t *free_frame_slots;

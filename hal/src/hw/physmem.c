@@ -203,7 +203,9 @@ uint64_t dms_machine_free_bytes(const struct dms_machine *m)
 uint64_t dms_machine_host_bytes(const struct dms_machine *m)
 {
     return m->hw->host_page_bytes + u64map_host_bytes(&m->hw->pfn_map) +
-           u64map_host_bytes(&m->hw->vpn_map) + (uint64_t)m->hw->cap_frames * sizeof(struct frame) +
+           u64map_host_bytes(&m->hw->vpn_map) + u64map_host_bytes(&m->hw->used_a) +
+           u64map_host_bytes(&m->hw->used_b) + u64map_host_bytes(&m->hw->used_c) +
+           (uint64_t)m->hw->cap_frames * sizeof(struct frame) +
            (uint64_t)m->hw->cap_free_slots * sizeof(uint32_t) +
            (uint64_t)m->hw->cap_owners * sizeof(struct owner) + sizeof(*m);
 }
@@ -295,6 +297,89 @@ static bool frame_used(struct dms_machine *m, uint64_t pfn)
     return u64map_get(&m->hw->pfn_map, pfn, &slot);
 }
 
+/* How many frames are in use in each block of 2^6 frames (256 KiB), 2^12 (16 MiB) and 2^18
+ * (1 GiB), kept as frames come and go, so that a search for a free run passes a block that
+ * is empty or full in one step: allocating common buffers until memory runs out costs a few
+ * hundred lookups a buffer, not one per buffer already held. */
+#define BLOCK_SHIFT_C 6
+#define BLOCK_SHIFT_A 12
+#define BLOCK_SHIFT_B 18
+
+static uint64_t used_in(const struct u64map *map, uint64_t block)
+{
+    uint64_t n;
+
+    return u64map_get(map, block, &n) ? n : 0;
+}
+
+static int used_count(struct hal_hw *hw, uint64_t pfn, int delta)
+{
+    struct u64map *maps[3] = {&hw->used_c, &hw->used_a, &hw->used_b};
+    const unsigned shifts[3] = {BLOCK_SHIFT_C, BLOCK_SHIFT_A, BLOCK_SHIFT_B};
+
+    for (int i = 0; i < 3; i++) {
+        uint64_t block = pfn >> shifts[i], n = used_in(maps[i], block) + (uint64_t)delta;
+        if (n == 0)
+            u64map_del(maps[i], block);
+        else if (u64map_put(maps[i], block, n) != 0)
+            return DMS_ENOMEM;
+    }
+    return 0;
+}
+
+/* The highest frame in use in [lo, hi), or UINT64_MAX: empty blocks are passed at once. */
+static uint64_t highest_used(struct dms_machine *m, uint64_t lo, uint64_t hi)
+{
+    struct hal_hw *hw = m->hw;
+
+    for (uint64_t p = hi; p > lo;) {
+        uint64_t q = p - 1;
+        if (used_in(&hw->used_b, q >> BLOCK_SHIFT_B) == 0) {
+            p = (q >> BLOCK_SHIFT_B) << BLOCK_SHIFT_B;
+            continue;
+        }
+        if (used_in(&hw->used_a, q >> BLOCK_SHIFT_A) == 0) {
+            p = (q >> BLOCK_SHIFT_A) << BLOCK_SHIFT_A;
+            continue;
+        }
+        if (used_in(&hw->used_c, q >> BLOCK_SHIFT_C) == 0) {
+            p = (q >> BLOCK_SHIFT_C) << BLOCK_SHIFT_C;
+            continue;
+        }
+        if (frame_used(m, q))
+            return q;
+        p = q;
+    }
+    return UINT64_MAX;
+}
+
+/* The highest free frame at or below pfn, above lo; lo when there is none: full blocks are
+ * passed at once. */
+static uint64_t highest_free(struct dms_machine *m, uint64_t lo, uint64_t pfn)
+{
+    struct hal_hw *hw = m->hw;
+
+    for (uint64_t p = pfn + 1; p > lo;) {
+        uint64_t q = p - 1;
+        if (used_in(&hw->used_b, q >> BLOCK_SHIFT_B) == 1ULL << BLOCK_SHIFT_B) {
+            p = (q >> BLOCK_SHIFT_B) << BLOCK_SHIFT_B;
+            continue;
+        }
+        if (used_in(&hw->used_a, q >> BLOCK_SHIFT_A) == 1ULL << BLOCK_SHIFT_A) {
+            p = (q >> BLOCK_SHIFT_A) << BLOCK_SHIFT_A;
+            continue;
+        }
+        if (used_in(&hw->used_c, q >> BLOCK_SHIFT_C) == 1ULL << BLOCK_SHIFT_C) {
+            p = (q >> BLOCK_SHIFT_C) << BLOCK_SHIFT_C;
+            continue;
+        }
+        if (!frame_used(m, q))
+            return q;
+        p = q;
+    }
+    return lo;
+}
+
 static int frame_add(struct dms_machine *m, uint64_t pfn, uint8_t *host, uint32_t owner)
 {
     struct hal_hw *hw = m->hw;
@@ -315,6 +400,10 @@ static int frame_add(struct dms_machine *m, uint64_t pfn, uint8_t *host, uint32_
         err = u64map_put(&hw->vpn_map, (uintptr_t)host >> HAL_PAGE_SHIFT, pfn);
         if (err)
             u64map_del(&hw->pfn_map, pfn);
+    }
+    if (err == 0 && (err = used_count(hw, pfn, +1)) != 0) {
+        u64map_del(&hw->vpn_map, (uintptr_t)host >> HAL_PAGE_SHIFT);
+        u64map_del(&hw->pfn_map, pfn);
     }
     if (err) {
         hw->free_frame_slots[hw->n_free_slots++] = slot; /* room was there: it came from it */
@@ -338,6 +427,7 @@ static void frame_remove(struct dms_machine *m, uint64_t pfn)
     cache_frame_removed(&hw->frames[slot]);
     u64map_del(&hw->vpn_map, (uintptr_t)hw->frames[slot].host >> HAL_PAGE_SHIFT);
     u64map_del(&hw->pfn_map, pfn);
+    used_count(hw, pfn, -1); /* only deletes or lowers a count: cannot fail */
     p = hal_grow(hw->free_frame_slots, &hw->cap_free_slots, sizeof(*p), hw->n_free_slots + 1);
     if (p != NULL) { /* else the slot is simply not reused */
         hw->free_frame_slots = p;
@@ -474,17 +564,12 @@ int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uin
         uint64_t end = m->hw->ranges[r].end_pfn < hi_pfn ? m->hw->ranges[r].end_pfn : hi_pfn;
 
         while (end > start && end - start >= npages) {
-            uint64_t used = UINT64_MAX;
+            uint64_t used;
             if (boundary != 0 && (end - npages) / boundary != (end - 1) / boundary) {
                 end = (end - 1) / boundary * boundary; /* below the line it would cross */
                 continue;
             }
-            for (uint64_t pfn = end; pfn-- > end - npages;) {
-                if (frame_used(m, pfn)) {
-                    used = pfn;
-                    break;
-                }
-            }
+            used = highest_used(m, end - npages, end);
             if (used == UINT64_MAX) {
                 uint64_t base = end - npages;
                 for (uint64_t i = 0; i < npages; i++) {
@@ -498,7 +583,12 @@ int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uin
                 *base_pfn = base;
                 return 0;
             }
-            end = used;
+            /* every window ending above the free frame below the used run holds a used one:
+             * the next to try ends just above it (the highest free run is still found) */
+            end = highest_free(m, start, used);
+            end = end == start && frame_used(m, start) ? start : end + 1;
+            if (end > used)
+                end = used;
         }
     }
     return DMS_ENOSPC;
@@ -541,6 +631,12 @@ int hw_init(struct dms_machine *m)
     if (err == 0)
         err = u64map_init(&m->hw->vpn_map, 1024);
     if (err == 0)
+        err = u64map_init(&m->hw->used_a, 64);
+    if (err == 0)
+        err = u64map_init(&m->hw->used_b, 16);
+    if (err == 0)
+        err = u64map_init(&m->hw->used_c, 1024);
+    if (err == 0)
         err = sysdma_init(m);
     if (err == 0)
         err = iotlb_init(m, m->cfg.iommu_remap ? m->cfg.iotlb_entries : 0);
@@ -555,6 +651,9 @@ void hw_free(struct dms_machine *m)
     phys_free_all(m);
     u64map_free(&m->hw->pfn_map);
     u64map_free(&m->hw->vpn_map);
+    u64map_free(&m->hw->used_a);
+    u64map_free(&m->hw->used_b);
+    u64map_free(&m->hw->used_c);
     free(m->hw->frames);
     free(m->hw->free_frame_slots);
     free(m->hw->owners);
