@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "outfile.h"
 #include "dmadump.h"
 #include "explain.h"
 #include "host.h"
@@ -180,23 +181,16 @@ static int scenario_errors(const struct scn_errors *errs)
 static int write_output(const char *path, void (*fn)(FILE *out, const void *ctx),
                         const void *ctx)
 {
-    char tmp[4096];
-    FILE *f;
+    struct outfile o;
+    char why[4400];
 
-    if (path == NULL) {
-        fn(stdout, ctx);
-        return fflush(stdout) == 0 ? 0 : 1;
-    }
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        fprintf(stderr, "dmasim: cannot write %s: %s\n", path, strerror(errno));
+    if (outfile_open(&o, path != NULL ? path : "-", why, sizeof(why)) != 0) {
+        fprintf(stderr, "dmasim: %s\n", why);
         return 1;
     }
-    fn(f, ctx);
-    if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
-        fprintf(stderr, "dmasim: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    fn(o.f, ctx);
+    if (outfile_close(&o, true, why, sizeof(why)) != 0) {
+        fprintf(stderr, "dmasim: %s\n", why);
         return 1;
     }
     return 0;

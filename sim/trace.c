@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include "outfile.h"
 #include "trace.h"
 #include "units.h"
 
@@ -18,7 +19,8 @@
 #define TID_CPU 1000      /* + cpu */
 
 struct trace {
-    char path[4096], tmp[4120];
+    char path[4096];
+    struct outfile o; /* where it goes (outfile.c): the file replaced whole, or written through */
     FILE *f;
     gzFile gz;
     bool failed;
@@ -269,27 +271,31 @@ struct trace *trace_open(const char *path, const struct scenario *s, uint64_t li
     t->cutoff = UINT64_MAX;
     t->ndevices = s->n_devices;
     snprintf(t->path, sizeof(t->path), "%s", path);
-    snprintf(t->tmp, sizeof(t->tmp), "%s.tmp", path);
     t->mapregs = calloc(s->n_devices + 1, sizeof(*t->mapregs));
     t->pooled = calloc(s->n_devices + 1, sizeof(*t->pooled));
-    t->f = fopen(t->tmp, "wb");
-    if (t->f == NULL || t->mapregs == NULL || t->pooled == NULL) {
-        snprintf(why, len, "cannot write %s: %s", path, strerror(errno));
-        if (t->f != NULL)
-            fclose(t->f);
+    if (t->mapregs == NULL || t->pooled == NULL) {
+        snprintf(why, len, "cannot write %s: out of memory", path);
         free(t->mapregs);
         free(t->pooled);
         free(t);
         return NULL;
     }
+    if (outfile_open(&t->o, path, why, len) != 0) {
+        free(t->mapregs);
+        free(t->pooled);
+        free(t);
+        return NULL;
+    }
+    t->f = t->o.f;
     if (gz_name(path)) {
         fd = dup(fileno(t->f));
         t->gz = fd >= 0 ? gzdopen(fd, "wb") : NULL;
-        fclose(t->f);
-        t->f = NULL;
+        if (!t->o.is_stdout)
+            fclose(t->f);
+        t->f = t->o.f = NULL;
         if (t->gz == NULL) {
             snprintf(why, len, "cannot compress %s", path);
-            remove(t->tmp);
+            outfile_close(&t->o, false, b, sizeof(b));
             free(t->mapregs);
             free(t->pooled);
             free(t);
@@ -348,11 +354,9 @@ int trace_close(struct trace *t, char *why, size_t len)
     bad = t->failed;
     if (t->gz != NULL)
         bad = gzclose(t->gz) != Z_OK || bad;
-    else
-        bad = (ferror(t->f) | (fclose(t->f) != 0)) || bad;
-    if (bad || rename(t->tmp, t->path) != 0) {
-        snprintf(why, len, "cannot write %s: %s", t->path, strerror(errno));
-        remove(t->tmp);
+    if (outfile_close(&t->o, !bad, why, len) != 0 || bad) {
+        if (bad)
+            snprintf(why, len, "cannot write %s: %s", t->path, strerror(errno ? errno : EIO));
         release(t);
         return -1;
     }
@@ -362,11 +366,11 @@ int trace_close(struct trace *t, char *why, size_t len)
 
 void trace_discard(struct trace *t)
 {
+    char why[64];
+
     if (t->gz != NULL)
         gzclose(t->gz);
-    else
-        fclose(t->f);
-    remove(t->tmp);
+    outfile_close(&t->o, false, why, sizeof(why));
     release(t);
 }
 

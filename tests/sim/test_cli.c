@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +100,88 @@ START_TEST(test_report_to_file)
     }
     ck_assert_int_eq(o.status, 1);
     ck_assert_ptr_nonnull(strstr(o.err, "cannot write /nonexistent-dir/r.txt"));
+    unlink(report);
+    unlink(scen);
+}
+END_TEST
+
+/* Outputs never destroy what the user did not ask to replace: a file named PATH.tmp stays, a
+ * symbolic link stays a link (the file it names is replaced), a device is written through and
+ * stays a device (/dev/full: the write error is reported, exit 1), "-" is standard output,
+ * and a replaced file keeps its permissions. */
+START_TEST(test_outputs_never_clobber)
+{
+    const char *path = write_file("clobber.ini", "[machine]\ndata = metadata\n"
+                                                 "[device d]\nadapter = storage\n"
+                                                 "[workload w]\ndevice = d\ncount = 20\n");
+    char scen[128], report[160], tmp[170], link[170];
+    struct stat st;
+    FILE *f;
+
+    snprintf(scen, sizeof(scen), "%s", path);
+    snprintf(report, sizeof(report), "%s.txt", scen);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", report);
+    snprintf(link, sizeof(link), "%s.link", report);
+    f = fopen(tmp, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("mine\n", f);
+    fclose(f);
+    f = fopen(report, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(chmod(report, 0640), 0);
+    {
+        const char *argv[] = {"dmasim", "run", scen, "-o", report, NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_int_eq(stat(report, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0640);
+    ck_assert_int_gt(st.st_size, 100);
+    ck_assert_int_eq(stat(tmp, &st), 0);
+    ck_assert_int_eq(st.st_size, 5); /* untouched */
+    ck_assert_int_eq(symlink(report, link), 0);
+    {
+        const char *argv[] = {"dmasim", "run", scen, "-o", link, "--format", "json", NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    f = fopen(report, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fgetc(f), '{'); /* the file behind the link got the JSON */
+    fclose(f);
+    {
+        const char *argv[] = {"dmasim", "run", scen, "-o", "/dev/full", NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_ptr_nonnull(strstr(o.err, "cannot write /dev/full"));
+    ck_assert_int_eq(stat("/dev/full", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    {
+        const char *argv[] = {"dmasim", "run", scen, "--trace", "/dev/full", NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_int_eq(stat("/dev/full", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    {
+        const char *argv[] = {"dmasim", "run", scen, "-o", "/dev/null", NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    {
+        const char *argv[] = {"dmasim", "run", scen, "-o", "-", NULL};
+        run_cli(argv, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_ptr_nonnull(strstr(o.out, "device d: storage"));
+    unlink(link);
+    unlink(tmp);
     unlink(report);
     unlink(scen);
 }
@@ -439,6 +522,7 @@ int main(void)
     tcase_add_loop_test(tc, test_usage_errors, 0, 8);
     tcase_add_test(tc, test_bad_scenario_exit_2);
     tcase_add_test(tc, test_report_to_file);
+    tcase_add_test(tc, test_outputs_never_clobber);
     tcase_add_test(tc, test_ctrl_c);
     tcase_add_test(tc, test_dma_dump);
     tcase_add_test(tc, test_verifier_option);
