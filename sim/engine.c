@@ -130,7 +130,16 @@ struct engine {
     uint64_t tag;              /* whose work runs now */
     struct engine_observer obs;
     bool observed;
+    /* why the run was stopped short, or NULL: the clock would pass ENGINE_HORIZON_NS, or
+     * stall_limit events went by without virtual time moving */
+    const char *halted;
+    uint64_t halted_at;
+    uint64_t stall_limit;
 };
+
+/* 2^62 ns, 146 years of virtual time: a run's clock never comes near it, and no sum the engine
+ * forms from it can wrap. */
+#define ENGINE_HORIZON_NS (1ULL << 62)
 
 const char *cpu_category_name(enum cpu_category c)
 {
@@ -154,6 +163,17 @@ static void heap_push(struct engine *e, uint64_t time_ns, engine_fn fn, void *ar
 {
     struct event ev = {time_ns, e->seq++, fn, arg, e->tag};
     size_t i;
+
+    /* a time past the horizon, or one that wrapped: queued (its work is freed with the
+     * engine) but never run, and the run stops saying why */
+    if (time_ns < e->now || time_ns > ENGINE_HORIZON_NS) {
+        if (e->halted == NULL) {
+            e->halted = "the virtual clock would pass 146 years (2^62 ns): costs, latencies or "
+                        "counts this large cannot be simulated";
+            e->halted_at = e->now;
+        }
+        ev.time_ns = ENGINE_HORIZON_NS + 1;
+    }
 
     if (e->heap_len == e->heap_cap) {
         size_t cap = e->heap_cap ? e->heap_cap * 2 : 1024;
@@ -854,15 +874,23 @@ void engine_set_tag(struct engine *e, uint64_t tag)
  */
 uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_ns)
 {
-    uint64_t ran = 0;
+    uint64_t ran = 0, same = 0;
 
-    while (e->heap_len > 0) {
+    while (e->heap_len > 0 && e->halted == NULL) {
         struct event ev;
 
         if (until_ns != 0 && e->heap[0].time_ns > until_ns)
             break;
         if ((ran % STOP_CHECK_EVERY) == 0 && stop != NULL && *stop)
             break;
+        same = e->heap[0].time_ns == e->now ? same + 1 : 0;
+        if (e->stall_limit != 0 && same > e->stall_limit) {
+            e->halted = "millions of events went by without virtual time moving (a workload "
+                        "with a duration whose I/Os take no time: every cost and latency "
+                        "zero?)";
+            e->halted_at = e->now;
+            break; /* the event stays queued, the engine's to free */
+        }
         ev = heap_pop(e);
         e->now = ev.time_ns;
         e->tag = ev.tag;
@@ -871,6 +899,18 @@ uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_n
     }
     e->events += ran;
     return ran;
+}
+
+const char *engine_halted(const struct engine *e, uint64_t *at_ns)
+{
+    if (at_ns != NULL)
+        *at_ns = e->halted_at;
+    return e->halted;
+}
+
+void engine_limit_stall(struct engine *e, uint64_t events)
+{
+    e->stall_limit = events;
 }
 
 uint64_t engine_cpu_ns(const struct engine *e, uint32_t device, enum cpu_category cat)

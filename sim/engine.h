@@ -187,6 +187,11 @@ uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_n
 uint64_t engine_cpu_ns(const struct engine *e, uint32_t device, enum cpu_category cat);
 const struct engine_device_stats *engine_device_stats(const struct engine *e, uint32_t device);
 uint64_t engine_events(const struct engine *e);
+/* Why engine_run stopped a run short (its clock would pass 146 years, or it stalled), with
+ * the virtual time it stopped at; NULL when it did not. */
+const char *engine_halted(const struct engine *e, uint64_t *at_ns);
+/* Stop a run when this many events go by without virtual time moving (0: never). */
+void engine_limit_stall(struct engine *e, uint64_t events);
 uint64_t engine_cpu_busy_ns(const struct engine *e); /* all CPUs, all work */
 uint32_t engine_cpus(const struct engine *e);
 uint64_t engine_cpu_waits(const struct engine *e);    /* work that found every CPU busy */

@@ -54,7 +54,8 @@ static const char usage_main[] =
     "  -h, --help      this text\n"
     "  -V, --version   the version\n"
     "\n"
-    "exit status: 0 done, 1 the run could not start, 2 bad input, 130 stopped by Ctrl-C\n";
+    "exit status: 0 done, 1 the run could not start or go on (or its output be written), 2 bad\n"
+    "input, 130 stopped by Ctrl-C\n";
 
 static const char usage_run[] =
     "usage: dmasim run FILE [--seed N] [--set SECTION.KEY=VALUE]... [--format text|json|csv]\n"
@@ -85,7 +86,8 @@ static const char usage_run[] =
     "  -h, --help          this text\n"
     "\n"
     "Ctrl-C stops issuing I/O, lets in-flight I/O finish and prints the partial report.\n"
-    "exit status: 0 done, 1 the run could not start, 2 bad input, 130 stopped by Ctrl-C\n";
+    "exit status: 0 done, 1 the run could not start or go on (or its output be written), 2 bad\n"
+    "input, 130 stopped by Ctrl-C\n";
 
 /* ---------------------------------------------------------------------------------------------
  * run
@@ -541,7 +543,8 @@ static const char usage_explain[] =
     "With several I/Os in flight their steps interleave in time; each transfer's steps are\n"
     "told together. A queue depth of 1 tells the simplest story. A finding made during a\n"
     "transfer is a step, with the dmasim dma command that shows the adapters at that instant.\n"
-    "exit status: 0 done, 1 the run could not start, 2 bad input\n";
+    "exit status: 0 done, 1 the run could not start or go on (or its output be written), 2 bad\n"
+    "input\n";
 
 struct explain_job {
     const struct scenario *s;
@@ -662,7 +665,8 @@ static const char usage_dma[] =
     "Where !dma prints kernel addresses dmasim prints numbers that are the same on every run\n"
     "of the scenario and seed (an adapter's id, a map register file's or list's serial), and\n"
     "a register's logical address where !dma prints its system virtual address.\n"
-    "exit status: 0 done, 1 the run could not start, 2 bad input\n";
+    "exit status: 0 done, 1 the run could not start or go on (or its output be written), 2 bad\n"
+    "input\n";
 
 struct dma_job {
     const struct scenario *s;

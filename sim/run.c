@@ -13,6 +13,7 @@
 #include <libdeflate.h>
 
 #include "run_int.h"
+#include "units.h"
 
 
 static uint64_t host_now_ns(void)
@@ -144,6 +145,10 @@ static int build(struct sim_run *run, char *why, size_t len)
     int err;
 
     run->engine = engine_create((uint32_t)s->machine.cpus, &s->cost, s->n_devices);
+    /* a workload that runs for a duration never ends if its I/Os take no virtual time */
+    for (uint32_t i = 0; run->engine != NULL && i < s->n_workloads; i++)
+        if (s->workloads[i].duration > 0)
+            engine_limit_stall(run->engine, 10000000);
     run->devices = calloc(s->n_devices, sizeof(*run->devices));
     run->result->devices = calloc(s->n_devices, sizeof(*run->result->devices));
     if (run->engine == NULL || run->devices == NULL || run->result->devices == NULL) {
@@ -355,6 +360,17 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
             obs->at(obs->engine.ctx, run.machine, engine_now(run.engine));
         }
         engine_run(run.engine, NULL, 0);
+        {
+            uint64_t at;
+            const char *halted = engine_halted(run.engine, &at);
+            if (halted != NULL) {
+                char when[32];
+                units_format_time(at, when, sizeof(when));
+                snprintf(why, len, "the run was stopped at %s of virtual time: %s", when,
+                         halted);
+                rc = -1;
+            }
+        }
         if (obs != NULL)
             engine_observe_end(run.engine);
         if (obs != NULL && obs->end != NULL)

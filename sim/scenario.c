@@ -39,6 +39,11 @@ static const char *const flush_names[] = {"auto", "yes", "no", NULL};
 #define D(f) offsetof(struct scn_device, f)
 #define W(f) offsetof(struct scn_workload, f)
 #define BIG UINT64_MAX
+/* Times a key may take: any one cost or latency up to 10 s, a run's duration up to 10^6 s
+ * (11.6 days). With them no product the engine forms can pass 2^64 ns; the engine still
+ * stops a run whose clock would pass its horizon (sim/engine.c). */
+#define TIME_MAX (10ULL * 1000000000ULL)
+#define DURATION_MAX (1000000ULL * 1000000000ULL)
 
 /* Every key a scenario may hold. docs/scenarios.md is generated from this table. */
 const struct key_def scn_keys[] = {
@@ -115,63 +120,63 @@ const struct key_def scn_keys[] = {
     {SEC_COST, "link_bandwidth", KT_BANDWIDTH, C(link_bandwidth), 1, BIG, NULL, false,
      "7.2GB/s", "A device's link bandwidth unless the device says otherwise.",
      "perf-anchors H17: PCIe Gen3 x8 7.88 GB/s, x 91.4 % payload efficiency at MPS 256 (§2)"},
-    {SEC_COST, "descriptor", KT_TIME, C(descriptor_ns), 0, BIG, NULL, false, "300ns",
+    {SEC_COST, "descriptor", KT_TIME, C(descriptor_ns), 0, TIME_MAX, NULL, false, "300ns",
      "Device time to fetch one descriptor (or command) from memory.",
      "perf-anchors §2: a PCIe round trip is 300-400 ns unloaded"},
-    {SEC_COST, "mapreg_alloc", KT_TIME, C(mapreg_alloc_ns), 0, BIG, NULL, false, "125ns",
+    {SEC_COST, "mapreg_alloc", KT_TIME, C(mapreg_alloc_ns), 0, TIME_MAX, NULL, false, "125ns",
      "CPU time per map register allocated.",
      "perf-anchors H7: 1.0 us to map 8 pages = 125 ns/page (Linux DMA API; no Windows figure)"},
-    {SEC_COST, "mapreg_free", KT_TIME, C(mapreg_free_ns), 0, BIG, NULL, false, "160ns",
+    {SEC_COST, "mapreg_free", KT_TIME, C(mapreg_free_ns), 0, TIME_MAX, NULL, false, "160ns",
      "CPU time per map register freed.",
      "perf-anchors H7: 1.3 us to unmap 8 pages = 162 ns/page"},
-    {SEC_COST, "sg_element", KT_TIME, C(sg_element_ns), 0, BIG, NULL, false, "50ns",
+    {SEC_COST, "sg_element", KT_TIME, C(sg_element_ns), 0, TIME_MAX, NULL, false, "50ns",
      "CPU time per scatter/gather element built.",
      "perf-anchors H7: 8-entry S/G map 1.4 us vs 1.0 us single = 50 ns per element"},
-    {SEC_COST, "map_call", KT_TIME, C(map_call_ns), 0, BIG, NULL, false, "100ns",
+    {SEC_COST, "map_call", KT_TIME, C(map_call_ns), 0, TIME_MAX, NULL, false, "100ns",
      "CPU time per MapTransfer call or list fragment.",
      "assumption: a call with its checks; Microsoft publishes no figure (perf-anchors §1.1)"},
-    {SEC_COST, "cache_line", KT_TIME, C(cache_line_ns), 0, BIG, NULL, false, "39ns",
+    {SEC_COST, "cache_line", KT_TIME, C(cache_line_ns), 0, TIME_MAX, NULL, false, "39ns",
      "CPU time per 64-byte cache line cleaned or invalidated on a non-coherent machine.",
      "perf-anchors: no per-line figure is published; a Cortex-A17 full flush takes >200 us "
      "for 320 KB, ~39 ns a line (an upper figure: by VA, clean lines cost less)"},
-    {SEC_COST, "register_read", KT_TIME, C(register_read_ns), 0, BIG, NULL, false, "1us",
+    {SEC_COST, "register_read", KT_TIME, C(register_read_ns), 0, TIME_MAX, NULL, false, "1us",
      "CPU time of a device register read (READ_REGISTER_*, READ_PORT_*): the CPU waits "
      "for the device's reply.",
      "perf-anchors §2: a PCIe round trip is 300-400 ns unloaded, several us loaded; one "
      "observed NIC BAR read took ~5 us (anecdotal): 1 us sits between"},
-    {SEC_COST, "register_write", KT_TIME, C(register_write_ns), 0, BIG, NULL, false, "100ns",
+    {SEC_COST, "register_write", KT_TIME, C(register_write_ns), 0, TIME_MAX, NULL, false, "100ns",
      "CPU time of a device register write (WRITE_REGISTER_*, WRITE_PORT_*): posted, the "
      "CPU does not wait for the device.",
      "assumption: an uncached store leaving the core; no published figure (perf-anchors §2)"},
-    {SEC_COST, "isr", KT_TIME, C(isr_ns), 0, BIG, NULL, false, "1us",
+    {SEC_COST, "isr", KT_TIME, C(isr_ns), 0, TIME_MAX, NULL, false, "1us",
      "CPU time of interrupt dispatch and the ISR.",
      "perf-anchors §2: interrupt-to-DPC averages 1.18-2.66 us (LatencyMon; anecdotal)"},
-    {SEC_COST, "dpc_latency", KT_TIME, C(dpc_latency_ns), 0, BIG, NULL, false, "1.2us",
+    {SEC_COST, "dpc_latency", KT_TIME, C(dpc_latency_ns), 0, TIME_MAX, NULL, false, "1.2us",
      "Delay from IoRequestDpc until the DPC starts.",
      "perf-anchors §2: the low end of the measured 1.18-2.66 us average"},
-    {SEC_COST, "dpc", KT_TIME, C(dpc_ns), 0, BIG, NULL, false, "1us",
+    {SEC_COST, "dpc", KT_TIME, C(dpc_ns), 0, TIME_MAX, NULL, false, "1us",
      "CPU time of DPC dispatch (the DMA calls it makes are charged apart).",
      "assumption, well inside the 100 us DPC budget (perf-anchors H18)"},
-    {SEC_COST, "submit", KT_TIME, C(submit_ns), 0, BIG, NULL, false, "2us",
+    {SEC_COST, "submit", KT_TIME, C(submit_ns), 0, TIME_MAX, NULL, false, "2us",
      "CPU time of one I/O's dispatch path: I/O manager, driver, doorbell.",
      "assumption; no published figure"},
-    {SEC_COST, "iommu_map_page", KT_TIME, C(iommu_map_page_ns), 0, BIG, NULL, false, "3ns",
+    {SEC_COST, "iommu_map_page", KT_TIME, C(iommu_map_page_ns), 0, TIME_MAX, NULL, false, "3ns",
      "CPU time per IOMMU page table entry written (machine.iommu = remap): a 1 MiB map takes "
      "0.8 us against 0.1 us for 4 KiB, about 3 ns a page over the call.",
      "SMMUv3 dma_map_benchmark, iommu-linux-videoport.md A.9 I9"},
-    {SEC_COST, "iommu_unmap_page", KT_TIME, C(iommu_unmap_page_ns), 0, BIG, NULL, false,
+    {SEC_COST, "iommu_unmap_page", KT_TIME, C(iommu_unmap_page_ns), 0, TIME_MAX, NULL, false,
      "82ns", "CPU time per IOMMU page table entry cleared: 21.2 us for a 1 MiB unmap.",
      "SMMUv3 dma_map_benchmark, iommu-linux-videoport.md A.9 I9"},
-    {SEC_COST, "iotlb_invalidate", KT_TIME, C(iotlb_invalidate_ns), 0, BIG, NULL, false,
+    {SEC_COST, "iotlb_invalidate", KT_TIME, C(iotlb_invalidate_ns), 0, TIME_MAX, NULL, false,
      "500ns", "CPU time per IOTLB invalidation, one a strict unmap (0.6 us for a 4 KiB unmap, "
      "less its entry; about 800 ns reported for a VT-d flush).",
      "iommu-linux-videoport.md A.9 I6, I9"},
-    {SEC_COST, "iotlb_miss", KT_TIME, C(iotlb_miss_ns), 0, BIG, NULL, false, "100ns",
+    {SEC_COST, "iotlb_miss", KT_TIME, C(iotlb_miss_ns), 0, TIME_MAX, NULL, false, "100ns",
      "Device time per IOTLB miss (machine.iommu = remap): the page walk the access waits for, "
      "added to the device's busy time.",
      "derived: one DRAM read for the leaf entry, the upper levels in the IOMMU's paging-"
      "structure caches; no per-miss figure is published (perf-anchors.md §1)"},
-    {SEC_COST, "app_work", KT_TIME, C(app_work_ns), 0, BIG, NULL, false, "0",
+    {SEC_COST, "app_work", KT_TIME, C(app_work_ns), 0, TIME_MAX, NULL, false, "0",
      "The application's own CPU work per I/O, unless the workload says otherwise.",
      "the workload's business: a database does tens of microseconds per I/O"},
 
@@ -258,7 +263,7 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "engines", KT_COUNT, D(engines), 1, 64, NULL, false, "1",
      "DMA engines working in parallel, each at link_bandwidth; transfers queue for a free "
      "one.", NULL},
-    {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, BIG, NULL, true, "auto",
+    {SEC_DEVICE, "latency", KT_TIME, D(latency), 0, TIME_MAX, NULL, true, "auto",
      "Media or wire time before the engine moves data. auto: storage 20us, others 0.",
      NULL},
     {SEC_DEVICE, "link_bandwidth", KT_BANDWIDTH, D(link_bandwidth), 1, BIG, NULL, true, "auto",
@@ -297,9 +302,9 @@ const struct key_def scn_keys[] = {
      "I/Os in flight at once; each slot issues its next I/O when the last completes.", NULL},
     {SEC_WORKLOAD, "count", KT_COUNT, W(count), 1, BIG, NULL, false, "10000",
      "I/Os to complete (unless duration is given).", NULL},
-    {SEC_WORKLOAD, "duration", KT_TIME, W(duration), 0, BIG, NULL, false, "0",
+    {SEC_WORKLOAD, "duration", KT_TIME, W(duration), 0, DURATION_MAX, NULL, false, "0",
      "Virtual time to keep issuing I/Os instead of a count.", NULL},
-    {SEC_WORKLOAD, "cpu_work", KT_TIME, W(cpu_work), 0, BIG, NULL, true, "auto",
+    {SEC_WORKLOAD, "cpu_work", KT_TIME, W(cpu_work), 0, TIME_MAX, NULL, true, "auto",
      "Application CPU work before each I/O. auto: [cost] app_work.", NULL},
     {SEC_WORKLOAD, "buffers", KT_ENUM, W(buffers), 0, 0, buffers_names, false, "pool",
      "pool: each slot reuses one buffer (as drivers and databases do); fresh: a new buffer, "
@@ -580,6 +585,11 @@ static int set_value(struct scenario *s, int inst, const struct key_def *k, cons
         if (k->type == KT_SIZE) {
             units_format_size(k->min, lo, sizeof(lo));
             units_format_size(k->max, hi, sizeof(hi));
+        } else if (k->type == KT_TIME) { /* as a time a key of this type would be written */
+            snprintf(lo, sizeof(lo), "%" PRIu64 "s", k->min / 1000000000u);
+            snprintf(hi, sizeof(hi), "%" PRIu64 "s", k->max / 1000000000u);
+            if (k->min % 1000000000u != 0)
+                snprintf(lo, sizeof(lo), "%" PRIu64 "ns", k->min);
         } else {
             snprintf(lo, sizeof(lo), "%" PRIu64, k->min);
             snprintf(hi, sizeof(hi), "%" PRIu64, k->max);

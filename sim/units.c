@@ -106,7 +106,16 @@ static int parse_scaled(const char *text, const struct suffix *table, const char
     for (const struct suffix *s = table; s->text != NULL; s++) {
         if (strcmp(s->text, unit) != 0)
             continue;
-        v = whole * s->scale + (frac * s->scale + frac_div / 2) / frac_div;
+        if ((frac * s->scale) % frac_div != 0) { /* 1.5 CPUs, seed 1.5, 0.5 bytes: refused */
+            const char *base = strcmp(what, "size") == 0        ? " of bytes"
+                               : strcmp(what, "time") == 0      ? " of nanoseconds"
+                               : strcmp(what, "bandwidth") == 0 ? " of bytes per second"
+                                                                : "";
+            snprintf(why, len, "'%s' is not a whole number%s: it is not rounded (accepted: %s)",
+                     text, base, accepted);
+            return -1;
+        }
+        v = whole * s->scale + frac * s->scale / frac_div;
         if (v > UINT64_MAX)
             goto overflow;
         *out = (uint64_t)v;

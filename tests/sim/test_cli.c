@@ -187,6 +187,45 @@ START_TEST(test_outputs_never_clobber)
 }
 END_TEST
 
+/* A run that cannot be simulated is refused or stopped with a reason, never a crash or a
+ * hang: a cost past its bound (it used to carry the clock past 2^64 ns: SIGSEGV), and a
+ * workload with a duration whose I/Os take no virtual time (it used to run for ever). */
+START_TEST(test_runs_that_cannot_end)
+{
+    char db[512];
+    const char *zero = write_file("zero.ini",
+        "[machine]\ndata = metadata\n[cost]\ndescriptor = 0\nmapreg_alloc = 0\n"
+        "mapreg_free = 0\nsg_element = 0\nmap_call = 0\nregister_read = 0\n"
+        "register_write = 0\nisr = 0\ndpc_latency = 0\ndpc = 0\nsubmit = 0\n"
+        "link_bandwidth = 1000TB/s\ncopy_bandwidth = 1000TB/s\n"
+        "[device d]\nadapter = storage\nlatency = 0\n"
+        "[workload w]\ndevice = d\nsize = 512\ncpu_work = 0\nduration = 1ms\n");
+    char zpath[160];
+
+    snprintf(zpath, sizeof(zpath), "%s", zero);
+    snprintf(db, sizeof(db), "%s/scenarios/db-64-vs-32.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "run", db, "--set", "cost.isr=10000000s", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 2);
+    ck_assert_msg(strstr(o.err, "out of range (accepted: 0s .. 10s)") != NULL, "%s", o.err);
+    {
+        const char *a[] = {"dmasim", "run", db, "--seed", "1.5", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 2);
+    ck_assert_ptr_nonnull(strstr(o.err, "'1.5' is not a whole number"));
+    {
+        const char *a[] = {"dmasim", "run", zpath, NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_msg(strstr(o.err, "without virtual time moving") != NULL, "%s", o.err);
+    unlink(zpath);
+}
+END_TEST
+
 START_TEST(test_ctrl_c)
 {
     const char *path = write_file("long.ini", "[machine]\ndata = metadata\n"
@@ -523,6 +562,7 @@ int main(void)
     tcase_add_test(tc, test_bad_scenario_exit_2);
     tcase_add_test(tc, test_report_to_file);
     tcase_add_test(tc, test_outputs_never_clobber);
+    tcase_add_test(tc, test_runs_that_cannot_end);
     tcase_add_test(tc, test_ctrl_c);
     tcase_add_test(tc, test_dma_dump);
     tcase_add_test(tc, test_verifier_option);

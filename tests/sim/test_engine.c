@@ -3,6 +3,7 @@
  * resource with priorities and preemption, device engines with queueing, the cost ledger.
  */
 #include <check.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "engine.h"
@@ -53,6 +54,49 @@ START_TEST(test_order_and_time)
     ck_assert_uint_eq(lg.when[0], 100);
     ck_assert_uint_eq(lg.when[3], 300);
     ck_assert_uint_eq(engine_now(e), 300);
+    engine_destroy(e);
+}
+END_TEST
+
+/* A time past the horizon (or one that would wrap past 2^64 ns) is never run: the run stops
+ * where it is, saying why. */
+START_TEST(test_horizon)
+{
+    struct cost_model c = cost();
+    struct engine *e = engine_create(1, &c, 1);
+    uint64_t at = 1;
+
+    memset(&lg, 0, sizeof(lg));
+    lg.e = e;
+    engine_at(e, 100, mark, (void *)1);
+    engine_at(e, UINT64_MAX - 10, mark, (void *)2);
+    ck_assert_ptr_nonnull(engine_halted(e, &at));
+    ck_assert_uint_eq(engine_run(e, NULL, 0), 0); /* halted: nothing more runs */
+    ck_assert_int_eq(lg.n, 0);
+    ck_assert_uint_eq(at, 0);
+    ck_assert_ptr_nonnull(strstr(engine_halted(e, NULL), "146 years"));
+    engine_destroy(e);
+}
+END_TEST
+
+/* Events that keep virtual time still past the limit stop the run. */
+static void again(void *arg)
+{
+    engine_at(lg.e, 0, again, arg);
+}
+
+START_TEST(test_stall)
+{
+    struct cost_model c = cost();
+    struct engine *e = engine_create(1, &c, 1);
+
+    memset(&lg, 0, sizeof(lg));
+    lg.e = e;
+    engine_limit_stall(e, 1000);
+    engine_at(e, 5, again, NULL);
+    engine_run(e, NULL, 0);
+    ck_assert_ptr_nonnull(engine_halted(e, NULL));
+    ck_assert_uint_eq(engine_now(e), 5);
     engine_destroy(e);
 }
 END_TEST
@@ -173,6 +217,8 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, test_order_and_time);
+    tcase_add_test(tc, test_horizon);
+    tcase_add_test(tc, test_stall);
     tcase_add_test(tc, test_cpu_queueing);
     tcase_add_test(tc, test_preemption);
     tcase_add_test(tc, test_device_engine);

@@ -32,6 +32,8 @@ static const struct {
     {"512M", units_bandwidth, 512ULL << 20},
     {"10k", units_count, 10000},
     {"10M", units_count, 10000000},
+    {"1.5k", units_count, 1500},
+    {"0.5us", units_time, 500},
     {"70%", units_percent, 70},
     {"yes", units_bool, 1},
     {"off", units_bool, 0},
@@ -65,6 +67,11 @@ static const struct {
     {"0GB/s", units_bandwidth, "more than zero"},
     {"fast", units_bandwidth, "not a bandwidth"},
     {"maybe", units_bool, "not yes or no"},
+    /* no rounding: a count, a size, a time that is not a whole number of its unit */
+    {"1.5", units_count, "not a whole number"},
+    {"0.5", units_size, "not a whole number of bytes"},
+    {"1.5ns", units_time, "not a whole number of nanoseconds"},
+    {"70.5%", units_percent, "not a whole number"},
 };
 
 START_TEST(test_bad)
