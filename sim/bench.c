@@ -285,7 +285,26 @@ static uint64_t study_wall(const char *path, const char *const *sets, int n, uin
     return t;
 }
 
-static void bench_study(const char *path, bool quick)
+/* Does the sweep at path load and plan (before minutes of benchmarks)? why gets the first
+ * error. */
+static bool study_loads(const char *path, char *why, size_t len)
+{
+    struct study st;
+    struct scn_errors err;
+    bool ok;
+
+    memset(&st, 0, sizeof(st));
+    st.sweep = true;
+    snprintf(st.path, sizeof(st.path), "%s", path);
+    ok = study_plan(&st, NULL, 0, NULL, 0, &err) == 0;
+    if (!ok)
+        snprintf(why, len, "%s", err.count > 0 ? err.text[0] : "it does not load");
+    study_free(&st);
+    return ok;
+}
+
+/* Returns false when the study cannot be run at all (its file does not load). */
+static bool bench_study(const char *path, bool quick)
 {
     const char *sets[] = {"workload.db.count=2000"};
     uint64_t best1 = UINT64_MAX, best2 = UINT64_MAX;
@@ -296,7 +315,7 @@ static void bench_study(const char *path, bool quick)
         if (a == 0 || b == 0) {
             printf("flagship sweep: skipped (%s cannot be run from here; run dmasim bench from "
                    "the source tree or give --study FILE)\n", path);
-            return;
+            return false;
         }
         best1 = a < best1 ? a : best1;
         best2 = b < best2 ? b : best2;
@@ -308,6 +327,7 @@ static void bench_study(const char *path, bool quick)
     record("flagship sweep at -j 1, s", best1 / 1e9, 10.0, false);
     if (host_parallelism() >= 2)
         record("flagship sweep, -j 2 over -j 1", (double)best1 / (double)best2, 1.8, true);
+    return true;
 }
 
 /* Host time per transfer with n_dev cards sharing the I/Os against one card doing them all
@@ -374,7 +394,7 @@ static int check_report(void)
 
 int cmd_bench(int argc, char **argv)
 {
-    bool quick = false, check = false;
+    bool quick = false, check = false, study_given = false;
     const char *study = "scenarios/study-64bit-dma.ini";
 
     for (int i = 1; i < argc; i++) {
@@ -384,6 +404,7 @@ int cmd_bench(int argc, char **argv)
             check = true;
         } else if (strcmp(argv[i], "--study") == 0 && i + 1 < argc) {
             study = argv[++i];
+            study_given = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: dmasim bench [--quick] [--check] [--study FILE]\n\n"
                    "Measure the simulator itself and print figures and ratios beside their "
@@ -409,12 +430,23 @@ int cmd_bench(int argc, char **argv)
             return 2;
         }
     }
+    if (study_given) {
+        char why[512];
+        if (!study_loads(study, why, sizeof(why))) {
+            fprintf(stderr, "dmasim bench: --study %s: %s\n", study, why);
+            return 2;
+        }
+    }
     /* memory first: peak resident memory only ever grows, so the other runs would mask it */
     bench_memory(quick ? 1000 : 100000, quick ? 100000 : 10000000);
     bench_transfers(quick ? 20000 : 2000000, false);
     bench_transfers(quick ? 20000 : 2000000, true);
     bench_bounce(quick ? 500 : 40000);
     bench_devices(quick ? 8192 : 409600);
-    bench_study(study, quick);
+    if (!bench_study(study, quick) && study_given) {
+        fprintf(stderr, "dmasim bench: --study %s: the sweep could not be run (a scenario "
+                "file with a [sweep] section, please)\n", study);
+        return 2;
+    }
     return check && check_report() > 0 ? 1 : 0;
 }

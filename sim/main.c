@@ -74,7 +74,9 @@ static const char usage_run[] =
     "                      device.disk0.address_bits=32, workload.db.queue_depth=32\n"
     "                      (may be repeated)\n"
     "  --format F          text (default), json (schema: docs/report-schema.md) or csv\n"
-    "  -o, --output FILE   write the report to FILE instead of standard output\n"
+    "  -o, --output FILE   write the report to FILE (- : standard output, the default); a\n"
+    "                      FILE ending .json or .csv picks that format unless --format\n"
+    "                      says; checked before the run, replaced only when complete\n"
     "  --host              add host-measured figures (wall time, events); these differ from\n"
     "                      run to run, everything else is identical for the same seed\n"
     "  --trace FILE        write a Chrome Trace Event file (FILE.json, or FILE.json.gz\n"
@@ -180,22 +182,50 @@ static int scenario_errors(const struct scn_errors *errs)
 
 /* Write a report with fn to path through a temporary file, so a failed write leaves nothing;
  * or to standard output. Returns 0, or 1 with the reason on stderr. */
-static int write_output(const char *path, void (*fn)(FILE *out, const void *ctx),
-                        const void *ctx)
+/* The output a command writes (a report, a study): opened before the run, so that a path
+ * that cannot be written fails at once, not after minutes of running (outfile.c keeps what
+ * is there until the output is complete). NULL path: standard output. 0, or 1 with why. */
+static int output_begin(struct outfile *o, const char *path)
 {
-    struct outfile o;
     char why[4400];
 
-    if (outfile_open(&o, path != NULL ? path : "-", why, sizeof(why)) != 0) {
-        fprintf(stderr, "dmasim: %s\n", why);
-        return 1;
-    }
-    fn(o.f, ctx);
-    if (outfile_close(&o, true, why, sizeof(why)) != 0) {
+    if (outfile_open(o, path != NULL ? path : "-", why, sizeof(why)) != 0) {
         fprintf(stderr, "dmasim: %s\n", why);
         return 1;
     }
     return 0;
+}
+
+/* Write with fn and finish (ok false: the run failed; what was there stays). 0, or 1. */
+static int output_end(struct outfile *o, bool ok, void (*fn)(FILE *out, const void *ctx),
+                      const void *ctx)
+{
+    char why[4400];
+
+    if (ok)
+        fn(o->f, ctx);
+    if (outfile_close(o, ok, why, sizeof(why)) != 0) {
+        fprintf(stderr, "dmasim: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
+/* The format a path's extension names (.json, .csv, .html), or -1: with no --format, -o
+ * report.json writes JSON. */
+static int format_of_path(const char *path, bool study)
+{
+    const char *dot = path != NULL ? strrchr(path, '.') : NULL;
+
+    if (dot == NULL || strchr(dot, '/') != NULL)
+        return -1;
+    if (strcmp(dot, ".json") == 0)
+        return study ? STUDY_JSON : REPORT_JSON;
+    if (strcmp(dot, ".csv") == 0)
+        return study ? STUDY_CSV : REPORT_CSV;
+    if (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0)
+        return study ? STUDY_HTML : -1;
+    return -1;
 }
 
 struct run_output {
@@ -211,13 +241,7 @@ static void run_output(FILE *out, const void *ctx)
     report_write(out, o->r, o->fmt, o->host);
 }
 
-static int write_report(const char *path, const struct run_result *r, enum report_format fmt,
-                        bool host)
-{
-    struct run_output o = {r, fmt, host};
 
-    return write_output(path, run_output, &o);
-}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -234,12 +258,14 @@ static int cmd_run(int argc, char **argv)
     uint64_t trace_limit = TRACE_DEFAULT_LIMIT;
     struct trace *trace = NULL;
     struct run_observer obs;
-    int fmt = REPORT_TEXT, c, rc;
+    int fmt = -1, c, rc;
     bool host = false;
     char why[200];
     struct scn_errors errs;
     struct scenario *s;
     static struct run_job job;
+    struct outfile out;
+    struct run_output ro;
 
     optind = 1;
     opterr = 0;
@@ -280,14 +306,21 @@ static int cmd_run(int argc, char **argv)
     if (optind != argc - 1)
         return bad_usage(usage_run, "%s", optind >= argc ? "run needs one scenario FILE"
                                                          : "run takes one scenario FILE");
+    if (fmt < 0)
+        fmt = format_of_path(output, false) >= 0 ? format_of_path(output, false) : REPORT_TEXT;
     if (scenario_load(argv[optind], so.sets, so.n_sets, so.have_seed ? &so.seed : NULL, &s,
                       &errs) != 0)
         return scenario_errors(&errs);
     job.s = s;
+    if (output_begin(&out, output) != 0) {
+        scenario_free(s);
+        return 1;
+    }
     if (trace_path != NULL) {
         trace = trace_open(trace_path, s, trace_limit, why, sizeof(why));
         if (trace == NULL) {
             fprintf(stderr, "dmasim: %s\n", why);
+            output_end(&out, false, NULL, NULL);
             scenario_free(s);
             return 1;
         }
@@ -298,6 +331,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "dmasim: %s\n", job.why);
         if (trace != NULL)
             trace_discard(trace);
+        output_end(&out, false, NULL, NULL);
         scenario_free(s);
         return 1;
     }
@@ -305,6 +339,7 @@ static int cmd_run(int argc, char **argv)
         uint64_t ios = trace_ios(trace), events = trace_events(trace);
         if (trace_close(trace, why, sizeof(why)) != 0) {
             fprintf(stderr, "dmasim: %s\n", why);
+            output_end(&out, false, NULL, NULL);
             run_result_free(&job.result);
             scenario_free(s);
             return 1;
@@ -312,7 +347,8 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "dmasim: traced %" PRIu64 " I/Os (%" PRIu64 " events) to %s; open it "
                 "at https://ui.perfetto.dev\n", ios, events, trace_path);
     }
-    rc = write_report(output, &job.result, (enum report_format)fmt, host);
+    ro = (struct run_output){&job.result, (enum report_format)fmt, host};
+    rc = output_end(&out, true, run_output, &ro);
     if (rc == 0 && job.result.interrupted)
         rc = 130;
     run_result_free(&job.result);
@@ -347,7 +383,9 @@ static const char usage_compare[] =
     "  --device NAME       figures of one device (default: the total over all devices)\n"
     "  --format F          text (default), json (docs/report-schema.md), csv (one row per\n"
     "                      variant) or html (one self-contained file with charts)\n"
-    "  -o, --output FILE   write the report to FILE instead of standard output\n"
+    "  -o, --output FILE   write the report to FILE (- : standard output, the default); a\n"
+    "                      FILE ending .json, .csv or .html picks that format unless\n"
+    "                      --format says; checked before the runs, replaced when complete\n"
     "  -j, --jobs N        runs at once (default: the CPUs available); results are the same\n"
     "                      at any -j\n"
     "  --host              add host-measured time (varies run to run)\n"
@@ -420,11 +458,12 @@ static int cmd_study(int argc, char **argv, bool sweep)
     const char *output = NULL;
     uint32_t n_variants = 0, n_vary = 0;
     uint64_t jobs = host_parallelism();
-    int fmt = STUDY_TEXT, c, rc;
+    int fmt = -1, c, rc;
     char why[300];
     struct scn_errors errs;
     static volatile int stop;
     struct study_output o = {NULL, STUDY_TEXT, false};
+    struct outfile out;
 
     memset(&st, 0, sizeof(st));
     memset(&so, 0, sizeof(so));
@@ -455,6 +494,8 @@ static int cmd_study(int argc, char **argv, bool sweep)
             vary[n_vary++] = optarg;
             break;
         case 'd':
+            if (optarg[0] == '\0')
+                return bad_usage(usage, "--device needs a device's name");
             if (strlen(optarg) >= sizeof(st.device))
                 return bad_usage(usage, "--device %s: no device has so long a name", optarg);
             snprintf(st.device, sizeof(st.device), "%s", optarg);
@@ -484,6 +525,12 @@ static int cmd_study(int argc, char **argv, bool sweep)
     if (optind != argc - 1)
         return bad_usage(usage, "%s", optind >= argc ? "a scenario FILE is needed"
                                                      : "one scenario FILE, please");
+    if (!sweep && n_variants == 1)
+        return bad_usage(usage, "--variant %s: a comparison needs at least two variants "
+                         "(give another --variant, or none to use the file's)",
+                         variants[0].name);
+    if (fmt < 0)
+        fmt = format_of_path(output, true) >= 0 ? format_of_path(output, true) : STUDY_TEXT;
     snprintf(st.path, sizeof(st.path), "%s", argv[optind]);
     st.sets = so.sets;
     st.n_sets = so.n_sets;
@@ -493,16 +540,21 @@ static int cmd_study(int argc, char **argv, bool sweep)
         study_free(&st);
         return scenario_errors(&errs);
     }
+    if (output_begin(&out, output) != 0) {
+        study_free(&st);
+        return 1;
+    }
     if (study_execute(&st, (uint32_t)jobs,
                       isatty(STDERR_FILENO) && (fmt == STUDY_TEXT || fmt == STUDY_HTML),
                       &stop) != 0) {
         fprintf(stderr, "dmasim: cannot start a worker thread\n");
+        output_end(&out, false, NULL, NULL);
         study_free(&st);
         return 1;
     }
     o.st = &st;
     o.fmt = (enum study_format)fmt;
-    rc = write_output(output, study_output, &o);
+    rc = output_end(&out, true, study_output, &o);
     if (rc == 0 && output != NULL && fmt == STUDY_HTML)
         fprintf(stderr, "dmasim: wrote %s\n", output);
     if (rc == 0 && st.failed > 0) {

@@ -48,6 +48,9 @@ START_TEST(test_usage_errors)
         {"dmasim", "run", "a.ini", "--seed", "soon"},
         {"dmasim", "run", "a.ini", "--bogus", NULL},
         {"dmasim", "bench", "--slow", NULL},
+        {"dmasim", "bench", "--study", "/nonexistent.ini", NULL},
+        {"dmasim", "compare", "a.ini", "--device", ""},
+        {"dmasim", "compare", "a.ini", "--variant", "one:machine.memory=8G"},
     };
     const char *argv[6] = {NULL};
 
@@ -95,11 +98,26 @@ START_TEST(test_report_to_file)
     fclose(f);
     ck_assert_str_eq(head, "{\n");
     {
-        const char *argv[] = {"dmasim", "run", scen, "-o", "/nonexistent-dir/r.txt", NULL};
+        char trace[180];
+        snprintf(trace, sizeof(trace), "%s.trace.json", scen);
+        const char *argv[] = {"dmasim", "run", scen, "-o", "/nonexistent-dir/r.txt", "--trace",
+                              trace, NULL};
+        run_cli(argv, 0, &o);
+        ck_assert_int_eq(o.status, 1);
+        ck_assert_ptr_nonnull(strstr(o.err, "cannot write /nonexistent-dir/r.txt"));
+        /* refused before the run: nothing ran, so nothing was traced */
+        ck_assert_ptr_null(strstr(o.err, "traced"));
+        ck_assert_int_ne(access(trace, F_OK), 0);
+    }
+    {   /* the extension picks the format when --format does not */
+        const char *argv[] = {"dmasim", "run", scen, "-o", report, NULL};
         run_cli(argv, 0, &o);
     }
-    ck_assert_int_eq(o.status, 1);
-    ck_assert_ptr_nonnull(strstr(o.err, "cannot write /nonexistent-dir/r.txt"));
+    ck_assert_int_eq(o.status, 0);
+    f = fopen(report, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fgetc(f), '{');
+    fclose(f);
     unlink(report);
     unlink(scen);
 }
@@ -558,7 +576,7 @@ int main(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_help, 0, 7);
-    tcase_add_loop_test(tc, test_usage_errors, 0, 8);
+    tcase_add_loop_test(tc, test_usage_errors, 0, 11);
     tcase_add_test(tc, test_bad_scenario_exit_2);
     tcase_add_test(tc, test_report_to_file);
     tcase_add_test(tc, test_outputs_never_clobber);
