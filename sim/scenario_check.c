@@ -307,10 +307,45 @@ static void resolve_workload(struct scenario *s, uint32_t i, struct scn_errors *
         w->cpu_work = s->cost.app_work_ns;
 }
 
+/* The line to blame for a machine setting the HAL refuses (field: its member): of the keys
+ * that make it, one given on the command line, else one in the file, else [machine]. */
+static int blame_machine(const struct scenario *s, const char *field)
+{
+    static const struct {
+        const char *field, *keys[3];
+    } by[] = {
+        {"ram_bytes", {"memory"}},
+        {"mmio_hole_start", {"mmio_hole_start", "mmio_hole_end", "reserved_low"}},
+        {"mmio_hole_end", {"mmio_hole_end", "mmio_hole_start"}},
+        {"reserved_low_bytes", {"reserved_low", "memory"}},
+        {"placement", {"placement"}},
+        {"range_start", {"range_start", "range_end", "placement"}},
+        {"map_register_limit", {"map_register_limit"}},
+        {"bounce_pool_bytes", {"bounce_pool"}},
+        {"soc_dma_channels", {"soc_dma_channels"}},
+        {"soc_dma_request_lines", {"soc_dma_request_lines", "soc_dma_channels"}},
+    };
+    int in_file = 0;
+
+    for (size_t i = 0; field != NULL && i < sizeof(by) / sizeof(by[0]); i++) {
+        if (strcmp(by[i].field, field) != 0)
+            continue;
+        for (int k = 0; k < 3 && by[i].keys[k] != NULL; k++) {
+            int line = scn_line(s, INST_MACHINE, by[i].keys[k]);
+            if (line < 0)
+                return line; /* an override: the user's latest word */
+            if (line > 0 && in_file == 0)
+                in_file = line;
+        }
+    }
+    return in_file != 0 ? in_file : s->machine_line;
+}
+
 static void check_machine(struct scenario *s, struct scn_errors *err)
 {
     struct scn_machine *m = &s->machine;
     struct dms_machine_config cfg;
+    const char *field = NULL;
     char why[200];
     bool range_keys = scn_line(s, INST_MACHINE, "range_start") != 0 ||
                       scn_line(s, INST_MACHINE, "range_end") != 0;
@@ -319,9 +354,8 @@ static void check_machine(struct scenario *s, struct scn_errors *err)
         err_at(err, s, blame(s, INST_MACHINE, "range_start", s->machine_line),
                "range_start and range_end apply only to placement = range%s%s", "", "");
     scenario_machine_config(s, &cfg);
-    if (dms_machine_config_check(&cfg, why, sizeof(why)) != 0)
-        err_at(err, s, blame(s, INST_MACHINE, "memory", s->machine_line), "[machine]: %s%s",
-               why, "");
+    if (dms_machine_config_field(&cfg, why, sizeof(why), &field) != 0)
+        err_at(err, s, blame_machine(s, field), "[machine]: %s%s", why, "");
 }
 
 int scenario_resolve(struct scenario *s, struct scn_errors *err)

@@ -129,8 +129,10 @@ static const struct {
     {"[machine]\nplacement = middle\n" GOOD_DEVICE, 2, "accepted: random, low-first"},
     {"[machine]\ndata = some\n" GOOD_DEVICE, 2, "accepted: full, metadata"},
     {"[machine]\nrange_start = 1G\n" GOOD_DEVICE, 2, "apply only to placement = range"},
-    {"[machine]\nmmio_hole_start = 3G\nmmio_hole_end = 2G\n" GOOD_DEVICE, 1,
+    {"[machine]\nmmio_hole_start = 3G\nmmio_hole_end = 2G\n" GOOD_DEVICE, 2,
      "MMIO hole starts after it ends"},
+    /* the key at fault is blamed, not [machine] or memory */
+    {"[machine]\nmemory = 8G\nreserved_low = 5G\n" GOOD_DEVICE, 3, "MMIO hole must leave"},
     {"[machine]\nbounce_pool = 1K\n" GOOD_DEVICE, 2, "bounce_pool"},
     {"[machine]\n[machine]\n" GOOD_DEVICE, 2, "[machine] appears twice (first at line 1)"},
     {"[machine extra]\n" GOOD_DEVICE, 1, "[machine] takes no name"},
@@ -269,6 +271,7 @@ static const struct {
     {"device.e.address_bits=32", "the scenario has no [device e]"},
     {"device.d.colour=red", "unknown key 'colour' in [device]"},
     {"workload.w.queue_depth=-1", "not a count"},
+    {"machine.mmio_hole_end=2G", "MMIO hole starts after it ends"},
 };
 
 START_TEST(test_bad_set)

@@ -154,6 +154,10 @@ void dms_machine_config_init(struct dms_machine_config *cfg);
 /* dms_machine_config_check - say what is wrong with a configuration.
  * Returns 0 if it is usable; otherwise DMS_EINVAL/DMS_ERANGE with a sentence in why[]. */
 int dms_machine_config_check(const struct dms_machine_config *cfg, char *why, size_t why_len);
+/* The same, and *field names the member at fault ("ram_bytes", "mmio_hole_start", ...), or
+ * NULL when nothing is wrong; so that a tool can point at the setting the user gave. */
+int dms_machine_config_field(const struct dms_machine_config *cfg, char *why, size_t why_len,
+                             const char **field);
 
 /* ---------------------------------------------------------------------------------------------
  * Events: every action of the HAL and of device-side DMA is one event. Counters, the cost

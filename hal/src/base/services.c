@@ -83,52 +83,69 @@ static int why_set(char *why, size_t len, int err, const char *fmt, ...)
     return err;
 }
 
-int dms_machine_config_check(const struct dms_machine_config *c, char *why, size_t len)
+/* Say why (a DMS_E* code and a sentence) and which member is at fault. */
+#define REFUSE(member, ...)                          \
+    do {                                             \
+        *field = (member);                           \
+        return why_set(why, len, __VA_ARGS__);       \
+    } while (0)
+
+int dms_machine_config_field(const struct dms_machine_config *c, char *why, size_t len,
+                             const char **field)
 {
+    const char *dummy;
+
+    if (field == NULL)
+        field = &dummy;
+    *field = NULL;
     for (int f = 0; f < DMS_FAULT_COUNT; f++)
         if (c->fault_percent[f] > 100)
-            return why_set(why, len, DMS_ERANGE, "a fault rate is 0 .. 100 percent");
+            REFUSE("fault_percent", DMS_ERANGE, "a fault rate is 0 .. 100 percent");
     if (c->ram_bytes < DMS_MIN_RAM || c->ram_bytes > DMS_MAX_RAM)
-        return why_set(why, len, DMS_ERANGE, "memory size %" PRIu64
-                       " bytes is outside 16 MiB .. 1 PiB", c->ram_bytes);
+        REFUSE("ram_bytes", DMS_ERANGE, "memory size %" PRIu64
+               " bytes is outside 16 MiB .. 1 PiB", c->ram_bytes);
     if (c->ram_bytes & HAL_PAGE_MASK)
-        return why_set(why, len, DMS_EINVAL, "memory size must be a multiple of 4 KiB");
+        REFUSE("ram_bytes", DMS_EINVAL, "memory size must be a multiple of 4 KiB");
     if (c->mmio_hole_start != c->mmio_hole_end) {
         if (c->mmio_hole_start > c->mmio_hole_end)
-            return why_set(why, len, DMS_EINVAL, "MMIO hole starts after it ends");
+            REFUSE("mmio_hole_start", DMS_EINVAL, "MMIO hole starts after it ends");
         if ((c->mmio_hole_start | c->mmio_hole_end) & HAL_PAGE_MASK)
-            return why_set(why, len, DMS_EINVAL, "MMIO hole bounds must be page-aligned");
+            REFUSE("mmio_hole_start", DMS_EINVAL, "MMIO hole bounds must be page-aligned");
         if (c->mmio_hole_end > 4 * DMS_GIB)
-            return why_set(why, len, DMS_ERANGE, "MMIO hole must end at or below 4 GiB");
+            REFUSE("mmio_hole_end", DMS_ERANGE, "MMIO hole must end at or below 4 GiB");
         if (c->mmio_hole_start < c->reserved_low_bytes + DMS_MIN_RAM / 2)
-            return why_set(why, len, DMS_ERANGE,
-                           "MMIO hole must leave at least 8 MiB of RAM below it");
+            REFUSE("mmio_hole_start", DMS_ERANGE,
+                   "MMIO hole must leave at least 8 MiB of RAM below it");
     }
     if (c->reserved_low_bytes & HAL_PAGE_MASK)
-        return why_set(why, len, DMS_EINVAL, "reserved low memory must be page-aligned");
+        REFUSE("reserved_low_bytes", DMS_EINVAL, "reserved low memory must be page-aligned");
     if (c->reserved_low_bytes >= c->ram_bytes / 2)
-        return why_set(why, len, DMS_ERANGE, "reserved low memory takes half of RAM or more");
+        REFUSE("reserved_low_bytes", DMS_ERANGE, "reserved low memory takes half of RAM or more");
     if ((unsigned)c->placement > DMS_PLACE_RANGE)
-        return why_set(why, len, DMS_EINVAL, "unknown placement policy");
+        REFUSE("placement", DMS_EINVAL, "unknown placement policy");
     if (c->placement == DMS_PLACE_RANGE &&
         (c->range_start >= c->range_end || ((c->range_start | c->range_end) & HAL_PAGE_MASK)))
-        return why_set(why, len, DMS_EINVAL,
-                       "placement range must be non-empty and page-aligned");
+        REFUSE("range_start", DMS_EINVAL, "placement range must be non-empty and page-aligned");
     if (c->map_register_limit == 0 || c->map_register_limit > (1u << 20))
-        return why_set(why, len, DMS_ERANGE, "map register limit must be 1 .. 1048576");
+        REFUSE("map_register_limit", DMS_ERANGE, "map register limit must be 1 .. 1048576");
     if (c->bounce_pool_bytes < HAL_PAGE_SIZE || c->bounce_pool_bytes > 4 * DMS_GIB ||
         (c->bounce_pool_bytes & HAL_PAGE_MASK))
-        return why_set(why, len, DMS_ERANGE,
-                       "bounce pool must be a whole number of pages, 4 KiB .. 4 GiB");
+        REFUSE("bounce_pool_bytes", DMS_ERANGE,
+               "bounce pool must be a whole number of pages, 4 KiB .. 4 GiB");
     if (c->dma_alignment == 0 || (c->dma_alignment & (c->dma_alignment - 1)) ||
         c->dma_alignment > HAL_PAGE_SIZE)
-        return why_set(why, len, DMS_EINVAL, "DMA alignment must be a power of two <= 4096");
+        REFUSE("dma_alignment", DMS_EINVAL, "DMA alignment must be a power of two <= 4096");
     if (c->soc_dma_channels > 256)
-        return why_set(why, len, DMS_ERANGE, "a SoC DMA controller has at most 256 channels");
+        REFUSE("soc_dma_channels", DMS_ERANGE, "a SoC DMA controller has at most 256 channels");
     if (c->soc_dma_channels > 0 &&
         (c->soc_dma_request_lines == 0 || c->soc_dma_request_lines > 65536))
-        return why_set(why, len, DMS_ERANGE, "SoC DMA request lines must be 1 .. 65536");
+        REFUSE("soc_dma_request_lines", DMS_ERANGE, "SoC DMA request lines must be 1 .. 65536");
     return 0;
+}
+
+int dms_machine_config_check(const struct dms_machine_config *c, char *why, size_t len)
+{
+    return dms_machine_config_field(c, why, len, NULL);
 }
 
 struct dms_machine *dms_machine_enter(struct dms_machine *m)
