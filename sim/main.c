@@ -182,6 +182,15 @@ static int scenario_errors(const struct scn_errors *errs)
 
 /* Write a report with fn to path through a temporary file, so a failed write leaves nothing;
  * or to standard output. Returns 0, or 1 with the reason on stderr. */
+/* A progress line (with its escape sequences) only for a terminal that takes them: not when
+ * standard error is a file or a pipe, nor with TERM=dumb (or none). */
+static bool stderr_is_terminal(void)
+{
+    const char *term = getenv("TERM");
+
+    return isatty(STDERR_FILENO) && term != NULL && term[0] != '\0' && strcmp(term, "dumb") != 0;
+}
+
 /* The output a command writes (a report, a study): opened before the run, so that a path
  * that cannot be written fails at once, not after minutes of running (outfile.c keeps what
  * is there until the output is complete). NULL path: standard output. 0, or 1 with why. */
@@ -545,7 +554,7 @@ static int cmd_study(int argc, char **argv, bool sweep)
         return 1;
     }
     if (study_execute(&st, (uint32_t)jobs,
-                      isatty(STDERR_FILENO) && (fmt == STUDY_TEXT || fmt == STUDY_HTML),
+                      stderr_is_terminal() && (fmt == STUDY_TEXT || fmt == STUDY_HTML),
                       &stop) != 0) {
         fprintf(stderr, "dmasim: cannot start a worker thread\n");
         output_end(&out, false, NULL, NULL);

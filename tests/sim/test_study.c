@@ -687,13 +687,13 @@ END_TEST
 
 /* On a terminal: a progress line for text and html, cleared before the report; never for
  * json or csv. util-linux's script(1) gives the command a terminal. */
-static void through_script(const char *args, char *out, size_t cap)
+static void through_script(const char *term, const char *args, char *out, size_t cap)
 {
     char cmd[1024];
     FILE *p;
     size_t n;
 
-    snprintf(cmd, sizeof(cmd), "script -qec '%s %s' /dev/null", DMASIM_BIN, args);
+    snprintf(cmd, sizeof(cmd), "TERM=%s script -qec '%s %s' /dev/null", term, DMASIM_BIN, args);
     p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
     n = fread(out, 1, cap - 1, p);
@@ -713,15 +713,20 @@ START_TEST(test_progress_on_terminal)
 
     snprintf(path, sizeof(path), "%s", write_file("progress.ini", text));
     snprintf(args, sizeof(args), "sweep %s -j 1", path);
-    through_script(args, out, sizeof(out));
+    through_script("xterm", args, out, sizeof(out));
     ck_assert_msg(strstr(out, "runs done") != NULL, "no progress line in: %.300s", out);
     ck_assert_ptr_nonnull(strstr(out, "\r\033[K"));
     /* cleared before the report: the report starts on a clean line */
     ck_assert_ptr_nonnull(strstr(out, "\r\033[Kdmasim sweep: "));
     snprintf(args, sizeof(args), "sweep %s -j 1 --format json", path);
-    through_script(args, out, sizeof(out));
+    through_script("xterm", args, out, sizeof(out));
     ck_assert_ptr_null(strstr(out, "runs done"));
     ck_assert_ptr_nonnull(strstr(out, "\"schema\": \"dmasim-study/1\""));
+    /* a terminal that takes no escape sequences gets none */
+    snprintf(args, sizeof(args), "sweep %s -j 1", path);
+    through_script("dumb", args, out, sizeof(out));
+    ck_assert_ptr_null(strstr(out, "\033"));
+    ck_assert_ptr_nonnull(strstr(out, "dmasim sweep: "));
 }
 END_TEST
 
