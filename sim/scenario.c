@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -876,9 +877,55 @@ static int on_pair(void *user, const char *section, const char *name, const char
     return 1;
 }
 
+/* "-" is standard input, read once: compare and sweep load their scenario more than once
+ * (to plan, then per run), and a pipe can be read only once. Later loads get a copy. */
+static struct {
+    pthread_mutex_t lock;
+    bool read;
+    char *text;
+    size_t size;
+    char why[160];
+} stdin_scenario = {PTHREAD_MUTEX_INITIALIZER, false, NULL, 0, ""};
+
+static char *slurp_file(FILE *f, size_t *size, char *why, size_t len);
+
+static char *slurp_stdin(size_t *size, char *why, size_t len)
+{
+    char *copy = NULL;
+
+    pthread_mutex_lock(&stdin_scenario.lock);
+    if (!stdin_scenario.read) {
+        stdin_scenario.text = slurp_file(stdin, &stdin_scenario.size, stdin_scenario.why,
+                                         sizeof(stdin_scenario.why));
+        stdin_scenario.read = true;
+    }
+    if (stdin_scenario.text != NULL && (copy = malloc(stdin_scenario.size + 1)) != NULL) {
+        memcpy(copy, stdin_scenario.text, stdin_scenario.size + 1);
+        *size = stdin_scenario.size;
+    } else {
+        snprintf(why, len, "%s", stdin_scenario.text != NULL ? "out of memory"
+                                                             : stdin_scenario.why);
+    }
+    pthread_mutex_unlock(&stdin_scenario.lock);
+    return copy;
+}
+
 static char *slurp(const char *path, size_t *size, char *why, size_t len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f;
+
+    if (strcmp(path, "-") == 0)
+        return slurp_stdin(size, why, len);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(why, len, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    return slurp_file(f, size, why, len);
+}
+
+static char *slurp_file(FILE *f, size_t *size, char *why, size_t len)
+{
     char *buf;
 
     if (f == NULL) {
@@ -895,11 +942,14 @@ static char *slurp(const char *path, size_t *size, char *why, size_t len)
     if (ferror(f) || *size > MAX_FILE_BYTES) {
         snprintf(why, len, ferror(f) ? "cannot read: %s" : "larger than 1 MiB: not a scenario?",
                  strerror(errno));
-        fclose(f);
+        if (f != stdin)
+            fclose(f);
         free(buf);
         return NULL;
     }
-    fclose(f);
+    buf[*size] = '\0';
+    if (f != stdin)
+        fclose(f);
     return buf;
 }
 

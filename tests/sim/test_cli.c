@@ -244,6 +244,43 @@ START_TEST(test_runs_that_cannot_end)
 }
 END_TEST
 
+/* A scenario from standard input ("-"), for a run and for a sweep (which loads it more than
+ * once): the same report as from the file. */
+static void through_pipe(const char *file, const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    FILE *p;
+    size_t n;
+
+    snprintf(cmd, sizeof(cmd), "cat '%s' | %s %s", file, DMASIM_BIN, args);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    ck_assert_int_eq(pclose(p), 0);
+}
+
+START_TEST(test_scenario_from_stdin)
+{
+    static char piped[1 << 17];
+    char file[512];
+
+    snprintf(file, sizeof(file), "%s/scenarios/remap-vs-copy.ini", DMASIM_SOURCE_DIR);
+    through_pipe(file, "sweep - --format json", piped, sizeof(piped));
+    {
+        const char *a[] = {"dmasim", "sweep", file, "--format", "json", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_int_eq(o.status, 0);
+    /* the reports differ only in the name of the file */
+    ck_assert_ptr_nonnull(strstr(piped, "\"crossovers\""));
+    ck_assert_ptr_nonnull(strstr(o.out, "\"crossovers\""));
+    ck_assert_str_eq(strstr(piped, "\"points\""), strstr(o.out, "\"points\""));
+    through_pipe(file, "run - --set machine.data=metadata", piped, sizeof(piped));
+    ck_assert_ptr_nonnull(strstr(piped, "dmasim run -\n"));
+}
+END_TEST
+
 START_TEST(test_ctrl_c)
 {
     const char *path = write_file("long.ini", "[machine]\ndata = metadata\n"
@@ -581,6 +618,7 @@ int main(void)
     tcase_add_test(tc, test_report_to_file);
     tcase_add_test(tc, test_outputs_never_clobber);
     tcase_add_test(tc, test_runs_that_cannot_end);
+    tcase_add_test(tc, test_scenario_from_stdin);
     tcase_add_test(tc, test_ctrl_c);
     tcase_add_test(tc, test_dma_dump);
     tcase_add_test(tc, test_verifier_option);
