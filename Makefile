@@ -22,8 +22,7 @@ build: setup
 # storage controller, on machines of 4 GiB to 1 TiB: what double-buffering costs, and why.
 # The table goes to the terminal, the HTML report (charts included) to build/.
 demo: build
-	./$(BUILD)/dmasim sweep scenarios/study-64bit-dma.ini
-	@./$(BUILD)/dmasim sweep scenarios/study-64bit-dma.ini --format html -o $(BUILD)/study-64bit-dma.html
+	./$(BUILD)/dmasim sweep scenarios/study-64bit-dma.ini -o - -o $(BUILD)/study-64bit-dma.html
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

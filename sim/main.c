@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -62,7 +63,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: dmasim run FILE [--seed N] [--set SECTION.KEY=VALUE]... [--format text|json|csv]\n"
-    "                  [-o FILE] [--host] [--trace FILE.json[.gz]] [--trace-limit N]\n"
+    "                  [-o FILE]... [--host] [--trace FILE.json[.gz]] [--trace-limit N]\n"
     "\n"
     "Run the scenario in FILE (INI: [machine], [cost], [device NAME], [workload NAME]; see\n"
     "docs/scenarios.md) and print its report: per device and in total, the transfers, bytes,\n"
@@ -79,7 +80,8 @@ static const char usage_run[] =
     "  --format F          text (default), json (schema: docs/report-schema.md) or csv\n"
     "  -o, --output FILE   write the report to FILE (- : standard output, the default); a\n"
     "                      FILE ending .json or .csv picks that format unless --format\n"
-    "                      says; checked before the run, replaced only when complete\n"
+    "                      says; checked before the run, replaced only when complete;\n"
+    "                      repeat it for several formats from one run (-o - -o r.json)\n"
     "  --host              add host-measured figures (wall time, events); these differ from\n"
     "                      run to run, everything else is identical for the same seed\n"
     "  --trace FILE        write a Chrome Trace Event file (FILE.json, or FILE.json.gz\n"
@@ -183,8 +185,6 @@ static int scenario_errors(const struct scn_errors *errs)
     return 2;
 }
 
-/* Write a report with fn to path through a temporary file, so a failed write leaves nothing;
- * or to standard output. Returns 0, or 1 with the reason on stderr. */
 /* A progress line (with its escape sequences) only for a terminal that takes them: not when
  * standard error is a file or a pipe, nor with TERM=dumb (or none). */
 static bool stderr_is_terminal(void)
@@ -194,37 +194,8 @@ static bool stderr_is_terminal(void)
     return isatty(STDERR_FILENO) && term != NULL && term[0] != '\0' && strcmp(term, "dumb") != 0;
 }
 
-/* The output a command writes (a report, a study): opened before the run, so that a path
- * that cannot be written fails at once, not after minutes of running (outfile.c keeps what
- * is there until the output is complete). NULL path: standard output. 0, or 1 with why. */
-static int output_begin(struct outfile *o, const char *path)
-{
-    char why[4400];
-
-    if (outfile_open(o, path != NULL ? path : "-", why, sizeof(why)) != 0) {
-        fprintf(stderr, "dmasim: %s\n", why);
-        return 1;
-    }
-    return 0;
-}
-
-/* Write with fn and finish (ok false: the run failed; what was there stays). 0, or 1. */
-static int output_end(struct outfile *o, bool ok, void (*fn)(FILE *out, const void *ctx),
-                      const void *ctx)
-{
-    char why[4400];
-
-    if (ok)
-        fn(o->f, ctx);
-    if (outfile_close(o, ok, why, sizeof(why)) != 0) {
-        fprintf(stderr, "dmasim: %s\n", why);
-        return 1;
-    }
-    return 0;
-}
-
-/* The format a path's extension names (.json, .csv, .html), or -1: with no --format, -o
- * report.json writes JSON. */
+/* The format a path's extension names (.json, .csv, .html), -1 for none, -2 for .html where
+ * the command has no HTML (a single run): with no --format, -o report.json writes JSON. */
 static int format_of_path(const char *path, bool study)
 {
     const char *dot = path != NULL ? strrchr(path, '.') : NULL;
@@ -236,21 +207,123 @@ static int format_of_path(const char *path, bool study)
     if (strcmp(dot, ".csv") == 0)
         return study ? STUDY_CSV : REPORT_CSV;
     if (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0)
-        return study ? STUDY_HTML : -1;
+        return study ? STUDY_HTML : -2;
     return -1;
+}
+
+/* The outputs a command writes (-o, repeatable: one run gives its report in several formats,
+ * -o - -o report.html): each opened before the run, so that a path that cannot be written
+ * fails at once, not after minutes of running, and replaced only when every one of them has
+ * been written whole (outfile.c keeps what is there until then). */
+#define MAX_OUTPUTS 4
+
+struct outputs {
+    int n;
+    const char *path[MAX_OUTPUTS]; /* "-": standard output */
+    int fmt[MAX_OUTPUTS];
+    struct outfile f[MAX_OUTPUTS];
+};
+
+/* Another -o: at most MAX_OUTPUTS, no path twice (by name, or the same existing file by
+ * another name), standard output once. 0, or 2 with the usage error said. */
+static int outputs_add(struct outputs *o, const char *path, const char *usage)
+{
+    struct stat a, b;
+
+    if (path[0] == '\0')
+        return bad_usage(usage, "-o needs a file name (or - for standard output)");
+    if (o->n == MAX_OUTPUTS)
+        return bad_usage(usage, "at most %d outputs (-o)", MAX_OUTPUTS);
+    for (int i = 0; i < o->n; i++) {
+        bool same = strcmp(o->path[i], path) == 0;
+        if (!same && strcmp(path, "-") != 0 && strcmp(o->path[i], "-") != 0 &&
+            stat(path, &a) == 0 && stat(o->path[i], &b) == 0)
+            same = a.st_dev == b.st_dev && a.st_ino == b.st_ino && S_ISREG(a.st_mode);
+        if (same)
+            return bad_usage(usage, "-o %s is given twice", path);
+    }
+    o->path[o->n++] = path;
+    return 0;
+}
+
+/* Each output's format: --format (fmt_opt >= 0) says it for all, else the path's extension,
+ * else text. No -o: standard output. 0, or 2 with the usage error said. */
+static int outputs_formats(struct outputs *o, int fmt_opt, bool study, const char *usage)
+{
+    if (o->n == 0)
+        o->path[o->n++] = "-";
+    for (int i = 0; i < o->n; i++) {
+        int f = format_of_path(o->path[i], study);
+        if (fmt_opt >= 0)
+            f = fmt_opt;
+        else if (f == -2)
+            return bad_usage(usage, "-o %s: a run's report is text, json or csv (the HTML "
+                             "report belongs to compare and sweep); say --format", o->path[i]);
+        o->fmt[i] = f >= 0 ? f : 0; /* 0: REPORT_TEXT and STUDY_TEXT */
+    }
+    return 0;
+}
+
+/* Open every output. 0, or 1 with why (and none left open). */
+static int outputs_begin(struct outputs *o)
+{
+    char why[4400];
+
+    for (int i = 0; i < o->n; i++) {
+        if (outfile_open(&o->f[i], o->path[i], why, sizeof(why)) != 0) {
+            fprintf(stderr, "dmasim: %s\n", why);
+            while (i-- > 0)
+                outfile_close(&o->f[i], false, why, sizeof(why));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Write every output with fn in its format and finish (ok false: the run failed, what was
+ * there stays). An output that cannot be written leaves every file as it was. 0, or 1. */
+static int outputs_end(struct outputs *o, bool ok, void (*fn)(FILE *out, int fmt, const void *ctx),
+                       const void *ctx)
+{
+    char why[4400];
+    int rc = 0;
+
+    for (int i = 0; ok && i < o->n; i++) {
+        fn(o->f[i].f, o->fmt[i], ctx);
+        if (outfile_flush(&o->f[i], why, sizeof(why)) != 0) {
+            fprintf(stderr, "dmasim: %s\n", why);
+            ok = false;
+            rc = 1;
+        }
+    }
+    for (int i = 0; i < o->n; i++) {
+        if (outfile_close(&o->f[i], ok, why, sizeof(why)) != 0) {
+            fprintf(stderr, "dmasim: %s\n", why);
+            rc = 1;
+        }
+    }
+    return rc;
+}
+
+/* Whether every output is one of the formats a person reads (text, html) rather than data. */
+static bool outputs_all_read(const struct outputs *o, int text, int html)
+{
+    for (int i = 0; i < o->n; i++)
+        if (o->fmt[i] != text && o->fmt[i] != html)
+            return false;
+    return true;
 }
 
 struct run_output {
     const struct run_result *r;
-    enum report_format fmt;
     bool host;
 };
 
-static void run_output(FILE *out, const void *ctx)
+static void run_output(FILE *out, int fmt, const void *ctx)
 {
     const struct run_output *o = ctx;
 
-    report_write(out, o->r, o->fmt, o->host);
+    report_write(out, o->r, (enum report_format)fmt, o->host);
 }
 
 
@@ -266,7 +339,7 @@ static int cmd_run(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct scenario_opts so = {.n_sets = 0};
-    const char *output = NULL, *trace_path = NULL;
+    const char *trace_path = NULL;
     uint64_t trace_limit = TRACE_DEFAULT_LIMIT;
     struct trace *trace = NULL;
     struct run_observer obs;
@@ -276,9 +349,10 @@ static int cmd_run(int argc, char **argv)
     struct scn_errors errs;
     struct scenario *s;
     static struct run_job job;
-    struct outfile out;
+    static struct outputs out;
     struct run_output ro;
 
+    memset(&out, 0, sizeof(out));
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -295,7 +369,8 @@ static int cmd_run(int argc, char **argv)
                 return bad_usage(usage_run, "--format %s: accepted: text, json, csv", optarg);
             break;
         case 'o':
-            output = optarg;
+            if (outputs_add(&out, optarg, usage_run) != 0)
+                return 2;
             break;
         case 'H':
             host = true;
@@ -318,13 +393,13 @@ static int cmd_run(int argc, char **argv)
     if (optind != argc - 1)
         return bad_usage(usage_run, "%s", optind >= argc ? "run needs one scenario FILE"
                                                          : "run takes one scenario FILE");
-    if (fmt < 0)
-        fmt = format_of_path(output, false) >= 0 ? format_of_path(output, false) : REPORT_TEXT;
+    if (outputs_formats(&out, fmt, false, usage_run) != 0)
+        return 2;
     if (scenario_load(argv[optind], so.sets, so.n_sets, so.have_seed ? &so.seed : NULL, &s,
                       &errs) != 0)
         return scenario_errors(&errs);
     job.s = s;
-    if (output_begin(&out, output) != 0) {
+    if (outputs_begin(&out) != 0) {
         scenario_free(s);
         return 1;
     }
@@ -332,7 +407,7 @@ static int cmd_run(int argc, char **argv)
         trace = trace_open(trace_path, s, trace_limit, why, sizeof(why));
         if (trace == NULL) {
             fprintf(stderr, "dmasim: %s\n", why);
-            output_end(&out, false, NULL, NULL);
+            outputs_end(&out, false, NULL, NULL);
             scenario_free(s);
             return 1;
         }
@@ -343,7 +418,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "dmasim: %s\n", job.why);
         if (trace != NULL)
             trace_discard(trace);
-        output_end(&out, false, NULL, NULL);
+        outputs_end(&out, false, NULL, NULL);
         scenario_free(s);
         return 1;
     }
@@ -351,7 +426,7 @@ static int cmd_run(int argc, char **argv)
         uint64_t ios = trace_ios(trace), events = trace_events(trace);
         if (trace_close(trace, why, sizeof(why)) != 0) {
             fprintf(stderr, "dmasim: %s\n", why);
-            output_end(&out, false, NULL, NULL);
+            outputs_end(&out, false, NULL, NULL);
             run_result_free(&job.result);
             scenario_free(s);
             return 1;
@@ -359,8 +434,8 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "dmasim: traced %" PRIu64 " I/Os (%" PRIu64 " events) to %s; open it "
                 "at https://ui.perfetto.dev\n", ios, events, trace_path);
     }
-    ro = (struct run_output){&job.result, (enum report_format)fmt, host};
-    rc = output_end(&out, true, run_output, &ro);
+    ro = (struct run_output){&job.result, host};
+    rc = outputs_end(&out, true, run_output, &ro);
     if (rc == 0 && job.result.interrupted)
         rc = 130;
     run_result_free(&job.result);
@@ -373,8 +448,8 @@ static int cmd_run(int argc, char **argv)
  */
 static const char usage_compare[] =
     "usage: dmasim compare FILE [--variant 'NAME:S.K=V,...']... [--seed N] [--set S.K=V]...\n"
-    "                      [--device NAME] [--format text|json|csv|html] [-o FILE] [-j N]\n"
-    "                      [--host]\n"
+    "                      [--device NAME] [--format text|json|csv|html] [-o FILE]...\n"
+    "                      [-j N] [--host]\n"
     "\n"
     "Run variants of one scenario on the same seed and workload and report them side by side:\n"
     "throughput, IOPS, CPU time per I/O, latency p50/p99, pages and bytes bounced, map-register\n"
@@ -397,7 +472,9 @@ static const char usage_compare[] =
     "                      variant) or html (one self-contained file with charts)\n"
     "  -o, --output FILE   write the report to FILE (- : standard output, the default); a\n"
     "                      FILE ending .json, .csv or .html picks that format unless\n"
-    "                      --format says; checked before the runs, replaced when complete\n"
+    "                      --format says; checked before the runs, replaced when complete;\n"
+    "                      repeat it for several formats from one study (-o - -o r.html:\n"
+    "                      the text on standard output and the HTML report, runs once)\n"
     "  -j, --jobs N        runs at once (default: the CPUs available); results are the same\n"
     "                      at any -j\n"
     "  --host              add host-measured time (varies run to run)\n"
@@ -410,7 +487,7 @@ static const char usage_compare[] =
 static const char usage_sweep[] =
     "usage: dmasim sweep FILE [--vary S.K=VALUES]... [--variant 'NAME:S.K=V,...']...\n"
     "                    [--seed N] [--set S.K=V]... [--device NAME]\n"
-    "                    [--format text|json|csv|html] [-o FILE] [-j N] [--host]\n"
+    "                    [--format text|json|csv|html] [-o FILE]... [-j N] [--host]\n"
     "\n"
     "Run a scenario over one or two parameters' values, crossed with its variants, and report\n"
     "each point side by side: the overhead of every variant against the first (the baseline)\n"
@@ -440,15 +517,14 @@ static const char usage_sweep[] =
 
 struct study_output {
     const struct study *st;
-    enum study_format fmt;
     bool host;
 };
 
-static void study_output(FILE *out, const void *ctx)
+static void study_output(FILE *out, int fmt, const void *ctx)
 {
     const struct study_output *o = ctx;
 
-    study_report_write(out, o->st, o->fmt, o->host);
+    study_report_write(out, o->st, (enum study_format)fmt, o->host);
 }
 
 static int cmd_study(int argc, char **argv, bool sweep)
@@ -467,16 +543,16 @@ static int cmd_study(int argc, char **argv, bool sweep)
     static struct study_variant variants[SCN_MAX_VARIANTS];
     static struct scenario_opts so;
     const char *vary[SCN_MAX_AXES];
-    const char *output = NULL;
     uint32_t n_variants = 0, n_vary = 0;
     uint64_t jobs = host_parallelism();
     int fmt = -1, c, rc;
     char why[300];
     struct scn_errors errs;
     static volatile int stop;
-    struct study_output o = {NULL, STUDY_TEXT, false};
-    struct outfile out;
+    struct study_output o = {NULL, false};
+    static struct outputs out;
 
+    memset(&out, 0, sizeof(out));
     memset(&st, 0, sizeof(st));
     memset(&so, 0, sizeof(so));
     st.sweep = sweep;
@@ -518,7 +594,8 @@ static int cmd_study(int argc, char **argv, bool sweep)
                 return bad_usage(usage, "--format %s: accepted: text, json, csv, html", optarg);
             break;
         case 'o':
-            output = optarg;
+            if (outputs_add(&out, optarg, usage) != 0)
+                return 2;
             break;
         case 'j':
             if (units_count(optarg, &jobs, why, sizeof(why)) != 0 || jobs < 1 || jobs > 256)
@@ -541,8 +618,8 @@ static int cmd_study(int argc, char **argv, bool sweep)
         return bad_usage(usage, "--variant %s: a comparison needs at least two variants "
                          "(give another --variant, or none to use the file's)",
                          variants[0].name);
-    if (fmt < 0)
-        fmt = format_of_path(output, true) >= 0 ? format_of_path(output, true) : STUDY_TEXT;
+    if (outputs_formats(&out, fmt, true, usage) != 0)
+        return 2;
     snprintf(st.path, sizeof(st.path), "%s", argv[optind]);
     st.sets = so.sets;
     st.n_sets = so.n_sets;
@@ -552,23 +629,23 @@ static int cmd_study(int argc, char **argv, bool sweep)
         study_free(&st);
         return scenario_errors(&errs);
     }
-    if (output_begin(&out, output) != 0) {
+    if (outputs_begin(&out) != 0) {
         study_free(&st);
         return 1;
     }
     if (study_execute(&st, (uint32_t)jobs,
-                      stderr_is_terminal() && (fmt == STUDY_TEXT || fmt == STUDY_HTML),
+                      stderr_is_terminal() && outputs_all_read(&out, STUDY_TEXT, STUDY_HTML),
                       &stop) != 0) {
         fprintf(stderr, "dmasim: cannot start a worker thread\n");
-        output_end(&out, false, NULL, NULL);
+        outputs_end(&out, false, NULL, NULL);
         study_free(&st);
         return 1;
     }
     o.st = &st;
-    o.fmt = (enum study_format)fmt;
-    rc = output_end(&out, true, study_output, &o);
-    if (rc == 0 && output != NULL && fmt == STUDY_HTML)
-        fprintf(stderr, "dmasim: wrote %s\n", output);
+    rc = outputs_end(&out, true, study_output, &o);
+    for (int i = 0; rc == 0 && i < out.n; i++)
+        if (out.fmt[i] == STUDY_HTML && strcmp(out.path[i], "-") != 0)
+            fprintf(stderr, "dmasim: wrote %s\n", out.path[i]);
     if (rc == 0 && st.failed > 0) {
         fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st.failed,
                 st.failed == 1 ? "" : "s");

@@ -79,6 +79,16 @@ int outfile_open(struct outfile *o, const char *path, char *why, size_t len)
     return 0;
 }
 
+int outfile_flush(struct outfile *o, char *why, size_t len)
+{
+    if (o->f == NULL)
+        return 0;
+    errno = 0;
+    if (fflush(o->f) != 0 || ferror(o->f))
+        return fail(why, len, o->path, errno ? errno : EIO);
+    return 0;
+}
+
 int outfile_close(struct outfile *o, bool ok, char *why, size_t len)
 {
     int err = 0;

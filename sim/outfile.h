@@ -23,6 +23,11 @@ struct outfile {
  * for standard output) is written through. Returns 0, or -1 with why. */
 int outfile_open(struct outfile *o, const char *path, char *why, size_t len);
 
+/* outfile_flush - push what was written to the file (or through), so that a write error shows
+ * before anything is replaced: a command with several outputs flushes them all, then replaces
+ * them all only if every one was written. Returns 0, or -1 with why. */
+int outfile_flush(struct outfile *o, char *why, size_t len);
+
 /* outfile_close - finish: with ok (and every write done) the temporary file replaces the
  * target; otherwise it is removed. o->f may already be closed by the caller (NULL). Returns 0,
  * or -1 with why (a write that failed, even written through, is reported). */

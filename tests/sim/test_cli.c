@@ -281,6 +281,101 @@ START_TEST(test_scenario_from_stdin)
 }
 END_TEST
 
+static char first_char(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int c;
+
+    ck_assert_msg(f != NULL, "%s", path);
+    c = fgetc(f);
+    fclose(f);
+    return (char)c;
+}
+
+/* Several -o from one run: each in the format its extension names, the text on standard
+ * output, each the same as when written alone; a path twice, standard output twice, a fifth
+ * output and a run's .html are refused before anything runs (exit 2); and when one output
+ * cannot be written, none of the others is replaced (exit 1). */
+START_TEST(test_several_outputs)
+{
+    const char *path = write_file("multi.ini", "[machine]\ndata = metadata\n"
+                                               "[device d]\nadapter = storage\n"
+                                               "[workload w]\ndevice = d\ncount = 20\n"
+                                               "[variant wide]\n"
+                                               "[variant narrow]\ndevice.d.address_bits = 32\n");
+    char scen[128], json[160], html[160], csv[160];
+    static char alone[sizeof(o.out)];
+
+    snprintf(scen, sizeof(scen), "%s", path);
+    snprintf(json, sizeof(json), "%s.json", scen);
+    snprintf(html, sizeof(html), "%s.html", scen);
+    snprintf(csv, sizeof(csv), "%s.csv", scen);
+    {
+        const char *a[] = {"dmasim", "compare", scen, "--format", "json", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 0);
+        snprintf(alone, sizeof(alone), "%s", o.out);
+    }
+    {
+        const char *a[] = {"dmasim", "compare", scen, "-o", json, "-o", "-", "-o", html,
+                           "-o", csv, NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "dmasim compare: "));
+    ck_assert_ptr_nonnull(strstr(o.err, "wrote "));
+    ck_assert_int_eq(first_char(json), '{');
+    ck_assert_int_eq(first_char(html), '<');
+    ck_assert_int_eq(first_char(csv), 'v'); /* the header row: variant,... */
+    {
+        FILE *f = fopen(json, "r");
+        static char got[sizeof(o.out)];
+        size_t n = fread(got, 1, sizeof(got) - 1, f);
+        fclose(f);
+        got[n] = '\0';
+        ck_assert_str_eq(got, alone);
+    }
+    {
+        static const char *const refused[][8] = {
+            {"dmasim", "compare", "S", "-o", "J", "-o", "J", NULL},
+            {"dmasim", "compare", "S", "-o", "-", "-o", "-", NULL},
+            {"dmasim", "run", "S", "-o", "H", NULL},
+        };
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+            const char *a[8];
+            for (int k = 0; k < 8; k++)
+                a[k] = refused[i][k] == NULL              ? NULL
+                       : strcmp(refused[i][k], "S") == 0 ? scen
+                       : strcmp(refused[i][k], "J") == 0 ? json
+                       : strcmp(refused[i][k], "H") == 0 ? html
+                                                         : refused[i][k];
+            run_cli(a, 0, &o);
+            ck_assert_msg(o.status == 2, "case %zu: %s", i, o.err);
+            ck_assert_str_eq(o.out, "");
+        }
+        const char *five[] = {"dmasim", "run", scen, "-o", "a", "-o", "b", "-o", "c",
+                              "-o", "d", "-o", "e", NULL};
+        run_cli(five, 0, &o);
+        ck_assert_int_eq(o.status, 2);
+        ck_assert_ptr_nonnull(strstr(o.err, "at most 4 outputs"));
+    }
+    {   /* /dev/full fails its write: the JSON beside it stays what it was */
+        FILE *f = fopen(json, "w");
+        fputs("mine\n", f);
+        fclose(f);
+        const char *a[] = {"dmasim", "compare", scen, "-o", json, "-o", "/dev/full", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 1);
+        ck_assert_ptr_nonnull(strstr(o.err, "cannot write /dev/full"));
+        ck_assert_int_eq(first_char(json), 'm');
+    }
+    unlink(json);
+    unlink(html);
+    unlink(csv);
+    unlink(scen);
+}
+END_TEST
+
 START_TEST(test_ctrl_c)
 {
     const char *path = write_file("long.ini", "[machine]\ndata = metadata\n"
@@ -619,6 +714,7 @@ int main(void)
     tcase_add_test(tc, test_outputs_never_clobber);
     tcase_add_test(tc, test_runs_that_cannot_end);
     tcase_add_test(tc, test_scenario_from_stdin);
+    tcase_add_test(tc, test_several_outputs);
     tcase_add_test(tc, test_ctrl_c);
     tcase_add_test(tc, test_dma_dump);
     tcase_add_test(tc, test_verifier_option);
