@@ -1305,7 +1305,8 @@ int scenario_axis(const struct scenario *base, const char *spec, const char *whe
     return err->count > before ? -1 : 0;
 }
 
-void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, size_t len)
+/* The key an axis sweeps, or -1. */
+static int axis_key(const struct scn_axis *axis)
 {
     const char *dot = strrchr(axis->key, '.');
     enum scn_section sec = strncmp(axis->key, "machine.", 8) == 0 ? SEC_MACHINE
@@ -1313,7 +1314,26 @@ void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, siz
                            : strncmp(axis->key, "faults.", 7) == 0 ? SEC_FAULTS
                            : strncmp(axis->key, "device.", 7) == 0 ? SEC_DEVICE
                                                                    : SEC_WORKLOAD;
-    int k = dot ? scn_key_find(sec, dot + 1) : -1;
+
+    return dot ? scn_key_find(sec, dot + 1) : -1;
+}
+
+bool scenario_axis_number(const struct scn_axis *axis, uint32_t i, double *out)
+{
+    int k = axis_key(axis);
+    uint64_t v;
+    char why[128];
+
+    if (k < 0 || !ranged(&scn_keys[k]) ||
+        parse_number(&scn_keys[k], axis->value[i], &v, why, sizeof(why)) != 0)
+        return false;
+    *out = (double)v;
+    return true;
+}
+
+void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, size_t len)
+{
+    int k = axis_key(axis);
     uint64_t v;
     char why[128];
 

@@ -174,6 +174,9 @@ int scenario_axis(const struct scenario *base, const char *spec, const char *whe
                   struct scn_axis *out, struct scn_errors *err);
 /* A short label for an axis value (sizes as 4 GiB, ...), for reports. */
 void scenario_axis_label(const struct scn_axis *axis, uint32_t i, char *out, size_t len);
+/* An axis value as a number (a size in bytes, a time in ns, a count, a percent), for placing
+ * it on a chart's scale; false for a value that is not a number (a choice, a name). */
+bool scenario_axis_number(const struct scn_axis *axis, uint32_t i, double *out);
 void scenario_free(struct scenario *s);
 
 /* The HAL's machine configuration the scenario describes. */

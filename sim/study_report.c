@@ -12,88 +12,9 @@
 #include <string.h>
 
 #include "json.h"
+#include "study_svg.h"
 #include "study_report.h"
 #include "units.h"
-
-/* ---------------------------------------------------------------------------------------------
- * The metrics: one table for every format.
- */
-static double share(uint64_t part, uint64_t whole)
-{
-    return whole ? (double)part / (double)whole : 0.0;
-}
-
-static double per_io(uint64_t v, uint64_t ios)
-{
-    return ios ? (double)v / (double)ios : 0.0;
-}
-
-#define GET(name, expr) \
-    static double get_##name(const struct study_figures *f) { return (double)(expr); }
-GET(ios, f->ios)
-GET(failed, f->failed)
-GET(throughput, f->throughput)
-GET(iops, f->iops)
-GET(cpu, f->cpu_per_io_ns)
-GET(p50, f->p50_ns)
-GET(p99, f->p99_ns)
-GET(max, f->max_ns)
-GET(pages_mapped, f->pages_mapped)
-GET(pages_bounced, f->pages_bounced)
-GET(bounced_share, share(f->pages_bounced, f->pages_mapped))
-GET(above_share, share(f->pages_above_limit, f->pages_mapped))
-GET(pages_per_io, per_io(f->pages_bounced, f->ios))
-GET(bytes_per_io, per_io(f->bytes_bounced, f->ios))
-GET(bytes_bounced, f->bytes_bounced)
-GET(waits, f->map_register_waits)
-GET(wait_ns, f->map_register_wait_ns)
-GET(wait_per_io, per_io(f->map_register_wait_ns, f->ios))
-GET(verified, f->verified)
-GET(mismatches, f->mismatches)
-GET(findings, f->findings)
-GET(lost, f->lost)
-GET(cache_per_io, per_io(f->cache_lines, f->ios))
-GET(stale_bytes, f->stale_bytes)
-#undef GET
-
-const struct study_metric study_metrics[] = {
-    {"ios", "I/Os", MK_COUNT, get_ios, false, false},
-    {"failed", "failed I/Os", MK_COUNT, get_failed, false, false},
-    {"throughput", "throughput", MK_BPS, get_throughput, true, true},
-    {"iops", "IOPS", MK_RATE, get_iops, true, false},
-    {"cpu_per_io_ns", "CPU per I/O", MK_NS, get_cpu, true, true},
-    {"latency_p50_ns", "latency p50", MK_NS, get_p50, true, false},
-    {"latency_p99_ns", "latency p99", MK_NS, get_p99, true, true},
-    {"latency_max_ns", "latency max", MK_NS, get_max, false, false},
-    {"pages_mapped", "pages mapped", MK_COUNT, get_pages_mapped, false, false},
-    {"pages_bounced", "pages bounced", MK_COUNT, get_pages_bounced, true, false},
-    {"bounced_share", "share of pages bounced", MK_SHARE, get_bounced_share, false, true},
-    {"above_limit_share", "share above the device's reach", MK_SHARE, get_above_share, false,
-     false},
-    {"pages_bounced_per_io", "pages copied per I/O", MK_RATE, get_pages_per_io, false, false},
-    {"bytes_bounced_per_io", "bytes copied per I/O", MK_BYTES, get_bytes_per_io, false, false},
-    {"bytes_bounced", "bytes bounced", MK_BYTES, get_bytes_bounced, true, false},
-    {"map_register_waits", "map-register waits", MK_COUNT, get_waits, true, false},
-    {"map_register_wait_ns", "map-register wait time", MK_NS, get_wait_ns, true, false},
-    {"map_register_wait_per_io_ns", "map-register wait per I/O", MK_NS, get_wait_per_io, false,
-     true},
-    {"verified", "I/Os verified", MK_COUNT, get_verified, false, false},
-    {"mismatches", "data mismatches", MK_COUNT, get_mismatches, false, false},
-    {"findings", "findings", MK_COUNT, get_findings, false, false},
-    {"lost", "I/Os lost", MK_COUNT, get_lost, false, false},
-    {"cache_lines_per_io", "cache lines maintained per I/O", MK_RATE, get_cache_per_io, true,
-     false, true},
-    {"stale_bytes", "bytes read stale", MK_BYTES, get_stale_bytes, false, false, true},
-};
-const int study_n_metrics = (int)(sizeof(study_metrics) / sizeof(study_metrics[0]));
-
-static const struct study_metric *metric(const char *key)
-{
-    for (int i = 0; i < study_n_metrics; i++)
-        if (strcmp(study_metrics[i].key, key) == 0)
-            return &study_metrics[i];
-    return NULL;
-}
 
 
 int study_format_parse(const char *name)
@@ -106,55 +27,10 @@ int study_format_parse(const char *name)
     return -1;
 }
 
-void study_format(enum metric_kind kind, double v, char *out, size_t len)
+/* A metric's value in a run's figures. */
+static double value_of(const char *key, const struct study_figures *f)
 {
-    switch (kind) {
-    case MK_COUNT:
-        snprintf(out, len, "%.0f", v);
-        break;
-    case MK_RATE:
-        snprintf(out, len, v >= 100 ? "%.0f" : "%.2f", v);
-        break;
-    case MK_NS:
-        units_format_time((uint64_t)llround(v), out, len);
-        break;
-    case MK_BPS:
-        units_format_bandwidth(v, out, len);
-        break;
-    case MK_BYTES:
-        units_format_size((uint64_t)llround(v), out, len);
-        break;
-    case MK_SHARE:
-        snprintf(out, len, "%.1f %%", v * 100.0);
-        break;
-    }
-}
-
-/* The relative change of v against base; 0 when both are 0. */
-static double change(double base, double v)
-{
-    if (base == 0.0)
-        return v == 0.0 ? 0.0 : INFINITY;
-    return (v - base) / base;
-}
-
-void study_format_change(double base, double v, char *out, size_t len)
-{
-    double c = change(base, v);
-
-    if (isinf(c))
-        snprintf(out, len, "from 0");
-    else if (fabs(c) < 0.0005)
-        snprintf(out, len, "same");
-    else
-        snprintf(out, len, "%+.1f %%", c * 100.0);
-}
-
-static const struct study_figures *figures(const struct study *st, uint32_t point, uint32_t v)
-{
-    const struct study_run *r = study_get(st, point, v);
-
-    return r != NULL && r->state == RUN_DONE ? &r->fig : NULL;
+    return study_metric_find(key)->get(f);
 }
 
 /* Does the table show metric k: always, or (if_used) where some run of the first point has
@@ -164,7 +40,7 @@ static bool shown(const struct study *st, const struct study_metric *k)
     if (!k->if_used)
         return true;
     for (uint32_t v = 0; v < st->n_variants; v++) {
-        const struct study_figures *f = figures(st, 0, v);
+        const struct study_figures *f = study_figures_at(st, 0, v);
         if (f != NULL && k->get(f) != 0)
             return true;
     }
@@ -183,7 +59,7 @@ static const char *state_name(enum study_run_state s)
  */
 static void fmt(const char *key, double v, char *out, size_t len)
 {
-    study_format(metric(key)->kind, v, out, len);
+    study_format(study_metric_find(key)->kind, v, out, len);
 }
 
 /* What a variant that bounces no more than the baseline costs against it. */
@@ -204,15 +80,15 @@ static size_t sentence_costs(const char *vn, const char *bn, const char *cv, con
 static size_t sentence(const struct study *st, uint32_t point, uint32_t v, char *out,
                        size_t len)
 {
-    const struct study_figures *b = figures(st, point, 0), *f = figures(st, point, v);
+    const struct study_figures *b = study_figures_at(st, point, 0), *f = study_figures_at(st, point, v);
     const char *bn = st->variants[0].name, *vn = st->variants[v].name;
     char cb[32], cv[32], tb[32], tv[32], bytes[32], wait[32], thr[160], regs[160];
     double dc, dt;
 
     if (b == NULL || f == NULL)
         return (size_t)snprintf(out, len, "%s or %s did not finish here. ", bn, vn);
-    dc = change(b->cpu_per_io_ns, f->cpu_per_io_ns) * 100.0;
-    dt = -change(b->throughput, f->throughput) * 100.0;
+    dc = study_change(b->cpu_per_io_ns, f->cpu_per_io_ns) * 100.0;
+    dt = -study_change(b->throughput, f->throughput) * 100.0;
     fmt("cpu_per_io_ns", f->cpu_per_io_ns, cv, sizeof(cv));
     fmt("cpu_per_io_ns", b->cpu_per_io_ns, cb, sizeof(cb));
     fmt("throughput", f->throughput, tv, sizeof(tv));
@@ -226,8 +102,8 @@ static size_t sentence(const struct study *st, uint32_t point, uint32_t v, char 
     }
     if (f->pages_bounced <= b->pages_bounced)
         return sentence_costs(vn, bn, cv, cb, dc, tv, tb, dt, out, len);
-    fmt("bytes_bounced_per_io", get_bytes_per_io(f), bytes, sizeof(bytes));
-    fmt("map_register_wait_ns", get_wait_per_io(f), wait, sizeof(wait));
+    fmt("bytes_bounced_per_io", value_of("bytes_bounced_per_io", f), bytes, sizeof(bytes));
+    fmt("map_register_wait_ns", value_of("map_register_wait_per_io_ns", f), wait, sizeof(wait));
     if (fabs(dt) < 0.05)
         snprintf(thr, sizeof(thr), "none of its throughput (%s against %s)", tv, tb);
     else if (dt > 0)
@@ -245,8 +121,8 @@ static size_t sentence(const struct study *st, uint32_t point, uint32_t v, char 
         "Double-buffering costs %s %.1f %% %s CPU per I/O than %s (%s against %s) and %s: "
         "%.1f %% of its pages lay above its reach and %.1f %% went through bounce pages, "
         "%.2f pages (%s) copied per I/O; %s. ",
-        vn, fabs(dc), dc >= 0 ? "more" : "less", bn, cv, cb, thr, 100.0 * get_above_share(f),
-        100.0 * get_bounced_share(f), get_pages_per_io(f), bytes, regs);
+        vn, fabs(dc), dc >= 0 ? "more" : "less", bn, cv, cb, thr, 100.0 * value_of("above_limit_share", f),
+        100.0 * value_of("bounced_share", f), value_of("pages_bounced_per_io", f), bytes, regs);
 }
 
 void study_headline(const struct study *st, uint32_t point, char *out, size_t len)
@@ -268,14 +144,14 @@ static size_t sweep_summary(const struct study *st, uint32_t v, char *out, size_
     bool copies = false; /* did the variant double-buffer anything, at any point? */
 
     for (uint32_t p = 0; p < st->n_points; p++) {
-        const struct study_figures *f = figures(st, p, v);
-        copies |= f != NULL && get_pages_per_io(f) > 0;
+        const struct study_figures *f = study_figures_at(st, p, v);
+        copies |= f != NULL && value_of("pages_bounced_per_io", f) > 0;
     }
     at += (size_t)snprintf(out + at, len - at, "%s of %s against %s, in CPU per I/O:",
                            copies ? "Double-buffering overhead" : "Overhead",
                            st->variants[v].name, st->variants[0].name);
     for (uint32_t p = 0; p < st->n_points && at < len; p++) {
-        const struct study_figures *b = figures(st, p, 0), *f = figures(st, p, v);
+        const struct study_figures *b = study_figures_at(st, p, 0), *f = study_figures_at(st, p, v);
         char label[80], c[32];
         study_point_label(st, p, label, sizeof(label));
         if (b == NULL || f == NULL) {
@@ -293,13 +169,13 @@ static size_t sweep_summary(const struct study *st, uint32_t v, char *out, size_
                                "mapping (scatter/gather elements, map registers, IOMMU page "
                                "tables and IOTLB invalidation).");
     } else if (first != UINT32_MAX && at < len) {
-        const struct study_figures *a = figures(st, first, v), *z = figures(st, last, v);
+        const struct study_figures *a = study_figures_at(st, first, v), *z = study_figures_at(st, last, v);
         at += (size_t)snprintf(out + at, len - at, ". Why: the share of its pages above its "
                                "reach goes from %.1f %% to %.1f %%, pages copied per I/O from "
                                "%.2f to %.2f, map-register waits from %" PRIu64 " to %" PRIu64
                                ".",
-                               100.0 * get_above_share(a), 100.0 * get_above_share(z),
-                               get_pages_per_io(a), get_pages_per_io(z), a->map_register_waits,
+                               100.0 * value_of("above_limit_share", a), 100.0 * value_of("above_limit_share", z),
+                               value_of("pages_bounced_per_io", a), value_of("pages_bounced_per_io", z), a->map_register_waits,
                                z->map_register_waits);
     }
     return at < len ? at : len - 1;
@@ -318,12 +194,12 @@ static bool sweep_crossover(const struct study *st, uint32_t k, char *out, size_
             bool copy1 = false, copy2 = false;
             size_t at = 0;
             for (uint32_t p = 0; p < st->n_points; p++) {
-                const struct study_figures *a = figures(st, p, v1), *b = figures(st, p, v2);
+                const struct study_figures *a = study_figures_at(st, p, v1), *b = study_figures_at(st, p, v2);
                 int sign;
                 if (a == NULL || b == NULL || a->mismatches > 0 || b->mismatches > 0)
                     continue;
-                copy1 |= get_pages_per_io(a) > 0;
-                copy2 |= get_pages_per_io(b) > 0;
+                copy1 |= value_of("pages_bounced_per_io", a) > 0;
+                copy2 |= value_of("pages_bounced_per_io", b) > 0;
                 sign = a->cpu_per_io_ns < b->cpu_per_io_ns ? -1
                        : a->cpu_per_io_ns > b->cpu_per_io_ns ? 1 : 0;
                 if (sign == 0)
@@ -340,7 +216,7 @@ static bool sweep_crossover(const struct study *st, uint32_t k, char *out, size_
                 at += (size_t)snprintf(out + at, len - at, "%s %s costs less at",
                                        side ? ";" : "", st->variants[side ? v2 : v1].name);
                 for (uint32_t p = 0; p < st->n_points && at < len; p++) {
-                    const struct study_figures *a = figures(st, p, v1), *b = figures(st, p, v2);
+                    const struct study_figures *a = study_figures_at(st, p, v1), *b = study_figures_at(st, p, v2);
                     char label[80];
                     if (a == NULL || b == NULL || a->mismatches > 0 || b->mismatches > 0 ||
                         (side ? b->cpu_per_io_ns >= a->cpu_per_io_ns
@@ -417,18 +293,24 @@ static void text_compare(FILE *out, const struct study *st)
     for (uint32_t v = 0; v < st->n_variants; v++)
         fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", st->variants[v].name, "");
     fprintf(out, "\n%-30s", "");
-    for (uint32_t v = 0; v < st->n_variants; v++)
-        fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", v == 0 ? "(baseline)" : "",
+    for (uint32_t v = 0; v < st->n_variants; v++) {
+        const struct study_figures *f = study_figures_at(st, 0, v);
+        const char *flaw = f != NULL ? study_flaw(f) : NULL;
+        char tag[40];
+        /* a run whose figures are no result says so over its column; its changes are n/a */
+        snprintf(tag, sizeof(tag), "%s%s", flaw ? "!! " : "", flaw ? flaw : "");
+        fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", v == 0 ? "(baseline)" : tag,
                 v == 0 ? "" : "vs baseline");
+    }
     fprintf(out, "\n");
     for (int m = 0; m < study_n_metrics; m++) {
         const struct study_metric *k = &study_metrics[m];
-        const struct study_figures *b = figures(st, 0, 0);
+        const struct study_figures *b = study_figures_at(st, 0, 0);
         if (!shown(st, k))
             continue;
         fprintf(out, "%-30s", k->title);
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = figures(st, 0, v);
+            const struct study_figures *f = study_figures_at(st, 0, v);
             const struct study_run *r = study_get(st, 0, v);
             if (f == NULL) {
                 fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", state_name(r->state), "");
@@ -436,7 +318,9 @@ static void text_compare(FILE *out, const struct study *st)
             }
             study_format(k->kind, k->get(f), a, sizeof(a));
             c[0] = '\0';
-            if (v > 0 && k->compared && b != NULL)
+            if (v > 0 && k->compared && b != NULL && study_flaw(f) != NULL)
+                snprintf(c, sizeof(c), "n/a");
+            else if (v > 0 && k->compared && b != NULL)
                 study_format_change(k->get(b), k->get(f), c, sizeof(c));
             fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", a, c);
         }
@@ -449,11 +333,13 @@ static void text_compare(FILE *out, const struct study *st)
     for (int t = 0; t < STUDY_TIME_COUNT; t++) {
         fprintf(out, "%-30s", study_time_name((enum study_time)t));
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = figures(st, 0, v), *b = figures(st, 0, 0);
+            const struct study_figures *f = study_figures_at(st, 0, v), *b = study_figures_at(st, 0, 0);
             a[0] = c[0] = '\0';
             if (f != NULL)
                 study_format(MK_NS, f->time_per_io_ns[t], a, sizeof(a));
-            if (f != NULL && b != NULL && v > 0)
+            if (f != NULL && b != NULL && v > 0 && study_flaw(f) != NULL)
+                snprintf(c, sizeof(c), "n/a");
+            else if (f != NULL && b != NULL && v > 0)
                 study_format_change(b->time_per_io_ns[t], f->time_per_io_ns[t], c, sizeof(c));
             fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", a, c);
         }
@@ -495,7 +381,7 @@ static void text_sweep(FILE *out, const struct study *st)
     fprintf(out, "%12s%12s\n", "CPU vs base", "thr vs base");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = figures(st, p, v), *b = figures(st, p, 0);
+            const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
             for (uint32_t x = 0; x < st->n_axes; x++) {
                 scenario_axis_label(&st->axes[x], study_point_index(st, p, x), a, sizeof(a));
                 fprintf(out, "%-*s", w0, v == 0 ? a : "");
@@ -507,12 +393,16 @@ static void text_sweep(FILE *out, const struct study *st)
                 continue;
             }
             for (int k = 0; k < N_SWEEP_COLUMNS; k++) {
-                const struct study_metric *m = metric(sweep_columns[k]);
+                const struct study_metric *m = study_metric_find(sweep_columns[k]);
                 study_format(m->kind, m->get(f), a, sizeof(a));
                 fprintf(out, "%11s", a);
             }
             if (v == 0 || b == NULL) {
                 fprintf(out, "\n");
+                continue;
+            }
+            if (study_flaw(f) != NULL) {
+                fprintf(out, "%12s%12s  !! %s\n", "n/a", "n/a", study_flaw(f));
                 continue;
             }
             study_format_change(b->cpu_per_io_ns, f->cpu_per_io_ns, c1, sizeof(c1));
@@ -527,7 +417,7 @@ static void text_sweep(FILE *out, const struct study *st)
     fprintf(out, "\n");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = figures(st, p, v);
+            const struct study_figures *f = study_figures_at(st, p, v);
             char label[80];
             study_point_label(st, p, label, sizeof(label));
             fprintf(out, "%-*s%-14s", w0 * (int)st->n_axes, v == 0 ? label : "",
@@ -580,7 +470,7 @@ static void csv_report(FILE *out, const struct study *st)
     fprintf(out, "\n");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = figures(st, p, v), *b = figures(st, p, 0);
+            const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
             for (uint32_t a = 0; a < st->n_axes; a++)
                 fprintf(out, "%s,", st->axes[a].value[study_point_index(st, p, a)]);
             fprintf(out, "%s,%s", st->variants[v].name, state_name(study_get(st, p, v)->state));
@@ -598,7 +488,7 @@ static void csv_report(FILE *out, const struct study *st)
                 double c;
                 if (!study_metrics[m].compared)
                     continue;
-                c = f != NULL && b != NULL && v > 0 ? change(study_metrics[m].get(b),
+                c = f != NULL && b != NULL && v > 0 ? study_change(study_metrics[m].get(b),
                                                     study_metrics[m].get(f))
                                            : NAN;
                 if (isfinite(c))
@@ -635,7 +525,7 @@ static void json_figures(struct json *j, const struct study_figures *f,
         double c;
         if (!study_metrics[m].compared)
             continue;
-        c = change(study_metrics[m].get(b), study_metrics[m].get(f));
+        c = study_change(study_metrics[m].get(b), study_metrics[m].get(f));
         if (isfinite(c)) {
             json_f(j, study_metrics[m].key, c);
         } else {
@@ -711,7 +601,7 @@ static void json_report(FILE *out, const struct study *st, bool with_host)
             if (r->state == RUN_FAILED)
                 json_str(&j, "why", r->why);
             if (r->state == RUN_DONE)
-                json_figures(&j, &r->fig, v > 0 ? figures(st, p, 0) : NULL);
+                json_figures(&j, &r->fig, v > 0 ? study_figures_at(st, p, 0) : NULL);
             json_close(&j, '}');
         }
         json_close(&j, ']');
@@ -738,287 +628,6 @@ static void json_report(FILE *out, const struct study *st, bool with_host)
 /* ---------------------------------------------------------------------------------------------
  * HTML: one file, no network, no JavaScript; charts are inline SVG.
  */
-static void html_text(FILE *out, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out); break;
-        }
-    }
-}
-
-static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-#define PALETTE_N (sizeof(palette) / sizeof(palette[0]))
-
-#define CW 720.0  /* chart width */
-#define CH 300.0
-#define ML 90.0   /* margins */
-#define MR 170.0
-#define MT 20.0
-#define MB 50.0
-
-/* A y axis from lo to hi with five gridlines labelled in kind's format. */
-static void svg_axes(FILE *out, double lo, double hi, enum metric_kind kind)
-{
-    char t[40];
-
-    for (int i = 0; i <= 4; i++) {
-        double v = lo + (hi - lo) * i / 4.0;
-        double y = MT + (CH - MT - MB) * (1.0 - i / 4.0);
-        if (kind == MK_SHARE && lo < 0)
-            snprintf(t, sizeof(t), "%+.1f %%", v * 100.0);
-        else
-            study_format(kind, v, t, sizeof(t));
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n",
-                ML, y, CW - MR, y);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">", ML - 6, y + 4);
-        html_text(out, t);
-        fputs("</text>\n", out);
-    }
-}
-
-static double y_of(double v, double lo, double hi)
-{
-    return MT + (CH - MT - MB) * (1.0 - (hi > lo ? (v - lo) / (hi - lo) : 0.0));
-}
-
-static void range_of(const double *vals, const bool *ok, size_t n, double *lo, double *hi)
-{
-    *lo = 0.0;
-    *hi = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (!ok[i])
-            continue;
-        if (vals[i] < *lo)
-            *lo = vals[i];
-        if (vals[i] > *hi)
-            *hi = vals[i];
-    }
-    if (*hi == *lo)
-        *hi = *lo + 1.0;
-    *hi += (*hi - *lo) * 0.08;
-}
-
-/* The value charted for a metric (or, key NULL, the change in CPU per I/O against the
- * baseline) at a point and variant. */
-static bool chart_value(const struct study *st, const char *key, uint32_t p, uint32_t v,
-                        double *out)
-{
-    const struct study_figures *f = figures(st, p, v), *b = figures(st, p, 0);
-
-    if (f == NULL)
-        return false;
-    if (key != NULL) {
-        *out = metric(key)->get(f);
-        return true;
-    }
-    if (b == NULL || b->cpu_per_io_ns == 0.0)
-        return false;
-    *out = change(b->cpu_per_io_ns, f->cpu_per_io_ns);
-    return true;
-}
-
-/* A sweep's chart: the metric against the first axis, one line per variant (and per value of
- * a second axis). */
-static void svg_line_chart(FILE *out, const struct study *st, const char *key, const char *title,
-                           enum metric_kind kind)
-{
-    uint32_t nx = st->axes[0].n, ny = st->n_axes == 2 ? st->axes[1].n : 1;
-    uint32_t nseries = st->n_variants * ny;
-    size_t n = (size_t)nseries * nx;
-    double *vals = calloc(n, sizeof(*vals)), lo, hi;
-    bool *ok = calloc(n, sizeof(*ok));
-    char label[80];
-
-    if (vals == NULL || ok == NULL) {
-        free(vals);
-        free(ok);
-        return;
-    }
-    for (uint32_t s = 0; s < nseries; s++)
-        for (uint32_t x = 0; x < nx; x++)
-            ok[s * nx + x] = chart_value(st, key, x * ny + s % ny, s / ny, &vals[s * nx + x]);
-    range_of(vals, ok, n, &lo, &hi);
-    fprintf(out, "<figure class=\"chart\" id=\"chart-%s\">\n<svg xmlns=\"http://www.w3.org/2000/"
-            "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\">\n",
-            key ? key : "overhead", CW, CH, CW, CH);
-    fputs("<title>", out);
-    html_text(out, title);
-    fputs("</title>\n", out);
-    svg_axes(out, lo, hi, kind);
-    for (uint32_t x = 0; x < nx; x++) {
-        double px = ML + (CW - ML - MR) * (nx > 1 ? x / (double)(nx - 1) : 0.5);
-        scenario_axis_label(&st->axes[0], x, label, sizeof(label));
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", px, CH - MB + 18);
-        html_text(out, label);
-        fputs("</text>\n", out);
-    }
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">", (ML + CW - MR) / 2, CH - 8);
-    html_text(out, st->axes[0].key);
-    fputs("</text>\n", out);
-    for (uint32_t s = 0; s < nseries; s++) {
-        const char *color = palette[s % PALETTE_N];
-        bool pen = false;
-        fprintf(out, "<path fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"", color);
-        for (uint32_t x = 0; x < nx; x++) {
-            double px = ML + (CW - ML - MR) * (nx > 1 ? x / (double)(nx - 1) : 0.5);
-            if (!ok[s * nx + x]) {
-                pen = false;
-                continue;
-            }
-            fprintf(out, "%s%.1f %.1f ", pen ? "L" : "M", px, y_of(vals[s * nx + x], lo, hi));
-            pen = true;
-        }
-        fputs("\"/>\n", out);
-        for (uint32_t x = 0; x < nx; x++) {
-            double px = ML + (CW - ML - MR) * (nx > 1 ? x / (double)(nx - 1) : 0.5);
-            if (ok[s * nx + x])
-                fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", px,
-                        y_of(vals[s * nx + x], lo, hi), color);
-        }
-        if (ny > 1)
-            scenario_axis_label(&st->axes[1], s % ny, label, sizeof(label));
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">", CW - MR + 14, MT + 18.0 * s,
-                color, CW - MR + 30, MT + 18.0 * s + 10);
-        html_text(out, st->variants[s / ny].name);
-        if (ny > 1) {
-            fprintf(out, ", ");
-            html_text(out, label);
-        }
-        fputs("</text>\n", out);
-    }
-    fputs("</svg>\n<figcaption>", out);
-    html_text(out, title);
-    fputs("</figcaption>\n</figure>\n", out);
-    free(vals);
-    free(ok);
-}
-
-/* A comparison's chart: one bar per variant. */
-static void svg_bar_chart(FILE *out, const struct study *st, const char *key, const char *title,
-                          enum metric_kind kind)
-{
-    double vals[SCN_MAX_VARIANTS], lo, hi, slot = (CW - ML - MR) / st->n_variants;
-    bool ok[SCN_MAX_VARIANTS];
-    char t[40];
-
-    for (uint32_t v = 0; v < st->n_variants; v++)
-        ok[v] = chart_value(st, key, 0, v, &vals[v]);
-    range_of(vals, ok, st->n_variants, &lo, &hi);
-    fprintf(out, "<figure class=\"chart\" id=\"chart-%s\">\n<svg xmlns=\"http://www.w3.org/2000/"
-            "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\">\n",
-            key ? key : "overhead", CW, CH, CW, CH);
-    fputs("<title>", out);
-    html_text(out, title);
-    fputs("</title>\n", out);
-    svg_axes(out, lo, hi, kind);
-    for (uint32_t v = 0; v < st->n_variants; v++) {
-        double x = ML + slot * v + slot * 0.2, y0 = y_of(0, lo, hi), y1;
-        if (!ok[v])
-            continue;
-        y1 = y_of(vals[v], lo, hi);
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
-                x, y1 < y0 ? y1 : y0, slot * 0.6, fabs(y0 - y1), palette[v % PALETTE_N]);
-        if (kind == MK_SHARE && key == NULL)
-            snprintf(t, sizeof(t), "%+.1f %%", vals[v] * 100.0);
-        else
-            study_format(kind, vals[v], t, sizeof(t));
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x + slot * 0.3,
-                (y1 < y0 ? y1 : y0) - 4);
-        html_text(out, t);
-        fprintf(out, "</text>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x + slot * 0.3,
-                CH - MB + 18);
-        html_text(out, st->variants[v].name);
-        fputs("</text>\n", out);
-    }
-    fputs("</svg>\n<figcaption>", out);
-    html_text(out, title);
-    fputs("</figcaption>\n</figure>\n", out);
-}
-
-/* Where the time of an I/O went: one stacked bar per run. */
-static void svg_time_bars(FILE *out, const struct study *st)
-{
-    static const char *const colors[STUDY_TIME_COUNT] = {"#4e79a7", "#f28e2b", "#e15759",
-                                                         "#76b7b2", "#59a14f", "#bab0ac"};
-    double most = 0, bar = 22, width = CW - ML - MR - 40;
-    uint32_t rows = st->n_runs;
-    double height = MT + rows * (bar + 8) + 40;
-    char t[160], label[80];
-
-    for (uint32_t i = 0; i < st->n_runs; i++) {
-        double sum = 0;
-        if (st->runs[i].state != RUN_DONE)
-            continue;
-        for (int c = 0; c < STUDY_TIME_COUNT; c++)
-            sum += st->runs[i].fig.time_per_io_ns[c];
-        if (sum > most)
-            most = sum;
-    }
-    if (most == 0)
-        most = 1;
-    fprintf(out, "<figure class=\"chart\" id=\"chart-time\">\n<svg xmlns=\"http://www.w3.org/"
-            "2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\">\n"
-            "<title>Where the time of an I/O went</title>\n", CW, height, CW, height);
-    for (uint32_t i = 0; i < st->n_runs; i++) {
-        const struct study_run *r = &st->runs[i];
-        double y = MT + i * (bar + 8), x = 150;
-        study_point_label(st, r->point, label, sizeof(label));
-        snprintf(t, sizeof(t), "%s%s%s", st->n_axes ? label : "", st->n_axes ? " " : "",
-                 st->variants[r->variant].name);
-        fprintf(out, "<text x=\"144\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">", y + bar * 0.7);
-        html_text(out, t);
-        fputs("</text>\n", out);
-        if (r->state != RUN_DONE)
-            continue;
-        for (int c = 0; c < STUDY_TIME_COUNT; c++) {
-            double w = width * r->fig.time_per_io_ns[c] / most;
-            study_format(MK_NS, r->fig.time_per_io_ns[c], t, sizeof(t));
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
-                    "fill=\"%s\"><title>%s: %s</title></rect>\n", x, y, w, bar, colors[c],
-                    study_time_name((enum study_time)c), t);
-            x += w;
-        }
-    }
-    for (int c = 0; c < STUDY_TIME_COUNT; c++) {
-        double y = height - 24;
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
-                10 + 118.0 * c, y, colors[c], 10 + 118.0 * c + 16, y + 10,
-                study_time_name((enum study_time)c));
-    }
-    fputs("</svg>\n<figcaption>Where the time of an I/O went: CPU time per I/O by cause, and "
-          "the device's own time (latency and transfer), per run</figcaption>\n</figure>\n",
-          out);
-}
-
-/* The series charted, in order; key NULL is the change in CPU per I/O against the baseline. */
-struct chart_def {
-    const char *key;
-    const char *title;
-    enum metric_kind kind;
-};
-
-static int charts_of(const struct study *st, struct chart_def *c, int max)
-{
-    int n = 0;
-
-    if (st->n_variants > 1 && n < max)
-        c[n++] = (struct chart_def){NULL, "Overhead: CPU per I/O against the baseline",
-                                    MK_SHARE};
-    for (int m = 0; m < study_n_metrics && n < max; m++)
-        if (study_metrics[m].chart)
-            c[n++] = (struct chart_def){study_metrics[m].key, study_metrics[m].title,
-                                        study_metrics[m].kind};
-    return n;
-}
-
 struct html_config {
     FILE *out;
 };
@@ -1030,89 +639,173 @@ static void html_config_row(void *ctx, const char *section, const char *key, con
 
     (void)is_number;
     fputs("<tr><td>", h->out);
-    html_text(h->out, section);
+    study_html_text(h->out, section);
     fputs("</td><td>", h->out);
-    html_text(h->out, key);
+    study_html_text(h->out, key);
     fputs("</td><td>", h->out);
-    html_text(h->out, value);
+    study_html_text(h->out, value);
     fputs("</td></tr>\n", h->out);
 }
 
-static void html_table(FILE *out, const struct study *st)
+/* The unit a table shows a metric in: the one its largest value calls for, in every run. */
+static void html_unit(const struct study *st, const struct study_metric *k, uint32_t point_lo,
+                      uint32_t point_hi, double *per, const char **name)
 {
-    char a[40], c[40], label[80];
+    double most = 0;
 
-    fputs("<table class=\"figures\">\n<thead><tr>", out);
-    if (!st->sweep) {
-        fputs("<th>metric</th>", out);
+    for (uint32_t p = point_lo; p < point_hi; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            fputs("<th>", out);
-            html_text(out, st->variants[v].name);
-            fputs(v == 0 ? " (baseline)</th>" : "</th><th>vs baseline</th>", out);
+            const struct study_figures *f = study_figures_at(st, p, v);
+            if (f != NULL)
+                most = fmax(most, fabs(k->get(f)));
         }
-        fputs("</tr></thead>\n<tbody>\n", out);
-        for (int m = 0; m < study_n_metrics; m++) {
-            const struct study_metric *k = &study_metrics[m];
-            const struct study_figures *b = figures(st, 0, 0);
-            if (!shown(st, k))
-                continue;
-            fprintf(out, "<tr><td>%s</td>", k->title);
-            for (uint32_t v = 0; v < st->n_variants; v++) {
-                const struct study_figures *f = figures(st, 0, v);
-                a[0] = c[0] = '\0';
-                if (f != NULL)
-                    study_format(k->kind, k->get(f), a, sizeof(a));
-                if (f != NULL && b != NULL && v > 0 && k->compared)
-                    study_format_change(k->get(b), k->get(f), c, sizeof(c));
-                fprintf(out, "<td>%s</td>", f ? a : state_name(study_get(st, 0, v)->state));
-                if (v > 0)
-                    fprintf(out, "<td>%s</td>", c);
-            }
-            fputs("</tr>\n", out);
-        }
-        fputs("</tbody>\n</table>\n", out);
+    }
+    study_unit(k->kind, most, per, name);
+}
+
+static void html_metric_title(FILE *out, const struct study_metric *k, const char *unit)
+{
+    fputs(k->title, out);
+    if (unit[0] != '\0')
+        fprintf(out, " (%s)", unit);
+}
+
+/* A variant's name in a header cell, with its flaw when its figures are no result. */
+static void html_variant(FILE *out, const char *name, const char *flaw)
+{
+    study_html_text(out, name);
+    if (flaw != NULL)
+        fprintf(out, " <span class=\"flaw\">\xe2\x9c\x97 %s</span>", flaw);
+}
+
+/* A change against the baseline; n/a for a run whose figures are no result. */
+static void html_change(FILE *out, double base, double v, const char *flaw)
+{
+    char c[40];
+
+    if (flaw != NULL) {
+        fprintf(out, "<td class=\"flaw\" title=\"%s: not a result\">n/a</td>", flaw);
         return;
     }
+    study_format_change(base, v, c, sizeof(c));
+    fprintf(out, "<td>%s</td>", c);
+}
+
+/* The columns of a sweep's HTML tables: what it costs, and why. */
+static const char *const sweep_cost_columns[] = {"throughput", "iops", "cpu_per_io_ns",
+                                                 "latency_p50_ns", "latency_p99_ns"};
+static const char *const sweep_why_columns[] = {
+    "bounced_share", "above_limit_share", "pages_bounced_per_io", "bytes_bounced_per_io",
+    "map_register_waits", "map_register_wait_per_io_ns", "mismatches"};
+
+static void html_sweep_table(FILE *out, const struct study *st, const char *const *cols,
+                             int ncols, bool changes)
+{
+    double per[16];
+    const char *unit[16];
+    char a[40], label[80];
+
+    fputs("<div class=\"wide\"><table class=\"figures\">\n<thead><tr>", out);
     for (uint32_t x = 0; x < st->n_axes; x++) {
-        fputs("<th>", out);
-        html_text(out, st->axes[x].key);
+        fputs("<th class=\"key\">", out);
+        study_html_text(out, st->axes[x].key);
         fputs("</th>", out);
     }
-    fputs("<th>variant</th>", out);
-    for (int k = 0; k < N_SWEEP_COLUMNS; k++)
-        fprintf(out, "<th>%s</th>", metric(sweep_columns[k])->title);
-    fputs("<th>CPU per I/O vs baseline</th><th>throughput vs baseline</th></tr></thead>\n"
-          "<tbody>\n", out);
+    fputs("<th class=\"key\">variant</th>", out);
+    for (int k = 0; k < ncols; k++) {
+        const struct study_metric *m = study_metric_find(cols[k]);
+        html_unit(st, m, 0, st->n_points, &per[k], &unit[k]);
+        fputs("<th>", out);
+        html_metric_title(out, m, unit[k]);
+        fputs("</th>", out);
+    }
+    if (changes)
+        fputs("<th>CPU per I/O vs baseline</th><th>throughput vs baseline</th>", out);
+    fputs("</tr></thead>\n<tbody>\n", out);
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = figures(st, p, v), *b = figures(st, p, 0);
-            fputs("<tr>", out);
+            const struct study_figures *f = study_figures_at(st, p, v);
+            const struct study_figures *b = study_figures_at(st, p, 0);
+            const char *flaw = f != NULL ? study_flaw(f) : NULL;
+            fputs(v == 0 && p > 0 ? "<tr class=\"point\">" : "<tr>", out);
             for (uint32_t x = 0; x < st->n_axes; x++) {
                 scenario_axis_label(&st->axes[x], study_point_index(st, p, x), label,
                                     sizeof(label));
-                fputs("<td>", out);
-                html_text(out, label);
+                fputs("<td class=\"key\">", out);
+                study_html_text(out, label);
                 fputs("</td>", out);
             }
-            fputs("<td>", out);
-            html_text(out, st->variants[v].name);
+            fputs("<td class=\"key\">", out);
+            html_variant(out, st->variants[v].name, flaw);
             fputs("</td>", out);
-            for (int k = 0; k < N_SWEEP_COLUMNS; k++) {
-                const struct study_metric *m = metric(sweep_columns[k]);
-                a[0] = '\0';
+            for (int k = 0; k < ncols; k++) {
+                const struct study_metric *m = study_metric_find(cols[k]);
                 if (f != NULL)
-                    study_format(m->kind, m->get(f), a, sizeof(a));
+                    study_format_in(m->kind, m->get(f), per[k], a, sizeof(a));
                 fprintf(out, "<td>%s</td>", f ? a : state_name(study_get(st, p, v)->state));
             }
-            a[0] = c[0] = '\0';
-            if (f != NULL && b != NULL && v > 0) {
-                study_format_change(b->cpu_per_io_ns, f->cpu_per_io_ns, a, sizeof(a));
-                study_format_change(b->throughput, f->throughput, c, sizeof(c));
+            if (changes && (f == NULL || b == NULL || v == 0)) {
+                fputs("<td></td><td></td>", out);
+            } else if (changes) {
+                html_change(out, b->cpu_per_io_ns, f->cpu_per_io_ns, flaw);
+                html_change(out, b->throughput, f->throughput, flaw);
             }
-            fprintf(out, "<td>%s</td><td>%s</td></tr>\n", a, c);
+            fputs("</tr>\n", out);
         }
     }
-    fputs("</tbody>\n</table>\n", out);
+    fputs("</tbody>\n</table></div>\n", out);
+}
+
+/* The figures: a comparison's metrics by variant (each in the unit its largest value calls
+ * for, named in its row), or a sweep's runs in two tables, what they cost and why. */
+static void html_table(FILE *out, const struct study *st)
+{
+    const struct study_figures *b = study_figures_at(st, 0, 0);
+    char a[40];
+
+    if (st->sweep) {
+        fputs("<h3>What it costs</h3>\n", out);
+        html_sweep_table(out, st, sweep_cost_columns,
+                         (int)(sizeof(sweep_cost_columns) / sizeof(sweep_cost_columns[0])), true);
+        fputs("<h3>Why</h3>\n", out);
+        html_sweep_table(out, st, sweep_why_columns,
+                         (int)(sizeof(sweep_why_columns) / sizeof(sweep_why_columns[0])), false);
+        return;
+    }
+    fputs("<div class=\"wide\"><table class=\"figures\">\n<thead><tr><th class=\"key\">metric"
+          "</th>", out);
+    for (uint32_t v = 0; v < st->n_variants; v++) {
+        const struct study_figures *f = study_figures_at(st, 0, v);
+        fputs("<th>", out);
+        html_variant(out, st->variants[v].name, f != NULL ? study_flaw(f) : NULL);
+        fputs(v == 0 ? " (baseline)</th>" : "</th><th>vs baseline</th>", out);
+    }
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (int m = 0; m < study_n_metrics; m++) {
+        const struct study_metric *k = &study_metrics[m];
+        double per;
+        const char *unit;
+        if (!shown(st, k))
+            continue;
+        html_unit(st, k, 0, 1, &per, &unit);
+        fputs("<tr><td class=\"key\">", out);
+        html_metric_title(out, k, unit);
+        fputs("</td>", out);
+        for (uint32_t v = 0; v < st->n_variants; v++) {
+            const struct study_figures *f = study_figures_at(st, 0, v);
+            if (f != NULL)
+                study_format_in(k->kind, k->get(f), per, a, sizeof(a));
+            fprintf(out, "<td>%s</td>", f ? a : state_name(study_get(st, 0, v)->state));
+            if (v == 0)
+                continue;
+            if (f != NULL && b != NULL && k->compared)
+                html_change(out, k->get(b), k->get(f), study_flaw(f));
+            else
+                fputs("<td></td>", out);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody>\n</table></div>\n", out);
 }
 
 static const char html_style[] =
@@ -1120,34 +813,43 @@ static const char html_style[] =
     "h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}"
     ".headline{font-size:1.05em;background:#f4f6fa;border-left:4px solid #1f77b4;"
     "padding:.6em 1em}"
+    "h3{font-size:1em;margin:1.2em 0 .4em}"
+    "div.wide{overflow-x:auto}"
     "table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;"
-    "padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+    "padding:3px 8px;text-align:right}td{white-space:nowrap;font-variant-numeric:tabular-nums}"
+    "th{vertical-align:bottom;background:#f7f7f7}.key,td:first-child,th:first-child"
+    "{text-align:left}tr.point td{border-top:2px solid #bbb}"
+    ".flaw{color:#b00020;font-weight:bold}td.flaw{background:#fdecee}"
+    ".note{font-size:.9em;color:#555}"
     "figure.chart{margin:1.5em 0}figcaption{font-size:.9em;color:#555}"
-    "footer{margin-top:3em;font-size:.8em;color:#666}";
+    "footer{margin-top:3em;font-size:.8em;color:#666}"
+    "@media print{body{margin:0;max-width:none;font-size:10pt}div.wide{overflow:visible}"
+    "table{font-size:7.5pt}td,th{padding:1px 4px}tr,figure.chart{break-inside:avoid}"
+    "h2,h3{break-after:avoid}.headline{border-left-width:2px}"
+    "svg{max-width:100%;height:auto}}"
+    "@page{size:A4;margin:12mm}";
 
 static void html_report(FILE *out, const struct study *st, bool with_host)
 {
-    struct chart_def charts[32];
-    int n_charts = charts_of(st, charts, 32);
     char buf[4096];
     struct html_config hc = {out};
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>", out);
     fprintf(out, "dmasim %s: ", st->sweep ? "sweep" : "compare");
-    html_text(out, st->path);
+    study_html_text(out, st->path);
     fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>dmasim %s: ", html_style,
             st->sweep ? "sweep" : "compare");
-    html_text(out, st->path);
+    study_html_text(out, st->path);
     fputs("</h1>\n", out);
     fprintf(out, "<p>Seed %" PRIu64 ", ", st->base->machine.seed);
-    html_text(out, st->device[0] ? st->device : "all devices");
+    study_html_text(out, st->device[0] ? st->device : "all devices");
     fprintf(out, ", %u variant%s; the baseline is <b>", st->n_variants,
             st->n_variants == 1 ? "" : "s");
-    html_text(out, st->variants[0].name);
+    study_html_text(out, st->variants[0].name);
     fputs("</b>.", out);
     for (uint32_t a = 0; a < st->n_axes; a++) {
         fputs(" Swept: <code>", out);
-        html_text(out, st->axes[a].key);
+        study_html_text(out, st->axes[a].key);
         fprintf(out, "</code> over %u values.", st->axes[a].n);
     }
     fputs("</p>\n", out);
@@ -1157,12 +859,12 @@ static void html_report(FILE *out, const struct study *st, bool with_host)
         else
             sentence(st, 0, v, buf, sizeof(buf));
         fputs("<p class=\"headline\">", out);
-        html_text(out, buf);
+        study_html_text(out, buf);
         fputs("</p>\n", out);
     }
     for (uint32_t k = 0; sweep_crossover(st, k, buf, sizeof(buf)); k++) {
         fputs("<p class=\"headline\">", out);
-        html_text(out, buf);
+        study_html_text(out, buf);
         fputs("</p>\n", out);
     }
     if (st->skipped > 0)
@@ -1171,24 +873,19 @@ static void html_report(FILE *out, const struct study *st, bool with_host)
     fputs("<h2>Figures</h2>\n", out);
     html_table(out, st);
     fputs("<h2>Charts</h2>\n", out);
-    for (int c = 0; c < n_charts; c++) {
-        if (st->sweep)
-            svg_line_chart(out, st, charts[c].key, charts[c].title, charts[c].kind);
-        else
-            svg_bar_chart(out, st, charts[c].key, charts[c].title, charts[c].kind);
-    }
+    study_svg_charts(out, st);
     fputs("<h2>Where the time went</h2>\n", out);
-    svg_time_bars(out, st);
+    study_svg_time_bars(out, st);
     fputs("<h2>Variants</h2>\n<table>\n<thead><tr><th>variant</th><th>overrides</th></tr>"
           "</thead>\n<tbody>\n", out);
     for (uint32_t v = 0; v < st->n_variants; v++) {
         fputs("<tr><td>", out);
-        html_text(out, st->variants[v].name);
+        study_html_text(out, st->variants[v].name);
         fputs("</td><td>", out);
         for (uint32_t k = 0; k < st->variants[v].n_sets; k++) {
             if (k)
                 fputs(", ", out);
-            html_text(out, st->variants[v].sets[k].text);
+            study_html_text(out, st->variants[v].sets[k].text);
         }
         fputs(st->variants[v].n_sets ? "</td></tr>\n" : "(as written)</td></tr>\n", out);
     }

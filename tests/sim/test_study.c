@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -342,17 +343,38 @@ START_TEST(test_formats_agree)
             continue;
         }
         ck_assert_msg(at != NULL, "no '%s' line in the text report", k->title);
+        double most = 0, per;
+        bool nonzero = false;
+        const char *unit;
+        for (int r = 0; r < 2; r++) {
+            json_object *fig = get(json_object_array_get_idx(runs, (size_t)r), "figures");
+            double v = json_object_get_double(get(fig, k->key));
+            most = fmax(most, fabs(v));
+            nonzero = nonzero || v != 0;
+        }
+        /* the HTML row names its unit (the one its largest value calls for) */
+        study_unit(k->kind, most, &per, &unit);
+        snprintf(cell, sizeof(cell), unit[0] ? "<td class=\"key\">%s (%s)</td>"
+                                             : "<td class=\"key\">%s</td>", k->title, unit);
+        ck_assert_msg(strstr(html, cell) != NULL, "html lacks the row %s", cell);
         for (int r = 0; r < 2; r++) {
             json_object *fig = get(json_object_array_get_idx(runs, (size_t)r), "figures");
             const char *eol = strchr(at, '\n');
-            study_format(k->kind, json_object_get_double(get(fig, k->key)), want, sizeof(want));
+            double v = json_object_get_double(get(fig, k->key));
+            study_format(k->kind, v, want, sizeof(want));
             ck_assert_msg(strstr(at, want) != NULL && strstr(at, want) < eol,
                           "text '%s' lacks %s", k->title, want);
+            study_format_in(k->kind, v, per, want, sizeof(want));
             snprintf(cell, sizeof(cell), "<td>%s</td>", want);
-            ck_assert_msg(strstr(html, cell) != NULL, "html lacks %s for %s", cell, k->title);
+            ck_assert_msg(strstr(strstr(html, k->title), cell) != NULL, "html lacks %s for %s",
+                          cell, k->title);
         }
-        if (k->chart)
+        /* a chart that says nothing (0 in every run) is named, not drawn */
+        if (k->chart && nonzero)
             charts++;
+        if (k->chart && !nonzero)
+            ck_assert_msg(strstr(strstr(html, "Not drawn, 0 in every run: "), k->title) != NULL,
+                          "%s: all 0, yet not named as left out", k->title);
     }
     /* one chart per series: each charted metric, the overhead, and where the time went */
     ck_assert_int_eq(count_of(html, "<figure class=\"chart\""), charts + 2);
@@ -494,6 +516,124 @@ END_TEST
 
 /* The non-coherent comparison: stale data exactly when the maintenance is skipped, and the
  * old advice (KeFlushIoBuffers) measured where v3 makes it redundant. */
+/* Every value axis of every chart in html: at least three ticks, one step apart, the step 1, 2
+ * or 5 times a power of ten, 0 among them; every chart titled with the scenario and seed. */
+static void check_charts(const char *html, const char *scenario)
+{
+    const char *fig = html;
+    int n = 0;
+
+    while ((fig = strstr(fig, "<figure class=\"chart\" id=\"chart-")) != NULL) {
+        const char *end = strstr(fig, "</figure>"), *t = fig;
+        double ticks[64];
+        int nt = 0;
+        char id[64] = "";
+        ck_assert_ptr_nonnull(end);
+        sscanf(fig + strlen("<figure class=\"chart\" id=\"chart-"), "%63[^\"]", id);
+        {
+            const char *title = strstr(fig, "<title>");
+            ck_assert(title != NULL && title < end);
+            ck_assert_msg(strstr(title, scenario) != NULL && strstr(title, scenario) < end &&
+                          strstr(title, ", seed ") < end, "chart %s: no scenario in its title",
+                          id);
+        }
+        if (strcmp(id, "time") == 0) { /* its ticks run along x */
+            fig = end;
+            n++;
+            continue;
+        }
+        while ((t = strstr(t, "text-anchor=\"end\">")) != NULL && t < end && nt < 64) {
+            ck_assert_msg(sscanf(t + strlen("text-anchor=\"end\">"), "%lf", &ticks[nt]) == 1,
+                          "chart %s: a tick that is no number", id);
+            nt++;
+            t++;
+        }
+        ck_assert_msg(nt >= 3, "chart %s: %d ticks", id, nt);
+        double step = ticks[1] - ticks[0], mant;
+        bool zero = false;
+        ck_assert(step > 0);
+        for (int i = 0; i < nt; i++) {
+            if (i > 0)
+                ck_assert_msg(fabs(ticks[i] - ticks[i - 1] - step) < step * 1e-6,
+                              "chart %s: uneven ticks", id);
+            zero = zero || fabs(ticks[i]) < step * 1e-6;
+        }
+        mant = step / pow(10.0, floor(log10(step) + 1e-9));
+        ck_assert_msg(fabs(mant - 1) < 1e-6 || fabs(mant - 2) < 1e-6 || fabs(mant - 5) < 1e-6,
+                      "chart %s: a step of %g", id, step);
+        ck_assert_msg(zero, "chart %s: no zero tick", id);
+        fig = end;
+        n++;
+    }
+    ck_assert_int_gt(n, 1);
+}
+
+/* Charts people read: round ticks, titled axes with units, a log2 scale for values that
+ * double and a linear one for steps; a variant with wrong data marked in every chart and
+ * table, its overhead never drawn (no bar, no value) and its changes n/a. */
+START_TEST(test_charts)
+{
+    const char *mem = write_file("charts-mem.ini", "[machine]\ndata = metadata\nseed = 4\n"
+                                                   "[device d]\nadapter = storage\n"
+                                                   "[workload w]\ndevice = d\ncount = 300\n"
+                                                   "[variant wide]\n[variant narrow]\n"
+                                                   "device.d.address_bits = 32\n"
+                                                   "[sweep]\nmachine.memory = 4G..64G*2\n");
+    char path[256], nc[512];
+    char *html;
+
+    snprintf(path, sizeof(path), "%s", mem);
+    {
+        const char *a[] = {"dmasim", "sweep", path, "-o", "/tmp/dmasim-charts.html", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+    }
+    html = read_all("/tmp/dmasim-charts.html");
+    check_charts(html, path);
+    ck_assert_ptr_nonnull(strstr(html, ">machine.memory (log2 scale)<"));
+    ck_assert_ptr_nonnull(strstr(html, ">CPU per I/O (\xc2\xb5s)<"));       /* the y title */
+    ck_assert_ptr_nonnull(strstr(html, ">CPU per I/O vs wide (%)<"));
+    ck_assert_ptr_nonnull(strstr(html, "<th>CPU per I/O (\xc2\xb5s)</th>")); /* the table's */
+    ck_assert_ptr_null(strstr(html, "KB/s<"));                              /* no raw ticks */
+    ck_assert_ptr_nonnull(strstr(html, "Not drawn, 0 in every run: "));      /* no waits */
+    ck_assert_ptr_null(strstr(html, "id=\"chart-map_register_wait_per_io_ns\""));
+    free(html);
+    {
+        const char *a[] = {"dmasim", "sweep", path, "--vary", "workload.w.queue_depth=1..9+2",
+                           "-o", "/tmp/dmasim-charts.html", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+    }
+    html = read_all("/tmp/dmasim-charts.html");
+    check_charts(html, path);
+    ck_assert_ptr_nonnull(strstr(html, ">workload.w.queue_depth (linear scale)<"));
+    free(html);
+    snprintf(nc, sizeof(nc), "%s/scenarios/noncoherent-cache.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "compare", nc, "-o", "/tmp/dmasim-charts.html", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+    }
+    html = read_all("/tmp/dmasim-charts.html");
+    check_charts(html, nc);
+    {
+        const char *ov = strstr(html, "id=\"chart-overhead\""), *end = strstr(ov, "</figure>");
+        const char *gain = strstr(ov, "-32.6 %");
+        ck_assert(end != NULL);
+        /* forgets is 32.6 % cheaper and wrong: a cross and its flaw, no bar and no value */
+        ck_assert_msg(gain == NULL || gain > end, "the wrong-data variant drawn as a gain");
+        ck_assert_ptr_nonnull(strstr(ov, "forgets: wrong data</title>"));
+        ck_assert(strstr(ov, "forgets: wrong data</title>") < end);
+    }
+    ck_assert_ptr_nonnull(strstr(html, "<th>forgets <span class=\"flaw\">\xe2\x9c\x97 wrong "
+                                       "data</span></th>"));
+    ck_assert_int_gt(count_of(html, "title=\"wrong data: not a result\">n/a</td>"), 3);
+    free(html);
+    unlink("/tmp/dmasim-charts.html");
+    unlink(path);
+}
+END_TEST
+
 START_TEST(test_noncoherent_study)
 {
     const char *argv[] = {"dmasim", "compare",
@@ -540,6 +680,14 @@ START_TEST(test_noncoherent_study)
     ck_assert_ptr_nonnull(strstr(o.out, "forgets returned wrong data"));
     ck_assert_ptr_nonnull(strstr(o.out, "cache lines maintained per I/O"));
     ck_assert_ptr_nonnull(strstr(o.out, "bytes read stale"));
+    {   /* the wrong variant's column says so, and none of its changes reads as a gain */
+        const char *cpu_line = strstr(o.out, "\nCPU per I/O ");
+        const char *eol = cpu_line ? strchr(cpu_line + 1, '\n') : NULL;
+        ck_assert_ptr_nonnull(strstr(o.out, "!! wrong data  vs baseline"));
+        ck_assert(eol != NULL);
+        ck_assert(strstr(cpu_line, "-32.6 %") == NULL || strstr(cpu_line, "-32.6 %") > eol);
+        ck_assert(strstr(cpu_line, "n/a") != NULL && strstr(cpu_line, "n/a") < eol);
+    }
 }
 END_TEST
 
@@ -745,6 +893,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_remap_crossover);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_noncoherent_study);
+    tcase_add_test(tc, test_charts);
     tcase_add_test(tc, test_sweep_sigint);
     tcase_add_test(tc, test_progress_on_terminal);
     suite_add_tcase(s, tc);
