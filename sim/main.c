@@ -448,6 +448,7 @@ static int cmd_run(int argc, char **argv)
  */
 static const char usage_compare[] =
     "usage: dmasim compare FILE [--variant 'NAME:S.K=V,...']... [--seed N] [--set S.K=V]...\n"
+    "                      [--repeat N | --seeds A..B]\n"
     "                      [--device NAME] [--format text|json|csv|html] [-o FILE]...\n"
     "                      [-j N] [--host]\n"
     "\n"
@@ -464,6 +465,11 @@ static const char usage_compare[] =
     "options:\n"
     "  --variant SPEC      a variant (repeatable; the first is the baseline)\n"
     "  --seed N            the PRNG seed (overrides [machine] seed) for every variant\n"
+    "  --repeat N          run each variant with N seeds (the scenario's seed and the next\n"
+    "                      N-1) and report each figure's mean, standard deviation and 95 %\n"
+    "                      confidence interval; a change against the baseline is paired\n"
+    "                      seed by seed and marked (noise) when its interval holds 0\n"
+    "  --seeds A..B        the same with the seeds A to B (at most 100)\n"
     "  --verifier          Driver Verifier's DMA verification in every variant\n"
     "  --set S.K=V         override a key in every variant (repeatable); a variant's own\n"
     "                      overrides win over --set\n"
@@ -486,7 +492,7 @@ static const char usage_compare[] =
 
 static const char usage_sweep[] =
     "usage: dmasim sweep FILE [--vary S.K=VALUES]... [--variant 'NAME:S.K=V,...']...\n"
-    "                    [--seed N] [--set S.K=V]... [--device NAME]\n"
+    "                    [--seed N] [--set S.K=V]... [--device NAME] [--repeat N | --seeds A..B]\n"
     "                    [--format text|json|csv|html] [-o FILE]... [-j N] [--host]\n"
     "\n"
     "Run a scenario over one or two parameters' values, crossed with its variants, and report\n"
@@ -503,8 +509,8 @@ static const char usage_sweep[] =
     "options:\n"
     "  --vary S.K=VALUES   a swept parameter (at most two)\n"
     "  --variant SPEC      a variant, as in dmasim compare --help (replaces [variant] sections)\n"
-    "  --seed N, --set S.K=V, --verifier, --device NAME, --format F, -o FILE, --host: as in\n"
-    "                      compare\n"
+    "  --seed N, --repeat N, --seeds A..B, --set S.K=V, --verifier, --device NAME,\n"
+    "  --format F, -o FILE, --host: as in compare (--repeat: each point with N seeds)\n"
     "  -j, --jobs N        points run at once on libuv's thread pool (default: the CPUs\n"
     "                      available); results are identical at any -j\n"
     "  -h, --help          this text\n"
@@ -536,6 +542,7 @@ static int cmd_study(int argc, char **argv, bool sweep)
         {"device", required_argument, NULL, 'd'},  {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},  {"jobs", required_argument, NULL, 'j'},
         {"host", no_argument, NULL, 'H'},          {"help", no_argument, NULL, 'h'},
+        {"repeat", required_argument, NULL, 'r'},  {"seeds", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     const char *usage = sweep ? usage_sweep : usage_compare;
@@ -604,6 +611,13 @@ static int cmd_study(int argc, char **argv, bool sweep)
         case 'H':
             o.host = true;
             break;
+        case 'r':
+        case 'R':
+            if (st.repeat || st.seed_range)
+                return bad_usage(usage, "give --repeat or --seeds once");
+            if (study_seeds_parse(&st, optarg, c == 'R', why, sizeof(why)) != 0)
+                return bad_usage(usage, "%s", why);
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -614,6 +628,8 @@ static int cmd_study(int argc, char **argv, bool sweep)
     if (optind != argc - 1)
         return bad_usage(usage, "%s", optind >= argc ? "a scenario FILE is needed"
                                                      : "one scenario FILE, please");
+    if (st.seed_range && so.have_seed)
+        return bad_usage(usage, "--seeds names every seed: leave out --seed");
     if (!sweep && n_variants == 1)
         return bad_usage(usage, "--variant %s: a comparison needs at least two variants "
                          "(give another --variant, or none to use the file's)",

@@ -2,6 +2,7 @@
  * study.c - planning, checking and running the runs of a comparison or a sweep (see study.h).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "run.h"
 #include "scenario_int.h"
 #include "study.h"
+#include "units.h"
 
 const char *study_time_name(enum study_time t)
 {
@@ -108,7 +110,47 @@ const struct study_run *study_get(const struct study *st, uint32_t point, uint32
 {
     if (point >= st->n_points || variant >= st->n_variants)
         return NULL;
-    return &st->runs[point * st->n_variants + variant];
+    return &st->cells[point * st->n_variants + variant];
+}
+
+const struct study_run *study_rep(const struct study *st, uint32_t point, uint32_t variant,
+                                  uint32_t rep)
+{
+    if (point >= st->n_points || variant >= st->n_variants || rep >= st->n_seeds)
+        return NULL;
+    return &st->runs[(point * st->n_variants + variant) * st->n_seeds + rep];
+}
+
+int study_seeds_parse(struct study *st, const char *text, bool range, char *why, size_t len)
+{
+    uint64_t a, b;
+    const char *dots = strstr(text, "..");
+    char lo[64];
+
+    if (!range) {
+        if (units_count(text, &a, why, len) != 0 || a < 1 || a > STUDY_MAX_SEEDS) {
+            snprintf(why, len, "--repeat %s: a number of seeds, 1 .. %d", text,
+                     STUDY_MAX_SEEDS);
+            return -1;
+        }
+        st->repeat = (uint32_t)a;
+        return 0;
+    }
+    if (dots == NULL || (size_t)(dots - text) >= sizeof(lo)) {
+        snprintf(why, len, "--seeds %s: a range of seeds, A..B (1..8)", text);
+        return -1;
+    }
+    snprintf(lo, sizeof(lo), "%.*s", (int)(dots - text), text);
+    if (units_count(lo, &a, why, len) != 0 || units_count(dots + 2, &b, why, len) != 0 ||
+        b < a || b - a >= STUDY_MAX_SEEDS) {
+        snprintf(why, len, "--seeds %s: a range of seeds, A..B with A <= B, at most %d seeds",
+                 text, STUDY_MAX_SEEDS);
+        return -1;
+    }
+    st->seed_range = true;
+    st->seed_lo = a;
+    st->seed_hi = b;
+    return 0;
 }
 
 /* The overrides of one run: --set, the variant's, the point's. */
@@ -140,9 +182,10 @@ static void overrides_of(const struct study *st, uint32_t point, uint32_t varian
     }
 }
 
-static int build_run(const struct study *st, uint32_t point, uint32_t variant,
+static int build_run(const struct study *st, uint32_t point, uint32_t variant, uint32_t rep,
                      struct scenario **out, struct scn_errors *err)
 {
+    const uint64_t *seed = st->n_seeds > 1 ? &st->seeds[rep] : st->have_seed ? &st->seed : NULL;
     struct run_overrides *o = malloc(sizeof(*o));
     int rc;
 
@@ -152,8 +195,7 @@ static int build_run(const struct study *st, uint32_t point, uint32_t variant,
         return -1;
     }
     overrides_of(st, point, variant, o);
-    rc = scenario_build(st->path, st->text, st->size, o->ov, o->n,
-                        st->have_seed ? &st->seed : NULL, out, err);
+    rc = scenario_build(st->path, st->text, st->size, o->ov, o->n, seed, out, err);
     free(o);
     return rc;
 }
@@ -243,6 +285,10 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
 {
     const char *const *sets = st->sets;
 
+    if (st->seed_range) { /* the configuration reported is the first seed's */
+        st->seed = st->seed_lo;
+        st->have_seed = true;
+    }
     st->text = scenario_read(st->path, &st->size, err);
     if (st->text == NULL)
         return -1;
@@ -255,9 +301,19 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
     st->n_points = 1;
     for (uint32_t a = 0; a < st->n_axes; a++)
         st->n_points *= st->axes[a].n;
-    if ((uint64_t)st->n_points * st->n_variants > STUDY_MAX_RUNS) {
-        scn_error(err, st->path, 0, "%u points x %u variants is more than %d runs",
-                  st->n_points, st->n_variants, STUDY_MAX_RUNS);
+    st->n_seeds = 1;
+    if (st->seed_range) {
+        st->n_seeds = (uint32_t)(st->seed_hi - st->seed_lo + 1);
+        for (uint32_t i = 0; i < st->n_seeds; i++)
+            st->seeds[i] = st->seed_lo + i;
+    } else if (st->repeat > 1) {
+        st->n_seeds = st->repeat;
+        for (uint32_t i = 0; i < st->n_seeds; i++)
+            st->seeds[i] = st->base->machine.seed + i;
+    }
+    if ((uint64_t)st->n_points * st->n_variants * st->n_seeds > STUDY_MAX_RUNS) {
+        scn_error(err, st->path, 0, "%u points x %u variants x %u seeds is more than %d runs",
+                  st->n_points, st->n_variants, st->n_seeds, STUDY_MAX_RUNS);
         return -1;
     }
     if (st->device[0] != '\0') {
@@ -269,30 +325,38 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
             return -1;
         }
     }
-    st->n_runs = st->n_points * st->n_variants;
+    st->n_cells = st->n_points * st->n_variants;
+    st->n_runs = st->n_cells * st->n_seeds;
     st->runs = calloc(st->n_runs, sizeof(*st->runs));
-    if (st->runs == NULL) {
+    st->cells = calloc(st->n_cells, sizeof(*st->cells));
+    if (st->runs == NULL || st->cells == NULL) {
         scn_error(err, st->path, 0, "out of memory");
         return -1;
     }
-    /* Every run's scenario must be good before any runs: nothing half-done. */
     for (uint32_t i = 0; i < st->n_runs; i++) {
+        st->runs[i].point = i / st->n_seeds / st->n_variants;
+        st->runs[i].variant = i / st->n_seeds % st->n_variants;
+        st->runs[i].rep = i % st->n_seeds;
+    }
+    /* Every run's scenario must be good before any runs: nothing half-done (the seed makes
+     * no scenario good or bad: each point and variant is checked once). */
+    for (uint32_t c = 0; c < st->n_cells; c++) {
         struct scenario *s;
         struct scn_errors e;
         char label[80];
+        uint32_t point = c / st->n_variants, variant = c % st->n_variants;
 
-        st->runs[i].point = i / st->n_variants;
-        st->runs[i].variant = i % st->n_variants;
-        if (build_run(st, st->runs[i].point, st->runs[i].variant, &s, &e) == 0) {
+        st->cells[c].point = point;
+        st->cells[c].variant = variant;
+        if (build_run(st, point, variant, 0, &s, &e) == 0) {
             scenario_free(s);
             continue;
         }
-        study_point_label(st, st->runs[i].point, label, sizeof(label));
+        study_point_label(st, point, label, sizeof(label));
         memset(err, 0, sizeof(*err));
-        scn_error(err, st->variants[st->runs[i].variant].where,
-                  st->variants[st->runs[i].variant].line,
+        scn_error(err, st->variants[variant].where, st->variants[variant].line,
                   "variant '%s'%s%s does not make a valid scenario:",
-                  st->variants[st->runs[i].variant].name, st->n_axes ? " at " : "",
+                  st->variants[variant].name, st->n_axes ? " at " : "",
                   st->n_axes ? label : "");
         for (int k = 0; k < e.count && err->count < SCN_MAX_ERRORS; k++)
             snprintf(err->text[err->count++], sizeof(err->text[0]), "  %.300s", e.text[k]);
@@ -361,7 +425,7 @@ static void work(void *ctx, uint32_t i, const volatile int *stop)
     struct scn_errors err;
     struct run_result r;
 
-    if (build_run(st, run->point, run->variant, &s, &err) != 0) {
+    if (build_run(st, run->point, run->variant, run->rep, &s, &err) != 0) {
         /* checked when planning: only host memory can fail here */
         snprintf(run->why, sizeof(run->why), "%s", err.count ? err.text[0] : "cannot load");
         run->state = RUN_FAILED;
@@ -376,6 +440,84 @@ static void work(void *ctx, uint32_t i, const volatile int *stop)
         run_result_free(&r);
     }
     scenario_free(s);
+}
+
+/* A point and variant from its seeds' runs: done when each is, with the means of their
+ * figures (counts to the nearest); else the first that failed, or skipped. */
+static void cell_of(struct study *st, uint32_t c)
+{
+    struct study_run *cell = &st->cells[c];
+    const struct study_run *r = &st->runs[c * st->n_seeds];
+    struct study_figures *m = &cell->fig;
+    double n = st->n_seeds, sum[12] = {0}, thr = 0, iops = 0, cpu = 0, t[STUDY_TIME_COUNT] = {0};
+
+    cell->state = RUN_DONE;
+    for (uint32_t i = 0; i < st->n_seeds; i++) {
+        if (r[i].state == RUN_DONE)
+            continue;
+        if (cell->state != RUN_FAILED) {
+            cell->state = r[i].state;
+            snprintf(cell->why, sizeof(cell->why), "%s", r[i].why);
+        }
+    }
+    if (cell->state != RUN_DONE)
+        return;
+    if (st->n_seeds == 1) {
+        cell->fig = r[0].fig;
+        return;
+    }
+    memset(m, 0, sizeof(*m));
+    for (uint32_t i = 0; i < st->n_seeds; i++) {
+        const struct study_figures *f = &r[i].fig;
+        const uint64_t v[12] = {f->ios, f->failed, f->bytes, f->elapsed_ns, f->p50_ns,
+                                f->p99_ns, f->max_ns, f->pages_mapped, f->pages_bounced,
+                                f->pages_above_limit, f->bytes_bounced, f->map_register_waits};
+        for (int k = 0; k < 12; k++)
+            sum[k] += (double)v[k];
+        thr += f->throughput;
+        iops += f->iops;
+        cpu += f->cpu_per_io_ns;
+        for (int k = 0; k < STUDY_TIME_COUNT; k++)
+            t[k] += f->time_per_io_ns[k];
+        m->map_register_wait_ns += f->map_register_wait_ns;
+        m->verified += f->verified;
+        m->mismatches += f->mismatches;
+        m->findings += f->findings;
+        m->lost += f->lost;
+        m->cache_lines += f->cache_lines;
+        m->stale_bytes += f->stale_bytes;
+        m->interrupted = m->interrupted || f->interrupted;
+    }
+#define MEAN(x) ((uint64_t)llround((x) / n))
+    m->ios = MEAN(sum[0]);
+    m->failed = MEAN(sum[1]);
+    m->bytes = MEAN(sum[2]);
+    m->elapsed_ns = MEAN(sum[3]);
+    m->p50_ns = MEAN(sum[4]);
+    m->p99_ns = MEAN(sum[5]);
+    m->max_ns = MEAN(sum[6]);
+    m->pages_mapped = MEAN(sum[7]);
+    m->pages_bounced = MEAN(sum[8]);
+    m->pages_above_limit = MEAN(sum[9]);
+    m->bytes_bounced = MEAN(sum[10]);
+    m->map_register_waits = MEAN(sum[11]);
+    m->map_register_wait_ns = MEAN((double)m->map_register_wait_ns);
+    m->verified = MEAN((double)m->verified);
+    m->cache_lines = MEAN((double)m->cache_lines);
+#undef MEAN
+    /* what no run may have (wrong data, findings, lost I/O) is rounded up: one seed's marks
+     * the point */
+#define MEAN_UP(x) ((uint64_t)ceil((double)(x) / n))
+    m->mismatches = MEAN_UP(m->mismatches);
+    m->findings = MEAN_UP(m->findings);
+    m->lost = MEAN_UP(m->lost);
+    m->stale_bytes = MEAN_UP(m->stale_bytes);
+#undef MEAN_UP
+    m->throughput = thr / n;
+    m->iops = iops / n;
+    m->cpu_per_io_ns = cpu / n;
+    for (int k = 0; k < STUDY_TIME_COUNT; k++)
+        m->time_per_io_ns[k] = t[k] / n;
 }
 
 struct progress {
@@ -422,6 +564,8 @@ int study_execute(struct study *st, uint32_t parallel, bool progress, volatile i
         st->failed += st->runs[i].state == RUN_FAILED;
         st->skipped += st->runs[i].state == RUN_SKIPPED;
     }
+    for (uint32_t c = 0; c < st->n_cells; c++)
+        cell_of(st, c);
     st->interrupted = *stop != 0;
     return 0;
 }
@@ -430,6 +574,8 @@ void study_free(struct study *st)
 {
     free(st->text);
     free(st->runs);
+    free(st->cells);
+    st->cells = NULL;
     scenario_free(st->base);
     st->text = NULL;
     st->runs = NULL;

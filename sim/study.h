@@ -7,6 +7,9 @@
  * with one point, a sweep one with one or two axes. Every run uses the same seed, so every
  * variant sees the same workload, and each run is the pure function of its scenario that
  * run.h promises: a study's figures do not depend on how many runs went in parallel.
+ * With several seeds (--repeat, --seeds) each point and variant runs once per seed, every
+ * variant on the same seeds (so differences pair up seed by seed), and its figures are the
+ * means, with their spread (study_metric.h).
  *
  * Overrides apply in this order, later ones winning: the file, --set, the variant, the point.
  */
@@ -19,6 +22,7 @@
 #include "scenario.h"
 
 #define STUDY_MAX_RUNS 1024
+#define STUDY_MAX_SEEDS 100 /* --repeat, --seeds: runs of one point and variant */
 
 /* Where the time of an I/O went, per I/O. */
 #define STUDY_TIME_MAP(X)                                                   \
@@ -58,7 +62,7 @@ struct study_figures {
 enum study_run_state { RUN_WAITING, RUN_DONE, RUN_FAILED, RUN_SKIPPED };
 
 struct study_run {
-    uint32_t point, variant;
+    uint32_t point, variant, rep; /* rep: which of the seeds */
     enum study_run_state state;
     struct study_figures fig;
     char why[400]; /* RUN_FAILED: why the run could not start */
@@ -81,6 +85,9 @@ struct study {
     int n_sets;
     uint64_t seed;
     bool have_seed;
+    uint32_t repeat;            /* --repeat N; 0: not given */
+    bool seed_range;            /* --seeds A..B given: seed_lo .. seed_hi */
+    uint64_t seed_lo, seed_hi;
     char device[SCN_NAME_MAX];  /* --device; "" for the total */
     uint32_t n_variants;
     struct study_variant variants[SCN_MAX_VARIANTS];
@@ -89,13 +96,21 @@ struct study {
     char axis_where[SCN_MAX_AXES][SCN_SET_MAX + 80];
     int axis_line[SCN_MAX_AXES];
     uint32_t n_points;
-    uint32_t n_runs;            /* n_points * n_variants; run = point * n_variants + variant */
+    uint32_t n_seeds;           /* seeds each point and variant runs with (--repeat, --seeds) */
+    uint64_t seeds[STUDY_MAX_SEEDS]; /* n_seeds > 1: each run's seed; 1: the scenario's */
+    uint32_t n_cells;           /* n_points * n_variants; cell = point * n_variants + variant */
+    struct study_run *cells;    /* each cell's figures: the means over its seeds */
+    uint32_t n_runs;            /* n_cells * n_seeds; run = cell * n_seeds + rep */
     struct study_run *runs;
     struct scenario *base;      /* file + --set: the configuration reported */
     uint32_t done, failed, skipped;
     bool interrupted;
     uint64_t host_ns;
 };
+
+/* study_seeds_parse - the seeds a study runs each point with: --repeat N (N seeds from the
+ * scenario's own: S .. S+N-1, resolved by study_plan) or --seeds A..B. 0, or -1 with why. */
+int study_seeds_parse(struct study *st, const char *text, bool range, char *why, size_t len);
 
 /* study_variant_parse - "NAME:section.key=value,section.key=value" (a piece without '=' goes
  * on the previous value, so "workload.db.size=4K:1,8K:1" stays whole). 0, or -1 with why[]. */
@@ -116,7 +131,12 @@ void study_point_label(const struct study *st, uint32_t point, char *out, size_t
 /* A point's value on one axis. */
 uint32_t study_point_index(const struct study *st, uint32_t point, uint32_t axis);
 
+/* A point and variant: its state (done when every seed's run is) and figures, the means
+ * over its seeds (counts rounded to the nearest), or its first run that failed. */
 const struct study_run *study_get(const struct study *st, uint32_t point, uint32_t variant);
+/* One seed's run of a point and variant (rep < n_seeds). */
+const struct study_run *study_rep(const struct study *st, uint32_t point, uint32_t variant,
+                                  uint32_t rep);
 
 void study_free(struct study *st);
 

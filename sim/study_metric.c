@@ -2,6 +2,7 @@
  * study_metric.c - the figures of a study's runs: one table of metrics (key, title, kind,
  * getter) that every format prints from, and how a figure and a change are printed.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,4 +201,134 @@ void study_format_in(enum metric_kind kind, double v, double per, char *out, siz
         snprintf(out, len, per == 1 ? "%.0f" : "%.2f", v / per);
         break;
     }
+}
+
+/* Student's t, two-sided 95 %, by degrees of freedom: the standard table (libm has no t
+ * quantile, and a statistics library for one row of numbers would be a dependency for
+ * nothing). Between the rows past 30 it takes the next smaller df, so never too narrow. */
+static double t95(uint32_t df)
+{
+    static const double t[31] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+                                 2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                                 2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
+                                 2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+
+    if (df <= 30)
+        return t[df];
+    return df < 40 ? 2.042 : df < 60 ? 2.021 : df < 120 ? 2.000 : 1.980;
+}
+
+static void stat_of(const double *x, uint32_t n, struct study_stat *s)
+{
+    double sum = 0, sq = 0;
+
+    for (uint32_t i = 0; i < n; i++)
+        sum += x[i];
+    s->n = n;
+    s->mean = sum / n;
+    for (uint32_t i = 0; i < n; i++)
+        sq += (x[i] - s->mean) * (x[i] - s->mean);
+    s->sd = n > 1 ? sqrt(sq / (n - 1)) : 0;
+    if (s->sd <= 1e-9 * fabs(s->mean))
+        s->sd = 0; /* the seeds agree: what is left is the rounding of the sums */
+    s->ci95 = n > 1 ? t95(n - 1) * s->sd / sqrt((double)n) : 0;
+}
+
+/* Metric k of each seed's run of a point and variant into x; false unless every one is done
+ * and there are two or more. */
+static bool seeds_of(const struct study *st, uint32_t p, uint32_t v,
+                     const struct study_metric *k, double *x)
+{
+    if (st->n_seeds < 2)
+        return false;
+    for (uint32_t i = 0; i < st->n_seeds; i++) {
+        const struct study_run *r = study_rep(st, p, v, i);
+        if (r == NULL || r->state != RUN_DONE)
+            return false;
+        x[i] = k->get(&r->fig);
+    }
+    return true;
+}
+
+bool study_stat_of(const struct study *st, uint32_t p, uint32_t v,
+                   const struct study_metric *k, struct study_stat *s)
+{
+    double x[STUDY_MAX_SEEDS];
+
+    if (!seeds_of(st, p, v, k, x))
+        return false;
+    stat_of(x, st->n_seeds, s);
+    return true;
+}
+
+bool study_change_stat(const struct study *st, uint32_t p, uint32_t v,
+                       const struct study_metric *k, struct study_stat *s, bool *significant)
+{
+    double x[STUDY_MAX_SEEDS], b[STUDY_MAX_SEEDS], base = 0;
+    struct study_stat d;
+
+    if (v == 0 || !seeds_of(st, p, v, k, x) || !seeds_of(st, p, 0, k, b))
+        return false;
+    for (uint32_t i = 0; i < st->n_seeds; i++) {
+        base += b[i] / st->n_seeds;
+        x[i] -= b[i]; /* paired: the same seed's workload on both */
+    }
+    if (base == 0)
+        return false;
+    stat_of(x, st->n_seeds, &d);
+    s->n = d.n;
+    s->mean = d.mean / base;
+    s->sd = d.sd / fabs(base);
+    s->ci95 = d.ci95 / fabs(base);
+    *significant = fabs(d.mean) > d.ci95;
+    return true;
+}
+
+void study_seeds_label(const struct study *st, char *out, size_t len)
+{
+    if (st->n_seeds > 1)
+        snprintf(out, len, "seeds %" PRIu64 "..%" PRIu64, st->seeds[0],
+                 st->seeds[st->n_seeds - 1]);
+    else
+        snprintf(out, len, "seed %" PRIu64, st->base->machine.seed);
+}
+
+void study_format_spread(const struct study *st, uint32_t p, uint32_t v,
+                         const struct study_metric *k, char *out, size_t len)
+{
+    const struct study_figures *f = study_figures_at(st, p, v);
+    struct study_stat s;
+    char a[40], c[40];
+
+    out[0] = '\0';
+    if (f == NULL)
+        return;
+    study_format(k->kind, k->get(f), a, sizeof(a));
+    if (!study_stat_of(st, p, v, k, &s) || s.sd == 0) {
+        snprintf(out, len, "%s", a); /* one seed, or seeds that agree exactly */
+        return;
+    }
+    study_format(k->kind, s.ci95, c, sizeof(c));
+    snprintf(out, len, "%s \xc2\xb1%s", a, c);
+}
+
+void study_format_change_spread(const struct study *st, uint32_t p, uint32_t v,
+                                const struct study_metric *k, char *out, size_t len)
+{
+    const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
+    struct study_stat s;
+    bool significant;
+
+    out[0] = '\0';
+    if (f == NULL || b == NULL || v == 0)
+        return;
+    if (!study_change_stat(st, p, v, k, &s, &significant)) {
+        study_format_change(k->get(b), k->get(f), out, len);
+        return;
+    }
+    if (s.sd == 0)
+        study_format_change(k->get(b), k->get(f), out, len); /* the seeds agree exactly */
+    else
+        snprintf(out, len, "%+.1f %% \xc2\xb1%.1f%s", s.mean * 100.0, s.ci95 * 100.0,
+                 significant ? "" : " noise");
 }

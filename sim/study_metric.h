@@ -59,4 +59,37 @@ const struct study_figures *study_figures_at(const struct study *st, uint32_t po
  * (failed I/O is a result: the driver refused or reported it, as a fault study expects). */
 const char *study_flaw(const struct study_figures *f);
 
+/* A figure's spread over the seeds of a point and variant (--repeat, --seeds). */
+struct study_stat {
+    double mean, sd; /* the sample standard deviation */
+    double ci95;     /* the half-width of the 95 % confidence interval of the mean (Student) */
+    uint32_t n;
+};
+
+/* Metric k over the seeds of a point and variant: false with fewer than two seeds or a run
+ * not done. */
+bool study_stat_of(const struct study *st, uint32_t p, uint32_t v,
+                   const struct study_metric *k, struct study_stat *s);
+
+/* The change of variant v against the baseline in metric k, paired seed by seed (each seed's
+ * workload runs on both): the relative change of the means, the spread of the per-seed
+ * differences over the baseline's mean, and whether the interval leaves 0 out (a difference
+ * beyond the noise of the seeds). False where undefined (fewer than two seeds, the baseline
+ * itself, a baseline mean of 0). */
+bool study_change_stat(const struct study *st, uint32_t p, uint32_t v,
+                       const struct study_metric *k, struct study_stat *s, bool *significant);
+
+/* "seed 1", or "seeds 1..8". */
+void study_seeds_label(const struct study *st, char *out, size_t len);
+
+/* A figure as the reports print it: "55.12 us", with several seeds "55.12 us ±53 ns" (the
+ * mean and its 95 % interval); "" for a run not done. */
+void study_format_spread(const struct study *st, uint32_t p, uint32_t v,
+                         const struct study_metric *k, char *out, size_t len);
+
+/* A change against the baseline as printed: as study_format_change with one seed; with
+ * several "+2.2 % ±0.1", and "+0.1 % ±0.3 noise" when the interval holds 0. */
+void study_format_change_spread(const struct study *st, uint32_t p, uint32_t v,
+                                const struct study_metric *k, char *out, size_t len);
+
 #endif /* DMASIM_STUDY_METRIC_H */

@@ -6,6 +6,7 @@
  * here; a templating or charting library would bring JavaScript or a runtime for no gain.
  * Everything written into the page goes through html_text, which escapes &, <, > and quotes.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -247,13 +248,20 @@ static bool sweep_crossover(const struct study *st, uint32_t k, char *out, size_
  */
 static void text_title(FILE *out, const struct study *st)
 {
-    fprintf(out, "dmasim %s: %s, seed %" PRIu64 ", %s, %u variant%s (baseline: %s)",
-            st->sweep ? "sweep" : "compare", st->path, st->base->machine.seed,
+    char seeds[80];
+
+    study_seeds_label(st, seeds, sizeof(seeds));
+    fprintf(out, "dmasim %s: %s, %s, %s, %u variant%s (baseline: %s)",
+            st->sweep ? "sweep" : "compare", st->path, seeds,
             st->device[0] ? st->device : "all devices", st->n_variants,
             st->n_variants == 1 ? "" : "s", st->variants[0].name);
     for (uint32_t a = 0; a < st->n_axes; a++)
         fprintf(out, "%s%s over %u values", a ? ", " : "; ", st->axes[a].key, st->axes[a].n);
     fprintf(out, "\n");
+    if (st->n_seeds > 1)
+        fprintf(out, "  each figure is the mean of %u runs, one per seed; \xc2\xb1 is its 95 %% "
+                "confidence interval; a change is paired seed by seed, \"noise\" when its "
+                "interval holds 0\n", st->n_seeds);
     for (uint32_t v = 0; v < st->n_variants; v++) {
         fprintf(out, "  %-16s", st->variants[v].name);
         for (uint32_t j = 0; j < st->variants[v].n_sets; j++)
@@ -284,14 +292,16 @@ static void text_wrap(FILE *out, const char *text, int width)
 
 static void text_compare(FILE *out, const struct study *st)
 {
-    char buf[2048], a[40], c[40];
+    char buf[2048], a[80], c[80];
+    /* value and change columns: wider with spreads ("55.12 us ±53 ns", "+2.2 % ±0.1 noise") */
+    int wv = st->n_seeds > 1 ? 22 : 14, wc = st->n_seeds > 1 ? 19 : 11;
 
     study_headline(st, 0, buf, sizeof(buf));
     fprintf(out, "\n");
     text_wrap(out, buf, 96);
     fprintf(out, "\n%-30s", "");
     for (uint32_t v = 0; v < st->n_variants; v++)
-        fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", st->variants[v].name, "");
+        fprintf(out, v == 0 ? "%*s" : "%*s  %-*s", wv, st->variants[v].name, wc, "");
     fprintf(out, "\n%-30s", "");
     for (uint32_t v = 0; v < st->n_variants; v++) {
         const struct study_figures *f = study_figures_at(st, 0, v);
@@ -299,7 +309,7 @@ static void text_compare(FILE *out, const struct study *st)
         char tag[40];
         /* a run whose figures are no result says so over its column; its changes are n/a */
         snprintf(tag, sizeof(tag), "%s%s", flaw ? "!! " : "", flaw ? flaw : "");
-        fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", v == 0 ? "(baseline)" : tag,
+        fprintf(out, v == 0 ? "%*s" : "%*s  %-*s", wv, v == 0 ? "(baseline)" : tag, wc,
                 v == 0 ? "" : "vs baseline");
     }
     fprintf(out, "\n");
@@ -313,22 +323,24 @@ static void text_compare(FILE *out, const struct study *st)
             const struct study_figures *f = study_figures_at(st, 0, v);
             const struct study_run *r = study_get(st, 0, v);
             if (f == NULL) {
-                fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", state_name(r->state), "");
+                fprintf(out, v == 0 ? "%*s" : "%*s  %-*s", wv, state_name(r->state), wc, "");
                 continue;
             }
-            study_format(k->kind, k->get(f), a, sizeof(a));
+            study_format_spread(st, 0, v, k, a, sizeof(a));
             c[0] = '\0';
             if (v > 0 && k->compared && b != NULL && study_flaw(f) != NULL)
                 snprintf(c, sizeof(c), "n/a");
             else if (v > 0 && k->compared && b != NULL)
-                study_format_change(k->get(b), k->get(f), c, sizeof(c));
-            fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", a, c);
+                study_format_change_spread(st, 0, v, k, c, sizeof(c));
+            /* ± is two bytes and one column */
+            fprintf(out, v == 0 ? "%*s" : "%*s  %-*s", wv + (strstr(a, "\xc2\xb1") != NULL), a,
+                    wc + (strstr(c, "\xc2\xb1") != NULL), c);
         }
         fprintf(out, "\n");
     }
     fprintf(out, "\nwhere the time of an I/O went (CPU, and the device's own time)\n%-30s", "");
     for (uint32_t v = 0; v < st->n_variants; v++)
-        fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", st->variants[v].name, "");
+        fprintf(out, v == 0 ? "%*s" : "%*s  %-*s", wv, st->variants[v].name, wc, "");
     fprintf(out, "\n");
     for (int t = 0; t < STUDY_TIME_COUNT; t++) {
         fprintf(out, "%-30s", study_time_name((enum study_time)t));
@@ -341,7 +353,7 @@ static void text_compare(FILE *out, const struct study *st)
                 snprintf(c, sizeof(c), "n/a");
             else if (f != NULL && b != NULL && v > 0)
                 study_format_change(b->time_per_io_ns[t], f->time_per_io_ns[t], c, sizeof(c));
-            fprintf(out, v == 0 ? "%14s" : "%14s  %-11s", a, c);
+            fprintf(out, v == 0 ? "%*s" : "%*s  %-*s", wv, a, wc, c);
         }
         fprintf(out, "\n");
     }
@@ -357,10 +369,42 @@ static const char *const sweep_short[] = {"throughput", "IOPS",    "CPU/IO",   "
                                           "p99",        "bounced", "above",    "pages/IO",
                                           "copied/IO",  "waits",   "wait/IO",  "bad"};
 
+/* With several seeds, under a run's row: each column's 95 % interval, where the seeds differ. */
+static void text_sweep_spread(FILE *out, const struct study *st, uint32_t p, uint32_t v,
+                              int w0, int wc)
+{
+    char a[48];
+    bool any = false;
+
+    (void)wc;
+    for (int k = 0; k < N_SWEEP_COLUMNS && !any; k++) {
+        struct study_stat s;
+        any = study_stat_of(st, p, v, study_metric_find(sweep_columns[k]), &s) && s.sd > 0;
+    }
+    if (!any)
+        return;
+    fprintf(out, "%-*s%-14s", w0 * (int)st->n_axes, "", "  \xc2\xb1 95 % CI");
+    fputc(' ', out); /* the ± above is two bytes and one column */
+    for (int k = 0; k < N_SWEEP_COLUMNS; k++) {
+        const struct study_metric *m = study_metric_find(sweep_columns[k]);
+        struct study_stat s;
+        a[0] = '\0';
+        if (study_stat_of(st, p, v, m, &s) && s.sd > 0) {
+            a[0] = '\xc2';
+            a[1] = '\xb1';
+            study_format(m->kind, s.ci95, a + 2, sizeof(a) - 2);
+        }
+        fprintf(out, "%*s", 11 + (a[0] != '\0'), a);
+    }
+    fprintf(out, "\n");
+}
+
 static void text_sweep(FILE *out, const struct study *st)
 {
-    char buf[4096], a[40], c1[40], c2[40];
-    int w0 = 10;
+    char buf[4096], a[40], c1[80], c2[80];
+    int w0 = 10, wc = st->n_seeds > 1 ? 20 : 12; /* "+2.2 % ±0.1 noise" */
+    const struct study_metric *cpu = study_metric_find("cpu_per_io_ns");
+    const struct study_metric *thr = study_metric_find("throughput");
 
     for (uint32_t a2 = 0; a2 < st->n_axes; a2++)
         if ((int)strlen(st->axes[a2].key) + 2 > w0)
@@ -378,7 +422,7 @@ static void text_sweep(FILE *out, const struct study *st)
     fprintf(out, "%-14s", "variant");
     for (int k = 0; k < N_SWEEP_COLUMNS; k++)
         fprintf(out, "%11s", sweep_short[k]);
-    fprintf(out, "%12s%12s\n", "CPU vs base", "thr vs base");
+    fprintf(out, "%*s%*s\n", wc, "CPU vs base", wc, "thr vs base");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
             const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
@@ -399,15 +443,20 @@ static void text_sweep(FILE *out, const struct study *st)
             }
             if (v == 0 || b == NULL) {
                 fprintf(out, "\n");
+                text_sweep_spread(out, st, p, v, w0, wc);
                 continue;
             }
             if (study_flaw(f) != NULL) {
-                fprintf(out, "%12s%12s  !! %s\n", "n/a", "n/a", study_flaw(f));
+                fprintf(out, "%*s%*s  !! %s\n", wc, "n/a", wc, "n/a", study_flaw(f));
+                text_sweep_spread(out, st, p, v, w0, wc);
                 continue;
             }
-            study_format_change(b->cpu_per_io_ns, f->cpu_per_io_ns, c1, sizeof(c1));
-            study_format_change(b->throughput, f->throughput, c2, sizeof(c2));
-            fprintf(out, "%12s%12s\n", c1, c2);
+            study_format_change_spread(st, p, v, cpu, c1, sizeof(c1));
+            study_format_change_spread(st, p, v, thr, c2, sizeof(c2));
+            /* ± is two bytes and one column */
+            fprintf(out, "%*s%*s\n", wc + (strstr(c1, "\xc2\xb1") != NULL), c1,
+                    wc + (strstr(c2, "\xc2\xb1") != NULL), c2);
+            text_sweep_spread(out, st, p, v, w0, wc);
         }
     }
     fprintf(out, "\nwhere the time of an I/O went, per I/O:\n%-*s%-14s", w0 * (int)st->n_axes,
@@ -455,6 +504,29 @@ static void text_footer(FILE *out, const struct study *st, bool with_host)
 /* ---------------------------------------------------------------------------------------------
  * CSV: a header, then one row per run (per variant, per point).
  */
+/* With several seeds: the seeds, each figure's sd and 95 % interval, and each change's. */
+static void csv_spread(FILE *out, const struct study *st, uint32_t p, uint32_t v)
+{
+    fprintf(out, ",%u", st->n_seeds);
+    for (int m = 0; m < study_n_metrics; m++) {
+        struct study_stat s;
+        if (study_stat_of(st, p, v, &study_metrics[m], &s))
+            fprintf(out, ",%.6f,%.6f", s.sd, s.ci95);
+        else
+            fprintf(out, ",,");
+    }
+    for (int m = 0; m < study_n_metrics; m++) {
+        struct study_stat s;
+        bool sig;
+        if (!study_metrics[m].compared)
+            continue;
+        if (study_change_stat(st, p, v, &study_metrics[m], &s, &sig))
+            fprintf(out, ",%.6f,%s", s.ci95, sig ? "yes" : "no");
+        else
+            fprintf(out, ",,");
+    }
+}
+
 static void csv_report(FILE *out, const struct study *st)
 {
     for (uint32_t a = 0; a < st->n_axes; a++)
@@ -467,6 +539,15 @@ static void csv_report(FILE *out, const struct study *st)
     for (int m = 0; m < study_n_metrics; m++)
         if (study_metrics[m].compared)
             fprintf(out, ",%s_vs_baseline", study_metrics[m].key);
+    if (st->n_seeds > 1) {
+        fprintf(out, ",seeds");
+        for (int m = 0; m < study_n_metrics; m++)
+            fprintf(out, ",%s_sd,%s_ci95", study_metrics[m].key, study_metrics[m].key);
+        for (int m = 0; m < study_n_metrics; m++)
+            if (study_metrics[m].compared)
+                fprintf(out, ",%s_vs_baseline_ci95,%s_vs_baseline_significant",
+                        study_metrics[m].key, study_metrics[m].key);
+    }
     fprintf(out, "\n");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
@@ -496,6 +577,8 @@ static void csv_report(FILE *out, const struct study *st)
                 else
                     fprintf(out, ",");
             }
+            if (st->n_seeds > 1)
+                csv_spread(out, st, p, v);
             fprintf(out, "\n");
         }
     }
@@ -536,6 +619,47 @@ static void json_figures(struct json *j, const struct study_figures *f,
     json_close(j, '}');
 }
 
+/* With several seeds: each figure's spread, and each change's against the baseline. */
+static void json_spread(struct json *j, const struct study *st, uint32_t p, uint32_t v)
+{
+    json_u64(j, "seeds", st->n_seeds);
+    json_open(j, "spread", '{');
+    for (int m = 0; m < study_n_metrics; m++) {
+        struct study_stat s;
+        if (!study_stat_of(st, p, v, &study_metrics[m], &s))
+            continue;
+        json_open(j, study_metrics[m].key, '{');
+        json_f(j, "mean", s.mean);
+        json_f(j, "sd", s.sd);
+        json_f(j, "ci95", s.ci95);
+        json_close(j, '}');
+    }
+    json_close(j, '}');
+    if (v == 0) {
+        json_key(j, "vs_baseline_spread");
+        fputs("null", j->out);
+        return;
+    }
+    json_open(j, "vs_baseline_spread", '{');
+    for (int m = 0; m < study_n_metrics; m++) {
+        struct study_stat s;
+        bool sig;
+        if (!study_metrics[m].compared)
+            continue;
+        if (!study_change_stat(st, p, v, &study_metrics[m], &s, &sig)) {
+            json_key(j, study_metrics[m].key);
+            fputs("null", j->out);
+            continue;
+        }
+        json_open(j, study_metrics[m].key, '{');
+        json_f(j, "change", s.mean);
+        json_f(j, "ci95", s.ci95);
+        json_bool(j, "significant", sig);
+        json_close(j, '}');
+    }
+    json_close(j, '}');
+}
+
 static void json_report(FILE *out, const struct study *st, bool with_host)
 {
     struct json j = {out, 0, true};
@@ -547,6 +671,12 @@ static void json_report(FILE *out, const struct study *st, bool with_host)
     json_str(&j, "kind", st->sweep ? "sweep" : "compare");
     json_str(&j, "scenario", st->path);
     json_u64(&j, "seed", st->base->machine.seed);
+    if (st->n_seeds > 1) {
+        json_open(&j, "seeds", '[');
+        for (uint32_t i = 0; i < st->n_seeds; i++)
+            json_u64(&j, NULL, st->seeds[i]);
+        json_close(&j, ']');
+    }
     json_str(&j, "device", st->device[0] ? st->device : "all");
     json_str(&j, "baseline", st->variants[0].name);
     json_open(&j, "variants", '[');
@@ -602,6 +732,8 @@ static void json_report(FILE *out, const struct study *st, bool with_host)
                 json_str(&j, "why", r->why);
             if (r->state == RUN_DONE)
                 json_figures(&j, &r->fig, v > 0 ? study_figures_at(st, p, 0) : NULL);
+            if (r->state == RUN_DONE && st->n_seeds > 1)
+                json_spread(&j, st, p, v);
             json_close(&j, '}');
         }
         json_close(&j, ']');
@@ -678,17 +810,57 @@ static void html_variant(FILE *out, const char *name, const char *flaw)
         fprintf(out, " <span class=\"flaw\">\xe2\x9c\x97 %s</span>", flaw);
 }
 
-/* A change against the baseline; n/a for a run whose figures are no result. */
-static void html_change(FILE *out, double base, double v, const char *flaw)
+/* A change against the baseline; n/a for a run whose figures are no result; with several
+ * seeds its interval, greyed as noise when the interval holds 0. */
+static void html_change(FILE *out, const struct study *st, uint32_t p, uint32_t v,
+                        const struct study_metric *k, const char *flaw)
 {
-    char c[40];
+    char c[80];
+    struct study_stat s;
+    bool sig = true;
 
     if (flaw != NULL) {
         fprintf(out, "<td class=\"flaw\" title=\"%s: not a result\">n/a</td>", flaw);
         return;
     }
-    study_format_change(base, v, c, sizeof(c));
-    fprintf(out, "<td>%s</td>", c);
+    study_format_change_spread(st, p, v, k, c, sizeof(c));
+    if (study_change_stat(st, p, v, k, &s, &sig) && !sig && s.sd > 0)
+        fprintf(out, "<td class=\"noise\" title=\"within the noise of the seeds: the 95 %% "
+                "interval holds 0\">%s</td>", c);
+    else
+        fprintf(out, "<td>%s</td>", c);
+}
+
+/* A spread to two significant digits (0.00087, 5.3, 107). */
+static void two_digits(double x, char *out, size_t len)
+{
+    int decimals = x > 0 ? 1 - (int)floor(log10(x)) : 0;
+
+    snprintf(out, len, "%.*f", decimals < 0 ? 0 : decimals > 9 ? 9 : decimals, x);
+}
+
+/* A figure in a table's unit; with several seeds that differ, its interval beside it and its
+ * standard deviation on hover. */
+static void html_value(FILE *out, const struct study *st, uint32_t p, uint32_t v,
+                       const struct study_metric *k, double per)
+{
+    const struct study_figures *f = study_figures_at(st, p, v);
+    struct study_stat s;
+    char a[40], c[40], d[40];
+
+    if (f == NULL) {
+        fprintf(out, "<td>%s</td>", state_name(study_get(st, p, v)->state));
+        return;
+    }
+    study_format_in(k->kind, k->get(f), per, a, sizeof(a));
+    if (!study_stat_of(st, p, v, k, &s) || s.sd == 0) {
+        fprintf(out, "<td>%s</td>", a);
+        return;
+    }
+    two_digits(s.ci95 / per, c, sizeof(c));
+    two_digits(s.sd / per, d, sizeof(d));
+    fprintf(out, "<td title=\"sd %s, %u seeds\">%s <span class=\"ci\">\xc2\xb1%s</span></td>", d,
+            s.n, a, c);
 }
 
 /* The columns of a sweep's HTML tables: what it costs, and why. */
@@ -703,7 +875,7 @@ static void html_sweep_table(FILE *out, const struct study *st, const char *cons
 {
     double per[16];
     const char *unit[16];
-    char a[40], label[80];
+    char label[80];
 
     fputs("<div class=\"wide\"><table class=\"figures\">\n<thead><tr>", out);
     for (uint32_t x = 0; x < st->n_axes; x++) {
@@ -738,17 +910,13 @@ static void html_sweep_table(FILE *out, const struct study *st, const char *cons
             fputs("<td class=\"key\">", out);
             html_variant(out, st->variants[v].name, flaw);
             fputs("</td>", out);
-            for (int k = 0; k < ncols; k++) {
-                const struct study_metric *m = study_metric_find(cols[k]);
-                if (f != NULL)
-                    study_format_in(m->kind, m->get(f), per[k], a, sizeof(a));
-                fprintf(out, "<td>%s</td>", f ? a : state_name(study_get(st, p, v)->state));
-            }
+            for (int k = 0; k < ncols; k++)
+                html_value(out, st, p, v, study_metric_find(cols[k]), per[k]);
             if (changes && (f == NULL || b == NULL || v == 0)) {
                 fputs("<td></td><td></td>", out);
             } else if (changes) {
-                html_change(out, b->cpu_per_io_ns, f->cpu_per_io_ns, flaw);
-                html_change(out, b->throughput, f->throughput, flaw);
+                html_change(out, st, p, v, study_metric_find("cpu_per_io_ns"), flaw);
+                html_change(out, st, p, v, study_metric_find("throughput"), flaw);
             }
             fputs("</tr>\n", out);
         }
@@ -761,7 +929,6 @@ static void html_sweep_table(FILE *out, const struct study *st, const char *cons
 static void html_table(FILE *out, const struct study *st)
 {
     const struct study_figures *b = study_figures_at(st, 0, 0);
-    char a[40];
 
     if (st->sweep) {
         fputs("<h3>What it costs</h3>\n", out);
@@ -793,13 +960,11 @@ static void html_table(FILE *out, const struct study *st)
         fputs("</td>", out);
         for (uint32_t v = 0; v < st->n_variants; v++) {
             const struct study_figures *f = study_figures_at(st, 0, v);
-            if (f != NULL)
-                study_format_in(k->kind, k->get(f), per, a, sizeof(a));
-            fprintf(out, "<td>%s</td>", f ? a : state_name(study_get(st, 0, v)->state));
+            html_value(out, st, 0, v, k, per);
             if (v == 0)
                 continue;
             if (f != NULL && b != NULL && k->compared)
-                html_change(out, k->get(b), k->get(f), study_flaw(f));
+                html_change(out, st, 0, v, k, study_flaw(f));
             else
                 fputs("<td></td>", out);
         }
@@ -820,7 +985,7 @@ static const char html_style[] =
     "th{vertical-align:bottom;background:#f7f7f7}.key,td:first-child,th:first-child"
     "{text-align:left}tr.point td{border-top:2px solid #bbb}"
     ".flaw{color:#b00020;font-weight:bold}td.flaw{background:#fdecee}"
-    ".note{font-size:.9em;color:#555}"
+    ".note{font-size:.9em;color:#555}.ci{color:#666;font-size:.9em}.noise{color:#999}"
     "figure.chart{margin:1.5em 0}figcaption{font-size:.9em;color:#555}"
     "footer{margin-top:3em;font-size:.8em;color:#666}"
     "@media print{body{margin:0;max-width:none;font-size:10pt}div.wide{overflow:visible}"
@@ -841,7 +1006,9 @@ static void html_report(FILE *out, const struct study *st, bool with_host)
             st->sweep ? "sweep" : "compare");
     study_html_text(out, st->path);
     fputs("</h1>\n", out);
-    fprintf(out, "<p>Seed %" PRIu64 ", ", st->base->machine.seed);
+    study_seeds_label(st, buf, sizeof(buf));
+    buf[0] = (char)toupper((unsigned char)buf[0]);
+    fprintf(out, "<p>%s, ", buf);
     study_html_text(out, st->device[0] ? st->device : "all devices");
     fprintf(out, ", %u variant%s; the baseline is <b>", st->n_variants,
             st->n_variants == 1 ? "" : "s");
@@ -852,6 +1019,11 @@ static void html_report(FILE *out, const struct study *st, bool with_host)
         study_html_text(out, st->axes[a].key);
         fprintf(out, "</code> over %u values.", st->axes[a].n);
     }
+    if (st->n_seeds > 1)
+        fprintf(out, " Each figure is the mean of %u runs, one per seed, \xc2\xb1 its 95 %% "
+                "confidence interval (the standard deviation on hover); a change against the "
+                "baseline is paired seed by seed, and greyed as <span class=\"noise\">noise"
+                "</span> when its interval holds 0.", st->n_seeds);
     fputs("</p>\n", out);
     for (uint32_t v = 1; v < st->n_variants; v++) {
         if (st->sweep)

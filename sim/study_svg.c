@@ -195,6 +195,8 @@ static bool chart_value(const struct study *st, const struct chart_def *c, uint3
                         uint32_t v, double *out, const char **flaw)
 {
     const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
+    struct study_stat s;
+    bool sig;
 
     *flaw = NULL;
     if (f == NULL)
@@ -207,7 +209,36 @@ static bool chart_value(const struct study *st, const struct chart_def *c, uint3
     if (b == NULL || b->cpu_per_io_ns == 0.0 || v == 0)
         return false;
     *out = study_change(b->cpu_per_io_ns, f->cpu_per_io_ns);
+    /* with seeds, the paired change, as the tables print it */
+    if (study_change_stat(st, p, v, study_metric_find("cpu_per_io_ns"), &s, &sig))
+        *out = s.mean;
     return true;
+}
+
+/* The half-width of the 95 % interval of a charted value (several seeds), or 0. */
+static double chart_error(const struct study *st, const struct chart_def *c, uint32_t p,
+                          uint32_t v)
+{
+    struct study_stat s;
+    bool sig;
+
+    if (c->key != NULL)
+        return study_stat_of(st, p, v, study_metric_find(c->key), &s) ? s.ci95 : 0;
+    return study_change_stat(st, p, v, study_metric_find("cpu_per_io_ns"), &s, &sig) ? s.ci95
+                                                                                         : 0;
+}
+
+/* An error bar: the 95 % interval of the mean at x. */
+static void svg_error_bar(FILE *out, const struct scale *s, double x, double v, double e,
+                          const char *color)
+{
+    double y0 = y_of(s, v - e), y1 = y_of(s, v + e);
+
+    if (e <= 0)
+        return;
+    fprintf(out, "<path stroke=\"%s\" stroke-width=\"1.2\" fill=\"none\" d=\"M%.1f %.1f "
+            "L%.1f %.1f M%.1f %.1f L%.1f %.1f M%.1f %.1f L%.1f %.1f\"/>\n", color, x, y0, x, y1,
+            x - 4, y0, x + 4, y0, x - 4, y1, x + 4, y1);
 }
 
 /* What the y axis plots: the metric, or the change against the baseline, with its unit. */
@@ -242,12 +273,13 @@ static bool chart_says(const struct study *st, const struct chart_def *c)
 static void chart_open(FILE *out, const struct study *st, const struct chart_def *c,
                        const char *ytitle, double height)
 {
-    char what[400], where[700];
+    char what[400], where[700], seeds[80];
 
     snprintf(what, sizeof(what), "%s %s %s", ytitle, st->sweep ? "against" : "by",
              st->sweep ? st->axes[0].key : "variant");
-    snprintf(where, sizeof(where), "%s, seed %" PRIu64 ", %s", st->path,
-             st->base->machine.seed, st->device[0] ? st->device : "all devices");
+    study_seeds_label(st, seeds, sizeof(seeds));
+    snprintf(where, sizeof(where), "%s, %s, %s", st->path, seeds,
+             st->device[0] ? st->device : "all devices");
     fprintf(out, "<figure class=\"chart\" id=\"chart-%s\">\n<svg xmlns=\"http://www.w3.org/"
             "2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
             "font-family=\"sans-serif\">\n<title>", c->key ? c->key : "overhead", CW, height,
@@ -284,16 +316,16 @@ static void svg_flaw_mark(FILE *out, double x, double y, const char *variant, co
 
 /* The range of the values drawn (flawless ones; for the overhead chart the flawed have no
  * value), always holding 0. */
-static void range_of(const double *vals, const bool *ok, const char *const *flaw, size_t n,
-                     bool overhead, double *lo, double *hi)
+static void range_of(const double *vals, const double *err, const bool *ok,
+                     const char *const *flaw, size_t n, bool overhead, double *lo, double *hi)
 {
     *lo = 0.0;
     *hi = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (!ok[i] || (overhead && flaw[i] != NULL))
             continue;
-        *lo = fmin(*lo, vals[i]);
-        *hi = fmax(*hi, vals[i]);
+        *lo = fmin(*lo, vals[i] - err[i]);
+        *hi = fmax(*hi, vals[i] + err[i]);
     }
 }
 
@@ -304,20 +336,24 @@ static void svg_line_chart(FILE *out, const struct study *st, const struct chart
     uint32_t nx = st->axes[0].n, ny = st->n_axes == 2 ? st->axes[1].n : 1;
     uint32_t nseries = st->n_variants * ny, first = c->key == NULL ? ny : 0, every;
     size_t n = (size_t)nseries * nx;
-    double *vals = calloc(n, sizeof(*vals)), lo, hi;
+    double *vals = calloc(n, sizeof(*vals)), *err = calloc(n, sizeof(*err)), lo, hi;
     bool *ok = calloc(n, sizeof(*ok)), any_flaw = false;
     const char **flaw = calloc(n, sizeof(*flaw));
     char label[80], ytitle[240], xtitle[300];
     struct scale ys;
     static struct xaxis xs;
 
-    if (vals == NULL || ok == NULL || flaw == NULL)
+    if (vals == NULL || err == NULL || ok == NULL || flaw == NULL)
         goto out;
-    for (uint32_t s = 0; s < nseries; s++)
-        for (uint32_t x = 0; x < nx; x++)
+    for (uint32_t s = 0; s < nseries; s++) {
+        for (uint32_t x = 0; x < nx; x++) {
             ok[s * nx + x] = chart_value(st, c, x * ny + s % ny, s / ny, &vals[s * nx + x],
                                          &flaw[s * nx + x]);
-    range_of(vals, ok, flaw, n, c->key == NULL, &lo, &hi);
+            if (ok[s * nx + x])
+                err[s * nx + x] = chart_error(st, c, x * ny + s % ny, s / ny);
+        }
+    }
+    range_of(vals, err, ok, flaw, n, c->key == NULL, &lo, &hi);
     scale_of(lo, hi, c->kind, c->key == NULL, &ys);
     xaxis_of(&st->axes[0], &xs);
     chart_y_title(st, c, &ys, ytitle, sizeof(ytitle));
@@ -373,6 +409,7 @@ static void svg_line_chart(FILE *out, const struct study *st, const struct chart
             }
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", px,
                     y_of(&ys, vals[i]), color);
+            svg_error_bar(out, &ys, px, vals[i], err[i], color);
         }
         if (ny > 1)
             scenario_axis_label(&st->axes[1], s % ny, label, sizeof(label));
@@ -391,6 +428,7 @@ static void svg_line_chart(FILE *out, const struct study *st, const struct chart
     chart_close(out, c, any_flaw);
 out:
     free(vals);
+    free(err);
     free(ok);
     free(flaw);
 }
@@ -399,15 +437,19 @@ out:
 static void svg_bar_chart(FILE *out, const struct study *st, const struct chart_def *c)
 {
     uint32_t first = c->key == NULL ? 1 : 0, nbars = st->n_variants - first;
-    double vals[SCN_MAX_VARIANTS], lo, hi, slot = PW / (nbars ? nbars : 1);
+    double vals[SCN_MAX_VARIANTS], err[SCN_MAX_VARIANTS] = {0}, lo, hi;
+    double slot = PW / (nbars ? nbars : 1);
     bool ok[SCN_MAX_VARIANTS], any_flaw = false;
     const char *flaw[SCN_MAX_VARIANTS];
     char t[48], ytitle[240];
     struct scale ys;
 
-    for (uint32_t v = 0; v < st->n_variants; v++)
+    for (uint32_t v = 0; v < st->n_variants; v++) {
         ok[v] = chart_value(st, c, 0, v, &vals[v], &flaw[v]);
-    range_of(vals, ok, flaw, st->n_variants, c->key == NULL, &lo, &hi);
+        if (ok[v])
+            err[v] = chart_error(st, c, 0, v);
+    }
+    range_of(vals, err, ok, flaw, st->n_variants, c->key == NULL, &lo, &hi);
     scale_of(lo, hi, c->kind, c->key == NULL, &ys);
     chart_y_title(st, c, &ys, ytitle, sizeof(ytitle));
     chart_open(out, st, c, ytitle, CH);
@@ -433,12 +475,15 @@ static void svg_bar_chart(FILE *out, const struct study *st, const struct chart_
                 "\n", x, fmin(y0, y1), w, fabs(y0 - y1), palette[v % PALETTE_N],
                 flaw[v] != NULL ? " fill-opacity=\"0.3\" stroke=\"" FLAW_COLOR "\" "
                                   "stroke-dasharray=\"4 3\"" : "");
+        svg_error_bar(out, &ys, x + w / 2, vals[v], err[v], "#333");
         if (c->key == NULL)
             snprintf(t, sizeof(t), "%+.1f %%", vals[v] * 100.0);
         else
             study_format(c->kind, vals[v], t, sizeof(t));
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s"
-                "</text>\n", x + w / 2, vals[v] < 0 ? fmax(y0, y1) + 13 : fmin(y0, y1) - 4, t);
+                "</text>\n", x + w / 2,
+                vals[v] < 0 ? fmax(y_of(&ys, vals[v] - err[v]), y0) + 13
+                            : fmin(y_of(&ys, vals[v] + err[v]), y1) - 4, t);
         if (flaw[v] != NULL) {
             svg_flaw_mark(out, x + w / 2, fmin(y0, y1) - 22, st->variants[v].name, flaw[v]);
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\" "
@@ -488,22 +533,23 @@ void study_svg_time_bars(FILE *out, const struct study *st)
     static const char *const colors[STUDY_TIME_COUNT] = {"#4e79a7", "#f28e2b", "#e15759",
                                                          "#76b7b2", "#59a14f", "#bab0ac"};
     double most = 0, bar = 22, x0 = 190, width = CW - x0 - 30;
-    double height = MT + st->n_runs * (bar + 8) + 80, axis_y = MT + st->n_runs * (bar + 8);
-    char t[160], label[80], where[700];
+    double height = MT + st->n_cells * (bar + 8) + 80, axis_y = MT + st->n_cells * (bar + 8);
+    char t[160], label[80], where[700], seeds[80];
     struct scale xs;
     int n;
 
-    for (uint32_t i = 0; i < st->n_runs; i++) {
+    for (uint32_t i = 0; i < st->n_cells; i++) {
         double sum = 0;
-        if (st->runs[i].state != RUN_DONE)
+        if (st->cells[i].state != RUN_DONE)
             continue;
         for (int c = 0; c < STUDY_TIME_COUNT; c++)
-            sum += st->runs[i].fig.time_per_io_ns[c];
+            sum += st->cells[i].fig.time_per_io_ns[c];
         most = fmax(most, sum);
     }
     scale_of(0, most, MK_NS, false, &xs);
-    snprintf(where, sizeof(where), "%s, seed %" PRIu64 ", %s", st->path,
-             st->base->machine.seed, st->device[0] ? st->device : "all devices");
+    study_seeds_label(st, seeds, sizeof(seeds));
+    snprintf(where, sizeof(where), "%s, %s, %s", st->path, seeds,
+             st->device[0] ? st->device : "all devices");
     fprintf(out, "<figure class=\"chart\" id=\"chart-time\">\n<svg xmlns=\"http://www.w3.org/"
             "2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
             "font-family=\"sans-serif\">\n<title>Where the time of an I/O went \xe2\x80\x94 ",
@@ -525,8 +571,8 @@ void study_svg_time_bars(FILE *out, const struct study *st)
     axis_title("time per I/O", &xs, t, sizeof(t));
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
             x0 + width / 2, axis_y + 30, t);
-    for (uint32_t i = 0; i < st->n_runs; i++) {
-        const struct study_run *r = &st->runs[i];
+    for (uint32_t i = 0; i < st->n_cells; i++) {
+        const struct study_run *r = &st->cells[i];
         double y = MT + i * (bar + 8), x = x0;
         const char *flaw = r->state == RUN_DONE ? study_flaw(&r->fig) : NULL;
         study_point_label(st, r->point, label, sizeof(label));

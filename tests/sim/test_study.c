@@ -634,6 +634,140 @@ START_TEST(test_charts)
 }
 END_TEST
 
+/* The figure of one variant in a JSON study report. */
+static double json_figure(const char *text, int variant, const char *key, const char *part)
+{
+    json_object *doc = json_tokener_parse(text), *run;
+    double v;
+
+    ck_assert_ptr_nonnull(doc);
+    run = json_object_array_get_idx(get(json_object_array_get_idx(get(doc, "points"), 0),
+                                        "runs"), (size_t)variant);
+    if (part == NULL)
+        v = json_object_get_double(get(get(run, "figures"), key));
+    else
+        v = json_object_get_double(get(get(get(run, "spread"), key), part));
+    json_object_put(doc);
+    return v;
+}
+
+/* --repeat / --seeds: each variant on every seed, each figure the mean of the seeds' runs
+ * (the same runs --seed K gives one by one) with its standard deviation and Student's 95 %
+ * interval; changes paired seed by seed; the same at any -j; in every format; one seed is the
+ * plain report byte for byte; bad counts and ranges refused. */
+START_TEST(test_repeat)
+{
+    const char *path = write_file("repeat.ini", "[machine]\nmemory = 8G\ndata = metadata\n"
+                                                "[device d]\nadapter = storage\n"
+                                                "[workload w]\ndevice = d\ncount = 400\n"
+                                                "[variant wide]\n[variant narrow]\n"
+                                                "device.d.address_bits = 32\n");
+    char scn[160];
+    static char first[sizeof(o.out)], plain[sizeof(o.out)];
+    double cpu[4], base[4], mean = 0, sq = 0, sd, d[4], dm = 0, dsq = 0, bm = 0;
+    json_object *doc, *sp;
+
+    snprintf(scn, sizeof(scn), "%s", path);
+    for (int k = 0; k < 4; k++) {
+        char seed[8];
+        snprintf(seed, sizeof(seed), "%d", 3 + k);
+        const char *a[] = {"dmasim", "compare", scn, "--seed", seed, "--format", "json", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+        cpu[k] = json_figure(o.out, 1, "cpu_per_io_ns", NULL);
+        base[k] = json_figure(o.out, 0, "cpu_per_io_ns", NULL);
+        mean += cpu[k] / 4;
+        d[k] = cpu[k] - base[k];
+        dm += d[k] / 4;
+        bm += base[k] / 4;
+    }
+    for (int k = 0; k < 4; k++) {
+        sq += (cpu[k] - mean) * (cpu[k] - mean);
+        dsq += (d[k] - dm) * (d[k] - dm);
+    }
+    sd = sqrt(sq / 3);
+    ck_assert_msg(sd > 0, "the seeds must differ for this test to mean anything");
+    {
+        const char *a[] = {"dmasim", "compare", scn, "--seeds", "3..6", "--format", "json",
+                           "-j", "1", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+        snprintf(first, sizeof(first), "%s", o.out);
+    }
+    ck_assert_double_eq_tol(json_figure(first, 1, "cpu_per_io_ns", NULL), mean, 1e-3);
+    ck_assert_double_eq_tol(json_figure(first, 1, "cpu_per_io_ns", "mean"), mean, 1e-3);
+    ck_assert_double_eq_tol(json_figure(first, 1, "cpu_per_io_ns", "sd"), sd, 1e-3);
+    ck_assert_double_eq_tol(json_figure(first, 1, "cpu_per_io_ns", "ci95"),
+                            3.182 * sd / 2.0, 1e-3); /* t(3) = 3.182, sqrt(4) = 2 */
+    doc = json_tokener_parse(first);
+    ck_assert_int_eq(json_object_array_length(get(doc, "seeds")), 4);
+    ck_assert_int_eq(json_object_get_int(json_object_array_get_idx(get(doc, "seeds"), 0)), 3);
+    sp = get(get(json_object_array_get_idx(get(json_object_array_get_idx(get(doc, "points"), 0),
+                                               "runs"), 1), "vs_baseline_spread"),
+             "cpu_per_io_ns");
+    ck_assert_double_eq_tol(json_object_get_double(get(sp, "change")), dm / bm, 1e-6);
+    ck_assert_double_eq_tol(json_object_get_double(get(sp, "ci95")),
+                            3.182 * sqrt(dsq / 3) / 2.0 / bm, 1e-6);
+    ck_assert(json_object_get_boolean(get(sp, "significant")) ==
+              (fabs(dm) > 3.182 * sqrt(dsq / 3) / 2.0));
+    json_object_put(doc);
+    {   /* the same at any -j */
+        const char *a[] = {"dmasim", "compare", scn, "--seeds", "3..6", "--format", "json",
+                           "-j", "3", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(strcmp(o.out, first) == 0, "-j 3 differs from -j 1");
+    }
+    {   /* --repeat 4 from the file's seed 3 is --seeds 3..6 */
+        const char *a[] = {"dmasim", "compare", scn, "--repeat", "4", "--seed", "3", "--format",
+                           "json", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(strcmp(o.out, first) == 0, "--repeat 4 --seed 3 differs from --seeds 3..6");
+    }
+    {   /* every format */
+        const char *t[] = {"dmasim", "compare", scn, "--seeds", "3..6", NULL};
+        const char *c[] = {"dmasim", "compare", scn, "--seeds", "3..6", "--format", "csv", NULL};
+        const char *h[] = {"dmasim", "compare", scn, "--seeds", "3..6", "--format", "html", NULL};
+        run_cli(t, 0, &o);
+        ck_assert_ptr_nonnull(strstr(o.out, "seeds 3..6"));
+        ck_assert_ptr_nonnull(strstr(o.out, "each figure is the mean of 4 runs"));
+        ck_assert_ptr_nonnull(strstr(o.out, " \xc2\xb1"));
+        run_cli(c, 0, &o);
+        ck_assert_ptr_nonnull(strstr(o.out, ",seeds,"));
+        ck_assert_ptr_nonnull(strstr(o.out, ",cpu_per_io_ns_sd,cpu_per_io_ns_ci95,"));
+        ck_assert_ptr_nonnull(strstr(o.out, ",cpu_per_io_ns_vs_baseline_significant"));
+        run_cli(h, 0, &o);
+        ck_assert_ptr_nonnull(strstr(o.out, "<p>Seeds 3..6, "));
+        ck_assert_ptr_nonnull(strstr(o.out, "<span class=\"ci\">\xc2\xb1"));
+        ck_assert_ptr_nonnull(strstr(o.out, "title=\"sd "));
+    }
+    {   /* one seed: the plain report, byte for byte */
+        const char *a[] = {"dmasim", "compare", scn, "--format", "json", NULL};
+        const char *b[] = {"dmasim", "compare", scn, "--repeat", "1", "--format", "json", NULL};
+        run_cli(a, 0, &o);
+        snprintf(plain, sizeof(plain), "%s", o.out);
+        run_cli(b, 0, &o);
+        ck_assert_msg(strcmp(o.out, plain) == 0, "--repeat 1 differs from the plain report");
+    }
+    {
+        const char *bad[][8] = {
+            {"dmasim", "compare", scn, "--repeat", "0", NULL},
+            {"dmasim", "compare", scn, "--repeat", "101", NULL},
+            {"dmasim", "compare", scn, "--seeds", "5..2", NULL},
+            {"dmasim", "compare", scn, "--seeds", "1..200", NULL},
+            {"dmasim", "compare", scn, "--seeds", "7", NULL},
+            {"dmasim", "compare", scn, "--seeds", "1..4", "--seed", "2", NULL},
+            {"dmasim", "compare", scn, "--repeat", "2", "--seeds", "1..4", NULL},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            run_cli(bad[i], 0, &o);
+            ck_assert_msg(o.status == 2, "case %zu: status %d", i, o.status);
+            ck_assert_str_eq(o.out, "");
+        }
+    }
+    unlink(scn);
+}
+END_TEST
+
 START_TEST(test_noncoherent_study)
 {
     const char *argv[] = {"dmasim", "compare",
@@ -894,6 +1028,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_noncoherent_study);
     tcase_add_test(tc, test_charts);
+    tcase_add_test(tc, test_repeat);
     tcase_add_test(tc, test_sweep_sigint);
     tcase_add_test(tc, test_progress_on_terminal);
     suite_add_tcase(s, tc);
