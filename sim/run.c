@@ -395,15 +395,16 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
     dms_machine_enter(prev);
     engine_destroy(run.engine);
     free(run.devices);
-    if (rc != 0) {
-        free(r->devices);
-        r->devices = NULL;
-    }
+    if (rc != 0)
+        run_result_free(r);
     return rc;
 }
 
 void run_result_free(struct run_result *r)
 {
+    for (uint32_t i = 0; r->devices != NULL && i < r->n_devices; i++)
+        hist_free(&r->devices[i].latency);
+    hist_free(&r->total.latency);
     free(r->devices);
     r->devices = NULL;
 }

@@ -87,7 +87,7 @@ END_TEST
 
 START_TEST(test_histogram)
 {
-    static struct histogram h, g;
+    static struct histogram h, g, one;
 
     hist_init(&h);
     for (uint64_t v = 1; v <= 100000; v++)
@@ -95,18 +95,39 @@ START_TEST(test_histogram)
     ck_assert_uint_eq(h.count, 100000);
     ck_assert_uint_eq(h.min, 10);
     ck_assert_uint_eq(h.max, 1000000);
-    /* within 1/64 of the true quantile */
-    ck_assert_uint_ge(hist_quantile(&h, 0.5), 500000 - 500000 / 64);
-    ck_assert_uint_le(hist_quantile(&h, 0.5), 500000 + 500000 / 64);
-    ck_assert_uint_ge(hist_quantile(&h, 0.99), 990000 - 990000 / 64);
-    ck_assert_uint_le(hist_quantile(&h, 0.99), 990000 + 990000 / 64);
+    /* every percentile within 1/1024 (0.1 %) of the true one */
+    for (int p = 1; p <= 99; p++) {
+        uint64_t truth = ((uint64_t)(p / 100.0 * 100000) + 1) * 10;
+        uint64_t got = hist_quantile(&h, p / 100.0);
+        ck_assert_msg(got + truth / 1024 + 1 >= truth && got <= truth + truth / 1024 + 1,
+                      "p%d: %llu for %llu", p, (unsigned long long)got,
+                      (unsigned long long)truth);
+    }
     ck_assert_uint_eq(hist_mean(&h), 500005);
+    /* below 1024 ns every value is its own bucket */
+    hist_init(&one);
+    for (uint64_t v = 0; v < 1000; v++)
+        hist_add(&one, v);
+    ck_assert_uint_eq(hist_quantile(&one, 0.5), 500);
+    ck_assert_uint_eq(hist_quantile(&one, 0.99), 990);
+    /* buckets only where values came: one power of two */
+    hist_free(&one);
+    hist_add(&one, 1500000);
+    hist_add(&one, 1600000);
+    for (int t = 0; t < 64; t++)
+        ck_assert(t == 20 ? one.fine[t] != NULL : one.fine[t] == NULL);
+    ck_assert_ptr_null(one.exact);
     hist_init(&g);
     hist_add(&g, 3);
     hist_merge(&g, &h);
     ck_assert_uint_eq(g.count, 100001);
     ck_assert_uint_eq(g.min, 3);
     ck_assert_uint_eq(hist_quantile(&g, 0.0), 3);
+    /* a merge keeps the resolution */
+    ck_assert_uint_eq(hist_quantile(&g, 0.5), hist_quantile(&h, 0.5));
+    hist_free(&g);
+    hist_free(&h);
+    hist_free(&one);
 }
 END_TEST
 
