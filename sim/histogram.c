@@ -121,12 +121,14 @@ uint64_t hist_quantile(const struct histogram *h, double q)
         rank = h->count - 1;
     for (unsigned t = 0; t < 64; t++) {
         const uint64_t *c = t == 0 ? h->exact : h->fine[t];
-        uint64_t low = t == 0 ? 0 : 1ULL << t, width = t == 0 ? 1 : 1ULL << (t - HIST_SUB_BITS);
+        uint64_t low, width;
 
-        if (seen + h->coarse[t] <= rank) {
-            seen += h->coarse[t];
+        if (seen + h->coarse[t] <= rank || (t > 0 && t <= HIST_SUB_BITS)) {
+            seen += h->coarse[t]; /* (groups 1 .. HIST_SUB_BITS are inside group 0: empty) */
             continue;
         }
+        low = t == 0 ? 0 : 1ULL << t;
+        width = t == 0 ? 1 : 1ULL << (t - HIST_SUB_BITS);
         if (c == NULL) { /* counted coarsely: the middle of the power of two */
             v = t == 0 ? HIST_EXACT / 2 : low + (low >> 1);
             break;
