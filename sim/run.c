@@ -35,6 +35,16 @@ static void bus_device_work(void *ctx, uint64_t bytes, uint32_t descriptors, voi
     engine_device_work(d->run->engine, d->index, bytes, descriptors, done, arg);
 }
 
+static uint64_t bus_context(void *ctx)
+{
+    return engine_tag(((struct sim_device *)ctx)->run->engine);
+}
+
+static void bus_set_context(void *ctx, uint64_t context)
+{
+    engine_set_tag(((struct sim_device *)ctx)->run->engine, context);
+}
+
 static void bus_post(void *ctx, void (*fn)(void *), void *arg)
 {
     struct sim_device *d = ctx;
@@ -81,7 +91,8 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->wl = &s->workloads[d->cfg->workload];
     d->kind = dms_adapter_kinds[d->cfg->adapter];
     d->out = out;
-    d->bus = (struct dms_bus){d, run->full, bus_device_work, bus_post, bus_crc32};
+    d->bus = (struct dms_bus){d,         run->full,   bus_device_work, bus_post,
+                              bus_crc32, bus_context, bus_set_context};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
     /* a driver of the user's has its own calling pattern: the report names the driver */

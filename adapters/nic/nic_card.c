@@ -35,6 +35,7 @@ struct nic_ring_hw {
     uint64_t doorbell_seq;  /* the newest doorbell write taken */
     uint64_t doorbells;     /* doorbell writes made */
     struct devdma_element *el;
+    uint64_t *context;      /* per entry: whose I/O its doorbell was rung for (dms_bus) */
     struct devrec *record; /* the chain's record (NULL: none, for a malformed chain) */
     struct devrec_log log;
 };
@@ -172,6 +173,9 @@ static void ring_next(struct nic_card *c, int which)
         return; /* fault injection: the ring's engine wedges on the chain, busy for good */
     job = &c->job[which];
     *job = (struct nic_job){c, which};
+    /* the chain may start long after its doorbell (the ring was busy): it is its I/O's work */
+    if (c->bus->set_context != NULL)
+        c->bus->set_context(c->bus->ctx, r->context[r->first]);
     c->bus->device_work(c->bus->ctx, bytes, r->count, engine_done, job);
 }
 
@@ -187,6 +191,10 @@ static void doorbell_arrives(void *arg)
      * made (each lands when its own CPU gets there): an older one must not move the tail
      * back. */
     if (b.seq > r->doorbell_seq) {
+        uint64_t context = b.card->bus->context != NULL ? b.card->bus->context(b.card->bus->ctx)
+                                                        : 0;
+        for (uint32_t i = r->tail; i != b.tail; i = (i + 1) % b.card->ring_entries)
+            r->context[i] = context; /* the entries this write hands over */
         r->doorbell_seq = b.seq;
         r->tail = b.tail;
     }
@@ -199,6 +207,10 @@ static void enable(struct nic_card *c)
     c->enabled = c->entries >= NIC_MIN_ENTRIES && c->entries <= NIC_MAX_ENTRIES;
     for (int i = 0; i < 2; i++) {
         struct nic_ring_hw *r = &c->ring[i];
+        free(r->context);
+        r->context = c->enabled ? calloc(c->ring_entries, sizeof(*r->context)) : NULL;
+        if (r->context == NULL)
+            c->enabled = false; /* the simulator's host memory: the card stays off */
         r->base = i == NIC_TX ? c->tx_base : c->rx_base;
         r->head = r->tail = 0;
         r->busy = false;
@@ -325,6 +337,7 @@ void nic_card_free(struct nic_card *c)
     devpost_free_all(&c->posts);
     for (int i = 0; i < 2; i++) {
         free(c->ring[i].el);
+        free(c->ring[i].context);
         devrec_free(&c->ring[i].log);
     }
     free(c);

@@ -95,6 +95,12 @@ struct dms_bus {
     void (*post)(void *ctx, void (*fn)(void *), void *arg);
     /* crc32 for the card's end-to-end check (the simulator's checksum, zlib's). */
     uint32_t (*crc32)(uint32_t crc, const void *buf, size_t len);
+    /* Whose work is under way: an opaque token of the simulator's accounting (the I/O a
+     * register write was made for), no part of the hardware. A card that takes up later
+     * what a write asked for (a ring's next chain) keeps the write's token and sets it back
+     * before device_work, so the work is counted, and traced, for the I/O it serves. */
+    uint64_t (*context)(void *ctx);
+    void (*set_context)(void *ctx, uint64_t context);
 };
 
 /* A card modelled at its registers: the simulator creates its physical device object,
