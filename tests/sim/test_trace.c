@@ -84,9 +84,15 @@ static int by_track(const void *pa, const void *pb)
     return a->end > b->end ? -1 : a->end < b->end;
 }
 
+/* How a viewer turns microseconds into its nanoseconds: rounding (Perfetto now), or
+ * truncating (older Perfetto). Both must give the same nesting. */
+static bool truncating;
+
 static long long ns_of(json_object *v)
 {
-    return llround(json_object_get_double(v) * 1000.0);
+    double us = json_object_get_double(v) * 1000.0;
+
+    return truncating ? (long long)us : llround(us);
 }
 
 /* Every track's complete events nest or stand apart. Returns how many there were. */
@@ -176,11 +182,14 @@ START_TEST(test_trace_gz)
     events = get(doc, "traceEvents");
     ck_assert(json_object_get_int(get(get(doc, "otherData"), "io_limit")) == 40);
     ck_assert(check_nesting(events) > 100);
+    truncating = true;
+    ck_assert(check_nesting(events) > 100);
+    truncating = false;
     ck_assert(has_meta(events, "process_name", "disk (storage, 32-bit, sg)"));
     ck_assert(has_meta(events, "thread_name", "DMA engine 1"));
     ck_assert(has_meta(events, "thread_name", "CPU 1"));
-    ck_assert_int_gt(count_named(events, "X", "ISR"), 0);
-    ck_assert_int_gt(count_named(events, "X", "DPC"), 0);
+    ck_assert_int_gt(count_named(events, "X", "disk: ISR"), 0);
+    ck_assert_int_gt(count_named(events, "X", "disk: DPC"), 0);
     ck_assert_int_gt(count_named(events, "X", "transfer "), 0);
     ck_assert_int_gt(count_named(events, "X", "bounce copy: "), 0);
     ck_assert_int_gt(count_named(events, "X", "map registers: "), 0);
@@ -204,6 +213,111 @@ START_TEST(test_trace_gz)
         }
         ck_assert(found);
     }
+    json_object_put(doc);
+    free(text);
+}
+END_TEST
+
+static const char *str_of(json_object *e, const char *key)
+{
+    json_object *v;
+
+    return json_object_object_get_ex(e, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* The trace tells the truth: the machine's CPUs are one set of tracks (every device's work on
+ * them, so no CPU is shown busy twice at once); every flow's start, steps and end bind to a
+ * slice of the flow's category on the same track at the same time (Chrome DevTools' rule;
+ * Perfetto's enclosing slice holds too); every I/O's flow passes through the device transfer
+ * that served it (the NIC's chains too, taken up after a busy ring); bounce copies and map
+ * registers carry their arguments; findings their message. */
+START_TEST(test_trace_truthful)
+{
+    static const char *const files[] = {"nic-small-packets", "db-64-vs-32", "stray-declared-64"};
+    char scn[512], path[256];
+
+    snprintf(scn, sizeof(scn), "%s/scenarios/%s.ini", DMASIM_SOURCE_DIR, files[_i]);
+    snprintf(path, sizeof(path), "/tmp/dmasim-truthful-%d.json", _i);
+    {
+        const char *a[] = {"dmasim", "run", scn, "--trace", path, "--trace-limit", "300", "-o",
+                           "/dev/null", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+    }
+    char *text = gunzip_file(path); /* zlib reads a plain file as it is */
+    json_object *doc = json_tokener_parse(text), *events = get(doc, "traceEvents");
+    size_t n = json_object_array_length(events);
+    int cpu0 = 0, bound = 0, flows = 0, copies = 0, copy_args = 0, regs = 0, reg_args = 0;
+    int findings = 0;
+    long long *done_ids = calloc(n, sizeof(*done_ids)), *step_ids = calloc(n, sizeof(*step_ids));
+    size_t n_done = 0, n_step = 0;
+
+    ck_assert_ptr_nonnull(doc);
+    ck_assert(check_nesting(events) > 100);
+    truncating = true;
+    check_nesting(events);
+    truncating = false;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(events, i), *args;
+        const char *ph = str_of(e, "ph"), *name = str_of(e, "name");
+        if (strcmp(ph, "M") == 0 && strcmp(name, "thread_name") == 0 &&
+            strcmp(str_of(get(e, "args"), "name"), "CPU 0") == 0)
+            cpu0++;
+        if (strcmp(ph, "X") == 0 && strcmp(str_of(e, "cat"), "cpu") == 0)
+            ck_assert_int_eq(json_object_get_int(get(e, "pid")), 1); /* the machine's CPUs */
+        if (strcmp(ph, "X") == 0 && strncmp(name, "bounce copy", 11) == 0) {
+            copies++;
+            copy_args += json_object_object_get_ex(e, "args", &args) &&
+                         json_object_object_get_ex(args, "bytes", NULL);
+        }
+        if (strcmp(ph, "X") == 0 && strncmp(name, "map registers", 13) == 0) {
+            regs++;
+            reg_args += json_object_object_get_ex(e, "args", NULL);
+        }
+        if (strcmp(ph, "i") == 0 && strcmp(str_of(e, "cat"), "finding") == 0) {
+            findings++;
+            ck_assert(strlen(str_of(get(e, "args"), "message")) > 10);
+        }
+        if (strcmp(ph, "s") != 0 && strcmp(ph, "t") != 0 && strcmp(ph, "f") != 0)
+            continue;
+        flows++;
+        ck_assert_str_eq(str_of(e, "cat"), "io");
+        if (strcmp(ph, "f") == 0)
+            done_ids[n_done++] = json_object_get_int64(get(e, "id"));
+        if (strcmp(ph, "t") == 0)
+            step_ids[n_step++] = json_object_get_int64(get(e, "id"));
+        for (size_t k = 0; k < n; k++) {
+            json_object *g = json_object_array_get_idx(events, k);
+            if (strcmp(str_of(g, "ph"), "X") == 0 && strcmp(str_of(g, "cat"), "io") == 0 &&
+                json_object_get_int(get(g, "pid")) == json_object_get_int(get(e, "pid")) &&
+                json_object_get_int(get(g, "tid")) == json_object_get_int(get(e, "tid")) &&
+                ns_of(get(g, "ts")) == ns_of(get(e, "ts"))) {
+                bound++;
+                break;
+            }
+        }
+    }
+    ck_assert_int_eq(cpu0, 1);
+    ck_assert_int_gt(flows, 300);
+    ck_assert_int_eq(bound, flows);
+    /* every completed I/O's flow went through a device transfer */
+    for (size_t i = 0; i < n_done; i++) {
+        bool stepped = false;
+        for (size_t k = 0; k < n_step && !stepped; k++)
+            stepped = step_ids[k] == done_ids[i];
+        ck_assert_msg(stepped, "%s: I/O flow %lld has no device step", files[_i], done_ids[i]);
+    }
+    if (_i < 2) { /* these bounce */
+        ck_assert_int_gt(copies, 0);
+        ck_assert_int_gt(copy_args, copies / 2);
+        ck_assert_int_gt(regs, 0);
+        ck_assert_int_gt(reg_args, regs / 2);
+    } else {
+        ck_assert_int_gt(findings, 0);
+    }
+    unlink(path);
+    free(done_ids);
+    free(step_ids);
     json_object_put(doc);
     free(text);
 }
@@ -447,6 +561,7 @@ static Suite *suite(void)
 
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_trace_gz);
+    tcase_add_loop_test(tc, test_trace_truthful, 0, 3);
     tcase_add_test(tc, test_trace_plain_bounded_deterministic);
     tcase_add_test(tc, test_explain_expected);
     tcase_add_test(tc, test_explain_agrees);

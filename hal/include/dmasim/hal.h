@@ -217,7 +217,8 @@ struct dms_event {
     uint8_t reason;           /* enum dms_bounce_reason for MAP and BOUNCE_COPY */
     uint8_t stray;            /* DEVICE_ACCESS: outside what the device may touch */
     int32_t status;           /* an NTSTATUS, where one applies */
-    const char *detail;       /* CALL and RETURN: arguments or results as text, or NULL */
+    const char *detail;       /* CALL and RETURN: arguments or results as text; FINDING: its
+                               * message (NULL past the details kept per site); or NULL */
 };
 
 const char *dms_event_name(enum dms_event_type type);

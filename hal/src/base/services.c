@@ -610,6 +610,7 @@ void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *ro
         va_start(ap, fmt);
         vsnprintf(f->message, sizeof(f->message), fmt, ap);
         va_end(ap);
+        ev.detail = f->message; /* read while the event is handled, before findings grow */
     }
     hal_emit(m, acct, &ev);
 }

@@ -63,6 +63,7 @@ struct mapping {
     PMDL mdl;          /* the MDL the range starts in */
     uint64_t offset;   /* from MmGetMdlVirtualAddress(mdl) */
     uint64_t first_pfn; /* the buffer's first page: a direct run's first frame */
+    uint64_t physical;  /* the buffer's first byte (events: where a copy back goes) */
     uint8_t *va;        /* the buffer's system address, when the range lies in one MDL that
                          * has one (nonpaged pool, or mapped); NULL: copied along the chain */
     struct mdl_node *pin[2]; /* the MDLs of the range the HAL made, kept until unmapped */

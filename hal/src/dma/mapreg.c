@@ -358,6 +358,8 @@ void file_release(struct mapreg_file *f, const char *routine)
     struct adapter *ad = f->ad;
     struct dms_event ev = {.type = DMS_EV_MAPREG_FREE, .routine = routine, .count = f->held};
 
+    if (ad->pool != NULL && f->count > 0)
+        ev.map_register = f->regs[0]; /* for traces: which registers went back */
     if (f->live_maps > 0) {
         hal_finding(ad->m, acct(ad), routine, DMS_E6_FREE_WHILE_MAPPED, f->live_maps, 0, 0,
                     "%s freed map registers while %u mapping(s) were not flushed with "

@@ -443,6 +443,7 @@ uint64_t map_fragment(struct mapreg_file *f, PMDL mdl, uint64_t offset, uint32_t
                         "lived: the device gets zeros where the freed pages were", routine);
     }
     *mp = (struct mapping){.mdl = mdl, .offset = offset, .first_pfn = addr_to_pfn(physical),
+                           .physical = physical,
                            .va = system_va(mdl, offset, frag), .length = (uint32_t)frag,
                            .first_reg = f->cursor, .nregs = pages, .bounce_offset = o,
                            .logical = logical, .write = write, .reason = reason, .live = 1};
@@ -512,7 +513,8 @@ static void unmap_one(struct mapreg_file *f, struct mapping *mp, bool copy_back_
         mapping_direct(ad->m, mp->first_pfn, mp->nregs, -1);
     } else if (copy_back_now) {
         struct dms_event copy = {.type = DMS_EV_BOUNCE_COPY, .routine = routine,
-                                 .logical = mp->logical, .length = mp->length,
+                                 .physical = mp->physical, .logical = mp->logical,
+                                 .length = mp->length,
                                  .count = mp->nregs, .write_to_device = 0,
                                  .reason = mp->reason};
         copy_back(f, mp, routine);
