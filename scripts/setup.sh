@@ -7,12 +7,13 @@ set -eu
 
 # libdeflate-dev: full data mode's crc32 of every payload (libdeflate_crc32, the same CRC-32 as
 # zlib's, several times faster); zlib1g-dev still writes the traces' .gz.
-# libjson-c-dev: the tests read JSON reports and traces back with it.
+# libjson-c-dev: a sweep's point files (shards and merge); the tests read reports back with it.
 # help2man: the man pages are made from each command's --help.
+# parallel: GNU parallel runs a sweep's shards in the tests, as docs/clusters.md shows.
 # clang, libclang-rt-14-dev: the fuzz targets (libFuzzer); clang also builds the test drivers
 # in MSVC's dialect.
 PACKAGES="build-essential cmake pkgconf libuv1-dev check libsubunit-dev zlib1g-dev libdeflate-dev
-          libinih-dev libjson-c-dev help2man clang libclang-rt-14-dev"
+          libinih-dev libjson-c-dev help2man parallel clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -3,9 +3,9 @@
  *
  * Hand-written on purpose: reports and traces are fixed trees whose key order must be the same
  * every time (byte-identical reports for identical runs), they need only objects, arrays,
- * strings and numbers, and none of the project's dependencies writes JSON (json-c, used by
- * the tests to read reports back, reorders nothing but is not a build dependency of the
- * tool). Strings are escaped per RFC 8259; numbers are integers, or decimals printed with a
+ * strings and numbers, and they print decimals with a fixed precision (json-c, which the
+ * tool uses for a sweep's point files, where doubles must round-trip exactly, prints 17
+ * digits). Strings are escaped per RFC 8259; numbers are integers, or decimals printed with a
  * fixed precision, so the same value always prints the same way.
  */
 #ifndef DMASIM_JSON_H

@@ -22,6 +22,7 @@
 
 #include "bench.h"
 #include "outfile.h"
+#include "shard.h"
 #include "dmadump.h"
 #include "explain.h"
 #include "host.h"
@@ -46,6 +47,7 @@ static const char usage_main[] =
     "  run FILE        run a scenario and report (dmasim run --help)\n"
     "  compare FILE    variants of a scenario side by side (dmasim compare --help)\n"
     "  sweep FILE      a scenario over one or two parameters' values (dmasim sweep --help)\n"
+    "  merge DIR       a sweep's report from its shards' point files (dmasim merge --help)\n"
     "  explain FILE    a device's first transfers, step by step (dmasim explain --help)\n"
     "  dma FILE        the DMA adapters as the debugger's !dma shows them (dmasim dma --help)\n"
     "  bench           print the simulator's own performance figures (dmasim bench --help)\n"
@@ -497,6 +499,7 @@ static const char usage_sweep[] =
     "usage: dmasim sweep FILE [--vary S.K=VALUES]... [--variant 'NAME:S.K=V,...']...\n"
     "                    [--seed N] [--set S.K=V]... [--device NAME] [--repeat N | --seeds A..B]\n"
     "                    [--format text|json|csv|html] [-o FILE]... [-j N] [--host]\n"
+    "                    [--list-points | [--shard I/N] --out DIR]\n"
     "\n"
     "Run a scenario over one or two parameters' values, crossed with its variants, and report\n"
     "each point side by side: the overhead of every variant against the first (the baseline)\n"
@@ -516,6 +519,13 @@ static const char usage_sweep[] =
     "  --format F, -o FILE, --host: as in compare (--repeat: each point with N seeds)\n"
     "  -j, --jobs N        points run at once on libuv's thread pool (default: the CPUs\n"
     "                      available); results are identical at any -j\n"
+    "  --list-points       print the numbered points and stop\n"
+    "  --shard I/N         run only shard I of N (points dealt round-robin: point p, from 1,\n"
+    "                      goes to shard (p - 1) % N + 1); needs --out\n"
+    "  --out DIR           write each point's results to DIR/point-NNNN.json (replaced whole,\n"
+    "                      with a hash of the study and the dmasim version) instead of a\n"
+    "                      report, skipping points already there (a rerun resumes); dmasim\n"
+    "                      merge DIR makes the report, byte for byte the one-machine one\n"
     "  -h, --help          this text\n"
     "\n"
     "A progress line (runs done, elapsed, time to go) is drawn on standard error when it is a\n"
@@ -546,8 +556,14 @@ static int cmd_study(int argc, char **argv, bool sweep)
         {"output", required_argument, NULL, 'o'},  {"jobs", required_argument, NULL, 'j'},
         {"host", no_argument, NULL, 'H'},          {"help", no_argument, NULL, 'h'},
         {"repeat", required_argument, NULL, 'r'},  {"seeds", required_argument, NULL, 'R'},
+        {"list-points", no_argument, NULL, 'L'},   {"shard", required_argument, NULL, 'D'},
+        {"out", required_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
     };
+    static const char *variant_texts[SCN_MAX_VARIANTS];
+    const char *out_dir = NULL;
+    uint32_t shard_i = 0, shard_n = 0;
+    bool list_points = false;
     const char *usage = sweep ? usage_sweep : usage_compare;
     static struct study st;
     static struct study_variant variants[SCN_MAX_VARIANTS];
@@ -581,7 +597,7 @@ static int cmd_study(int argc, char **argv, bool sweep)
                 return bad_usage(usage, "at most %d --variant options", SCN_MAX_VARIANTS);
             if (study_variant_parse(optarg, &variants[n_variants], why, sizeof(why)) != 0)
                 return bad_usage(usage, "--variant %s", why);
-            n_variants++;
+            variant_texts[n_variants++] = optarg;
             break;
         case 'x':
             if (!sweep)
@@ -614,6 +630,21 @@ static int cmd_study(int argc, char **argv, bool sweep)
         case 'H':
             o.host = true;
             break;
+        case 'L':
+        case 'D':
+        case 'O':
+            if (!sweep)
+                return bad_usage(usage, "--list-points, --shard and --out belong to dmasim "
+                                 "sweep");
+            if (c == 'L')
+                list_points = true;
+            else if (c == 'O' && optarg[0] == '\0')
+                return bad_usage(usage, "--out needs a directory");
+            else if (c == 'O')
+                out_dir = optarg;
+            else if (shard_parse(optarg, &shard_i, &shard_n, why, sizeof(why)) != 0)
+                return bad_usage(usage, "%s", why);
+            break;
         case 'r':
         case 'R':
             if (st.repeat || st.seed_range)
@@ -637,6 +668,12 @@ static int cmd_study(int argc, char **argv, bool sweep)
         return bad_usage(usage, "--variant %s: a comparison needs at least two variants "
                          "(give another --variant, or none to use the file's)",
                          variants[0].name);
+    if (shard_n > 0 && out_dir == NULL)
+        return bad_usage(usage, "--shard needs --out DIR: each point is written there, and "
+                         "dmasim merge DIR makes the report");
+    if (out_dir != NULL && (out.n > 0 || fmt >= 0))
+        return bad_usage(usage, "--out DIR writes the points' results; the report (-o, "
+                         "--format) comes from dmasim merge DIR");
     if (outputs_formats(&out, fmt, true, usage) != 0)
         return 2;
     snprintf(st.path, sizeof(st.path), "%s", argv[optind]);
@@ -647,6 +684,32 @@ static int cmd_study(int argc, char **argv, bool sweep)
     if (study_plan(&st, variants, n_variants, vary, n_vary, &errs) != 0) {
         study_free(&st);
         return scenario_errors(&errs);
+    }
+    if (list_points) {
+        shard_list(stdout, &st);
+        study_free(&st);
+        return 0;
+    }
+    if (out_dir != NULL) {
+        struct shard_request req = {variant_texts, n_variants, vary, n_vary};
+        uint32_t ran, kept;
+        char swhy[4600];
+        if (shard_n == 0)
+            shard_i = shard_n = 1;
+        rc = shard_run(&st, &req, shard_i, shard_n, out_dir, (uint32_t)jobs,
+                       stderr_is_terminal(), &stop, &ran, &kept, swhy, sizeof(swhy));
+        if (rc != 0)
+            fprintf(stderr, "dmasim: %s\n", swhy);
+        else
+            fprintf(stderr, "dmasim: shard %u/%u: %u point%s run, %u already there, in %s\n",
+                    shard_i, shard_n, ran, ran == 1 ? "" : "s", kept, out_dir);
+        if (rc == 0 && st.failed > 0) {
+            fprintf(stderr, "dmasim: %u run%s could not start (the merged report says why)\n",
+                    st.failed, st.failed == 1 ? "" : "s");
+            rc = 1;
+        }
+        study_free(&st);
+        return rc == 1 && stop ? 130 : rc;
     }
     if (outputs_begin(&out) != 0) {
         study_free(&st);
@@ -674,6 +737,92 @@ static int cmd_study(int argc, char **argv, bool sweep)
         fprintf(stderr, "dmasim: stopped: %u of %u runs skipped\n", st.skipped, st.n_runs);
         rc = 130;
     }
+    study_free(&st);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * merge
+ */
+static const char usage_merge[] =
+    "usage: dmasim merge DIR [--format text|json|csv|html] [-o FILE]...\n"
+    "\n"
+    "Make a sweep's report from the point files its shards wrote (dmasim sweep FILE --shard\n"
+    "I/N --out DIR): the same text, JSON, CSV or HTML report, byte for byte, as the sweep run\n"
+    "on one machine. Every file must be a point of the same study (the same plan hash: the\n"
+    "scenario's text, --set, --variant, --vary, the seeds and --device) made by this dmasim\n"
+    "version, and every point must be there once; the scenario file itself is not read again\n"
+    "(the files carry the text their shards ran). docs/clusters.md runs the shards under GNU\n"
+    "parallel, Slurm or HTCondor.\n"
+    "\n"
+    "options:\n"
+    "  --format F, -o FILE   as in dmasim sweep\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "exit status: 0 done, 1 the report not written or some run could not start, 2 bad input\n"
+    "(files missing, of another study or another version)\n";
+
+static int cmd_merge(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    static struct study st;
+    static struct outputs out;
+    struct study_output o = {NULL, false};
+    char why[4600];
+    int fmt = -1, c, rc;
+
+    memset(&out, 0, sizeof(out));
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            fmt = study_format_parse(optarg);
+            if (fmt < 0)
+                return bad_usage(usage_merge, "--format %s: accepted: text, json, csv, html",
+                                 optarg);
+            break;
+        case 'o':
+            if (outputs_add(&out, optarg, usage_merge) != 0)
+                return 2;
+            break;
+        case 'h':
+            fputs(usage_merge, stdout);
+            return 0;
+        default:
+            return bad_usage(usage_merge, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return bad_usage(usage_merge, "%s", optind >= argc ? "merge needs the DIR of the points"
+                                                           : "one DIR, please");
+    if (outputs_formats(&out, fmt, true, usage_merge) != 0)
+        return 2;
+    if (shard_merge(argv[optind], &st, why, sizeof(why)) != 0) {
+        fprintf(stderr, "dmasim: %s\n", why);
+        shard_merge_free(&st);
+        study_free(&st);
+        return 2;
+    }
+    if (outputs_begin(&out) != 0) {
+        shard_merge_free(&st);
+        study_free(&st);
+        return 1;
+    }
+    o.st = &st;
+    rc = outputs_end(&out, true, study_output, &o);
+    for (int i = 0; rc == 0 && i < out.n; i++)
+        if (out.fmt[i] == STUDY_HTML && strcmp(out.path[i], "-") != 0)
+            fprintf(stderr, "dmasim: wrote %s\n", out.path[i]);
+    if (rc == 0 && st.failed > 0) {
+        fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st.failed,
+                st.failed == 1 ? "" : "s");
+        rc = 1;
+    }
+    shard_merge_free(&st);
     study_free(&st);
     return rc;
 }
@@ -978,6 +1127,8 @@ int main(int argc, char **argv)
         return cmd_study(argc - 1, argv + 1, false);
     if (strcmp(argv[1], "sweep") == 0)
         return cmd_study(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return cmd_explain(argc - 1, argv + 1);
     if (strcmp(argv[1], "dma") == 0)

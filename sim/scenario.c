@@ -1168,6 +1168,15 @@ int scenario_load(const char *path, const char *const *overrides, int n_override
     return rc;
 }
 
+int scenario_load_text(const char *path, const char *text, size_t size,
+                       const char *const *overrides, int n_overrides,
+                       const uint64_t *seed_override, struct scenario **out,
+                       struct scn_errors *err)
+{
+    memset(err, 0, sizeof(*err));
+    return build_with_sets(path, text, size, overrides, n_overrides, seed_override, out, err);
+}
+
 int scenario_parse(const char *name, const char *text, const char *const *overrides,
                    int n_overrides, struct scenario **out, struct scn_errors *err)
 {

@@ -155,6 +155,12 @@ struct scn_errors {
  * Returns 0 and a scenario to scenario_free, or -1 with errors filled. */
 int scenario_load(const char *path, const char *const *overrides, int n_overrides,
                   const uint64_t *seed_override, struct scenario **out, struct scn_errors *err);
+/* The same from a scenario's text already read (a study reads its file once; a merge has
+ * the text its shards ran). */
+int scenario_load_text(const char *path, const char *text, size_t size,
+                       const char *const *overrides, int n_overrides,
+                       const uint64_t *seed_override, struct scenario **out,
+                       struct scn_errors *err);
 /* scenario_parse - the same from text in memory; name stands for the file in messages. */
 int scenario_parse(const char *name, const char *text, const char *const *overrides,
                    int n_overrides, struct scenario **out, struct scn_errors *err);

@@ -289,11 +289,12 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
         st->seed = st->seed_lo;
         st->have_seed = true;
     }
-    st->text = scenario_read(st->path, &st->size, err);
+    if (st->text == NULL) /* a merge brings the text its shards ran */
+        st->text = scenario_read(st->path, &st->size, err);
     if (st->text == NULL)
         return -1;
-    if (scenario_load(st->path, sets, st->n_sets, st->have_seed ? &st->seed : NULL, &st->base,
-                      err) != 0)
+    if (scenario_load_text(st->path, st->text, st->size, sets, st->n_sets,
+                           st->have_seed ? &st->seed : NULL, &st->base, err) != 0)
         return -1;
     if (take_variants(st, cli_variants, n_cli, err) != 0 ||
         take_axes(st, cli_vary, n_vary, err) != 0)
@@ -420,7 +421,7 @@ static void figures_of(const struct study *st, const struct run_result *r,
 static void work(void *ctx, uint32_t i, const volatile int *stop)
 {
     struct study *st = ctx;
-    struct study_run *run = &st->runs[i];
+    struct study_run *run = &st->runs[st->todo != NULL ? st->todo[i] : i];
     struct scenario *s;
     struct scn_errors err;
     struct run_result r;
@@ -550,24 +551,34 @@ int study_execute(struct study *st, uint32_t parallel, bool progress, volatile i
     struct progress p = {st, false};
     struct host_ops ops = {progress_work, progress ? tick : NULL, 250};
     uint64_t t0 = host_now_ns();
-    int started = host_execute(st->n_runs, parallel, &ops, &p, stop);
+    int started = host_execute(st->todo != NULL ? st->n_todo : st->n_runs, parallel, &ops, &p,
+                               stop);
 
     st->host_ns = host_now_ns() - t0;
     if (p.shown)
         fprintf(stderr, "\r\033[K");
     if (started < 0)
         return -1;
+    for (uint32_t i = 0; i < (st->todo != NULL ? st->n_todo : st->n_runs); i++) {
+        struct study_run *r = &st->runs[st->todo != NULL ? st->todo[i] : i];
+        if (r->state == RUN_WAITING)
+            r->state = RUN_SKIPPED;
+    }
+    st->interrupted = *stop != 0;
+    study_finish(st);
+    return 0;
+}
+
+void study_finish(struct study *st)
+{
+    st->done = st->failed = st->skipped = 0;
     for (uint32_t i = 0; i < st->n_runs; i++) {
-        if (st->runs[i].state == RUN_WAITING)
-            st->runs[i].state = RUN_SKIPPED;
         st->done += st->runs[i].state == RUN_DONE;
         st->failed += st->runs[i].state == RUN_FAILED;
         st->skipped += st->runs[i].state == RUN_SKIPPED;
     }
     for (uint32_t c = 0; c < st->n_cells; c++)
         cell_of(st, c);
-    st->interrupted = *stop != 0;
-    return 0;
 }
 
 void study_free(struct study *st)

@@ -102,6 +102,8 @@ struct study {
     struct study_run *cells;    /* each cell's figures: the means over its seeds */
     uint32_t n_runs;            /* n_cells * n_seeds; run = cell * n_seeds + rep */
     struct study_run *runs;
+    const uint32_t *todo;       /* study_execute runs these runs only (a shard), or NULL: all */
+    uint32_t n_todo;
     struct scenario *base;      /* file + --set: the configuration reported */
     uint32_t done, failed, skipped;
     bool interrupted;
@@ -125,6 +127,10 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
 /* study_execute - run every run, parallel at once at most; *stop as in host.h. Returns 0,
  * or -1 if no worker thread could start. */
 int study_execute(struct study *st, uint32_t parallel, bool progress, volatile int *stop);
+
+/* study_finish - count the runs' states and make each point and variant's figures from its
+ * seeds' runs (study_execute does it; a merge, after filling the runs from files). */
+void study_finish(struct study *st);
 
 /* The label of a point ("8 GiB", or "8 GiB, 32" with two axes). */
 void study_point_label(const struct study *st, uint32_t point, char *out, size_t len);

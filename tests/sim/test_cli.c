@@ -25,11 +25,11 @@ START_TEST(test_help)
         {"dmasim", "--help", NULL}, {"dmasim", "run", "--help", NULL},
         {"dmasim", "bench", "--help", NULL}, {"dmasim", "keys", "--help", NULL},
         {"dmasim", "compare", "--help", NULL}, {"dmasim", "sweep", "--help", NULL},
-        {"dmasim", "dma", "--help", NULL},
+        {"dmasim", "dma", "--help", NULL}, {"dmasim", "merge", "--help", NULL},
     };
     static const char *const says[] = {"commands:", "--set S.K=V", "transfers per host second",
                                        "scenario key", "--variant SPEC", "LOW..HIGH*FACTOR",
-                                       "--at-finding N"};
+                                       "--at-finding N", "byte for byte"};
 
     run_cli(cases[_i], 0, &o);
     ck_assert_int_eq(o.status, 0);
@@ -707,7 +707,7 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_help, 0, 7);
+    tcase_add_loop_test(tc, test_help, 0, 8);
     tcase_add_loop_test(tc, test_usage_errors, 0, 11);
     tcase_add_test(tc, test_bad_scenario_exit_2);
     tcase_add_test(tc, test_report_to_file);
