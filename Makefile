@@ -36,12 +36,21 @@ test-sanitize: setup
 # shipped scenarios seed the scenario corpus; FUZZ_SECONDS each.
 fuzz: setup
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDMASIM_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_scenario fuzz_units fuzz_dbgprint
-	@mkdir -p $(FUZZ_BUILD)/corpus/scenario $(FUZZ_BUILD)/corpus/units $(FUZZ_BUILD)/corpus/dbgprint
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target dmasim fuzz_scenario fuzz_units fuzz_dbgprint fuzz_options fuzz_point
+	@mkdir -p $(FUZZ_BUILD)/corpus/scenario $(FUZZ_BUILD)/corpus/units $(FUZZ_BUILD)/corpus/dbgprint \
+	    $(FUZZ_BUILD)/corpus/options $(FUZZ_BUILD)/corpus/point
 	@cp scenarios/*.ini docs/examples/*.ini $(FUZZ_BUILD)/corpus/scenario/
 	@printf '64K' > $(FUZZ_BUILD)/corpus/units/size; printf '0x9C402408' > $(FUZZ_BUILD)/corpus/units/hex
 	@printf '%%wZ %%ws %%I64x %%lx %%5d %%p' > $(FUZZ_BUILD)/corpus/dbgprint/mix
-	@for t in scenario units dbgprint; do \
+	@printf '\000machine.memory=64G' > $(FUZZ_BUILD)/corpus/options/set
+	@printf '\001machine.memory=4G..1T*2' > $(FUZZ_BUILD)/corpus/options/vary
+	@printf '\002narrow:device.d.address_bits=32,workload.w.size=4K:1,8K:1' > $(FUZZ_BUILD)/corpus/options/variant
+	@printf '\0032/4' > $(FUZZ_BUILD)/corpus/options/shard
+	@printf '\2043..6' > $(FUZZ_BUILD)/corpus/options/seeds
+	@rm -rf $(FUZZ_BUILD)/points && ./$(FUZZ_BUILD)/dmasim sweep scenarios/remap-vs-copy.ini \
+	    --vary device.disk0.max_transfer=4K,8K --set workload.db.count=20 --out $(FUZZ_BUILD)/points 2>/dev/null \
+	    && cp $(FUZZ_BUILD)/points/point-0001.json $(FUZZ_BUILD)/corpus/point/ || true
+	@for t in scenario units dbgprint options point; do \
 	    log=$(FUZZ_BUILD)/fuzz_$$t.log; \
 	    ./$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	        $(FUZZ_BUILD)/corpus/$$t > $$log 2>&1 || { tail -n 60 $$log; exit 1; }; \
