@@ -5,6 +5,7 @@
  * The first byte picks the parser; the rest is the value. A value that is taken is applied
  * to a small scenario, as the command would (and every value of an axis).
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

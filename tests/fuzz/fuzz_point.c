@@ -3,6 +3,7 @@
  * refused with a message (dmasim merge: sim/shard.c), never crash, hang or leak. Each input
  * is written as the one file of a directory, which is then merged.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
