@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run.h"
 #include "scenario.h"
+#include "scenario_int.h"
 
 #define GOOD_DEVICE "[device d]\nadapter = storage\n[workload w]\ndevice = d\n"
 
@@ -324,6 +326,79 @@ START_TEST(test_long_line_and_nul)
 END_TEST
 
 /* docs/scenarios.md documents every key of the table. */
+/* Every numeric key at its bounds, and just past them: the generator walks the key table, so
+ * a key added later is tried too. At min and max a key is taken (or refused for what it does
+ * to others, with a message); one past either end is refused naming the key; never a crash.
+ * Taken at a bound, the machine and cost keys are run (20 I/Os): every run ends, done or
+ * stopped with a reason, whatever the bound (a workload's count or duration at its maximum
+ * would run for ever by design and is not run). */
+START_TEST(test_every_key_at_its_bounds)
+{
+    static const char base[] = "[machine]\nmemory = 8G\ndata = metadata\n"
+                               "[device d]\nadapter = storage\n"
+                               "[workload w]\ndevice = d\ncount = 20\n";
+    static const char *const prefix[] = {"machine.", "cost.", "faults.", "device.d.",
+                                         "workload.w."};
+    int tried = 0, taken = 0, ran = 0;
+
+    for (int k = 0; k < scn_n_keys; k++) {
+        const struct key_def *d = &scn_keys[k];
+        uint64_t probe[4];
+        int n = 0;
+        if (d->type != KT_SIZE && d->type != KT_TIME && d->type != KT_BANDWIDTH &&
+            d->type != KT_COUNT && d->type != KT_PERCENT)
+            continue;
+        probe[n++] = d->min;
+        probe[n++] = d->max;
+        if (d->max < UINT64_MAX)
+            probe[n++] = d->max + 1;
+        if (d->min > 0)
+            probe[n++] = d->min - 1;
+        for (int i = 0; i < n; i++) {
+            char set[200], where[240];
+            struct scn_override ov = {set, "--set", 0};
+            struct scenario *sc = NULL;
+            struct scn_errors err;
+            bool outside = i >= 2;
+            /* numbers in the key's base unit: bytes, ns, bytes/s, a count, a percent */
+            snprintf(set, sizeof(set), "%s%s=%llu%s", prefix[d->section], d->name,
+                     (unsigned long long)probe[i],
+                     d->type == KT_TIME ? "ns" : d->type == KT_PERCENT ? "%" : "");
+            snprintf(where, sizeof(where), "%s", set);
+            tried++;
+            int rc = scenario_build("bounds.ini", base, sizeof(base) - 1, &ov, 1, NULL, &sc,
+                                    &err);
+            if (outside) {
+                ck_assert_msg(rc != 0, "%s: past the key's range, yet taken", where);
+                ck_assert_msg(err.count > 0 && strstr(err.text[0], d->name) != NULL,
+                              "%s: refused without naming %s: %s", where, d->name,
+                              err.count ? err.text[0] : "");
+                continue;
+            }
+            if (rc != 0) {
+                ck_assert_msg(err.count > 0, "%s: refused without a message", where);
+                continue;
+            }
+            taken++;
+            if (d->section == SEC_MACHINE || d->section == SEC_COST) {
+                struct run_result r;
+                char why[400];
+                if (run_scenario(sc, NULL, &r, why, sizeof(why)) == 0)
+                    run_result_free(&r);
+                else
+                    ck_assert_msg(why[0] != '\0', "%s: the run failed without a reason", where);
+                ran++;
+            }
+            scenario_free(sc);
+        }
+    }
+    fprintf(stderr, "bounds: %d tried, %d taken, %d run\n", tried, taken, ran);
+    ck_assert_int_gt(tried, 150);
+    ck_assert_int_gt(taken, 50);
+    ck_assert_int_gt(ran, 20);
+}
+END_TEST
+
 START_TEST(test_docs_cover_keys)
 {
     FILE *f = fopen(DMASIM_SOURCE_DIR "/docs/scenarios.md", "r");
@@ -359,6 +434,7 @@ int main(void)
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_long_line_and_nul);
     tcase_add_test(tc, test_docs_cover_keys);
+    tcase_add_test(tc, test_every_key_at_its_bounds);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
