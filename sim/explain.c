@@ -5,6 +5,7 @@
  * each I/O's work) with its virtual time; steps arrive out of order (a CPU's work is reported
  * when it is over), so each I/O's steps are sorted by time, then by arrival, before printing.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -50,6 +51,11 @@ struct explainer {
     uint64_t common[8][2]; /* the device's common buffers: [logical, end) */
     uint32_t n_common;
     bool ring;             /* its driver copies each I/O into a ring in a common buffer */
+    struct {               /* who holds the device's map registers now: a wait says whom */
+        uint64_t tag;
+        uint32_t count;
+    } holder[64];
+    uint32_t n_holders;
     volatile int stop;
     const volatile int *outer_stop;
 };
@@ -203,7 +209,7 @@ static void on_device_slice(void *ctx, uint32_t device, uint32_t slot, uint64_t 
     char size[32], dur[32];
 
     (void)device;
-    if (st == NULL)
+    if (st == NULL || !st->submitted || st->completed)
         return;
     units_format_size(bytes, size, sizeof(size));
     units_format_time(ns, dur, sizeof(dur));
@@ -293,9 +299,40 @@ static void hal_step(struct explainer *x, struct story *st, const struct dms_eve
     case DMS_EV_CHANNEL_WAIT:
         say(x, st, ev->time_ns, *depth, "the adapter channel is taken: %s queues", r);
         break;
-    case DMS_EV_MAPREG_WAIT:
-        say(x, st, ev->time_ns, *depth, "%u map register%s needed, not free now: %s waits "
-            "in line", ev->count, ev->count == 1 ? "" : "s", r);
+    case DMS_EV_MAPREG_WAIT: {
+        char held[400];
+        size_t at = 0;
+        uint32_t total = 0;
+        held[0] = '\0';
+        for (uint32_t i = 0; i < x->n_holders && at < sizeof(held); i++) {
+            total += x->holder[i].count;
+            at += (size_t)snprintf(held + at, sizeof(held) - at, "%sI/O #%" PRIu64 " (%u)",
+                                   i == 0 ? "" : i + 1 == x->n_holders ? " and " : ", ",
+                                   run_tag_serial(x->holder[i].tag), x->holder[i].count);
+        }
+        if (x->n_holders > 0)
+            say(x, st, ev->time_ns, *depth, "%u map register%s needed, not free now: %s "
+                "%s %u of them until %s, so %s waits in line", ev->count,
+                ev->count == 1 ? "" : "s", held, x->n_holders == 1 ? "holds" : "hold", total,
+                x->n_holders == 1 ? "its DPC frees them" : "their DPCs free them", r);
+        else
+            say(x, st, ev->time_ns, *depth, "%u map register%s needed, not free now (others' "
+                "requests hold the adapter's share): %s waits in line", ev->count,
+                ev->count == 1 ? "" : "s", r);
+        break;
+    }
+    case DMS_EV_CACHE:
+        if (ev->count == 0)
+            break; /* a coherent machine: nothing to maintain */
+        units_format_size(ev->length, size, sizeof(size));
+        if (ev->write_to_device)
+            say(x, st, ev->time_ns, *depth, "%s cleans %u cache line%s over %s of the buffer: "
+                "the CPU's writes reach memory before the device reads it (the machine is "
+                "not coherent)", r, ev->count, ev->count == 1 ? "" : "s", size);
+        else
+            say(x, st, ev->time_ns, *depth, "%s invalidates %u cache line%s over %s of the "
+                "buffer: the CPU reads what the device wrote, not stale lines (the machine "
+                "is not coherent)", r, ev->count, ev->count == 1 ? "" : "s", size);
         break;
     case DMS_EV_MAPREG_GRANT:
         st->regs += ev->count;
@@ -369,9 +406,10 @@ static void hal_step(struct explainer *x, struct story *st, const struct dms_eve
             ev->type == DMS_EV_COMMON_ALLOC ? "allocated" : "freed", hex(ev->logical, a));
         break;
     case DMS_EV_FINDING:
-        say(x, st, ev->time_ns, *depth, "FINDING 0x%x in %s (the run's findings say what; "
-            "dmasim dma %s --at %" PRIu64 "ns 0 --flags 0x3f shows the adapters then, as "
-            "!dma would)", (unsigned)ev->status, r, x->s->path, ev->time_ns);
+        say(x, st, ev->time_ns, *depth, "FINDING 0x%x in %s: %s (dmasim dma %s --at %" PRIu64
+            "ns 0 --flags 0x3f shows the adapters then, as !dma would)", (unsigned)ev->status,
+            r, ev->detail ? ev->detail : "more of the same (the run's findings keep the first "
+            "of each kind)", x->s->path, ev->time_ns);
         break;
     default:
         break;
@@ -385,7 +423,19 @@ static void on_hal_event(void *ctx, const struct dms_event *ev, uint32_t device,
     struct story *st = story_of(x, tag);
     int *depth = depth_of(x, cpu);
 
-    (void)device; /* not bound yet while a driver starts: the name says whose it is */
+    /* who holds the device's map registers, whichever I/O it is (told or not) */
+    if (device == x->device && ev->type == DMS_EV_MAPREG_GRANT && ev->count > 0 &&
+        x->n_holders < 64)
+        x->holder[x->n_holders++] = (typeof(x->holder[0])){tag, ev->count};
+    if (device == x->device && ev->type == DMS_EV_MAPREG_FREE) {
+        for (uint32_t i = 0; i < x->n_holders; i++) {
+            if (x->holder[i].tag != tag)
+                continue;
+            x->holder[i] = x->holder[--x->n_holders];
+            break;
+        }
+    }
+    /* (device is not bound yet while a driver starts: the event's name says whose it is) */
     if (ev->type == DMS_EV_COMMON_ALLOC && ev->device != NULL &&
         strcmp(ev->device, x->s->devices[x->device].name) == 0 && x->n_common < 8) {
         x->common[x->n_common][0] = ev->logical;
@@ -465,6 +515,87 @@ static int by_time(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* A step's text with its numbers (times, sizes, addresses) taken out: steps of the same
+ * shape say the same thing at another place and time. */
+static void shape(const char *text, char *out, size_t len)
+{
+    size_t at = 0;
+
+    for (const char *c = text; *c != '\0' && at + 2 < len;) {
+        const char *e = c;
+        bool digit = false;
+        while (*e != '\0' && (isxdigit((unsigned char)*e) || *e == 'x' || *e == '_' ||
+                               *e == '.')) {
+            digit = digit || isdigit((unsigned char)*e);
+            e++;
+        }
+        if (digit) {
+            out[at++] = '#';
+            c = e;
+        } else if (e > c) {
+            while (c < e && at + 2 < len)
+                out[at++] = *c++;
+        } else {
+            out[at++] = *c++;
+        }
+    }
+    out[at] = '\0';
+}
+
+#define FOLD_AFTER 2 /* blocks told in full before a fold */
+
+/* How many times the block of the steps from k on repeats (blocks of 1 to 4 steps, the one
+ * that repeats most); 1 when it does not. */
+static size_t repeats(const struct story *st, size_t k, size_t *period)
+{
+    size_t best = 1;
+
+    *period = 1;
+    if (st->steps[k].depth != 0)
+        return 1;
+    for (size_t p = 1; p <= 4 && k + 2 * p <= st->n; p++) {
+        size_t n = 1;
+        char a[sizeof(st->steps[0].text)], b[sizeof(st->steps[0].text)];
+        while (k + (n + 1) * p <= st->n) {
+            bool same = true;
+            for (size_t i = 0; i < p && same; i++) {
+                shape(st->steps[k + i].text, a, sizeof(a));
+                shape(st->steps[k + n * p + i].text, b, sizeof(b));
+                same = strcmp(a, b) == 0 && st->steps[k + i].depth == st->steps[k + n * p + i].depth;
+            }
+            if (!same)
+                break;
+            n++;
+        }
+        if (n > best && n * p > best * *period) {
+            best = n;
+            *period = p;
+        }
+    }
+    return best;
+}
+
+/* The numbered steps (depth 0) in a block. */
+static size_t depth0(const struct story *st, size_t k, size_t period)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < period; i++)
+        n += st->steps[k + i].depth == 0;
+    return n;
+}
+
+static void print_step(FILE *out, const struct step *p, int *step)
+{
+    char t[32];
+
+    units_format_time(p->time_ns, t, sizeof(t));
+    if (p->depth == 0)
+        fprintf(out, "%3d. t=%-11s %s\n", ++*step, t, p->text);
+    else
+        fprintf(out, "     %-13s %*s%s\n", "", 2 * p->depth, "", p->text);
+}
+
 static void tell(const struct explainer *x, FILE *out)
 {
     const struct scn_device *dev = &x->s->devices[x->device];
@@ -493,12 +624,22 @@ static void tell(const struct explainer *x, FILE *out)
         qsort(st->steps, st->n, sizeof(*st->steps), by_time);
         fprintf(out, "\nTransfer %u (I/O #%u of %s)\n", i + 1, i + 1, dev->name);
         for (size_t k = 0; k < st->n; k++) {
-            const struct step *p = &st->steps[k];
-            units_format_time(p->time_ns, t, sizeof(t));
-            if (p->depth == 0)
-                fprintf(out, "%3d. t=%-11s %s\n", ++step, t, p->text);
-            else
-                fprintf(out, "     %-13s %*s%s\n", "", 2 * p->depth, "", p->text);
+            size_t period, blocks = repeats(st, k, &period);
+            if (blocks >= FOLD_AFTER + 2) {
+                /* the first blocks, a line for the middle ones, the last block */
+                for (size_t b = 0; b < FOLD_AFTER * period; b++)
+                    print_step(out, &st->steps[k + b], &step);
+                units_format_time(st->steps[k + (blocks - 1) * period].time_ns, t, sizeof(t));
+                fprintf(out, "     %-13s ... %zu more like %s, at the next addresses and "
+                        "times, until t=%s:\n", "", blocks - FOLD_AFTER - 1,
+                        period == 1 ? "this" : "these", t);
+                step += (int)((blocks - FOLD_AFTER - 1) * depth0(st, k, period));
+                for (size_t b = 0; b < period; b++)
+                    print_step(out, &st->steps[k + (blocks - 1) * period + b], &step);
+                k += blocks * period - 1;
+                continue;
+            }
+            print_step(out, &st->steps[k], &step);
         }
         units_format_size(st->bytes_to + st->bytes_from, size, sizeof(size));
         fprintf(out, "     In all: %" PRIu64 " DMA routine call%s, %" PRIu64 " page%s mapped, "

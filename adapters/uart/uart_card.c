@@ -33,6 +33,7 @@ struct uart_card {
     uint64_t media;          /* receive: bytes off the wire so far */
     /* what moved since the last settled request */
     uint32_t crc, transfers; /* transfers: channel programmings */
+    uint64_t context;        /* whose I/O the channel now programmed serves (dms_bus) */
 };
 
 static void card_pump(void *arg);
@@ -55,6 +56,10 @@ static void card_pump(void *arg)
         c->stalled = true; /* the line never asserts again: the channel never completes */
         return;
     }
+    /* the burst is for the transfer now programmed, though the pump runs on from the
+     * previous one's last burst: its memory accesses and wire time are that I/O's */
+    if (c->bus->set_context != NULL)
+        c->bus->set_context(c->bus->ctx, c->context);
     if (enabled && !c->to_device && c->bus->full_data)
         devdma_media_fill(c->fifo, c->media, UART_FIFO_BYTES, c->dma.salt);
     if (enabled)
@@ -89,6 +94,7 @@ static void card_programmed(void *ctx, int to_device)
      * takes it up at its next request */
     c->to_device = to_device != 0;
     c->transfers++; /* a device operation: one programmed transfer, however many bursts */
+    c->context = c->bus->context != NULL ? c->bus->context(c->bus->ctx) : 0;
     if (c->pumping)
         return;
     c->pumping = true;
