@@ -455,7 +455,7 @@ static const char usage_compare[] =
     "usage: dmasim compare FILE [--variant 'NAME:S.K=V,...']... [--seed N] [--set S.K=V]...\n"
     "                      [--repeat N | --seeds A..B]\n"
     "                      [--device NAME] [--format text|json|csv|html] [-o FILE]...\n"
-    "                      [-j N] [--host]\n"
+    "                      [-j N] [--host] [--trace FILE [--trace-variant NAME]]\n"
     "\n"
     "Run variants of one scenario on the same seed and workload and report them side by side:\n"
     "throughput, IOPS, CPU time per I/O, latency p50/p99, pages and bytes bounced, map-register\n"
@@ -489,6 +489,10 @@ static const char usage_compare[] =
     "  -j, --jobs N        runs at once (default: the CPUs available); results are the same\n"
     "                      at any -j\n"
     "  --host              add host-measured time (varies run to run)\n"
+    "  --trace FILE        also trace one run of the study, as dmasim run --trace does: the\n"
+    "                      variant --trace-variant NAME (default: the baseline) at point\n"
+    "                      --trace-point N (default 1; dmasim sweep --list-points numbers\n"
+    "                      them), on the first seed; --trace-limit N as in run\n"
     "  -h, --help          this text\n"
     "\n"
     "Ctrl-C stops: finished runs are reported, the rest are counted as skipped.\n"
@@ -500,6 +504,7 @@ static const char usage_sweep[] =
     "                    [--seed N] [--set S.K=V]... [--device NAME] [--repeat N | --seeds A..B]\n"
     "                    [--format text|json|csv|html] [-o FILE]... [-j N] [--host]\n"
     "                    [--list-points | [--shard I/N] --out DIR]\n"
+    "                    [--trace FILE [--trace-point N] [--trace-variant NAME]]\n"
     "\n"
     "Run a scenario over one or two parameters' values, crossed with its variants, and report\n"
     "each point side by side: the overhead of every variant against the first (the baseline)\n"
@@ -516,7 +521,8 @@ static const char usage_sweep[] =
     "  --vary S.K=VALUES   a swept parameter (at most two)\n"
     "  --variant SPEC      a variant, as in dmasim compare --help (replaces [variant] sections)\n"
     "  --seed N, --repeat N, --seeds A..B, --set S.K=V, --verifier, --device NAME,\n"
-    "  --format F, -o FILE, --host: as in compare (--repeat: each point with N seeds)\n"
+    "  --format F, -o FILE, --host, --trace FILE, --trace-point N, --trace-variant NAME:\n"
+    "                      as in compare (--repeat: each point with N seeds)\n"
     "  -j, --jobs N        points run at once on libuv's thread pool (default: the CPUs\n"
     "                      available); results are identical at any -j\n"
     "  --list-points       print the numbered points and stop\n"
@@ -546,6 +552,37 @@ static void study_output(FILE *out, int fmt, const void *ctx)
     study_report_write(out, o->st, (enum study_format)fmt, o->host);
 }
 
+/* The traced run of a study: the point and variant's scenario (its first seed) run again
+ * under the trace, which is written whole or not at all. 0, or 1 with why said. */
+static int trace_study_run(struct trace *trace, const struct scenario *s,
+                           const struct study *st, uint32_t point, uint32_t variant,
+                           const char *path, volatile int *stop)
+{
+    struct run_observer obs;
+    struct run_result r;
+    char why[400], label[80];
+    uint64_t ios, events;
+
+    trace_observer(trace, &obs);
+    if (run_scenario_observed(s, stop, &obs, &r, why, sizeof(why)) != 0) {
+        fprintf(stderr, "dmasim: the traced run: %s\n", why);
+        trace_discard(trace);
+        return 1;
+    }
+    run_result_free(&r);
+    ios = trace_ios(trace);
+    events = trace_events(trace);
+    if (trace_close(trace, why, sizeof(why)) != 0) {
+        fprintf(stderr, "dmasim: %s\n", why);
+        return 1;
+    }
+    study_point_label(st, point, label, sizeof(label));
+    fprintf(stderr, "dmasim: traced %" PRIu64 " I/Os (%" PRIu64 " events) of %s%s%s to %s; "
+            "open it at https://ui.perfetto.dev\n", ios, events, st->variants[variant].name,
+            st->n_axes ? " at " : "", st->n_axes ? label : "", path);
+    return 0;
+}
+
 static int cmd_study(int argc, char **argv, bool sweep)
 {
     static const struct option opts[] = {
@@ -557,9 +594,17 @@ static int cmd_study(int argc, char **argv, bool sweep)
         {"host", no_argument, NULL, 'H'},          {"help", no_argument, NULL, 'h'},
         {"repeat", required_argument, NULL, 'r'},  {"seeds", required_argument, NULL, 'R'},
         {"list-points", no_argument, NULL, 'L'},   {"shard", required_argument, NULL, 'D'},
-        {"out", required_argument, NULL, 'O'},
+        {"out", required_argument, NULL, 'O'},     {"trace", required_argument, NULL, 't'},
+        {"trace-point", required_argument, NULL, 'P'},
+        {"trace-variant", required_argument, NULL, 'A'},
+        {"trace-limit", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
+    const char *trace_path = NULL, *trace_variant = NULL;
+    uint64_t trace_point = 1, trace_limit = TRACE_DEFAULT_LIMIT;
+    uint32_t trace_v = 0;
+    struct trace *trace = NULL;
+    struct scenario *traced = NULL;
     static const char *variant_texts[SCN_MAX_VARIANTS];
     const char *out_dir = NULL;
     uint32_t shard_i = 0, shard_n = 0;
@@ -645,6 +690,22 @@ static int cmd_study(int argc, char **argv, bool sweep)
             else if (shard_parse(optarg, &shard_i, &shard_n, why, sizeof(why)) != 0)
                 return bad_usage(usage, "%s", why);
             break;
+        case 't':
+            trace_path = optarg;
+            break;
+        case 'P':
+            if (units_count(optarg, &trace_point, why, sizeof(why)) != 0 || trace_point < 1)
+                return bad_usage(usage, "--trace-point %s: a point's number, from 1 (dmasim "
+                                 "sweep --list-points)", optarg);
+            break;
+        case 'A':
+            trace_variant = optarg;
+            break;
+        case 'T':
+            if (units_count(optarg, &trace_limit, why, sizeof(why)) != 0 || trace_limit == 0)
+                return bad_usage(usage, "--trace-limit %s: a number of I/Os, at least 1",
+                                 optarg);
+            break;
         case 'r':
         case 'R':
             if (st.repeat || st.seed_range)
@@ -690,6 +751,32 @@ static int cmd_study(int argc, char **argv, bool sweep)
         study_free(&st);
         return 0;
     }
+    if (trace_path != NULL) { /* one run of the study, traced: checked before anything runs */
+        char twhy[400];
+        bool found = trace_variant == NULL;
+        for (uint32_t v = 0; !found && v < st.n_variants; v++)
+            if (strcmp(st.variants[v].name, trace_variant) == 0)
+                found = true, trace_v = v;
+        if (!found || trace_point > st.n_points || out_dir != NULL) {
+            study_free(&st);
+            if (out_dir != NULL)
+                return bad_usage(usage, "--trace belongs to a report's run, not to --out");
+            if (!found)
+                return bad_usage(usage, "--trace-variant %s: the study has no such variant",
+                                 trace_variant);
+            return bad_usage(usage, "--trace-point %" PRIu64 ": the study has %u point%s",
+                             trace_point, st.n_points, st.n_points == 1 ? "" : "s");
+        }
+        traced = study_scenario(&st, (uint32_t)trace_point - 1, trace_v, 0, twhy, sizeof(twhy));
+        trace = traced != NULL ? trace_open(trace_path, traced, trace_limit, twhy, sizeof(twhy))
+                               : NULL;
+        if (trace == NULL) {
+            fprintf(stderr, "dmasim: %s\n", twhy);
+            scenario_free(traced);
+            study_free(&st);
+            return 1;
+        }
+    }
     if (out_dir != NULL) {
         struct shard_request req = {variant_texts, n_variants, vary, n_vary};
         uint32_t ran, kept;
@@ -728,6 +815,11 @@ static int cmd_study(int argc, char **argv, bool sweep)
     for (int i = 0; rc == 0 && i < out.n; i++)
         if (out.fmt[i] == STUDY_HTML && strcmp(out.path[i], "-") != 0)
             fprintf(stderr, "dmasim: wrote %s\n", out.path[i]);
+    if (trace != NULL) {
+        rc = trace_study_run(trace, traced, &st, (uint32_t)trace_point - 1, trace_v,
+                             trace_path, &stop) != 0 ? 1 : rc;
+        scenario_free(traced);
+    }
     if (rc == 0 && st.failed > 0) {
         fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st.failed,
                 st.failed == 1 ? "" : "s");

@@ -200,6 +200,23 @@ static int build_run(const struct study *st, uint32_t point, uint32_t variant, u
     return rc;
 }
 
+struct scenario *study_scenario(const struct study *st, uint32_t point, uint32_t variant,
+                                uint32_t rep, char *why, size_t len)
+{
+    struct scenario *s;
+    struct scn_errors err;
+
+    if (point >= st->n_points || variant >= st->n_variants || rep >= st->n_seeds) {
+        snprintf(why, len, "no such run");
+        return NULL;
+    }
+    if (build_run(st, point, variant, rep, &s, &err) != 0) {
+        snprintf(why, len, "%s", err.count ? err.text[0] : "out of memory");
+        return NULL;
+    }
+    return s;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Planning.
  */

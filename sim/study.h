@@ -128,6 +128,11 @@ int study_plan(struct study *st, const struct study_variant *cli_variants, uint3
  * or -1 if no worker thread could start. */
 int study_execute(struct study *st, uint32_t parallel, bool progress, volatile int *stop);
 
+/* study_scenario - the scenario one run ran (point, variant, seed rep), to scenario_free;
+ * NULL with why (host memory). For a trace of one run of a study. */
+struct scenario *study_scenario(const struct study *st, uint32_t point, uint32_t variant,
+                                uint32_t rep, char *why, size_t len);
+
 /* study_finish - count the runs' states and make each point and variant's figures from its
  * seeds' runs (study_execute does it; a merge, after filling the runs from files). */
 void study_finish(struct study *st);

@@ -323,6 +323,48 @@ START_TEST(test_trace_truthful)
 }
 END_TEST
 
+/* --trace on a sweep traces the run it names: the same trace, byte for byte, as dmasim run
+ * of that point and variant's scenario; a point or variant the study lacks is refused. */
+START_TEST(test_trace_study_point)
+{
+    char scn[512];
+
+    snprintf(scn, sizeof(scn), "%s/scenarios/study-64bit-dma.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "sweep", scn, "--vary", "machine.memory=8G,16G",
+                           "--trace", "/tmp/dmasim-study-trace.json", "--trace-point", "2",
+                           "--trace-variant", "32-bit", "--trace-limit", "60", "-o",
+                           "/dev/null", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+        ck_assert_ptr_nonnull(strstr(o.err, "traced 60 I/Os"));
+        ck_assert_ptr_nonnull(strstr(o.err, "of 32-bit at 16 GiB"));
+    }
+    {
+        const char *a[] = {"dmasim", "run", scn, "--set", "machine.memory=16G", "--set",
+                           "device.disk0.address_bits=32", "--trace",
+                           "/tmp/dmasim-run-trace.json", "--trace-limit", "60", "-o",
+                           "/dev/null", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_msg(o.status == 0, "%s", o.err);
+    }
+    char *x = gunzip_file("/tmp/dmasim-study-trace.json");
+    char *y = gunzip_file("/tmp/dmasim-run-trace.json");
+    ck_assert_msg(strcmp(x, y) == 0, "the study's trace differs from the run's");
+    free(x);
+    free(y);
+    unlink("/tmp/dmasim-study-trace.json");
+    unlink("/tmp/dmasim-run-trace.json");
+    {
+        const char *a[] = {"dmasim", "sweep", scn, "--trace", "/tmp/dmasim-no.json",
+                           "--trace-point", "99", NULL};
+        run_cli(a, 0, &o);
+        ck_assert_int_eq(o.status, 2);
+        ck_assert_int_ne(access("/tmp/dmasim-no.json", F_OK), 0);
+    }
+}
+END_TEST
+
 START_TEST(test_trace_plain_bounded_deterministic)
 {
     char scn[160];
@@ -569,6 +611,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_trace_gz);
     tcase_add_loop_test(tc, test_trace_truthful, 0, 3);
+    tcase_add_test(tc, test_trace_study_point);
     tcase_add_test(tc, test_trace_plain_bounded_deterministic);
     tcase_add_test(tc, test_explain_expected);
     tcase_add_test(tc, test_explain_agrees);
