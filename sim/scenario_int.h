@@ -55,6 +55,19 @@ int scn_key_find(enum scn_section section, const char *name);
 void scn_error(struct scn_errors *err, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Shared by the files of the scenario room (scenario_keys.c, scenario.c, scenario_axis.c). */
+extern const char *const scn_section_names[];
+void *scn_instance_base(struct scenario *s, int inst);
+int scn_parse_number(const struct key_def *k, const char *value, uint64_t *v, char *why,
+                     size_t len);
+bool scn_ranged(const struct key_def *k);
+int scn_set_value(struct scenario *s, int inst, const struct key_def *k, const char *value,
+                  char *why, size_t len);
+void scn_set_defaults(struct scenario *s, int inst, enum scn_section section);
+/* Split "section.key=value" into the section instance and key: the key's index, or -1. */
+int scn_override_target(const struct scenario *s, const char *text, const char *where,
+                        int line, int *inst_out, struct scn_errors *err);
+
 /* Resolve every "auto" and check what no single key can: 0, or -1 with errors. */
 int scenario_resolve(struct scenario *s, struct scn_errors *err);
 
