@@ -1,7 +1,7 @@
 /*
  * fuzz_options.c - libFuzzer target: the command line's own parsers. Any bytes as a --set, a
  * --vary, a --variant, a --shard or a --seeds value must be taken or refused with a message,
- * never crash, hang or leak (sim/scenario.c's overrides and axes, sim/study.c, sim/shard.c).
+ * never crash, hang or leak (sim/scenario/'s overrides and axes, sim/study/study.c and shard.c).
  * The first byte picks the parser; the rest is the value. A value that is taken is applied
  * to a small scenario, as the command would (and every value of an axis).
  */

@@ -1,6 +1,6 @@
 /*
  * fuzz_point.c - libFuzzer target: any bytes as a sweep's point file must be merged or
- * refused with a message (dmasim merge: sim/shard.c), never crash, hang or leak. Each input
+ * refused with a message (dmasim merge: sim/study/shard.c), never crash, hang or leak. Each input
  * is written as the one file of a directory, which is then merged.
  */
 #define _GNU_SOURCE /* memmem */

@@ -1,6 +1,6 @@
 /*
  * fuzz_scenario.c - libFuzzer target: any bytes as a scenario file must give a scenario or
- * FILE:LINE errors, never a crash, a hang or a leak (sim/scenario.c, scenario_check.c, inih).
+ * FILE:LINE errors, never a crash, a hang or a leak (sim/scenario/, inih).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -43,6 +43,9 @@ struct sim_device {
     bool started;
     PDMA_ADAPTER adapter;
     PFILE_OBJECT file;      /* [workload] open: the device the requests go to */
+    /* the workload's completion (workload_setup sets it): how wdm.c, below the workload,
+     * hands back an I/O whose IRP completed */
+    void (*complete)(struct sim_device *d, struct dms_io *io);
 };
 
 struct sim_run {
@@ -66,7 +69,6 @@ NTSTATUS wdm_submit(struct sim_device *d, struct dms_io *io);
 void wdm_detach(struct sim_device *d, bool idle);
 void wdm_stats(struct sim_device *d, struct dms_adapter_stats *out);
 void wdm_unload_all(struct sim_run *run);
-void *wdm_open_driver(const char *path, PDRIVER_INITIALIZE *entry, char *why, size_t len);
 
 /* workload.c */
 int workload_setup(struct sim_device *d, char *why, size_t len);

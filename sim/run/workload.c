@@ -301,6 +301,7 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
     uint32_t n = (uint32_t)d->wl->queue_depth;
     PDEVICE_OBJECT devobj = d->pdo; /* the card's: its buffers are counted to it */
 
+    d->complete = workload_complete;
     d->has_offsets = !d->kind->stream && d->wl->op != OP_IOCTL;
     dms_rng_seed(&d->rng, d->run->s->machine.seed * 0x9e3779b97f4a7c15ULL + d->index + 1);
     dms_rng_seed(&d->payload_rng, ~d->run->s->machine.seed + d->index);

@@ -1,6 +1,7 @@
 /*
- * study_report_int.h - what the study report's files share (study_report.c: the headline,
- * text, CSV, JSON and the dispatch; study_html.c: the HTML page).
+ * study_report_int.h - what the study report's files share, lowest first: study_words.c
+ * (the headline and sentences, the tables' helpers), study_html.c (the page), study_report.c
+ * (text, CSV, JSON, and the dispatch to every format).
  */
 #ifndef DMASIM_STUDY_REPORT_INT_H
 #define DMASIM_STUDY_REPORT_INT_H

@@ -3,6 +3,7 @@
  * meaning; what a key's value is (parsing numbers, choices, adapters, patterns, size
  * distributions into a section); and the reference table `dmasim keys` prints.
  */
+#define _GNU_SOURCE /* memrchr */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -632,3 +633,54 @@ void scenario_write_reference(FILE *out)
     }
 }
 
+/* Split "section.key=value" into the section instance and key. Returns the key's index, or
+ * -1 with errors placed at (where, line). */
+int scn_override_target(const struct scenario *s, const char *text, const char *where,
+                        int line, int *inst_out, struct scn_errors *err)
+{
+    char sect[96], key[48];
+    const char *eq = strchr(text, '='), *dot;
+    enum scn_section sec;
+    int inst = -1, k;
+
+    if (eq == NULL || (dot = memrchr(text, '.', (size_t)(eq - text))) == NULL || dot == text ||
+        (size_t)(eq - dot - 1) >= sizeof(key) || (size_t)(dot - text) >= sizeof(sect)) {
+        scn_error(err, where, line, "'%s': expected section.key=value, e.g. machine.memory=64G "
+                  "or device.disk0.address_bits=32", text);
+        return -1;
+    }
+    snprintf(sect, sizeof(sect), "%.*s", (int)(dot - text), text);
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+    while (strlen(key) > 0 && isspace((unsigned char)key[strlen(key) - 1]))
+        key[strlen(key) - 1] = '\0';
+    if (strcmp(sect, "machine") == 0 || strcmp(sect, "cost") == 0 ||
+        strcmp(sect, "faults") == 0) {
+        sec = sect[0] == 'm' ? SEC_MACHINE : sect[0] == 'c' ? SEC_COST : SEC_FAULTS;
+        inst = sec == SEC_MACHINE ? INST_MACHINE : sec == SEC_COST ? INST_COST : INST_FAULTS;
+    } else if (strncmp(sect, "device.", 7) == 0 || strncmp(sect, "workload.", 9) == 0) {
+        const char *name = strchr(sect, '.') + 1;
+        sec = sect[0] == 'd' ? SEC_DEVICE : SEC_WORKLOAD;
+        for (uint32_t i = 0; sec == SEC_DEVICE && i < s->n_devices; i++)
+            if (strcmp(s->devices[i].name, name) == 0)
+                inst = INST_DEVICE(i);
+        for (uint32_t i = 0; sec == SEC_WORKLOAD && i < s->n_workloads; i++)
+            if (strcmp(s->workloads[i].name, name) == 0)
+                inst = INST_WORKLOAD(i);
+        if (inst < 0) {
+            scn_error(err, where, line, "the scenario has no [%s %s]", scn_section_names[sec],
+                      name);
+            return -1;
+        }
+    } else {
+        scn_error(err, where, line, "unknown section '%s' (accepted: machine, cost, "
+                  "device.NAME, workload.NAME)", sect);
+        return -1;
+    }
+    k = scn_key_find(sec, key);
+    if (k < 0) {
+        scn_error(err, where, line, "unknown key '%s' in [%s]", key, scn_section_names[sec]);
+        return -1;
+    }
+    *inst_out = inst;
+    return k;
+}

@@ -59,27 +59,6 @@ static uint32_t bus_crc32(uint32_t crc, const void *buf, size_t len)
     return libdeflate_crc32(crc, buf, len);
 }
 
-/* A tag: the device (plus one, so 0 stays "nobody's") above the I/O's serial number. */
-#define TAG_SERIAL_BITS 40
-
-uint64_t run_tag(uint32_t device, uint64_t serial)
-{
-    return ((uint64_t)(device + 1) << TAG_SERIAL_BITS) | (serial & ((1ull << TAG_SERIAL_BITS) - 1));
-}
-
-int run_tag_device(uint64_t tag)
-{
-    return (int)(tag >> TAG_SERIAL_BITS) - 1;
-}
-
-uint64_t run_tag_serial(uint64_t tag)
-{
-    return tag & ((1ull << TAG_SERIAL_BITS) - 1);
-}
-
-/* ---------------------------------------------------------------------------------------------
- * Building.
- */
 static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
 {
     struct sim_device *d = &run->devices[i];

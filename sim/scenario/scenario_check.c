@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "scenario_int.h"
-#include "run_int.h" /* wdm_open_driver */
+#include "driverfile.h"
 #include "units.h"
 
 /* The line to blame: the key's if it was set in the file, else its section's. */
@@ -95,7 +95,7 @@ static void check_driver(struct scenario *s, int inst, struct scn_device *d,
         err_at(err, s, line, "driver: %s: %s", path, strerror(errno));
         return;
     }
-    h = wdm_open_driver(path, &entry, why, sizeof(why));
+    h = driver_file_open(path, &entry, why, sizeof(why));
     if (h == NULL) {
         err_at(err, s, line, "driver: %s%s", why, "");
         return;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driverfile.h"
 #include "run_int.h"
 
 /* The firmware's place for the cards' registers: in the PC's MMIO hole below 4 GiB, one
@@ -28,25 +29,6 @@ struct wdm_driver {
     void *handle;              /* dlopen's, or NULL for a shipped driver */
     PDRIVER_OBJECT object;
 };
-
-/* wdm_open_driver - dlopen path and find its DriverEntry. Returns the handle, or NULL with a
- * sentence in why[] naming the file and what is wrong. */
-void *wdm_open_driver(const char *path, PDRIVER_INITIALIZE *entry, char *why, size_t len)
-{
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-
-    if (h == NULL) {
-        snprintf(why, len, "%s: the driver could not be loaded: %s", path, dlerror());
-        return NULL;
-    }
-    *(void **)entry = dlsym(h, "DriverEntry");
-    if (*entry == NULL) {
-        snprintf(why, len, "%s: the driver has no DriverEntry", path);
-        dlclose(h);
-        return NULL;
-    }
-    return h;
-}
 
 static struct wdm_driver *driver_get(struct sim_run *run, const struct sim_device *d,
                                      char *why, size_t len)
@@ -69,7 +51,7 @@ static struct wdm_driver *driver_get(struct sim_run *run, const struct sim_devic
         return NULL;
     }
     snprintf(w->name, sizeof(w->name), "%s", name);
-    if (file != NULL && (w->handle = wdm_open_driver(file, &entry, why, len)) == NULL) {
+    if (file != NULL && (w->handle = driver_file_open(file, &entry, why, len)) == NULL) {
         free(w);
         return NULL;
     }
@@ -172,7 +154,7 @@ static void wdm_done(void *ctx, NTSTATUS status, ULONG_PTR information)
     (void)information;
     sl->io.status = status;
     d->kind->hardware->settle(d->card, &sl->io);
-    workload_complete(d, &sl->io);
+    d->complete(d, &sl->io);
 }
 
 /* wdm_submit - the I/O manager's part of one I/O: an IRP with the request's MDL. Returns
