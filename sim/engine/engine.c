@@ -8,138 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-
-#define STOP_CHECK_EVERY 4096
-
-struct event {
-    uint64_t time_ns;
-    uint64_t seq;
-    engine_fn fn;
-    void *arg;
-    uint64_t tag; /* whose work it is (engine_tag) */
-};
-
-enum cpu_priority { PRIO_DEVICE, PRIO_DISPATCH, PRIO_PASSIVE, PRIO_COUNT };
-
-struct cpu_work {
-    struct cpu_work *next;
-    engine_fn fn;
-    void *arg;
-    uint64_t fixed_ns;
-    uint32_t device;
-    enum cpu_category cat;
-    KIRQL irql;
-    struct engine *e;
-    uint64_t tag;
-};
-
-struct device_job {
-    struct device_job *next;
-    engine_fn done;
-    void *arg;
-    uint64_t bytes;
-    uint64_t queued_at;
-    uint32_t descriptors;
-    uint32_t device;
-    uint32_t slot;  /* which of the device's engines runs it */
-    struct engine *e;
-    uint64_t tag;
-};
-
-struct engine_dev {
-    struct engine_device_params p;
-    struct engine_device_stats st;
-    uint32_t busy;
-    uint64_t busy_mask; /* engines at work (at most 64) */
-    struct device_job *head, *tail;
-    uint64_t walk_debt_ns; /* IOTLB walks its last transfers waited for, owed by the next */
-};
-
-/* A piece of work on a CPU: until when, at what priority. A CPU holds a stack of them: the
- * work it started on idle at the bottom, then each preemptor above what it preempted. */
-#define CPU_DEPTH 4 /* application, DPC, ISR: three at most; one spare */
-#define MAX_PARTS 24
-#define MAX_GAPS 64 /* then the frame's parts are not reported: they could not be placed */
-
-struct frame {
-    uint64_t end;
-    enum cpu_priority prio;
-};
-
-/* What an observer is told about a frame once it is over (kept only while observed). */
-struct obs_frame {
-    uint32_t device;
-    enum cpu_category cat;
-    KIRQL irql;
-    uint64_t tag;
-    uint64_t start;
-    uint32_t n_parts, n_gaps;
-    bool overflow;             /* preempted more than MAX_GAPS times */
-    struct { uint64_t off, ns; enum cpu_category cat; const char *routine; } parts[MAX_PARTS];
-    struct { uint64_t off, ns; } gaps[MAX_GAPS]; /* preempted at own time off, for ns */
-};
-
-/* A CPU: the work it runs and when it is free again. */
-struct cpu {
-    struct engine *e;
-    uint32_t index;
-    uint32_t depth;
-    struct frame f[CPU_DEPTH];
-    struct obs_frame *obs;     /* [CPU_DEPTH], with an observer */
-    uint64_t release_at;       /* when the bottom frame ends; other release events are stale */
-};
-
-/* What the CPU work running now has been charged. */
-struct cpu_context {
-    bool active;
-    uint32_t device;
-    KIRQL irql;
-    uint64_t charged_ns;
-    struct obs_frame *obs;     /* where its charges go, with an observer */
-    int cpu;
-    const char *routine;       /* with an observer: the HAL routine of the last HAL event */
-};
-
-struct engine {
-    /* told of each adapter the HAL creates (to bind it to its device): NULL, nobody */
-    void (*adapter_created)(void *ctx, uint32_t adapter_id, const char *device,
-                            uint32_t map_registers);
-    void *adapter_created_ctx;
-    uint64_t now;
-    uint64_t seq;
-    struct event *heap;
-    size_t heap_len, heap_cap;
-    uint64_t events;
-    struct cost_model cost;
-    struct dms_machine *machine;
-    /* CPUs */
-    uint32_t ncpus, idle_cpus;
-    struct cpu *cpus;
-    struct cpu_work *queue_head[PRIO_COUNT], *queue_tail[PRIO_COUNT];
-    struct cpu_work *free_work;
-    struct cpu_context ctx;
-    uint64_t cpu_busy_ns, cpu_waits;
-    /* devices; index ndevices is "the machine" for work nobody owns */
-    uint32_t ndevices;
-    struct engine_dev *dev;
-    uint64_t (*ledger)[CPU_CATEGORY_COUNT];
-    struct device_job *free_jobs;
-    uint32_t *adapter_device;
-    uint32_t adapter_cap;
-    uint64_t tag;              /* whose work runs now */
-    struct engine_observer obs;
-    bool observed;
-    /* why the run was stopped short, or NULL: the clock would pass ENGINE_HORIZON_NS, or
-     * stall_limit events went by without virtual time moving */
-    const char *halted;
-    uint64_t halted_at;
-    uint64_t stall_limit;
-};
-
-/* 2^62 ns, 146 years of virtual time: a run's clock never comes near it, and no sum the engine
- * forms from it can wrap. */
-#define ENGINE_HORIZON_NS (1ULL << 62)
+#include "engine_int.h"
 
 const char *cpu_category_name(enum cpu_category c)
 {
@@ -159,7 +28,7 @@ static bool before(const struct event *a, const struct event *b)
     return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
 }
 
-static void heap_push(struct engine *e, uint64_t time_ns, engine_fn fn, void *arg)
+void engine_heap_push(struct engine *e, uint64_t time_ns, engine_fn fn, void *arg)
 {
     struct event ev = {time_ns, e->seq++, fn, arg, e->tag};
     size_t i;
@@ -322,47 +191,17 @@ uint64_t engine_now(const struct engine *e)
 
 void engine_at(struct engine *e, uint64_t delay_ns, engine_fn fn, void *arg)
 {
-    heap_push(e, engine_now(e) + delay_ns, fn, arg);
+    engine_heap_push(e, engine_now(e) + delay_ns, fn, arg);
 }
 
 /* ---------------------------------------------------------------------------------------------
  * Cost.
  */
-static uint64_t bytes_ns(uint64_t bytes, uint64_t per_second)
-{
-    if (per_second == 0)
-        return 0;
-    return (uint64_t)(((unsigned __int128)bytes * 1000000000u + per_second / 2) / per_second);
-}
-
 uint64_t engine_copy_ns(const struct engine *e, uint64_t bytes)
 {
     return bytes_ns(bytes, e->cost.copy_bandwidth);
 }
 
-/* Charge ns to (device, cat) and to the work running now; routine names the DMA routine the
- * charge is for, where known (for observers). */
-static void charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns,
-                   const char *routine)
-{
-    if (device > e->ndevices)
-        device = e->ndevices;
-    e->ledger[device][cat] += ns;
-    if (!e->ctx.active)
-        return;
-    if (e->ctx.obs != NULL && ns > 0) {
-        struct obs_frame *f = e->ctx.obs;
-        typeof(f->parts[0]) *last = f->n_parts > 0 ? &f->parts[f->n_parts - 1] : NULL;
-        if (last != NULL && last->cat == cat && last->routine == routine &&
-            last->off + last->ns == e->ctx.charged_ns)
-            last->ns += ns;
-        else if (f->n_parts < MAX_PARTS)
-            f->parts[f->n_parts++] = (typeof(f->parts[0])){e->ctx.charged_ns, ns, cat, routine};
-        else
-            last->ns = e->ctx.charged_ns + ns - last->off;
-    }
-    e->ctx.charged_ns += ns;
-}
 
 void engine_charge(struct engine *e, uint32_t device, enum cpu_category cat, uint64_t ns)
 {
@@ -486,14 +325,14 @@ static void cpu_start(struct engine *e, struct cpu *cpu, struct cpu_work *w)
                 if (cpu->obs[i].n_gaps > 0)
                     cpu->obs[i].gaps[cpu->obs[i].n_gaps - 1].ns += busy;
         }
-        heap_push(e, e->now + busy, cpu_frame_end, cpu);
+        engine_heap_push(e, e->now + busy, cpu_frame_end, cpu);
     }
     cpu->f[level] = (struct frame){e->now + busy, priority_of(w->irql)};
     cpu->depth = level + 1;
     cpu->release_at = cpu->f[0].end;
     w->next = e->free_work;
     e->free_work = w;
-    heap_push(e, cpu->release_at, cpu_released, cpu);
+    engine_heap_push(e, cpu->release_at, cpu_released, cpu);
 }
 
 static struct cpu *idle_cpu(struct engine *e)
@@ -609,7 +448,7 @@ void engine_cpu(struct engine *e, uint64_t delay_ns, uint32_t device, enum cpu_c
         abort();
     *w = (struct cpu_work){NULL, fn, arg, fixed_ns, device > e->ndevices ? e->ndevices : device,
                            cat, irql, e, e->tag};
-    heap_push(e, engine_now(e) + delay_ns, cpu_arrive, w);
+    engine_heap_push(e, engine_now(e) + delay_ns, cpu_arrive, w);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -637,7 +476,7 @@ static void device_start(struct engine *e, struct device_job *j)
         d->st.queued++;
         d->st.queue_ns += e->now - j->queued_at;
     }
-    heap_push(e, e->now + busy, device_finish, j);
+    engine_heap_push(e, e->now + busy, device_finish, j);
 }
 
 static void device_arrive(void *arg)
@@ -695,139 +534,7 @@ void engine_device_work(struct engine *e, uint32_t device, uint64_t bytes, uint3
         abort();
     *j = (struct device_job){NULL, done, arg, bytes, 0, descriptors, device, 0, e, e->tag};
     e->dev[device].st.latency_ns += e->dev[device].p.latency_ns;
-    heap_push(e, engine_now(e) + e->dev[device].p.latency_ns, device_arrive, j);
-}
-
-/* ---------------------------------------------------------------------------------------------
- * The platform interface.
- */
-static uint64_t plat_now(void *ctx)
-{
-    return engine_now(ctx);
-}
-
-/* Work the HAL defers: an interrupt it raises itself (a system DMA controller's) above
- * DISPATCH_LEVEL; a DPC when an ISR queues it; else the HAL's own routine (a waiter granted
- * its map registers, say) on a CPU at the level it asks for. */
-static void plat_schedule(void *ctx, uint64_t delay_ns, KIRQL irql, uint32_t adapter_id,
-                          dms_work_fn fn, void *arg)
-{
-    struct engine *e = ctx;
-    uint32_t device = adapter_id < e->adapter_cap ? e->adapter_device[adapter_id]
-                      : e->ctx.active             ? e->ctx.device
-                                                  : e->ndevices;
-
-    if (irql > DISPATCH_LEVEL)
-        engine_cpu(e, delay_ns, device, CPU_INTERRUPT, irql, e->cost.isr_ns, fn, arg);
-    else if (e->ctx.active && e->ctx.irql > DISPATCH_LEVEL && irql == DISPATCH_LEVEL)
-        engine_cpu(e, delay_ns + e->cost.dpc_latency_ns, device, CPU_INTERRUPT, irql,
-                   e->cost.dpc_ns, fn, arg);
-    else
-        engine_cpu(e, delay_ns, device, CPU_DRIVER, irql, 0, fn, arg);
-}
-
-static void driver_time(struct engine *e, uint64_t ns)
-{
-    if (e->ctx.active)
-        charge(e, e->ctx.device, CPU_DRIVER, ns, e->ctx.routine);
-}
-
-static void plat_charge(void *ctx, enum dms_cost cost, uint64_t amount, uint32_t adapter_id)
-{
-    struct engine *e = ctx;
-    uint32_t device = adapter_id < e->adapter_cap ? e->adapter_device[adapter_id] : e->ndevices;
-    const struct cost_model *c = &e->cost;
-    const char *r = e->ctx.routine;
-
-    switch (cost) {
-    case DMS_COST_BOUNCE_COPY_BYTES:
-        charge(e, device, CPU_BOUNCE, bytes_ns(amount, c->copy_bandwidth), r);
-        break;
-    case DMS_COST_MAPREG_ALLOC:
-        charge(e, device, CPU_MAPREG, amount * c->mapreg_alloc_ns, r);
-        break;
-    case DMS_COST_MAPREG_FREE:
-        charge(e, device, CPU_MAPREG, amount * c->mapreg_free_ns, r);
-        break;
-    case DMS_COST_SG_ELEMENT:
-        charge(e, device, CPU_MAPPING, amount * c->sg_element_ns, r);
-        break;
-    case DMS_COST_MAP_CALL:
-        charge(e, device, CPU_MAPPING, amount * c->map_call_ns, r);
-        break;
-    case DMS_COST_CACHE_LINE:
-        charge(e, device, CPU_MAPPING, amount * c->cache_line_ns, r);
-        break;
-    /* The driver's own time, charged to the device whose work runs now; outside any CPU
-     * work (a driver's start, before the run) it is set-up, not the workload's. */
-    case DMS_COST_REGISTER_READ:
-        driver_time(e, amount * c->register_read_ns);
-        break;
-    case DMS_COST_REGISTER_WRITE:
-        driver_time(e, amount * c->register_write_ns);
-        break;
-    case DMS_COST_CPU_NS:
-        driver_time(e, amount);
-        break;
-    case DMS_COST_DRIVER_COPY_BYTES:
-        if (e->ctx.active)
-            charge(e, e->ctx.device, CPU_DRIVER_COPY, bytes_ns(amount, c->copy_bandwidth), r);
-        break;
-    case DMS_COST_IOMMU_MAP_PAGE:
-        charge(e, device, CPU_MAPPING, amount * c->iommu_map_page_ns, r);
-        break;
-    case DMS_COST_IOMMU_UNMAP_PAGE:
-        charge(e, device, CPU_MAPPING, amount * c->iommu_unmap_page_ns, r);
-        break;
-    case DMS_COST_IOTLB_INVALIDATE:
-        charge(e, device, CPU_MAPPING, amount * c->iotlb_invalidate_ns, r);
-        break;
-    case DMS_COST_IOTLB_MISS: /* the device waits for the walk, not a CPU */
-        if (device < e->ndevices) {
-            e->dev[device].walk_debt_ns += amount * c->iotlb_miss_ns;
-            e->dev[device].st.iotlb_misses += amount;
-            e->dev[device].st.iotlb_walk_ns += amount * c->iotlb_miss_ns;
-        }
-        break;
-    }
-}
-
-static void plat_event(void *ctx, const struct dms_event *ev)
-{
-    struct engine *e = ctx;
-    uint32_t device;
-
-    if (ev->type == DMS_EV_ADAPTER_CREATE && e->adapter_created != NULL)
-        e->adapter_created(e->adapter_created_ctx, ev->adapter_id, ev->device, ev->count);
-
-    if (!e->observed || e->obs.hal_event == NULL)
-        return;
-    if (e->ctx.active)
-        e->ctx.routine = ev->routine;
-    device = ev->adapter_id < e->adapter_cap ? e->adapter_device[ev->adapter_id] : e->ndevices;
-    e->obs.hal_event(e->obs.ctx, ev, device, e->tag, e->ctx.active ? e->ctx.cpu : -1);
-}
-
-static uint64_t plat_context_get(void *ctx)
-{
-    return ((struct engine *)ctx)->tag;
-}
-
-static void plat_context_set(void *ctx, uint64_t context)
-{
-    ((struct engine *)ctx)->tag = context;
-}
-
-void engine_platform(struct engine *e, struct dms_platform *plat)
-{
-    memset(plat, 0, sizeof(*plat));
-    plat->ctx = e;
-    plat->now_ns = plat_now;
-    plat->schedule = plat_schedule;
-    plat->charge = plat_charge;
-    plat->event = plat_event;
-    plat->context_get = plat_context_get;
-    plat->context_set = plat_context_set;
+    engine_heap_push(e, engine_now(e) + e->dev[device].p.latency_ns, device_arrive, j);
 }
 
 void engine_observe(struct engine *e, const struct engine_observer *obs)

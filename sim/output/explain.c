@@ -561,7 +561,8 @@ static size_t repeats(const struct story *st, size_t k, size_t *period)
             for (size_t i = 0; i < p && same; i++) {
                 shape(st->steps[k + i].text, a, sizeof(a));
                 shape(st->steps[k + n * p + i].text, b, sizeof(b));
-                same = strcmp(a, b) == 0 && st->steps[k + i].depth == st->steps[k + n * p + i].depth;
+                same = strcmp(a, b) == 0 &&
+                       st->steps[k + i].depth == st->steps[k + n * p + i].depth;
             }
             if (!same)
                 break;

@@ -125,7 +125,8 @@ static void text_compare(FILE *out, const struct study *st)
     for (int t = 0; t < STUDY_TIME_COUNT; t++) {
         fprintf(out, "%-30s", study_time_name((enum study_time)t));
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = study_figures_at(st, 0, v), *b = study_figures_at(st, 0, 0);
+            const struct study_figures *f = study_figures_at(st, 0, v);
+            const struct study_figures *b = study_figures_at(st, 0, 0);
             a[0] = c[0] = '\0';
             if (f != NULL)
                 study_format(MK_NS, f->time_per_io_ns[t], a, sizeof(a));
@@ -205,7 +206,8 @@ static void text_sweep(FILE *out, const struct study *st)
     fprintf(out, "%*s%*s\n", wc, "CPU vs base", wc, "thr vs base");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
+            const struct study_figures *f = study_figures_at(st, p, v);
+            const struct study_figures *b = study_figures_at(st, p, 0);
             for (uint32_t x = 0; x < st->n_axes; x++) {
                 scenario_axis_label(&st->axes[x], study_point_index(st, p, x), a, sizeof(a));
                 fprintf(out, "%-*s", w0, v == 0 ? a : "");
@@ -331,10 +333,12 @@ static void csv_report(FILE *out, const struct study *st)
     fprintf(out, "\n");
     for (uint32_t p = 0; p < st->n_points; p++) {
         for (uint32_t v = 0; v < st->n_variants; v++) {
-            const struct study_figures *f = study_figures_at(st, p, v), *b = study_figures_at(st, p, 0);
+            const struct study_figures *f = study_figures_at(st, p, v);
+            const struct study_figures *b = study_figures_at(st, p, 0);
             for (uint32_t a = 0; a < st->n_axes; a++)
                 fprintf(out, "%s,", st->axes[a].value[study_point_index(st, p, a)]);
-            fprintf(out, "%s,%s", st->variants[v].name, study_state_name(study_get(st, p, v)->state));
+            fprintf(out, "%s,%s", st->variants[v].name,
+                    study_state_name(study_get(st, p, v)->state));
             for (int m = 0; m < study_n_metrics; m++)
                 if (f != NULL)
                     fprintf(out, ",%.6f", study_metrics[m].get(f));

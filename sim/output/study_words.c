@@ -63,7 +63,8 @@ static size_t sentence_costs(const char *vn, const char *bn, const char *cv, con
 size_t study_sentence(const struct study *st, uint32_t point, uint32_t v, char *out,
                        size_t len)
 {
-    const struct study_figures *b = study_figures_at(st, point, 0), *f = study_figures_at(st, point, v);
+    const struct study_figures *b = study_figures_at(st, point, 0);
+    const struct study_figures *f = study_figures_at(st, point, v);
     const char *bn = st->variants[0].name, *vn = st->variants[v].name;
     char cb[32], cv[32], tb[32], tv[32], bytes[32], wait[32], thr[160], regs[160];
     double dc, dt;
@@ -104,7 +105,8 @@ size_t study_sentence(const struct study *st, uint32_t point, uint32_t v, char *
         "Double-buffering costs %s %.1f %% %s CPU per I/O than %s (%s against %s) and %s: "
         "%.1f %% of its pages lay above its reach and %.1f %% went through bounce pages, "
         "%.2f pages (%s) copied per I/O; %s. ",
-        vn, fabs(dc), dc >= 0 ? "more" : "less", bn, cv, cb, thr, 100.0 * value_of("above_limit_share", f),
+        vn, fabs(dc), dc >= 0 ? "more" : "less", bn, cv, cb, thr,
+        100.0 * value_of("above_limit_share", f),
         100.0 * value_of("bounced_share", f), value_of("pages_bounced_per_io", f), bytes, regs);
 }
 
@@ -152,13 +154,16 @@ size_t study_sweep_summary(const struct study *st, uint32_t v, char *out, size_t
                                "mapping (scatter/gather elements, map registers, IOMMU page "
                                "tables and IOTLB invalidation).");
     } else if (first != UINT32_MAX && at < len) {
-        const struct study_figures *a = study_figures_at(st, first, v), *z = study_figures_at(st, last, v);
+        const struct study_figures *a = study_figures_at(st, first, v);
+        const struct study_figures *z = study_figures_at(st, last, v);
         at += (size_t)snprintf(out + at, len - at, ". Why: the share of its pages above its "
                                "reach goes from %.1f %% to %.1f %%, pages copied per I/O from "
                                "%.2f to %.2f, map-register waits from %" PRIu64 " to %" PRIu64
                                ".",
-                               100.0 * value_of("above_limit_share", a), 100.0 * value_of("above_limit_share", z),
-                               value_of("pages_bounced_per_io", a), value_of("pages_bounced_per_io", z), a->map_register_waits,
+                               100.0 * value_of("above_limit_share", a),
+                               100.0 * value_of("above_limit_share", z),
+                               value_of("pages_bounced_per_io", a),
+                               value_of("pages_bounced_per_io", z), a->map_register_waits,
                                z->map_register_waits);
     }
     return at < len ? at : len - 1;
@@ -177,7 +182,8 @@ bool study_sweep_crossover(const struct study *st, uint32_t k, char *out, size_t
             bool copy1 = false, copy2 = false;
             size_t at = 0;
             for (uint32_t p = 0; p < st->n_points; p++) {
-                const struct study_figures *a = study_figures_at(st, p, v1), *b = study_figures_at(st, p, v2);
+                const struct study_figures *a = study_figures_at(st, p, v1);
+                const struct study_figures *b = study_figures_at(st, p, v2);
                 int sign;
                 if (a == NULL || b == NULL || a->mismatches > 0 || b->mismatches > 0)
                     continue;
@@ -199,7 +205,8 @@ bool study_sweep_crossover(const struct study *st, uint32_t k, char *out, size_t
                 at += (size_t)snprintf(out + at, len - at, "%s %s costs less at",
                                        side ? ";" : "", st->variants[side ? v2 : v1].name);
                 for (uint32_t p = 0; p < st->n_points && at < len; p++) {
-                    const struct study_figures *a = study_figures_at(st, p, v1), *b = study_figures_at(st, p, v2);
+                    const struct study_figures *a = study_figures_at(st, p, v1);
+                    const struct study_figures *b = study_figures_at(st, p, v2);
                     char label[80];
                     if (a == NULL || b == NULL || a->mismatches > 0 || b->mismatches > 0 ||
                         (side ? b->cpu_per_io_ns >= a->cpu_per_io_ns

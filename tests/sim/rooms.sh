@@ -19,7 +19,8 @@ status=0
 rank() {
     case $1 in
     base/*) echo 0 ;;
-    engine/*) echo 10 ;;
+    engine/engine.h | engine/engine_int.h | engine/engine.c) echo 10 ;;
+    engine/engine_platform.*) echo 11 ;;
     scenario/scenario.h | scenario/scenario_int.h | scenario/scenario_keys.*) echo 20 ;;
     scenario/scenario_axis.*) echo 21 ;;
     scenario/scenario_check.*) echo 22 ;;
