@@ -524,8 +524,8 @@ void study_svg_charts(FILE *out, const struct study *st)
     if (left_out)
         fputs(".</p>\n", out);
     if (n > 0 && charts[0].key == NULL && !chart_says(st, &charts[0]))
-        fputs("<p class=\"note\">Not drawn: the overhead, since every variant costs the same CPU "
-              "per I/O as the baseline at every point.</p>\n", out);
+        fputs("<p class=\"note\">Not drawn: the overhead. No variant with a result differs "
+              "from the baseline in CPU per I/O at any point.</p>\n", out);
 }
 
 void study_svg_time_bars(FILE *out, const struct study *st)

@@ -474,6 +474,8 @@ static int fill(struct study *st, json_object *doc, uint32_t p, const char *file
             rep >= st->n_seeds)
             goto bad;
         run = &st->runs[(p * st->n_variants + (uint32_t)variant) * st->n_seeds + (uint32_t)rep];
+        if (run->state != RUN_WAITING)
+            goto bad; /* the same run twice (so another is missing) */
         state = str_member(r, "state");
         for (int k = 0; k < 4; k++)
             if (strcmp(state, state_names[k]) == 0)

@@ -34,6 +34,12 @@ grep -q "shard 3/4: 1 point run, 0 already there" "$work/rerun"
 grep -q "shard 1/4: 0 points run, 1 already there" "$work/rerun"
 "$dmasim" merge "$work/points" -o "$work/again.text"
 cmp "$work/one.text" "$work/again.text"
+# a point file that names one run twice (and so lacks another) is refused
+mkdir "$work/dup"
+cp "$work/points"/point-*.json "$work/dup/"
+sed 's/"rep":1/"rep":0/' "$work/points/point-0002.json" >"$work/dup/point-0002.json"
+! "$dmasim" merge "$work/dup" >/dev/null 2>"$work/err"
+grep -q "point-0002.json: a run of the point is malformed" "$work/err"
 # another study's points in the directory are refused, never overwritten
 ! "$dmasim" sweep "$scn" --shard 1/4 --out "$work/points" 2>"$work/err"
 grep -q "is a point of another study" "$work/err"
