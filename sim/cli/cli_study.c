@@ -372,6 +372,9 @@ int cmd_study(int argc, char **argv, bool sweep)
         return rc == 1 && stop ? 130 : rc;
     }
     if (outputs_begin(&out) != 0) {
+        if (trace != NULL)
+            trace_discard(trace);
+        scenario_free(traced);
         study_free(&st);
         return 1;
     }
@@ -380,6 +383,9 @@ int cmd_study(int argc, char **argv, bool sweep)
                       &stop) != 0) {
         fprintf(stderr, "dmasim: cannot start a worker thread\n");
         outputs_end(&out, false, NULL, NULL);
+        if (trace != NULL)
+            trace_discard(trace);
+        scenario_free(traced);
         study_free(&st);
         return 1;
     }
