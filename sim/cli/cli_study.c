@@ -125,6 +125,27 @@ static void study_output(FILE *out, int fmt, const void *ctx)
     study_report_write(out, o->st, (enum study_format)fmt, o->host);
 }
 
+/* Write a study's report to every output; an HTML file written is named. 0, or 1. */
+static int study_outputs_end(struct outputs *out, const struct study_output *o)
+{
+    int rc = outputs_end(out, true, study_output, o);
+
+    for (int i = 0; rc == 0 && i < out->n; i++)
+        if (out->fmt[i] == STUDY_HTML && strcmp(out->path[i], "-") != 0)
+            fprintf(stderr, "dmasim: wrote %s\n", out->path[i]);
+    return rc;
+}
+
+/* 1, said, when some run of the study could not start (the report says why); else 0. */
+static int study_failed(const struct study *st)
+{
+    if (st->failed == 0)
+        return 0;
+    fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st->failed,
+            st->failed == 1 ? "" : "s");
+    return 1;
+}
+
 /* The traced run of a study: the point and variant's scenario (its first seed) run again
  * under the trace, which is written whole or not at all. 0, or 1 with why said. */
 static int trace_study_run(struct trace *trace, const struct scenario *s,
@@ -390,20 +411,14 @@ int cmd_study(int argc, char **argv, bool sweep)
         return 1;
     }
     o.st = &st;
-    rc = outputs_end(&out, true, study_output, &o);
-    for (int i = 0; rc == 0 && i < out.n; i++)
-        if (out.fmt[i] == STUDY_HTML && strcmp(out.path[i], "-") != 0)
-            fprintf(stderr, "dmasim: wrote %s\n", out.path[i]);
+    rc = study_outputs_end(&out, &o);
     if (trace != NULL) {
         rc = trace_study_run(trace, traced, &st, (uint32_t)trace_point - 1, trace_v,
                              trace_path, &stop) != 0 ? 1 : rc;
         scenario_free(traced);
     }
-    if (rc == 0 && st.failed > 0) {
-        fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st.failed,
-                st.failed == 1 ? "" : "s");
-        rc = 1;
-    }
+    if (rc == 0)
+        rc = study_failed(&st);
     if (rc == 0 && st.interrupted) {
         fprintf(stderr, "dmasim: stopped: %u of %u runs skipped\n", st.skipped, st.n_runs);
         rc = 130;
@@ -484,15 +499,9 @@ int cmd_merge(int argc, char **argv)
         return 1;
     }
     o.st = &st;
-    rc = outputs_end(&out, true, study_output, &o);
-    for (int i = 0; rc == 0 && i < out.n; i++)
-        if (out.fmt[i] == STUDY_HTML && strcmp(out.path[i], "-") != 0)
-            fprintf(stderr, "dmasim: wrote %s\n", out.path[i]);
-    if (rc == 0 && st.failed > 0) {
-        fprintf(stderr, "dmasim: %u run%s could not start (see the report)\n", st.failed,
-                st.failed == 1 ? "" : "s");
-        rc = 1;
-    }
+    rc = study_outputs_end(&out, &o);
+    if (rc == 0)
+        rc = study_failed(&st);
     shard_merge_free(&st);
     study_free(&st);
     return rc;
