@@ -67,3 +67,13 @@ const char *write_file(const char *name, const char *text)
     return path;
 }
 
+void run_shell(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    size_t n;
+
+    ck_assert_ptr_nonnull(p);
+    n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    ck_assert_msg(pclose(p) == 0, "%s: did not exit 0", cmd);
+}

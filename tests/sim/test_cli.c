@@ -249,15 +249,9 @@ END_TEST
 static void through_pipe(const char *file, const char *args, char *out, size_t cap)
 {
     char cmd[1024];
-    FILE *p;
-    size_t n;
 
     snprintf(cmd, sizeof(cmd), "cat '%s' | %s %s", file, DMASIM_BIN, args);
-    p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    ck_assert_int_eq(pclose(p), 0);
+    run_shell(cmd, out, cap);
 }
 
 START_TEST(test_scenario_from_stdin)
