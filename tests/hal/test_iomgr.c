@@ -224,6 +224,36 @@ START_TEST(test_allocated_irp)
 }
 END_TEST
 
+/* IRP memory is reused, but the object table never answers for a freed IRP: a second free is
+ * a finding, as is a free after the memory went to a new IRP and came back; an IRP whose
+ * StackCount the driver scribbled over is still freed whole, and stacks deeper than the kept
+ * sizes work. */
+START_TEST(test_irp_reuse_and_double_free)
+{
+    struct dms_machine *m = machine_new(4 * GIB, DMS_PLACE_RANDOM);
+    PIRP a = IoAllocateIrp(2, FALSE), b, deep;
+
+    ck_assert_ptr_nonnull(a);
+    IoFreeIrp(a);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
+    IoFreeIrp(a);
+    ck_assert_finding(m, DMS_CHECK_IRP);
+    b = IoAllocateIrp(2, FALSE); /* very likely a's memory again */
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(b->StackCount, 2);
+    ck_assert_int_eq(b->CurrentLocation, 3);
+    b->StackCount = 30; /* a scribble: the I/O manager keeps its own count */
+    IoFreeIrp(b);
+    deep = IoAllocateIrp(20, FALSE);
+    ck_assert_ptr_nonnull(deep);
+    ck_assert_int_eq(deep->StackCount, 20);
+    IoFreeIrp(deep);
+    IoFreeIrp(deep);
+    ck_assert_uint_eq(dms_finding_count_code(m, DMS_CHECK_IRP), 2);
+    machine_done(m);
+}
+END_TEST
+
 /* ---- StartIo ----------------------------------------------------------------------------- */
 
 static PIRP started[8];
@@ -736,6 +766,7 @@ static Suite *iomgr_suite(void)
     tcase_add_loop_test(tc, test_dispatch_rules, 0, 5);
     tcase_add_test(tc, test_bad_pointers_are_findings);
     tcase_add_test(tc, test_allocated_irp);
+    tcase_add_test(tc, test_irp_reuse_and_double_free);
     tcase_add_test(tc, test_start_io_serialises);
     tcase_add_test(tc, test_cancel);
     tcase_add_test(tc, test_forward_synchronously);

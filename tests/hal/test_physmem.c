@@ -304,6 +304,36 @@ START_TEST(test_u64map_against_reference)
 }
 END_TEST
 
+/* Spares: a record comes back zeroed, the freed one is reused, no more than keep are kept. */
+START_TEST(test_spares)
+{
+    struct hal_spares sp;
+    uint8_t *a, *b, *c;
+
+    spares_init(&sp, 40, 16, 1);
+    ck_assert_uint_eq(sp.size, 48); /* rounded to the alignment */
+    a = spares_get(&sp);
+    b = spares_get(&sp);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq((uintptr_t)a % 16, 0);
+    memset(a, 0xab, 40);
+    spares_put(&sp, a);
+    spares_put(&sp, b); /* over keep: goes back to the host */
+    spares_put(&sp, NULL);
+    ck_assert_uint_eq(sp.count, 1);
+    c = spares_get(&sp);
+    ck_assert_ptr_eq(c, a);
+    for (int i = 0; i < 40; i++)
+        ck_assert_uint_eq(c[i], 0);
+    ck_assert_uint_eq(sp.count, 0);
+    spares_put(&sp, c);
+    spares_free(&sp);
+    ck_assert_uint_eq(sp.count, 0);
+    ck_assert_ptr_null(sp.head);
+}
+END_TEST
+
 START_TEST(test_rng)
 {
     struct dms_rng a, b;
@@ -344,6 +374,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_describe_address);
     tcase_add_test(tc, test_format_address);
     tcase_add_test(tc, test_u64map_against_reference);
+    tcase_add_test(tc, test_spares);
     tcase_add_test(tc, test_rng);
     suite_add_tcase(s, tc);
     return s;

@@ -7,6 +7,7 @@
  *               they are counted in, findings, and small helpers (hal_grow, hal_null)
  *   u64map.c    the open-addressing hash map behind sparse memory and the object table
  *   rng.c       xoshiro256**, the machine's one source of randomness
+ *   spares.c    freed records of one size kept for the next request
  *
  * The rooms above it, each seeing only the rooms below (docs/architecture.md):
  *   hw/      the machine: physical memory, caches, system DMA controllers, the IOMMU
@@ -62,6 +63,22 @@ bool u64map_get(const struct u64map *map, uint64_t key, uint64_t *val);
 int u64map_put(struct u64map *map, uint64_t key, uint64_t val);
 bool u64map_del(struct u64map *map, uint64_t key);
 size_t u64map_host_bytes(const struct u64map *map);
+
+/* ---------------------------------------------------------------------------------------------
+ * Spares: records of one size, freed and kept (at most keep of them) for the next request.
+ * spares_get gives a zeroed record (NULL when the host is out of memory); spares_put takes
+ * one back (NULL is ignored); spares_free returns the kept ones to the host.
+ */
+struct hal_spares {
+    void *head;
+    size_t size, align;
+    unsigned count, keep;
+};
+
+void spares_init(struct hal_spares *s, size_t size, size_t align, unsigned keep);
+void *spares_get(struct hal_spares *s);
+void spares_put(struct hal_spares *s, void *record);
+void spares_free(struct hal_spares *s);
 
 /* ---------------------------------------------------------------------------------------------
  * Accounts: what events and findings are charged to. Each DMA adapter has one (dma/); the

@@ -27,35 +27,65 @@
 #define IO_TYPE_DEVOBJ_EXTENSION 13
 #define EXTENSION_ALIGN 16 /* MEMORY_ALLOCATION_ALIGNMENT on x64 */
 #define MAX_STACK_SIZE 32  /* deeper stacks than any real one: a driver bug */
+#define SPARES_KEPT 1024   /* records of each kind kept for reuse at most */
 
 /* ---------------------------------------------------------------------------------------------
  * The object table.
  */
+static struct obj_cached *cached_slot(struct dms_machine *m, const void *p)
+{
+    return &m->kern->obj_cache[((uintptr_t)p * 0x9E3779B97F4A7C15ULL) >> 56];
+}
+
+static void cache_drop(struct dms_machine *m, const void *p)
+{
+    struct obj_cached *c = cached_slot(m, p);
+
+    if (c->key == (uintptr_t)p)
+        c->key = 0;
+}
+
+/* What the tables say of p, through the cache; NULL when p is no object. */
+static const struct obj_cached *object_lookup(struct dms_machine *m, const void *p)
+{
+    struct obj_cached *c = cached_slot(m, p);
+    uint64_t kind, rec;
+
+    if (c->key == (uintptr_t)p)
+        return c;
+    if (!u64map_get(&m->kern->objects, (uintptr_t)p, &kind))
+        return NULL;
+    c->key = (uintptr_t)p;
+    c->kind = kind;
+    c->record = u64map_get(&m->kern->records, (uintptr_t)p, &rec) ? (void *)(uintptr_t)rec : NULL;
+    return c;
+}
+
 int hal_object_add(struct dms_machine *m, const void *p, enum obj_kind kind)
 {
+    cache_drop(m, p);
     return u64map_put(&m->kern->objects, (uintptr_t)p, (uint64_t)kind);
 }
 
 void hal_object_del(struct dms_machine *m, const void *p)
 {
+    cache_drop(m, p);
     u64map_del(&m->kern->objects, (uintptr_t)p);
 }
 
 bool hal_object_is(struct dms_machine *m, const void *p, enum obj_kind kind)
 {
-    uint64_t v;
+    const struct obj_cached *c = p != NULL ? object_lookup(m, p) : NULL;
 
-    return p != NULL && u64map_get(&m->kern->objects, (uintptr_t)p, &v) && v == (uint64_t)kind;
+    return c != NULL && c->kind == (uint64_t)kind;
 }
 
 /* The object table maps an object to its kind; m->kern->records maps it to the record behind it. */
 void *record_of(struct dms_machine *m, const void *p, enum obj_kind kind)
 {
-    uint64_t v;
+    const struct obj_cached *c = p != NULL ? object_lookup(m, p) : NULL;
 
-    if (!hal_object_is(m, p, kind) || !u64map_get(&m->kern->records, (uintptr_t)p, &v))
-        return NULL;
-    return (void *)(uintptr_t)v;
+    return c != NULL && c->kind == (uint64_t)kind ? c->record : NULL;
 }
 
 int record_add(struct dms_machine *m, const void *p, enum obj_kind kind, void *record)
@@ -69,10 +99,16 @@ int record_add(struct dms_machine *m, const void *p, enum obj_kind kind, void *r
     return 0;
 }
 
+void record_forget(struct dms_machine *m, const void *p)
+{
+    cache_drop(m, p);
+    u64map_del(&m->kern->records, (uintptr_t)p);
+}
+
 void record_del(struct dms_machine *m, const void *p)
 {
     hal_object_del(m, p);
-    u64map_del(&m->kern->records, (uintptr_t)p);
+    record_forget(m, p);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -407,6 +443,21 @@ VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)
     Irp->Tail.Overlay.CurrentStackLocation = (PIO_STACK_LOCATION)(Irp + 1) + StackSize;
 }
 
+static PIRP irp_memory_get(struct dms_machine *m, CCHAR stack_size)
+{
+    if (stack_size <= IRP_SPARE_STACKS)
+        return spares_get(&m->kern->irp_memory[stack_size - 1]);
+    return aligned_alloc(EXTENSION_ALIGN, round_up(IoSizeOfIrp(stack_size), EXTENSION_ALIGN));
+}
+
+static void irp_memory_put(struct dms_machine *m, PIRP irp, CCHAR stack_size)
+{
+    if (stack_size >= 1 && stack_size <= IRP_SPARE_STACKS)
+        spares_put(&m->kern->irp_memory[stack_size - 1], irp);
+    else
+        free(irp);
+}
+
 PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
 {
     struct dms_machine *m = hal_machine();
@@ -416,16 +467,17 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
     (void)ChargeQuota;
     if (StackSize < 1 || StackSize > MAX_STACK_SIZE)
         return NULL;
-    n = calloc(1, sizeof(*n));
-    irp = aligned_alloc(EXTENSION_ALIGN, round_up(IoSizeOfIrp(StackSize), EXTENSION_ALIGN));
+    n = spares_get(&m->kern->irp_nodes);
+    irp = irp_memory_get(m, StackSize);
     if (n == NULL || irp == NULL || record_add(m, irp, OBJ_IRP, n) != 0) {
-        free(n);
-        free(irp);
+        spares_put(&m->kern->irp_nodes, n);
+        irp_memory_put(m, irp, StackSize);
         return NULL;
     }
     IoInitializeIrp(irp, IoSizeOfIrp(StackSize), StackSize);
     n->irp = irp;
     n->m = m;
+    n->stack_size = StackSize;
     return irp;
 }
 
@@ -458,8 +510,8 @@ void irp_release(struct irp_node *n)
 {
     irp_sent_unlink(n);
     record_del(n->m, n->irp);
-    free(n->irp);
-    free(n);
+    irp_memory_put(n->m, n->irp, n->stack_size);
+    spares_put(&n->m->kern->irp_nodes, n);
 }
 
 VOID IoFreeIrp(PIRP Irp)
@@ -1003,8 +1055,8 @@ void iomgr_free_all(struct dms_machine *m)
         if (v == OBJ_IRP) {
             struct irp_node *n = (struct irp_node *)(uintptr_t)m->kern->records.vals[i];
             free(n->system_buffer);
-            free(n->irp);
-            free(n);
+            irp_memory_put(m, n->irp, n->stack_size);
+            spares_put(&m->kern->irp_nodes, n);
         }
     }
     for (size_t i = 0; m->kern->objects.keys != NULL && i < m->kern->objects.cap; i++)
@@ -1026,6 +1078,13 @@ int kernel_init(struct dms_machine *m)
     m->kern = calloc(1, sizeof(*m->kern));
     if (m->kern == NULL)
         return DMS_ENOMEM;
+    for (CCHAR i = 1; i <= IRP_SPARE_STACKS; i++)
+        spares_init(&m->kern->irp_memory[i - 1], round_up(IoSizeOfIrp(i), EXTENSION_ALIGN),
+                    EXTENSION_ALIGN, SPARES_KEPT);
+    spares_init(&m->kern->irp_nodes, sizeof(struct irp_node), _Alignof(struct irp_node),
+                SPARES_KEPT);
+    iorequest_spares_init(m);
+    thread_spares_init(m);
     err = u64map_init(&m->kern->objects, 64);
     if (err == 0)
         err = u64map_init(&m->kern->vectors, 16);
@@ -1052,6 +1111,11 @@ void kernel_free(struct dms_machine *m)
     u64map_free(&m->kern->objects);
     u64map_free(&m->kern->records);
     u64map_free(&m->kern->paged_mdls);
+    for (int i = 0; i < IRP_SPARE_STACKS; i++)
+        spares_free(&m->kern->irp_memory[i]);
+    spares_free(&m->kern->irp_nodes);
+    spares_free(&m->kern->sends);
+    spares_free(&m->kern->spare_threads);
     free(m->kern);
     m->kern = NULL;
 }

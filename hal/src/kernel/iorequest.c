@@ -251,7 +251,12 @@ static void send_thread(void *arg)
     if (n->finished)
         irp_release(n);
     if (c->sender_gone)
-        free(c);
+        spares_put(&m->kern->sends, c);
+}
+
+void iorequest_spares_init(struct dms_machine *m)
+{
+    spares_init(&m->kern->sends, sizeof(struct send_call), _Alignof(struct send_call), 1024);
 }
 
 /* Prepare the IRP's buffers the way the target asks: DO_BUFFERED_IO copies through a system
@@ -354,11 +359,11 @@ static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request 
     if (top == NULL || req == NULL)
         return STATUS_INVALID_PARAMETER;
     irp = IoAllocateIrp(top->StackSize, FALSE);
-    c = malloc(sizeof(*c));
+    c = spares_get(&m->kern->sends);
     if (irp == NULL || c == NULL) {
         if (irp != NULL)
             IoFreeIrp(irp);
-        free(c);
+        spares_put(&m->kern->sends, c);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     n = irp_node(m, irp);
@@ -385,7 +390,7 @@ static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request 
     }
     status = prepare_buffers(n, top, req, sp);
     if (!NT_SUCCESS(status)) {
-        free(c);
+        spares_put(&m->kern->sends, c);
         free(n->system_buffer);
         if (n->own_mdl != NULL)
             IoFreeMdl(n->own_mdl);
@@ -394,7 +399,7 @@ static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request 
     }
     *c = (struct send_call){n, top, STATUS_PENDING, false, false};
     if (hal_thread_start(m, send_thread, c) != 0) {
-        free(c);
+        spares_put(&m->kern->sends, c);
         free(n->system_buffer);
         irp_release(n);
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -405,7 +410,7 @@ static NTSTATUS irp_build_and_send(PDEVICE_OBJECT dev, const struct dms_request 
         return STATUS_PENDING;
     }
     status = c->status;
-    free(c);
+    spares_put(&m->kern->sends, c);
     return status;
 }
 

@@ -81,6 +81,17 @@ struct io_mapping;
 struct dpc_token;
 struct index;
 
+/* One remembered object-table answer (iomgr.c): the hot lookups (the same device object, the
+ * IRPs in flight) hit here instead of probing two hash tables. Dropped whenever either table
+ * changes that address, so it never answers differently from the tables. */
+#define OBJ_CACHE_SIZE 256
+#define IRP_SPARE_STACKS 8
+struct obj_cached {
+    uintptr_t key;                   /* 0: empty */
+    uint64_t kind;                   /* enum obj_kind */
+    void *record;                    /* NULL: none */
+};
+
 struct hal_kernel {
     uint32_t tag_serial;
     struct device **devices;
@@ -88,6 +99,11 @@ struct hal_kernel {
     struct mdl_node *mdls;           /* every MDL handed out and not yet freed */
     struct u64map objects;           /* kernel object address -> enum obj_kind */
     struct u64map records;           /* kernel object address -> the HAL's record of it */
+    struct obj_cached obj_cache[OBJ_CACHE_SIZE];
+    /* records every I/O makes and frees, kept for the next (base/spares.c): the IRP's memory
+     * by stack size (deeper stacks go to the host each time), the I/O manager's record of it,
+     * dms_irp_send's record of a send (iorequest.c), the kernel thread (thread.c) */
+    struct hal_spares irp_memory[IRP_SPARE_STACKS], irp_nodes, sends, spare_threads;
     struct u64map paged_mdls;        /* MDLs MmBuildMdlForNonPagedPool described over paged
                                       * pool (empty, and never looked in, unless one is) */
     struct kthread *threads, *current_thread;
@@ -135,11 +151,14 @@ enum obj_kind {
 int hal_object_add(struct dms_machine *m, const void *p, enum obj_kind kind);
 void hal_object_del(struct dms_machine *m, const void *p);
 bool hal_object_is(struct dms_machine *m, const void *p, enum obj_kind kind);
+void record_forget(struct dms_machine *m, const void *p); /* the record only; the object stays */
 
 /* thread.c */
 int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg);
 bool hal_in_thread(const struct dms_machine *m);
 void hal_threads_free(struct dms_machine *m);
+void thread_spares_init(struct dms_machine *m);
+void iorequest_spares_init(struct dms_machine *m); /* iorequest.c */
 
 /* iomgr.c */
 struct driver {
@@ -162,6 +181,7 @@ struct symlink {
 struct irp_node {
     PIRP irp;
     struct dms_machine *m;
+    CCHAR stack_size;       /* what IoAllocateIrp was asked for (the IRP's own may be scribbled) */
     bool from_iomgr;        /* built by dms_irp_send: the I/O manager frees it */
     bool completed;         /* completion reached the top */
     bool dispatch_returned;

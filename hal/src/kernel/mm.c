@@ -267,7 +267,7 @@ bool mm_free_mdl(struct dms_machine *m, PVOID p)
                     "MmFreePagesFromMdl: its pages are lost (freed here)");
         pages_release(m, rec->host, rec->npages, rec->owner);
     }
-    u64map_del(&m->kern->records, (uintptr_t)p);
+    record_forget(m, p);
     free(rec);
     mdl_release(m, p);
     return true;

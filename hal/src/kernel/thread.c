@@ -249,7 +249,7 @@ static void thread_free(struct kthread *t)
 {
     thread_unlink(t);
     stack_put(t->m, t->stack_map, t->returned);
-    free(t);
+    spares_put(&t->m->kern->spare_threads, t);
 }
 
 /* Switch from the resumer into t (or, with to_thread false, from t back to its resumer). */
@@ -337,13 +337,13 @@ static void thread_run(struct kthread *t)
  * returns or first waits. Returns 0, or DMS_ENOMEM (nothing ran). */
 int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
 {
-    struct kthread *t = calloc(1, sizeof(*t));
+    struct kthread *t = spares_get(&m->kern->spare_threads);
 
     if (t == NULL)
         return DMS_ENOMEM;
     t->stack_map = stack_get(m);
     if (t->stack_map == NULL) {
-        free(t);
+        spares_put(&m->kern->spare_threads, t);
         return DMS_ENOMEM;
     }
     t->m = m;
@@ -366,6 +366,11 @@ int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
     m->kern->threads = t;
     thread_run(t);
     return 0;
+}
+
+void thread_spares_init(struct dms_machine *m)
+{
+    spares_init(&m->kern->spare_threads, sizeof(struct kthread), _Alignof(struct kthread), 1024);
 }
 
 bool hal_in_thread(const struct dms_machine *m)
