@@ -350,6 +350,22 @@ START_TEST(test_rng)
     }
     for (int i = 0; i < 8; i++) /* 10000 expected each; 5 sigma is about 475 */
         ck_assert(counts[i] > 9500 && counts[i] < 10500);
+    /* dms_rng_fill gives the sequence's words in host order, a last partial word's first
+     * bytes, and leaves the state as after that many words, at every length */
+    for (size_t len = 0; len <= 40; len++) {
+        uint8_t got[48], want[48];
+        memset(got, 0xee, sizeof(got));
+        memset(want, 0xee, sizeof(want));
+        dms_rng_seed(&a, 1000 + len);
+        dms_rng_seed(&b, 1000 + len);
+        dms_rng_fill(&a, got, len);
+        for (size_t i = 0; i < len; i += 8) {
+            uint64_t v = dms_rng_next(&b);
+            memcpy(want + i, &v, len - i < 8 ? len - i : 8);
+        }
+        ck_assert_mem_eq(got, want, sizeof(got));
+        ck_assert_uint_eq(dms_rng_next(&a), dms_rng_next(&b));
+    }
 }
 END_TEST
 

@@ -68,17 +68,32 @@ uint64_t dms_rng_below(struct dms_rng *rng, uint64_t bound)
 void dms_rng_fill(struct dms_rng *rng, uint8_t *buf, size_t len)
 {
     uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+    size_t i = 0;
 
-    for (size_t i = 0; i < len; i += 8) {
-        uint64_t v = rotl(s1 * 5, 7) * 9, t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = rotl(s3, 45);
-        memcpy(buf + i, &v, len - i < 8 ? len - i : 8);
+#define RNG_STEP(v)                                                                              \
+    do {                                                                                         \
+        uint64_t t_ = s1 << 17;                                                                  \
+        (v) = rotl(s1 * 5, 7) * 9;                                                               \
+        s2 ^= s0;                                                                                \
+        s3 ^= s1;                                                                                \
+        s1 ^= s2;                                                                                \
+        s0 ^= s3;                                                                                \
+        s2 ^= t_;                                                                                \
+        s3 = rotl(s3, 45);                                                                       \
+    } while (0)
+    /* whole words with a fixed-size store (a variable-length copy per word halves the rate),
+     * then the last partial word's first bytes */
+    for (; len - i >= 8; i += 8) {
+        uint64_t v;
+        RNG_STEP(v);
+        memcpy(buf + i, &v, 8);
     }
+    if (i < len) {
+        uint64_t v;
+        RNG_STEP(v);
+        memcpy(buf + i, &v, len - i);
+    }
+#undef RNG_STEP
     rng->s[0] = s0;
     rng->s[1] = s1;
     rng->s[2] = s2;
