@@ -157,8 +157,10 @@ static double memcpy_ns_per_byte(size_t size, size_t blocks, uint64_t total_byte
     return best;
 }
 
-/* Best host ns per byte of fn over 16 blocks of size bytes, total_bytes in all. */
+/* One pass over every byte that full mode makes: the checksum, or the payload's generation. */
 enum pass { PASS_CRC32, PASS_PAYLOAD };
+
+/* Best host ns per byte of a pass over 16 blocks of size bytes, total_bytes in all. */
 
 static double pass_ns_per_byte(enum pass what, size_t size, uint64_t total_bytes)
 {
@@ -256,7 +258,7 @@ static void bench_bounce(uint64_t count)
                    "%%)\n", rate / 1e9, 100.0 * rate / mem, mem / 1e9);
             record("full mode's bytes per host second, share of memcpy", rate / mem, 0.5,
                    true);
-            /* what no implementation of full mode can beat: every byte is made (the payload
+            /* what full mode as built cannot beat: every byte is made (the payload
              * generator, or the device's media, alike in cost), checksummed on both sides
              * (crc32) and copied three times (bounce page, device, the other side) */
             double crc = pass_ns_per_byte(PASS_CRC32, 64 << 10, moved);

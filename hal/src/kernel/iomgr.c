@@ -27,7 +27,6 @@
 #define IO_TYPE_DEVOBJ_EXTENSION 13
 #define EXTENSION_ALIGN 16 /* MEMORY_ALLOCATION_ALIGNMENT on x64 */
 #define MAX_STACK_SIZE 32  /* deeper stacks than any real one: a driver bug */
-#define SPARES_KEPT 1024   /* records of each kind kept for reuse at most */
 
 /* ---------------------------------------------------------------------------------------------
  * The object table.

@@ -256,7 +256,8 @@ static void send_thread(void *arg)
 
 void iorequest_spares_init(struct dms_machine *m)
 {
-    spares_init(&m->kern->sends, sizeof(struct send_call), _Alignof(struct send_call), 1024);
+    spares_init(&m->kern->sends, sizeof(struct send_call), _Alignof(struct send_call),
+                SPARES_KEPT);
 }
 
 /* Prepare the IRP's buffers the way the target asks: DO_BUFFERED_IO copies through a system

@@ -86,6 +86,7 @@ struct index;
  * changes that address, so it never answers differently from the tables. */
 #define OBJ_CACHE_SIZE 256
 #define IRP_SPARE_STACKS 8
+#define SPARES_KEPT 1024 /* records of each kind kept for reuse, at most */
 struct obj_cached {
     uintptr_t key;                   /* 0: empty */
     uint64_t kind;                   /* enum obj_kind */

@@ -370,7 +370,8 @@ int hal_thread_start(struct dms_machine *m, dms_work_fn fn, void *arg)
 
 void thread_spares_init(struct dms_machine *m)
 {
-    spares_init(&m->kern->spare_threads, sizeof(struct kthread), _Alignof(struct kthread), 1024);
+    spares_init(&m->kern->spare_threads, sizeof(struct kthread), _Alignof(struct kthread),
+                SPARES_KEPT);
 }
 
 bool hal_in_thread(const struct dms_machine *m)
