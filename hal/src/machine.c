@@ -46,6 +46,9 @@ void dms_machine_destroy(struct dms_machine *m)
         return;
     struct dms_machine *prev = dms_machine_enter(m);
 
+    for (int i = 0; i < DMS_FRAMEWORK_COUNT; i++)
+        if (m->frameworks[i] != NULL && m->framework_free[i] != NULL)
+            m->framework_free[i](m->frameworks[i]);
     dma_free(m);
     kernel_free(m);
     hw_free(m);
@@ -60,4 +63,19 @@ void dms_machine_destroy(struct dms_machine *m)
     }
     dms_machine_enter(prev == m ? NULL : prev);
     free(m);
+}
+
+void *dms_machine_framework(struct dms_machine *m, enum dms_framework which)
+{
+    return m != NULL && (unsigned)which < DMS_FRAMEWORK_COUNT ? m->frameworks[which] : NULL;
+}
+
+int dms_machine_set_framework(struct dms_machine *m, enum dms_framework which, void *state,
+                              void (*free_state)(void *state))
+{
+    if (m == NULL || (unsigned)which >= DMS_FRAMEWORK_COUNT || m->frameworks[which] != NULL)
+        return DMS_EINVAL;
+    m->frameworks[which] = state;
+    m->framework_free[which] = free_state;
+    return 0;
 }

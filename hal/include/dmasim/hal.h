@@ -291,6 +291,15 @@ void dms_machine_destroy(struct dms_machine *m);
 struct dms_machine *dms_machine_enter(struct dms_machine *m);
 struct dms_machine *dms_machine_current(void);
 
+/* The frameworks on the HAL (frameworks/: KMDF, AVStream, the video port) keep their state on
+ * the machine: set once, freed by free_state first when the machine is destroyed (before its
+ * adapters, devices and memory). Returns 0, or DMS_EINVAL (a slot already set). */
+enum dms_framework { DMS_FRAMEWORK_KMDF, DMS_FRAMEWORK_KS, DMS_FRAMEWORK_VIDEOPORT,
+                     DMS_FRAMEWORK_COUNT };
+void *dms_machine_framework(struct dms_machine *m, enum dms_framework which);
+int dms_machine_set_framework(struct dms_machine *m, enum dms_framework which, void *state,
+                              void (*free_state)(void *state));
+
 /* Run scheduled work (waiting ExecutionRoutines, DPCs, readied threads) of the trivial
  * platform until none is left. Returns how many items ran. A no-op under a platform with its
  * own schedule. */
@@ -573,6 +582,13 @@ uint32_t dms_adapter_free_map_registers(PDMA_ADAPTER adapter);
  * IRQL, 2 vector not empty, 3 index out of bounds, 4 index freed, 5 common buffer leaked) in
  * the last two digits: 0x1DC01 .. 0x1DC05. */
 #define DMS_BUGCHECK_1DC(type)      (0x1DC00u + (type))
+/* Bug check 0x10D WDF_VIOLATION, its parameter 1 in the last two digits: what the KMDF
+ * front-end (frameworks/kmdf) finds, in the framework verifier's terms (0x10D04 a NULL
+ * parameter, 0x10D05 a handle of the wrong type or of a deleted object, 0x10D06 a request
+ * rule, its parameter 2 the WDF_REQUEST_FATAL_ERROR code, 0x10D07 an object deleted by a
+ * dereference, 0x10D08 a DMA transaction in the wrong state, 0x10D0E a callback that returned
+ * at another IRQL than it was called at). */
+#define DMS_BUGCHECK_10D(type)      (0x10D00u + (type))
 
 struct dms_finding {
     uint32_t code;          /* E6 parameter 1, or DMS_CHECK_* */
@@ -595,6 +611,11 @@ uint64_t dms_finding_total(const struct dms_machine *m);
 size_t dms_finding_count_code(const struct dms_machine *m, uint32_t code);
 uint64_t dms_finding_total_device(const struct dms_machine *m, const char *device);
 void dms_findings_clear(struct dms_machine *m);
+/* dms_report_finding - a finding made above the HAL (a framework's rule broken), counted like
+ * the HAL's own and charged to the device whose driver code is running. */
+void dms_report_finding(struct dms_machine *m, const char *routine, uint32_t code, uint64_t p2,
+                        uint64_t p3, uint64_t p4, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* dms_dma_dump - the machine's DMA adapters in the layout of the debugger's !dma (dmasim dma;
  * docs/driver-guide.md): adapter DMS_DMA_DUMP_LIST lists them and their owners; 0 shows every

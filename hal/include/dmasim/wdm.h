@@ -81,6 +81,7 @@ typedef ULONG64 POOL_FLAGS;
 /* SAL annotations appear in every documented prototype; they carry no meaning here. */
 #define _In_
 #define _In_opt_
+#define _In_z_
 #define _Out_
 #define _Out_opt_
 #define _Inout_
@@ -131,6 +132,7 @@ typedef ULONG64 POOL_FLAGS;
 #define __drv_dispatchType(x)
 #define __drv_maxIRQL(x)
 #define __drv_requiresIRQL(x)
+#define CONST const
 #define IN
 #define OUT
 #define OPTIONAL
@@ -159,6 +161,7 @@ typedef struct _UNICODE_STRING {
     USHORT MaximumLength;
     PWSTR Buffer;
 } UNICODE_STRING, *PUNICODE_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
 
 typedef struct _LIST_ENTRY {
     struct _LIST_ENTRY *Flink;
@@ -181,6 +184,9 @@ typedef struct _LIST_ENTRY {
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009AL)
 #define STATUS_NOT_SUPPORTED          ((NTSTATUS)0xC00000BBL)
 #define STATUS_INTERNAL_ERROR         ((NTSTATUS)0xC00000E5L)
+#define STATUS_INFO_LENGTH_MISMATCH   ((NTSTATUS)0xC0000004L)
+#define STATUS_OBJECT_NAME_EXISTS     ((NTSTATUS)0x40000000L)
+#define STATUS_NO_MORE_ENTRIES        ((NTSTATUS)0x8000001AL)
 #define STATUS_CANCELLED              ((NTSTATUS)0xC0000120L)
 #define STATUS_INVALID_DEVICE_STATE   ((NTSTATUS)0xC0000184L)
 #define STATUS_IO_DEVICE_ERROR        ((NTSTATUS)0xC0000185L)

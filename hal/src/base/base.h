@@ -24,6 +24,7 @@
 #ifndef DMASIM_HAL_BASE_H
 #define DMASIM_HAL_BASE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -142,6 +143,9 @@ struct dms_machine {
     uint64_t faults[DMS_FAULT_COUNT];      /* injected, by kind */
     struct trampoline *spare_tramps; /* scheduled-work records, recycled */
     uint32_t faults_held; /* dms_faults_hold: no fault is drawn while above 0 */
+    /* the frameworks' state (frameworks/), freed first when the machine goes */
+    void *frameworks[DMS_FRAMEWORK_COUNT];
+    void (*framework_free[DMS_FRAMEWORK_COUNT])(void *state);
     /* the rooms' own state */
     struct hal_hw *hw;
     struct hal_kernel *kern;
@@ -168,6 +172,9 @@ void hal_emit(struct dms_machine *m, struct hal_account *acct, struct dms_event 
 void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *routine,
                  uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
+void hal_vfinding(struct dms_machine *m, struct hal_account *acct, const char *routine,
+                  uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt,
+                  va_list ap) __attribute__((format(printf, 8, 0)));
 void *hal_grow(void *array, uint32_t *cap, size_t elem, uint32_t need);
 void hal_tramps_free(struct dms_machine *m); /* the spare scheduled-work records */
 bool hal_null(struct dms_machine *m, const char *routine, const void *p, const char *what);

@@ -576,13 +576,13 @@ static struct finding_site *site_of(struct dms_machine *m, uint32_t code, const 
     return s;
 }
 
-void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *routine,
-                 uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
+void hal_vfinding(struct dms_machine *m, struct hal_account *acct, const char *routine,
+                  uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt,
+                  va_list ap)
 {
     struct dms_finding *f;
     struct dms_event ev = {.type = DMS_EV_FINDING, .routine = routine, .status = (int32_t)code};
     struct finding_site *site = site_of(m, code, routine, acct != NULL ? acct->device : "");
-    va_list ap;
 
     if (site == NULL)
         abort(); /* a finding that cannot be counted would be a silent pass */
@@ -607,12 +607,20 @@ void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *ro
         f->routine = routine;
         if (acct != NULL)
             snprintf(f->device, sizeof(f->device), "%s", acct->device);
-        va_start(ap, fmt);
         vsnprintf(f->message, sizeof(f->message), fmt, ap);
-        va_end(ap);
         ev.detail = f->message; /* read while the event is handled, before findings grow */
     }
     hal_emit(m, acct, &ev);
+}
+
+void hal_finding(struct dms_machine *m, struct hal_account *acct, const char *routine,
+                 uint32_t code, uint64_t p2, uint64_t p3, uint64_t p4, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    hal_vfinding(m, acct, routine, code, p2, p3, p4, fmt, ap);
+    va_end(ap);
 }
 
 size_t dms_finding_count(const struct dms_machine *m)

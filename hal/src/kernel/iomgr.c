@@ -14,6 +14,7 @@
  * on kernel threads (thread.c), so that they may wait.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -601,6 +602,18 @@ struct device *acting_enter(struct dms_machine *m, struct device *d)
 void acting_leave(struct dms_machine *m, struct device *prev)
 {
     m->kern->acting = prev;
+}
+
+void dms_report_finding(struct dms_machine *m, const char *routine, uint32_t code, uint64_t p2,
+                        uint64_t p3, uint64_t p4, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (m == NULL)
+        return;
+    va_start(ap, fmt);
+    hal_vfinding(m, acting_account(m), routine, code, p2, p3, p4, fmt, ap);
+    va_end(ap);
 }
 
 struct hal_account *acting_account(struct dms_machine *m)
