@@ -278,9 +278,7 @@ static NTSTATUS fx_add_device(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Physic
     status = drv->config.EvtDriverDeviceAdd((WDFDRIVER)drv->obj.handle, init);
     if (NT_SUCCESS(status) && drv->devices == NULL)
         status = STATUS_UNSUCCESSFUL; /* AddDevice that made no device: the stack has none */
-    /* WdfDeviceCreate took init and set the driver's pointer NULL; otherwise it is ours */
-    if (init->driver != NULL)
-        free(init);
+    free(init); /* used or not: the framework's, and only valid during EvtDriverDeviceAdd */
     return status;
 }
 
@@ -502,9 +500,9 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
     wdm->Flags &= ~DO_DEVICE_INITIALIZING;
     d->next = init->driver->devices;
     init->driver->devices = d;
-    /* the framework owns the init from here: freed, and the driver's pointer cleared */
+    /* used up: the driver's pointer cleared, the init refused from here (fx_add_device frees
+     * it when EvtDriverDeviceAdd returns) */
     init->driver = NULL;
-    free(init);
     *DeviceInit = NULL;
     *Device = (WDFDEVICE)d->obj.handle;
     return STATUS_SUCCESS;

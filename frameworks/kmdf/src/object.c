@@ -30,13 +30,13 @@ static void state_free(void *p)
     struct fx_state *st = p;
 
     /* what the driver never deleted (a device that was never removed, a leaked object):
-     * the machine takes it, without calling the driver back */
+     * the machine takes the memory, without calling the driver back and without the types'
+     * own teardown (which reaches other objects, in no order here; what they hold of the
+     * HAL's, the machine frees itself) */
     for (uint32_t i = 0; i < st->n_slots; i++) {
         struct fx_object *o = st->slots[i].obj;
         if (o == NULL)
             continue;
-        if (o->release != NULL)
-            o->release(o);
         for (struct fx_context *c = o->contexts, *n; c != NULL; c = n) {
             n = c->next;
             free(c);
