@@ -7,13 +7,16 @@
  * object and attaches it to the stack. The PnP IRPs become the documented callback sequence:
  *
  *   IRP_MN_START_DEVICE   (the bus driver below first) EvtDevicePrepareHardware with the raw
- *                         and translated resources, EvtDeviceD0Entry (from D3Final),
- *                         EvtDeviceSelfManagedIoInit, then the queues start
+ *                         and translated resources, EvtDeviceD0Entry (from D3Final), the
+ *                         interrupts connected and EvtInterruptEnable,
+ *                         EvtDeviceD0EntryPostInterruptsEnabled, EvtDeviceSelfManagedIoInit,
+ *                         then the queues start
  *   IRP_MN_STOP_DEVICE    the queues fail what waits, EvtDeviceSelfManagedIoSuspend,
- *   IRP_MN_REMOVE_DEVICE  EvtDeviceD0Exit (to D3Final), EvtDeviceReleaseHardware, and at the
- *                         remove EvtDeviceSelfManagedIoCleanup; then the device object is
- *                         deleted (its cleanup callbacks, children first) and the WDM device
- *                         detached and deleted
+ *   IRP_MN_REMOVE_DEVICE  EvtDeviceD0ExitPreInterruptsDisabled, EvtInterruptDisable and the
+ *                         disconnect, EvtDeviceD0Exit (to D3Final), EvtDeviceReleaseHardware,
+ *                         and at the remove EvtDeviceSelfManagedIoCleanup; then the device
+ *                         object is deleted (its cleanup callbacks, children first) and the
+ *                         WDM device detached and deleted
  *
  * A callback that fails is told to the PnP manager as the IRP's status, as the framework does.
  * Read, write and device-control IRPs go to the device's queues (queue.c); create, close and
@@ -113,7 +116,9 @@ static NTSTATUS start_device(struct fx_device *d, PIRP irp)
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(irp);
     PCM_RESOURCE_LIST raw = sp->Parameters.StartDevice.AllocatedResources;
     PCM_RESOURCE_LIST translated = sp->Parameters.StartDevice.AllocatedResourcesTranslated;
-    struct fx_cmreslist *r = NULL, *t = NULL;
+    WDFDEVICE h = (WDFDEVICE)d->obj.handle;
+    struct fx_cmreslist *r, *t;
+    bool prepared = false, in_d0 = false, connected = false;
     NTSTATUS status;
 
     /* the bus driver starts the device first */
@@ -127,28 +132,36 @@ static NTSTATUS start_device(struct fx_device *d, PIRP irp)
     if (r == NULL || t == NULL)
         status = STATUS_INSUFFICIENT_RESOURCES;
     if (NT_SUCCESS(status) && d->pnp.EvtDevicePrepareHardware != NULL)
-        status = d->pnp.EvtDevicePrepareHardware((WDFDEVICE)d->obj.handle,
-                                                 (WDFCMRESLIST)r->obj.handle,
+        status = d->pnp.EvtDevicePrepareHardware(h, (WDFCMRESLIST)r->obj.handle,
                                                  (WDFCMRESLIST)t->obj.handle);
-    if (NT_SUCCESS(status) && d->pnp.EvtDeviceD0Entry != NULL)
-        status = d->pnp.EvtDeviceD0Entry((WDFDEVICE)d->obj.handle, WdfPowerDeviceD3Final);
-    if (NT_SUCCESS(status) && d->pnp.EvtDeviceD0EntryPostInterruptsEnabled != NULL)
-        status = d->pnp.EvtDeviceD0EntryPostInterruptsEnabled((WDFDEVICE)d->obj.handle,
-                                                              WdfPowerDeviceD3Final);
+    prepared = NT_SUCCESS(status);
+    if (prepared && d->pnp.EvtDeviceD0Entry != NULL)
+        status = d->pnp.EvtDeviceD0Entry(h, WdfPowerDeviceD3Final);
+    in_d0 = prepared && NT_SUCCESS(status);
+    if (in_d0)
+        status = fx_interrupts_connect(d, translated);
+    connected = in_d0 && NT_SUCCESS(status);
+    if (connected && d->pnp.EvtDeviceD0EntryPostInterruptsEnabled != NULL)
+        status = d->pnp.EvtDeviceD0EntryPostInterruptsEnabled(h, WdfPowerDeviceD3Final);
     if (NT_SUCCESS(status) && d->pnp.EvtDeviceSelfManagedIoInit != NULL)
-        status = d->pnp.EvtDeviceSelfManagedIoInit((WDFDEVICE)d->obj.handle);
+        status = d->pnp.EvtDeviceSelfManagedIoInit(h);
     if (NT_SUCCESS(status)) {
         d->state = FX_PNP_STARTED;
         d->translated = t;
         fx_queues_start(d);
-    } else {
-        /* the start failed: the device is left as added, its hardware given back */
-        if (t != NULL && d->pnp.EvtDeviceReleaseHardware != NULL)
-            d->pnp.EvtDeviceReleaseHardware((WDFDEVICE)d->obj.handle,
-                                            (WDFCMRESLIST)t->obj.handle);
-        fx_delete(&r->obj);
-        fx_delete(&t->obj);
+        return complete_irp(irp, status);
     }
+    /* the start failed: what succeeded is undone in reverse, and the device stays added */
+    if (connected)
+        fx_interrupts_disconnect(d);
+    if (in_d0 && d->pnp.EvtDeviceD0Exit != NULL)
+        d->pnp.EvtDeviceD0Exit(h, WdfPowerDeviceD3Final);
+    if (prepared && d->pnp.EvtDeviceReleaseHardware != NULL)
+        d->pnp.EvtDeviceReleaseHardware(h, (WDFCMRESLIST)t->obj.handle);
+    if (r != NULL)
+        fx_delete(&r->obj);
+    if (t != NULL)
+        fx_delete(&t->obj);
     return complete_irp(irp, status);
 }
 
@@ -164,6 +177,7 @@ static void stop_device(struct fx_device *d)
         d->pnp.EvtDeviceSelfManagedIoSuspend(h);
     if (d->pnp.EvtDeviceD0ExitPreInterruptsDisabled != NULL)
         d->pnp.EvtDeviceD0ExitPreInterruptsDisabled(h, WdfPowerDeviceD3Final);
+    fx_interrupts_disconnect(d);
     if (d->pnp.EvtDeviceD0Exit != NULL)
         d->pnp.EvtDeviceD0Exit(h, WdfPowerDeviceD3Final);
     if (d->pnp.EvtDeviceReleaseHardware != NULL)

@@ -27,6 +27,7 @@ enum fx_type {
     FX_QUEUE,
     FX_REQUEST,
     FX_CMRESLIST,
+    FX_INTERRUPT,
     FX_TYPE_COUNT
 };
 
@@ -56,11 +57,15 @@ struct fx_object {
     bool driver_may_delete;
     struct fx_context *contexts;
     void (*release)(struct fx_object *o); /* the type's own teardown, before it is freed */
+    /* what must go back to the HAL even when the machine takes the object (a queued DPC in
+     * the object's memory), before the kernel's own teardown */
+    void (*machine_gone)(struct fx_object *o);
 };
 
 struct fx_driver;
 struct fx_device;
 struct fx_cmreslist;
+struct fx_interrupt;
 
 struct fx_slot {
     struct fx_object *obj; /* NULL: free */
@@ -135,15 +140,23 @@ struct fx_device {
     enum fx_pnp_state state;
     struct fx_cmreslist *translated; /* the start's, for EvtDeviceReleaseHardware */
     struct fx_queue *queues, *default_queue;
-    struct fx_queue *dispatch[IRP_MJ_MAXIMUM_FUNCTION + 1]; /* WdfDeviceConfigureRequestDispatching */
+    /* the queue of each request type (WdfDeviceConfigureRequestDispatching) */
+    struct fx_queue *dispatch[IRP_MJ_MAXIMUM_FUNCTION + 1];
     KSPIN_LOCK sync_lock; /* WdfSynchronizationScopeDevice */
     bool sync_held;
     WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS idle;
     WDF_DEVICE_POWER_POLICY_WAKE_SETTINGS wake;
     uint32_t interfaces;
+    struct fx_interrupt *interrupts; /* in creation order: the n-th takes the n-th resource */
 };
 
 struct fx_device *fx_device_of(PDEVICE_OBJECT wdm);
+
+/* ---- interrupt.c --------------------------------------------------------------------------- */
+/* Connect d's interrupts to their resources and enable them (after EvtDeviceD0Entry); disable
+ * and disconnect them (before EvtDeviceD0Exit). */
+NTSTATUS fx_interrupts_connect(struct fx_device *d, PCM_RESOURCE_LIST translated);
+void fx_interrupts_disconnect(struct fx_device *d);
 
 /* ---- queue.c ------------------------------------------------------------------------------- */
 enum fx_request_state { FX_REQ_QUEUED, FX_REQ_PRESENTED, FX_REQ_COMPLETED };

@@ -37,6 +37,8 @@ static void state_free(void *p)
         struct fx_object *o = st->slots[i].obj;
         if (o == NULL)
             continue;
+        if (o->machine_gone != NULL)
+            o->machine_gone(o);
         for (struct fx_context *c = o->contexts, *n; c != NULL; c = n) {
             n = c->next;
             free(c);
@@ -86,7 +88,7 @@ const char *fx_type_name(enum fx_type type)
 {
     static const char *const names[FX_TYPE_COUNT] = {
         "object", "WDFOBJECT", "WDFDRIVER", "WDFDEVICE", "WDFQUEUE", "WDFREQUEST",
-        "WDFCMRESLIST"};
+        "WDFCMRESLIST", "WDFINTERRUPT"};
 
     return (unsigned)type < FX_TYPE_COUNT ? names[type] : "object";
 }

@@ -12,8 +12,9 @@
  *
  * This slice: objects (attributes, contexts, parents, reference counts, deletion), the driver
  * and its devices (WDFDEVICE_INIT, PnP and power callbacks with the resource lists, power
- * policy settings accepted), I/O queues and requests over the IRPs the I/O manager sends.
- * Interrupts and DMA (enabler, transaction, common buffer) follow (issue 13).
+ * policy settings accepted), I/O queues and requests over the IRPs the I/O manager sends,
+ * interrupts (ISR, DPC, locks, enable and disable around D0). DMA (enabler, transaction,
+ * common buffer) follows (issue 13).
  */
 #ifndef DMASIM_WDF_H
 #define DMASIM_WDF_H
@@ -674,8 +675,8 @@ FORCEINLINE VOID WDF_IO_QUEUE_CONFIG_INIT(_Out_ PWDF_IO_QUEUE_CONFIG Config,
         Config->Settings.Parallel.NumberOfPresentedRequests = (ULONG)-1;
 }
 
-FORCEINLINE VOID WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(_Out_ PWDF_IO_QUEUE_CONFIG Config,
-                                                        _In_ WDF_IO_QUEUE_DISPATCH_TYPE DispatchType)
+FORCEINLINE VOID WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(
+    _Out_ PWDF_IO_QUEUE_CONFIG Config, _In_ WDF_IO_QUEUE_DISPATCH_TYPE DispatchType)
 {
     WDF_IO_QUEUE_CONFIG_INIT(Config, DispatchType);
     Config->DefaultQueue = TRUE;
@@ -690,6 +691,76 @@ VOID WdfIoQueueStart(_In_ WDFQUEUE Queue);
 WDFQUEUE WdfDeviceGetDefaultQueue(_In_ WDFDEVICE Device);
 NTSTATUS WdfDeviceConfigureRequestDispatching(_In_ WDFDEVICE Device, _In_ WDFQUEUE Queue,
                                               _In_ WDF_REQUEST_TYPE RequestType);
+
+/* ---------------------------------------------------------------------------------------------
+ * Interrupts (wdfinterrupt.h). Created in EvtDriverDeviceAdd (or EvtDevicePrepareHardware);
+ * the n-th interrupt object takes the device's n-th interrupt resource unless its config names
+ * one. The framework connects them after EvtDeviceD0Entry and calls EvtInterruptEnable at the
+ * interrupt's DIRQL; it calls EvtInterruptDisable and disconnects before EvtDeviceD0Exit.
+ */
+WDF_DECLARE_HANDLE(WDFWAITLOCK);
+
+typedef BOOLEAN EVT_WDF_INTERRUPT_ISR(_In_ WDFINTERRUPT Interrupt, _In_ ULONG MessageID);
+typedef EVT_WDF_INTERRUPT_ISR *PFN_WDF_INTERRUPT_ISR;
+typedef VOID EVT_WDF_INTERRUPT_DPC(_In_ WDFINTERRUPT Interrupt, _In_ WDFOBJECT AssociatedObject);
+typedef EVT_WDF_INTERRUPT_DPC *PFN_WDF_INTERRUPT_DPC;
+typedef NTSTATUS EVT_WDF_INTERRUPT_ENABLE(_In_ WDFINTERRUPT Interrupt,
+                                          _In_ WDFDEVICE AssociatedDevice);
+typedef EVT_WDF_INTERRUPT_ENABLE *PFN_WDF_INTERRUPT_ENABLE;
+typedef NTSTATUS EVT_WDF_INTERRUPT_DISABLE(_In_ WDFINTERRUPT Interrupt,
+                                           _In_ WDFDEVICE AssociatedDevice);
+typedef EVT_WDF_INTERRUPT_DISABLE *PFN_WDF_INTERRUPT_DISABLE;
+typedef BOOLEAN EVT_WDF_INTERRUPT_SYNCHRONIZE(_In_ WDFINTERRUPT Interrupt,
+                                              _In_ WDFCONTEXT Context);
+typedef EVT_WDF_INTERRUPT_SYNCHRONIZE *PFN_WDF_INTERRUPT_SYNCHRONIZE;
+typedef VOID EVT_WDF_INTERRUPT_WORKITEM(_In_ WDFINTERRUPT Interrupt,
+                                        _In_ WDFOBJECT AssociatedObject);
+typedef EVT_WDF_INTERRUPT_WORKITEM *PFN_WDF_INTERRUPT_WORKITEM;
+
+typedef struct _WDF_INTERRUPT_CONFIG {
+    ULONG Size;
+    WDFSPINLOCK SpinLock;
+    WDF_TRI_STATE ShareVector;
+    BOOLEAN FloatingSave;
+    BOOLEAN AutomaticSerialization;
+    PFN_WDF_INTERRUPT_ISR EvtInterruptIsr;
+    PFN_WDF_INTERRUPT_DPC EvtInterruptDpc;
+    PFN_WDF_INTERRUPT_ENABLE EvtInterruptEnable;
+    PFN_WDF_INTERRUPT_DISABLE EvtInterruptDisable;
+    PFN_WDF_INTERRUPT_WORKITEM EvtInterruptWorkItem;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR InterruptRaw;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR InterruptTranslated;
+    WDFWAITLOCK WaitLock;
+    BOOLEAN PassiveHandling;
+    WDF_TRI_STATE ReportInactiveOnPowerDown;
+    BOOLEAN CanWakeDevice;
+} WDF_INTERRUPT_CONFIG, *PWDF_INTERRUPT_CONFIG;
+
+FORCEINLINE VOID WDF_INTERRUPT_CONFIG_INIT(_Out_ PWDF_INTERRUPT_CONFIG Configuration,
+                                           _In_ PFN_WDF_INTERRUPT_ISR EvtInterruptIsr,
+                                           _In_opt_ PFN_WDF_INTERRUPT_DPC EvtInterruptDpc)
+{
+    RtlZeroMemory(Configuration, sizeof(WDF_INTERRUPT_CONFIG));
+    Configuration->Size = sizeof(WDF_INTERRUPT_CONFIG);
+    Configuration->ShareVector = WdfUseDefault;
+    Configuration->EvtInterruptIsr = EvtInterruptIsr;
+    Configuration->EvtInterruptDpc = EvtInterruptDpc;
+    Configuration->ReportInactiveOnPowerDown = WdfUseDefault;
+}
+
+NTSTATUS WdfInterruptCreate(_In_ WDFDEVICE Device, _In_ PWDF_INTERRUPT_CONFIG Configuration,
+                            _In_opt_ PWDF_OBJECT_ATTRIBUTES Attributes,
+                            _Out_ WDFINTERRUPT *Interrupt);
+BOOLEAN WdfInterruptQueueDpcForIsr(_In_ WDFINTERRUPT Interrupt);
+BOOLEAN WdfInterruptSynchronize(_In_ WDFINTERRUPT Interrupt,
+                                _In_ PFN_WDF_INTERRUPT_SYNCHRONIZE Callback,
+                                _In_ WDFCONTEXT Context);
+VOID WdfInterruptAcquireLock(_In_ WDFINTERRUPT Interrupt);
+VOID WdfInterruptReleaseLock(_In_ WDFINTERRUPT Interrupt);
+VOID WdfInterruptEnable(_In_ WDFINTERRUPT Interrupt);
+VOID WdfInterruptDisable(_In_ WDFINTERRUPT Interrupt);
+WDFDEVICE WdfInterruptGetDevice(_In_ WDFINTERRUPT Interrupt);
+PKINTERRUPT WdfInterruptWdmGetInterrupt(_In_ WDFINTERRUPT Interrupt);
 
 #ifdef __cplusplus
 }
