@@ -141,6 +141,8 @@ static NTSTATUS start_device(struct fx_device *d, PIRP irp)
     if (in_d0)
         status = fx_interrupts_connect(d, translated);
     connected = in_d0 && NT_SUCCESS(status);
+    if (connected)
+        status = fx_dma_power(d, true);
     if (connected && d->pnp.EvtDeviceD0EntryPostInterruptsEnabled != NULL)
         status = d->pnp.EvtDeviceD0EntryPostInterruptsEnabled(h, WdfPowerDeviceD3Final);
     if (NT_SUCCESS(status) && d->pnp.EvtDeviceSelfManagedIoInit != NULL)
@@ -177,6 +179,7 @@ static void stop_device(struct fx_device *d)
         d->pnp.EvtDeviceSelfManagedIoSuspend(h);
     if (d->pnp.EvtDeviceD0ExitPreInterruptsDisabled != NULL)
         d->pnp.EvtDeviceD0ExitPreInterruptsDisabled(h, WdfPowerDeviceD3Final);
+    fx_dma_power(d, false);
     fx_interrupts_disconnect(d);
     if (d->pnp.EvtDeviceD0Exit != NULL)
         d->pnp.EvtDeviceD0Exit(h, WdfPowerDeviceD3Final);

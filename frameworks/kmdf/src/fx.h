@@ -28,6 +28,9 @@ enum fx_type {
     FX_REQUEST,
     FX_CMRESLIST,
     FX_INTERRUPT,
+    FX_DMA_ENABLER,
+    FX_DMA_TRANSACTION,
+    FX_COMMON_BUFFER,
     FX_TYPE_COUNT
 };
 
@@ -57,8 +60,9 @@ struct fx_object {
     bool driver_may_delete;
     struct fx_context *contexts;
     void (*release)(struct fx_object *o); /* the type's own teardown, before it is freed */
-    /* what must go back to the HAL even when the machine takes the object (a queued DPC in
-     * the object's memory), before the kernel's own teardown */
+    /* what must go back even when the machine takes the object: to the HAL (a queued DPC in
+     * the object's memory), before the kernel's own teardown, or to the host (its own
+     * allocations) */
     void (*machine_gone)(struct fx_object *o);
 };
 
@@ -66,6 +70,7 @@ struct fx_driver;
 struct fx_device;
 struct fx_cmreslist;
 struct fx_interrupt;
+struct fx_dma_enabler;
 
 struct fx_slot {
     struct fx_object *obj; /* NULL: free */
@@ -148,6 +153,7 @@ struct fx_device {
     WDF_DEVICE_POWER_POLICY_WAKE_SETTINGS wake;
     uint32_t interfaces;
     struct fx_interrupt *interrupts; /* in creation order: the n-th takes the n-th resource */
+    struct fx_dma_enabler *enablers;
 };
 
 struct fx_device *fx_device_of(PDEVICE_OBJECT wdm);
@@ -157,6 +163,11 @@ struct fx_device *fx_device_of(PDEVICE_OBJECT wdm);
  * and disconnect them (before EvtDeviceD0Exit). */
 NTSTATUS fx_interrupts_connect(struct fx_device *d, PCM_RESOURCE_LIST translated);
 void fx_interrupts_disconnect(struct fx_device *d);
+
+/* ---- dma.c --------------------------------------------------------------------------------- */
+/* The enablers' power callbacks: Fill, Enable, SelfManagedIoStart entering D0 (up; a failure
+ * keeps the device out of D0), the reverse leaving it. */
+NTSTATUS fx_dma_power(struct fx_device *d, bool up);
 
 /* ---- queue.c ------------------------------------------------------------------------------- */
 enum fx_request_state { FX_REQ_QUEUED, FX_REQ_PRESENTED, FX_REQ_COMPLETED };
@@ -190,5 +201,11 @@ NTSTATUS fx_queue_irp(struct fx_device *d, PIRP irp);
 /* Start every queue of d (after D0Entry), or fail what waits in them (at removal). */
 void fx_queues_start(struct fx_device *d);
 void fx_queues_purge(struct fx_device *d, NTSTATUS status);
+/* The MDL and length of a request's buffer for a DMA transaction in direction dir, as
+ * WdfDmaTransactionInitializeUsingRequest takes them (STATUS_INVALID_DEVICE_REQUEST for a
+ * direction the request does not go, or no buffer). */
+struct fx_request;
+NTSTATUS fx_request_dma_buffer(struct fx_request *r, WDF_DMA_DIRECTION dir, PMDL *mdl,
+                               size_t *length);
 
 #endif

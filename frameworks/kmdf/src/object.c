@@ -88,7 +88,8 @@ const char *fx_type_name(enum fx_type type)
 {
     static const char *const names[FX_TYPE_COUNT] = {
         "object", "WDFOBJECT", "WDFDRIVER", "WDFDEVICE", "WDFQUEUE", "WDFREQUEST",
-        "WDFCMRESLIST", "WDFINTERRUPT"};
+        "WDFCMRESLIST", "WDFINTERRUPT", "WDFDMAENABLER", "WDFDMATRANSACTION",
+        "WDFCOMMONBUFFER"};
 
     return (unsigned)type < FX_TYPE_COUNT ? names[type] : "object";
 }

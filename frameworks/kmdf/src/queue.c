@@ -616,6 +616,61 @@ NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequir
                            "WdfRequestRetrieveOutputBuffer");
 }
 
+/* An MDL over a buffered request's system buffer, built once and freed at completion. */
+static NTSTATUS own_mdl(struct fx_request *r, PVOID buffer, size_t length, PMDL *mdl)
+{
+    if (buffer == NULL || length == 0 || length > 0xFFFFFFFFu)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (r->own_mdl == NULL) {
+        r->own_mdl = IoAllocateMdl(buffer, (ULONG)length, FALSE, FALSE, NULL);
+        if (r->own_mdl == NULL)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        MmBuildMdlForNonPagedPool(r->own_mdl);
+    }
+    *mdl = r->own_mdl;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS fx_request_dma_buffer(struct fx_request *r, WDF_DMA_DIRECTION dir, PMDL *mdl,
+                               size_t *length)
+{
+    PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(r->irp);
+    bool to_device = dir == WdfDmaDirectionWriteToDevice;
+    PVOID buffer;
+    ULONG method;
+    NTSTATUS status;
+
+    *mdl = NULL;
+    *length = 0;
+    switch (r->type) {
+    case WdfRequestTypeRead:
+    case WdfRequestTypeWrite:
+        /* a read goes from the device, a write to it */
+        if (to_device != (r->type == WdfRequestTypeWrite))
+            return STATUS_INVALID_DEVICE_REQUEST;
+        status = request_buffer(r, !to_device, &buffer, length, mdl);
+        break;
+    case WdfRequestTypeDeviceControl:
+    case WdfRequestTypeDeviceControlInternal:
+        method = METHOD_FROM_CTL_CODE(sp->Parameters.DeviceIoControl.IoControlCode);
+        if ((method == METHOD_IN_DIRECT && !to_device) ||
+            (method == METHOD_OUT_DIRECT && to_device) || method == METHOD_NEITHER)
+            return STATUS_INVALID_DEVICE_REQUEST;
+        if (method == METHOD_BUFFERED)
+            status = request_buffer(r, !to_device, &buffer, length, mdl);
+        else /* the direct buffer is the output one, whichever way it goes */
+            status = request_buffer(r, true, &buffer, length, mdl);
+        break;
+    default:
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (!NT_SUCCESS(status))
+        return status;
+    if (*length == 0)
+        return STATUS_INVALID_DEVICE_REQUEST;
+    return *mdl != NULL ? STATUS_SUCCESS : own_mdl(r, buffer, *length, mdl);
+}
+
 /* The MDL of a request's buffer: the IRP's under direct I/O; for a buffered one, an MDL the
  * framework builds over the system buffer and frees when the request completes. */
 static NTSTATUS retrieve_mdl(WDFREQUEST Request, bool output, PMDL *Mdl, const char *routine)
@@ -640,15 +695,9 @@ static NTSTATUS retrieve_mdl(WDFREQUEST Request, bool output, PMDL *Mdl, const c
     if (length == 0)
         return STATUS_BUFFER_TOO_SMALL;
     if (mdl == NULL) {
-        if (buffer == NULL || length > 0xFFFFFFFFu)
-            return STATUS_INVALID_DEVICE_REQUEST;
-        if (r->own_mdl == NULL) {
-            r->own_mdl = IoAllocateMdl(buffer, (ULONG)length, FALSE, FALSE, NULL);
-            if (r->own_mdl == NULL)
-                return STATUS_INSUFFICIENT_RESOURCES;
-            MmBuildMdlForNonPagedPool(r->own_mdl);
-        }
-        mdl = r->own_mdl;
+        status = own_mdl(r, buffer, length, &mdl);
+        if (!NT_SUCCESS(status))
+            return status;
     }
     *Mdl = mdl;
     return STATUS_SUCCESS;

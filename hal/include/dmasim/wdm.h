@@ -838,6 +838,18 @@ typedef struct __attribute__((aligned(16))) _DEVICE_OBJECT {
 #define DO_POWER_PAGABLE         0x00002000
 #define DO_POWER_INRUSH          0x00004000
 
+/* DEVICE_OBJECT.AlignmentRequirement: one less than the boundary. */
+#define FILE_BYTE_ALIGNMENT      0x00000000
+#define FILE_WORD_ALIGNMENT      0x00000001
+#define FILE_LONG_ALIGNMENT      0x00000003
+#define FILE_QUAD_ALIGNMENT      0x00000007
+#define FILE_OCTA_ALIGNMENT      0x0000000f
+#define FILE_32_BYTE_ALIGNMENT   0x0000001f
+#define FILE_64_BYTE_ALIGNMENT   0x0000003f
+#define FILE_128_BYTE_ALIGNMENT  0x0000007f
+#define FILE_256_BYTE_ALIGNMENT  0x000000ff
+#define FILE_512_BYTE_ALIGNMENT  0x000001ff
+
 /* Device types and characteristics (devioctl.h). */
 #define FILE_DEVICE_CONTROLLER   0x00000004
 #define FILE_DEVICE_DISK         0x00000007

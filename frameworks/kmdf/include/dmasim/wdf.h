@@ -13,8 +13,8 @@
  * This slice: objects (attributes, contexts, parents, reference counts, deletion), the driver
  * and its devices (WDFDEVICE_INIT, PnP and power callbacks with the resource lists, power
  * policy settings accepted), I/O queues and requests over the IRPs the I/O manager sends,
- * interrupts (ISR, DPC, locks, enable and disable around D0). DMA (enabler, transaction,
- * common buffer) follows (issue 13).
+ * interrupts (ISR, DPC, locks, enable and disable around D0), DMA (the enabler on the HAL's
+ * adapters, transactions in stages, common buffers) for the bus-master profiles.
  */
 #ifndef DMASIM_WDF_H
 #define DMASIM_WDF_H
@@ -761,6 +761,148 @@ VOID WdfInterruptEnable(_In_ WDFINTERRUPT Interrupt);
 VOID WdfInterruptDisable(_In_ WDFINTERRUPT Interrupt);
 WDFDEVICE WdfInterruptGetDevice(_In_ WDFINTERRUPT Interrupt);
 PKINTERRUPT WdfInterruptWdmGetInterrupt(_In_ WDFINTERRUPT Interrupt);
+
+/* ---------------------------------------------------------------------------------------------
+ * DMA (wdfdmaenabler.h, wdfdmatransaction.h, wdfcommonbuffer.h). The enabler gets the HAL's
+ * adapters (one per direction for the duplex profiles) from IoGetDmaAdapter; a transaction is
+ * split into stages no longer than the enabler's fragment length and the map registers, each
+ * mapped (Build/GetScatterGatherList(Ex) for the scatter/gather profiles,
+ * AllocateAdapterChannel(Ex) once and MapTransfer(Ex) a stage for the packet profiles) and
+ * handed to EvtProgramDma at DISPATCH_LEVEL, and released when its DmaCompleted* call comes.
+ */
+typedef enum _WDF_DMA_PROFILE {
+    WdfDmaProfileInvalid = 0,
+    WdfDmaProfilePacket,
+    WdfDmaProfileScatterGather,
+    WdfDmaProfilePacket64,
+    WdfDmaProfileScatterGather64,
+    WdfDmaProfileScatterGatherDuplex,
+    WdfDmaProfileScatterGather64Duplex,
+    WdfDmaProfileSystem,
+    WdfDmaProfileSystemDuplex,
+} WDF_DMA_PROFILE;
+
+typedef enum _WDF_DMA_DIRECTION {
+    WdfDmaDirectionReadFromDevice = FALSE,
+    WdfDmaDirectionWriteToDevice = TRUE,
+} WDF_DMA_DIRECTION;
+
+#define WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS ((ULONG)-1)
+
+typedef enum _WDF_DMA_ENABLER_CONFIG_FLAGS {
+    WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION = 0x00000001,
+    WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER = 0x00000002,
+} WDF_DMA_ENABLER_CONFIG_FLAGS;
+
+typedef NTSTATUS EVT_WDF_DMA_ENABLER_FILL(_In_ WDFDMAENABLER DmaEnabler);
+typedef EVT_WDF_DMA_ENABLER_FILL *PFN_WDF_DMA_ENABLER_FILL;
+typedef NTSTATUS EVT_WDF_DMA_ENABLER_FLUSH(_In_ WDFDMAENABLER DmaEnabler);
+typedef EVT_WDF_DMA_ENABLER_FLUSH *PFN_WDF_DMA_ENABLER_FLUSH;
+typedef NTSTATUS EVT_WDF_DMA_ENABLER_ENABLE(_In_ WDFDMAENABLER DmaEnabler);
+typedef EVT_WDF_DMA_ENABLER_ENABLE *PFN_WDF_DMA_ENABLER_ENABLE;
+typedef NTSTATUS EVT_WDF_DMA_ENABLER_DISABLE(_In_ WDFDMAENABLER DmaEnabler);
+typedef EVT_WDF_DMA_ENABLER_DISABLE *PFN_WDF_DMA_ENABLER_DISABLE;
+typedef VOID EVT_WDF_DMA_ENABLER_SELFMANAGED_IO_START(_In_ WDFDMAENABLER DmaEnabler);
+typedef EVT_WDF_DMA_ENABLER_SELFMANAGED_IO_START *PFN_WDF_DMA_ENABLER_SELFMANAGED_IO_START;
+typedef VOID EVT_WDF_DMA_ENABLER_SELFMANAGED_IO_STOP(_In_ WDFDMAENABLER DmaEnabler);
+typedef EVT_WDF_DMA_ENABLER_SELFMANAGED_IO_STOP *PFN_WDF_DMA_ENABLER_SELFMANAGED_IO_STOP;
+
+typedef struct _WDF_DMA_ENABLER_CONFIG {
+    ULONG Size;
+    WDF_DMA_PROFILE Profile;
+    size_t MaximumLength;
+    PFN_WDF_DMA_ENABLER_FILL EvtDmaEnablerFill;
+    PFN_WDF_DMA_ENABLER_FLUSH EvtDmaEnablerFlush;
+    PFN_WDF_DMA_ENABLER_DISABLE EvtDmaEnablerDisable;
+    PFN_WDF_DMA_ENABLER_ENABLE EvtDmaEnablerEnable;
+    PFN_WDF_DMA_ENABLER_SELFMANAGED_IO_START EvtDmaEnablerSelfManagedIoStart;
+    PFN_WDF_DMA_ENABLER_SELFMANAGED_IO_STOP EvtDmaEnablerSelfManagedIoStop;
+    ULONG AddressWidthOverride;
+    ULONG WdmDmaVersionOverride;
+    ULONG Flags;
+} WDF_DMA_ENABLER_CONFIG, *PWDF_DMA_ENABLER_CONFIG;
+
+FORCEINLINE VOID WDF_DMA_ENABLER_CONFIG_INIT(_Out_ PWDF_DMA_ENABLER_CONFIG Config,
+                                             _In_ WDF_DMA_PROFILE Profile,
+                                             _In_ size_t MaximumLength)
+{
+    RtlZeroMemory(Config, sizeof(WDF_DMA_ENABLER_CONFIG));
+    Config->Size = sizeof(WDF_DMA_ENABLER_CONFIG);
+    Config->Profile = Profile;
+    Config->MaximumLength = MaximumLength;
+}
+
+NTSTATUS WdfDmaEnablerCreate(_In_ WDFDEVICE Device, _In_ PWDF_DMA_ENABLER_CONFIG Config,
+                             _In_opt_ PWDF_OBJECT_ATTRIBUTES Attributes,
+                             _Out_ WDFDMAENABLER *DmaEnablerHandle);
+size_t WdfDmaEnablerGetMaximumLength(_In_ WDFDMAENABLER DmaEnabler);
+size_t WdfDmaEnablerGetMaximumScatterGatherElements(_In_ WDFDMAENABLER DmaEnabler);
+VOID WdfDmaEnablerSetMaximumScatterGatherElements(_In_ WDFDMAENABLER DmaEnabler,
+                                                  _In_ size_t MaximumFragments);
+size_t WdfDmaEnablerGetFragmentLength(_In_ WDFDMAENABLER DmaEnabler,
+                                      _In_ WDF_DMA_DIRECTION DmaDirection);
+PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(_In_ WDFDMAENABLER DmaEnabler,
+                                           _In_ WDF_DMA_DIRECTION DmaDirection);
+
+typedef BOOLEAN EVT_WDF_PROGRAM_DMA(_In_ WDFDMATRANSACTION Transaction, _In_ WDFDEVICE Device,
+                                    _In_ WDFCONTEXT Context, _In_ WDF_DMA_DIRECTION Direction,
+                                    _In_ PSCATTER_GATHER_LIST SgList);
+typedef EVT_WDF_PROGRAM_DMA *PFN_WDF_PROGRAM_DMA;
+
+NTSTATUS WdfDmaTransactionCreate(_In_ WDFDMAENABLER DmaEnabler,
+                                 _In_opt_ PWDF_OBJECT_ATTRIBUTES Attributes,
+                                 _Out_ WDFDMATRANSACTION *DmaTransaction);
+NTSTATUS WdfDmaTransactionInitialize(_In_ WDFDMATRANSACTION DmaTransaction,
+                                     _In_ PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                     _In_ WDF_DMA_DIRECTION DmaDirection, _In_ PMDL Mdl,
+                                     _In_ PVOID VirtualAddress, _In_ size_t Length);
+NTSTATUS WdfDmaTransactionInitializeUsingRequest(_In_ WDFDMATRANSACTION DmaTransaction,
+                                                 _In_ WDFREQUEST Request,
+                                                 _In_ PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
+                                                 _In_ WDF_DMA_DIRECTION DmaDirection);
+NTSTATUS WdfDmaTransactionExecute(_In_ WDFDMATRANSACTION DmaTransaction,
+                                  _In_opt_ WDFCONTEXT Context);
+NTSTATUS WdfDmaTransactionRelease(_In_ WDFDMATRANSACTION DmaTransaction);
+BOOLEAN WdfDmaTransactionDmaCompleted(_In_ WDFDMATRANSACTION DmaTransaction,
+                                      _Out_ NTSTATUS *Status);
+BOOLEAN WdfDmaTransactionDmaCompletedWithLength(_In_ WDFDMATRANSACTION DmaTransaction,
+                                                _In_ size_t TransferredLength,
+                                                _Out_ NTSTATUS *Status);
+BOOLEAN WdfDmaTransactionDmaCompletedFinal(_In_ WDFDMATRANSACTION DmaTransaction,
+                                           _In_ size_t FinalTransferredLength,
+                                           _Out_ NTSTATUS *Status);
+size_t WdfDmaTransactionGetBytesTransferred(_In_ WDFDMATRANSACTION DmaTransaction);
+VOID WdfDmaTransactionSetMaximumLength(_In_ WDFDMATRANSACTION DmaTransaction,
+                                       _In_ size_t MaximumLength);
+WDFREQUEST WdfDmaTransactionGetRequest(_In_ WDFDMATRANSACTION DmaTransaction);
+size_t WdfDmaTransactionGetCurrentDmaTransferLength(_In_ WDFDMATRANSACTION DmaTransaction);
+WDFDEVICE WdfDmaTransactionGetDevice(_In_ WDFDMATRANSACTION DmaTransaction);
+VOID WdfDmaTransactionSetSingleTransferRequirement(_In_ WDFDMATRANSACTION DmaTransaction,
+                                                   _In_ BOOLEAN RequireSingleTransfer);
+
+typedef struct _WDF_COMMON_BUFFER_CONFIG {
+    ULONG Size;
+    ULONG AlignmentRequirement;
+} WDF_COMMON_BUFFER_CONFIG, *PWDF_COMMON_BUFFER_CONFIG;
+
+FORCEINLINE VOID WDF_COMMON_BUFFER_CONFIG_INIT(_Out_ PWDF_COMMON_BUFFER_CONFIG Config,
+                                               _In_ ULONG AlignmentRequirement)
+{
+    RtlZeroMemory(Config, sizeof(WDF_COMMON_BUFFER_CONFIG));
+    Config->Size = sizeof(WDF_COMMON_BUFFER_CONFIG);
+    Config->AlignmentRequirement = AlignmentRequirement;
+}
+
+NTSTATUS WdfCommonBufferCreate(_In_ WDFDMAENABLER DmaEnabler, _In_ size_t Length,
+                               _In_opt_ PWDF_OBJECT_ATTRIBUTES Attributes,
+                               _Out_ WDFCOMMONBUFFER *CommonBuffer);
+NTSTATUS WdfCommonBufferCreateWithConfig(_In_ WDFDMAENABLER DmaEnabler, _In_ size_t Length,
+                                         _In_ PWDF_COMMON_BUFFER_CONFIG Config,
+                                         _In_opt_ PWDF_OBJECT_ATTRIBUTES Attributes,
+                                         _Out_ WDFCOMMONBUFFER *CommonBuffer);
+PVOID WdfCommonBufferGetAlignedVirtualAddress(_In_ WDFCOMMONBUFFER CommonBuffer);
+PHYSICAL_ADDRESS WdfCommonBufferGetAlignedLogicalAddress(_In_ WDFCOMMONBUFFER CommonBuffer);
+size_t WdfCommonBufferGetLength(_In_ WDFCOMMONBUFFER CommonBuffer);
 
 #ifdef __cplusplus
 }
