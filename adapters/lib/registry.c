@@ -10,6 +10,7 @@ extern const struct dms_adapter_kind dms_adapter_nic;
 extern const struct dms_adapter_kind dms_adapter_legacy;
 extern const struct dms_adapter_kind dms_adapter_uart;
 extern const struct dms_adapter_kind dms_adapter_audio;
+extern const struct dms_adapter_kind dms_adapter_pci9656;
 
 const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_storage,
@@ -17,6 +18,7 @@ const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_legacy,
     &dms_adapter_uart,
     &dms_adapter_audio,
+    &dms_adapter_pci9656,
     NULL,
 };
 

@@ -19,9 +19,26 @@
 #include "run_int.h"
 
 /* The firmware's place for the cards' registers: in the PC's MMIO hole below 4 GiB, one
- * 64 KiB window a card. */
+ * window a card, in device order: 64 KiB, or what the card's BARs take (window_bytes). */
 #define CARD_WINDOW_BASE 0xF0000000ULL
 #define CARD_WINDOW_BYTES 0x10000ULL
+
+static uint64_t card_window(const struct sim_device *d)
+{
+    uint32_t w = d->kind->hardware->window_bytes;
+
+    return w != 0 ? w : CARD_WINDOW_BYTES;
+}
+
+/* Where the firmware puts device index's registers: after every earlier card's window. */
+static uint64_t card_base(const struct sim_run *run, uint32_t index)
+{
+    uint64_t base = CARD_WINDOW_BASE;
+
+    for (uint32_t j = 0; j < index; j++)
+        base += card_window(&run->devices[j]);
+    return base;
+}
 
 struct wdm_driver {
     struct wdm_driver *next;
@@ -87,9 +104,8 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
         return -1;
     }
     dms_device_set_dma_remapping(d->pdo, d->cfg->dma_remapping != 0);
-    err = hw->attach(d->pdo, d->cfg->register_base != SCN_AUTO
-                                 ? d->cfg->register_base
-                                 : CARD_WINDOW_BASE + d->index * CARD_WINDOW_BYTES,
+    err = hw->attach(d->pdo, d->cfg->register_base != SCN_AUTO ? d->cfg->register_base
+                                                               : card_base(run, d->index),
                      set, &d->bus, &d->card);
     if (err != 0) {
         snprintf(why, len, "the %s card could not be attached (%s)%s%s", d->kind->name,

@@ -3,8 +3,8 @@
  *
  * An adapter is two things in one folder: a card modelled at its registers (its BARs, its
  * interrupt, its DMA engine or request line, the queues and descriptors it reads from host
- * memory) and the WDM driver shipped for it, written against <dmasim/wdm.h> alone and reached
- * only through IRPs and the card's registers. The simulator (sim/) finds an adapter kind by
+ * memory) and the driver shipped for it (WDM, against <dmasim/wdm.h> alone, or KMDF, against
+ * <dmasim/wdf.h>), reached only through IRPs and the card's registers. The simulator (sim/) finds an adapter kind by
  * name, creates the card's physical device object, attaches the model, loads the driver (the
  * shipped one, or the scenario's driver = FILE) and sends it IRPs. The card reaches time and
  * the machine's memory only through the small bus interface below, which the simulator
@@ -37,7 +37,8 @@ extern "C" {
     X(SG_BUILD, "sg-build")           /* BuildScatterGatherList into the driver's buffer */ \
     X(COMMON_BUFFER, "common-buffer") /* the driver copies through its common buffer */      \
     X(V3, "v3")                       /* v3: AllocateAdapterChannelEx, MapTransferEx, ...  */ \
-    X(V3_SYNC, "v3-sync")             /* the same with DMA_SYNCHRONOUS_CALLBACK            */
+    X(V3_SYNC, "v3-sync")             /* the same with DMA_SYNCHRONOUS_CALLBACK            */ \
+    X(KMDF, "kmdf")                   /* KMDF: a DMA enabler and transactions (wdf.h)      */
 
 enum dms_pattern {
 #define DMS_PATTERN_ENUM(name, text) DMS_PATTERN_##name,
@@ -117,6 +118,8 @@ struct dms_hardware {
     int (*attach)(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
                   const struct dms_bus *bus, struct dms_card **out);
     const char *needs; /* what the machine must have for the driver to start, for its message */
+    /* The bus addresses its BARs take from the firmware's base, at most (0: 64 KiB). */
+    uint32_t window_bytes;
     /* io completed: what the card moved for it (crc_device, stray_pages, dma_transfers),
      * however the driver split it. */
     void (*settle)(struct dms_card *card, struct dms_io *io);

@@ -15,6 +15,7 @@
 #ifndef DMASIM_WDM_H
 #define DMASIM_WDM_H
 
+#include <stdarg.h> /* vDbgPrintEx */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h> /* the Rtl memory macros */
@@ -41,7 +42,7 @@ typedef uint16_t WCHAR;
 #endif
 typedef WCHAR *PWCHAR, *PWSTR;
 typedef const WCHAR *PCWSTR;
-typedef const char *PCSTR, *PCCHAR;
+typedef const char *PCSTR, *PCCHAR, *PCCH;
 typedef int32_t LONG, *PLONG;
 typedef uint32_t ULONG, *PULONG;
 typedef int64_t LONGLONG, *PLONGLONG;
@@ -559,6 +560,7 @@ BOOLEAN RtlEqualUnicodeString(const UNICODE_STRING *String1, const UNICODE_STRIN
 
 ULONG DbgPrint(PCSTR Format, ...);
 ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist);
 VOID DbgBreakPoint(void);
 #define KdPrint(_x_) DbgPrint _x_
 #define KdPrintEx(_x_) DbgPrintEx _x_

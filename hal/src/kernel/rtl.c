@@ -275,6 +275,19 @@ ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
     return status;
 }
 
+ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist)
+{
+    va_list ap;
+    ULONG status;
+
+    (void)ComponentId;
+    (void)Level;
+    va_copy(ap, arglist);
+    status = debug_print("vDbgPrintEx", Format, &ap);
+    va_end(ap);
+    return status;
+}
+
 void dms_machine_set_debug_print(struct dms_machine *m, void (*fn)(void *ctx, const char *text),
                                  void *ctx)
 {
