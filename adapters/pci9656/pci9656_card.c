@@ -370,7 +370,11 @@ int pci9656_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_devic
     c->pdo = pdo;
     c->address_bits = s->address_bits;
     reset(c);
-    err = devdma_init(&c->dma, pdo, s->address_bits, bus, 0, devdma_salt(s->name));
+    /* the firmware reports the bridge's DMA reach, its address lines: a driver that declares
+     * more (Microsoft's sample always declares 64) gets an adapter that reaches no higher */
+    err = dms_device_set_dma_limit(pdo, s->address_bits >= 24 ? s->address_bits : 24);
+    if (err == 0)
+        err = devdma_init(&c->dma, pdo, s->address_bits, bus, 0, devdma_salt(s->name));
     if (err == 0 && bus->full_data && (c->sram = calloc(1, PCI9656_SRAM_BYTES)) == NULL)
         err = DMS_ENOMEM;
     /* BAR0, BAR1 (I/O space), BAR2, then the line interrupt, as the bridge presents them */

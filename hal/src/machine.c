@@ -2,9 +2,11 @@
  * machine.c - a simulated machine's life cycle: the one place that knows every room of the
  * HAL. It puts a machine together from the bottom up - the base (services.c), the hardware
  * (hw/), the kernel (kernel/), the DMA layer (dma/) - and takes it apart from the top down, so
- * no room below ever calls into one above (docs/architecture.md).
+ * no room below ever calls into one above (docs/architecture.md). It also keeps the table of
+ * routines MmGetSystemRoutineAddress finds by name, which come from every room.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "dma/dma.h"
 
@@ -78,4 +80,50 @@ int dms_machine_set_framework(struct dms_machine *m, enum dms_framework which, v
     m->frameworks[which] = state;
     m->framework_free[which] = free_state;
     return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * MmGetSystemRoutineAddress: the routines a driver looks up at run time because older kernels
+ * lack them (MmMapIoSpaceEx, ExAllocatePool2, ...), by name. A name dmasim does not export is
+ * NULL, as on a kernel that does not have it, and the driver takes its fallback.
+ */
+static const struct {
+    const char *name;
+    PVOID routine;
+} exported[] = {
+    {"MmMapIoSpaceEx", (PVOID)MmMapIoSpaceEx},
+    {"MmMapIoSpace", (PVOID)MmMapIoSpace},
+    {"MmUnmapIoSpace", (PVOID)MmUnmapIoSpace},
+    {"ExAllocatePool2", (PVOID)ExAllocatePool2},
+    {"ExAllocatePoolWithTag", (PVOID)ExAllocatePoolWithTag},
+    {"ExFreePoolWithTag", (PVOID)ExFreePoolWithTag},
+    {"ExFreePool", (PVOID)ExFreePool},
+    {"IoGetDmaAdapter", (PVOID)IoGetDmaAdapter},
+    {"KeFlushIoBuffers", (PVOID)KeFlushIoBuffers},
+    {"KeQueryPerformanceCounter", (PVOID)KeQueryPerformanceCounter},
+    {"KeStallExecutionProcessor", (PVOID)KeStallExecutionProcessor},
+    {"MmAllocateContiguousMemorySpecifyCache", (PVOID)MmAllocateContiguousMemorySpecifyCache},
+};
+
+PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName)
+{
+    char name[64];
+    USHORT n;
+
+    if (SystemRoutineName == NULL)
+        return NULL;
+    n = SystemRoutineName->Length / sizeof(WCHAR);
+    if (SystemRoutineName->Buffer == NULL || n >= sizeof(name))
+        return NULL;
+    for (USHORT i = 0; i < n; i++) {
+        WCHAR c = SystemRoutineName->Buffer[i];
+        if (c == 0 || c > 0x7E)
+            return NULL; /* no export has such a name */
+        name[i] = (char)c;
+    }
+    name[n] = '\0';
+    for (size_t i = 0; i < sizeof(exported) / sizeof(exported[0]); i++)
+        if (strcmp(exported[i].name, name) == 0)
+            return exported[i].routine;
+    return NULL;
 }

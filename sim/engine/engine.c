@@ -583,6 +583,7 @@ uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_n
 {
     uint64_t ran = 0, same = 0;
 
+    e->running++;
     while (e->heap_len > 0 && e->halted == NULL) {
         struct event ev;
 
@@ -590,6 +591,14 @@ uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_n
             break;
         if ((ran % STOP_CHECK_EVERY) == 0 && stop != NULL && *stop)
             break;
+        if ((ran % STOP_CHECK_EVERY) == 0 && ran > 0 && e->watch != NULL) {
+            const char *why = e->watch(e->watch_ctx, e->now);
+            if (why != NULL) {
+                e->halted = why;
+                e->halted_at = e->now;
+                break;
+            }
+        }
         same = e->heap[0].time_ns == e->now ? same + 1 : 0;
         if (e->stall_limit != 0 && same > e->stall_limit) {
             e->halted = "millions of events went by without virtual time moving (a workload "
@@ -604,8 +613,34 @@ uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_n
         ev.fn(ev.arg);
         ran++;
     }
+    e->running--;
     e->events += ran;
     return ran;
+}
+
+void engine_watch(struct engine *e, const char *(*watch)(void *ctx, uint64_t now_ns), void *ctx)
+{
+    e->watch = watch;
+    e->watch_ctx = ctx;
+}
+
+void engine_run_until(struct engine *e, bool (*done)(void *), void *arg)
+{
+    uint64_t ran = 0;
+
+    /* inside an event the time of other events has not come: nothing is run out of turn */
+    if (e->running > 0)
+        return;
+    e->running++;
+    while (e->heap_len > 0 && e->halted == NULL && !done(arg)) {
+        struct event ev = heap_pop(e);
+        e->now = ev.time_ns;
+        e->tag = ev.tag;
+        ev.fn(ev.arg);
+        ran++;
+    }
+    e->running--;
+    e->events += ran;
 }
 
 const char *engine_halted(const struct engine *e, uint64_t *at_ns)

@@ -182,6 +182,14 @@ void engine_set_tag(struct engine *e, uint64_t tag);
 /* engine_run - run events until none is left, *stop becomes non-zero (checked every few
  * thousand events) or the clock passes until_ns (0: no limit). Returns the events run. */
 uint64_t engine_run(struct engine *e, const volatile int *stop, uint64_t until_ns);
+/* engine_watch - watch(ctx, now) is asked every few thousand events of engine_run whether
+ * the run must stop (a livelock the run's owner can see, the engine cannot): a sentence
+ * (which stays the owner's) stops it as engine_halted then reports; NULL lets it go on. */
+void engine_watch(struct engine *e, const char *(*watch)(void *ctx, uint64_t now_ns), void *ctx);
+/* engine_run_until - run events until done(arg) is true or none is left: the HAL's
+ * synchronous requests outside the run (a driver that waits while its device starts or is
+ * removed). Called inside an event, it runs nothing. */
+void engine_run_until(struct engine *e, bool (*done)(void *), void *arg);
 
 /* Read-back. */
 uint64_t engine_cpu_ns(const struct engine *e, uint32_t device, enum cpu_category cat);

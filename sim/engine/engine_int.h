@@ -110,6 +110,10 @@ struct engine {
     uint64_t now;
     uint64_t seq;
     struct event *heap;
+    unsigned running;          /* engine_run (or run_until) is under way */
+    /* engine_watch: asked every STOP_CHECK_EVERY events whether the run must stop */
+    const char *(*watch)(void *ctx, uint64_t now_ns);
+    void *watch_ctx;
     size_t heap_len, heap_cap;
     uint64_t events;
     struct cost_model cost;

@@ -124,6 +124,11 @@ static void plat_context_set(void *ctx, uint64_t context)
     ((struct engine *)ctx)->tag = context;
 }
 
+static void plat_run_until(void *ctx, bool (*done)(void *), void *arg)
+{
+    engine_run_until(ctx, done, arg);
+}
+
 void engine_platform(struct engine *e, struct dms_platform *plat)
 {
     memset(plat, 0, sizeof(*plat));
@@ -134,4 +139,5 @@ void engine_platform(struct engine *e, struct dms_platform *plat)
     plat->event = plat_event;
     plat->context_get = plat_context_get;
     plat->context_set = plat_context_set;
+    plat->run_until = plat_run_until;
 }

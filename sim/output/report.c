@@ -241,6 +241,12 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
     if (r->interrupted)
         fprintf(out, "INTERRUPTED: no new I/O after the stop; in-flight I/O drained. Partial "
                 "results.\n");
+    if (r->stopped[0] != '\0') {
+        char at[32];
+        units_format_time(r->stopped_ns, at, sizeof(at));
+        fprintf(out, "STOPPED at %s of virtual time: %s. The I/Os still out are lost.\n", at,
+                r->stopped);
+    }
     for (uint32_t i = 0; i < r->n_devices; i++)
         text_device(out, &r->devices[i], false, faults_on(s));
     if (r->n_devices > 1)
@@ -404,6 +410,10 @@ static void json_report(FILE *out, const struct run_result *r, bool with_host)
     json_u64(&j, "seed", r->seed);
     json_str(&j, "data", r->metadata ? "metadata" : "full");
     json_bool(&j, "interrupted", r->interrupted);
+    if (r->stopped[0] != '\0') { /* only a run the I/O watchdog stopped has these */
+        json_str(&j, "stopped", r->stopped);
+        json_u64(&j, "stopped_ns", r->stopped_ns);
+    }
     json_u64(&j, "elapsed_ns", r->elapsed_ns);
     json_u64(&j, "top_address", r->top_address);
     json_u64(&j, "cpus", r->scenario->machine.cpus);

@@ -6,6 +6,8 @@
  * through which its model reaches the engine: its DMA engines, its interrupt (an ISR on a CPU
  * at device IRQL), the CPU cost of a driver's own copies, and the completion of an I/O.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -204,6 +206,10 @@ static void collect_device(struct sim_run *run, struct sim_device *d)
     out->engine = *engine_device_stats(run->engine, d->index);
     out->lost = d->in_flight;
     out->n_lost_where = 0;
+    /* a run the watchdog stopped lasted until the stop for a device with I/O still out */
+    if (run->result->stopped[0] != '\0' && d->in_flight > 0 &&
+        run->result->stopped_ns > out->last_complete_ns)
+        out->last_complete_ns = run->result->stopped_ns;
     if (d->in_flight > 0)
         dms_irp_whereabouts(run->machine, lost_one, d);
 }
@@ -300,6 +306,33 @@ static void totals(struct sim_run *run)
     r->cpu_busy_ns = engine_cpu_busy_ns(run->engine);
 }
 
+/* The I/O watchdog (engine_watch): an I/O outstanding longer than [machine] io_timeout while
+ * events keep coming is a livelock; the run stops and says which. */
+static const char *io_watch(void *ctx, uint64_t now)
+{
+    struct sim_run *run = ctx;
+    uint64_t limit = run->s->machine.io_timeout;
+
+    for (uint32_t i = 0; i < run->n_devices; i++) {
+        const struct sim_device *d = &run->devices[i];
+        for (uint64_t k = 0; d->slots != NULL && k < d->wl->queue_depth; k++) {
+            const struct wl_slot *sl = &d->slots[k];
+            char took[32];
+            if (!sl->busy || sl->submit_ns >= now || now - sl->submit_ns <= limit)
+                continue;
+            units_format_time(now - sl->submit_ns, took, sizeof(took));
+            snprintf(run->watch_why, sizeof(run->watch_why),
+                     "I/O #%" PRIu64 " of device %s (a %s of %u bytes) has been outstanding "
+                     "for %s while the run went on: a livelock (a driver that restages a "
+                     "transfer for ever, a device that never finishes); [machine] io_timeout "
+                     "sets the limit", sl->io.serial, d->cfg->name,
+                     sl->io.write ? "write" : "read", sl->io.bytes, took);
+            return run->watch_why;
+        }
+    }
+    return NULL;
+}
+
 static void teardown(struct sim_run *run)
 {
     bool idle = true;
@@ -344,6 +377,8 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
             dms_faults_hold(run.machine, false); /* every device has started */
         for (uint32_t i = 0; i < run.n_devices; i++)
             workload_start(&run.devices[i]);
+        if (s->machine.io_timeout > 0)
+            engine_watch(run.engine, io_watch, &run);
         t0 = host_now_ns();
         if (obs != NULL && obs->at != NULL && obs->at_ns > 0) {
             engine_run(run.engine, NULL, obs->at_ns);
@@ -353,7 +388,11 @@ int run_scenario_observed(const struct scenario *s, const volatile int *stop,
         {
             uint64_t at;
             const char *halted = engine_halted(run.engine, &at);
-            if (halted != NULL) {
+            if (halted != NULL && halted == run.watch_why) {
+                /* a livelock: the run stops here and reports, the I/Os still out lost */
+                snprintf(r->stopped, sizeof(r->stopped), "%s", halted);
+                r->stopped_ns = at;
+            } else if (halted != NULL) {
                 char when[32];
                 units_format_time(at, when, sizeof(when));
                 snprintf(why, len, "the run was stopped at %s of virtual time: %s", when,

@@ -71,6 +71,9 @@ struct run_result {
     uint64_t seed;
     bool metadata;
     bool interrupted;
+    /* the I/O watchdog stopped the run ([machine] io_timeout): why, and when (else "") */
+    char stopped[320];
+    uint64_t stopped_ns;
     uint64_t elapsed_ns;        /* virtual: the last completion */
     uint32_t n_devices;
     struct run_device *devices;

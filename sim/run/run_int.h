@@ -18,6 +18,7 @@ struct wl_slot {
     PMDL mdl;
     uint32_t capacity;
     uint64_t submit_ns;
+    bool busy;              /* submitted, not yet complete */
     uint32_t crc_host;      /* full mode, writes: crc32 of what was handed to the driver */
     size_t findings_before; /* the machine's finding count at submission */
     uint8_t *out;           /* op = ioctl: the output buffer */
@@ -49,6 +50,7 @@ struct sim_device {
 };
 
 struct sim_run {
+    char watch_why[320];      /* the I/O watchdog's sentence when it stopped the run */
     const struct scenario *s;
     const volatile int *stop;
     struct engine *engine;

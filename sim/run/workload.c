@@ -131,6 +131,7 @@ static void slot_submit(void *arg)
 
     engine_charge(run->engine, d->index, CPU_DRIVER, run->s->cost.submit_ns);
     sl->submit_ns = engine_now(run->engine);
+    sl->busy = true;
     sl->findings_before = dms_finding_count(run->machine);
     if (d->out->first_submit_ns == UINT64_MAX)
         d->out->first_submit_ns = sl->submit_ns;
@@ -251,6 +252,7 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
     struct run_device *out = d->out;
     uint64_t now = engine_now(d->run->engine);
 
+    sl->busy = false;
     if (d->run->obs != NULL && d->run->obs->io != NULL)
         d->run->obs->io(d->run->obs->engine.ctx, RUN_IO_COMPLETE, d->index, io, now,
                         engine_cpu_index(d->run->engine));

@@ -61,6 +61,7 @@ struct scn_machine {
     uint64_t cpus, seed, data, map_register_limit, bounce_pool, coherent;
     uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines, verifier, iommu;
     uint64_t iommu_invalidation, iotlb_entries;
+    uint64_t io_timeout; /* virtual ns an I/O may stay outstanding before the run stops */
 };
 
 /* [faults]: what the HAL makes fail, at what rate (percent of calls), on its own PRNG. */

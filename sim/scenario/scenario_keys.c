@@ -59,6 +59,10 @@ const struct key_def scn_keys[] = {
      "CPUs that run application work, dispatch, ISRs, DPCs and bounce copies.", NULL},
     {SEC_MACHINE, "seed", KT_COUNT, M(seed), 0, BIG, NULL, false, "1",
      "Seed of the run's PRNG (xoshiro256**): placement, sizes, offsets, operation mix.", NULL},
+    {SEC_MACHINE, "io_timeout", KT_TIME, M(io_timeout), 0, DURATION_MAX, NULL, false, "10s",
+     "An I/O outstanding this long in virtual time while the run goes on stops the run, and "
+     "says which (a driver that restages a transfer for ever, a device that never finishes: "
+     "a livelock); 0: never.", NULL},
     {SEC_MACHINE, "data", KT_ENUM, M(data), 0, 0, data_names, false, "full",
      "full: every byte moves and each transfer is checked with crc32; metadata: no payload "
      "copies, identical accounting (for fast sweeps).", NULL},
@@ -208,20 +212,20 @@ const struct key_def scn_keys[] = {
      "legacy: BUSY for good; uart and audio: the request line, drawn per burst): no data, no "
      "completion, no interrupt; the report says where each hung I/O stopped.", NULL},
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
-     "The simulated adapter: storage, nic, legacy, uart or audio (required).", NULL},
+     "The simulated adapter: storage, nic, legacy, uart, audio or pci9656 (required).", NULL},
     {SEC_DEVICE, "hardware", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "Another name for adapter (one of the two is required): the card a driver drives.",
      NULL},
     {SEC_DEVICE, "driver", KT_PATH, D(driver), 0, 0, NULL, true, "auto",
-     "A WDM driver to load for the card: a shared object with a DriverEntry, built against "
-     "the installed dmasim (a relative name is taken from the scenario's folder). Every card "
-     "takes one (each is modelled at its registers; datasheets in docs/hardware/). auto: the "
-     "driver shipped for the card.",
+     "A WDM or KMDF driver to load for the card: a shared object with a DriverEntry, built "
+     "against the installed dmasim (a relative name is taken from the scenario's folder). "
+     "Every card takes one (each is modelled at its registers; datasheets in docs/hardware/). "
+     "auto: the driver shipped for the card.",
      NULL},
     {SEC_DEVICE, "register_base", KT_SIZE, D(register_base), 0, 1ULL << 48, NULL, true,
      "auto", "Cards at their registers: the bus address of the card's register BAR (uart: its "
-     "transmit data register is 0x200 above it). auto: a 64 KiB window per device from "
-     "0xF000_0000.", NULL},
+     "transmit data register is 0x200 above it). auto: a window per device (64 KiB; pci9656: "
+     "256 KiB) from 0xF000_0000.", NULL},
     {SEC_DEVICE, "address_bits", KT_COUNT, D(address_bits), 1, 64, NULL, false, "64",
      "Address lines the device really drives (1 .. 64); higher address bits are lost. Not for "
      "uart and audio: their DMA controller's lines are used.", NULL},
@@ -234,8 +238,9 @@ const struct key_def scn_keys[] = {
      "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K, uart 4K; audio: "
      "the period, 4K.", NULL},
     {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, true, "auto",
-     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3 or v3-sync. auto: "
-     "sg where the driver offers it, else its first (uart: v3; audio: packet).", NULL},
+     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3, v3-sync or kmdf. "
+     "auto: sg where the driver offers it, else its first (uart: v3; audio: packet; pci9656: "
+     "kmdf).", NULL},
     {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 65535, NULL, true, "auto",
      "Subordinate devices: uart, the SoC DMA controller request line it asserts (auto: 0); "
      "audio, its 8237 channel, 0-3 for bytes or 5-7 for 16-bit words (auto: 5).", NULL},

@@ -532,6 +532,93 @@ START_TEST(test_many_devices)
 }
 END_TEST
 
+/* The PLX PCI 9656 bridge under dmasim's KMDF driver: every request of 1 byte to 128 KiB
+ * written into the SRAM and read back with its bytes checked; the 32-bit variant (the firmware
+ * reports a 32-bit reach) double-buffered, the 64-bit one not, the 32-bit one remapped by an
+ * IOMMU not either; full and metadata modes account alike. */
+START_TEST(test_kmdf_pci9656)
+{
+    static const char text[] = "[machine]\nmemory = 64G\ncpus = 4\nseed = 2\n"
+                               "[device plx]\nadapter = pci9656\n"
+                               "[workload w]\ndevice = plx\nop = mix\nsize = 1..128K\n"
+                               "queue_depth = 2\ncount = 120\n";
+    static const struct {
+        const char *sets[3];
+        int n;
+        bool bounced;
+    } cases[] = {
+        {{"device.plx.address_bits=64"}, 1, false},
+        {{"device.plx.address_bits=32"}, 1, true},
+        {{"device.plx.address_bits=32", "machine.iommu=remap"}, 2, false},
+        {{"device.plx.address_bits=32", "machine.data=metadata"}, 2, true},
+    };
+    uint64_t bounced_full = 0;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct scenario *s = parse(text, cases[i].sets, cases[i].n);
+        struct run_result r;
+        const struct run_device *d;
+        run_ok(s, &r);
+        d = &r.devices[0];
+        ck_assert_uint_eq(d->ios, 120);
+        ck_assert_uint_eq(d->failed, 0);
+        ck_assert_uint_eq(d->lost, 0);
+        ck_assert_uint_eq(d->mismatches, 0);
+        ck_assert_uint_eq(r.findings, 0);
+        if (i != 3)
+            ck_assert_uint_eq(d->verified, 120);
+        if (cases[i].bounced)
+            ck_assert_uint_gt(d->hal.pages_bounced, 0);
+        else
+            ck_assert_uint_eq(d->hal.pages_bounced, 0);
+        ck_assert_uint_gt(d->hal.sg_lists_built, 120); /* 8 KiB stages */
+        if (i == 1)
+            bounced_full = d->hal.pages_bounced;
+        if (i == 3)
+            ck_assert_uint_eq(d->hal.pages_bounced, bounced_full);
+        run_result_free(&r);
+        scenario_free(s);
+    }
+}
+END_TEST
+
+/* [machine] io_timeout: an I/O outstanding that long while the run goes on (a card wedged on
+ * it, the others working) stops the run, which reports it (STOPPED, the I/O lost); 0: never. */
+START_TEST(test_io_timeout)
+{
+    static const char text[] = "[machine]\nmemory = 8G\ndata = metadata\nio_timeout = 100us\n"
+                               "[faults]\nstalls = 1%\n"
+                               "[device d]\nadapter = storage\n"
+                               "[workload w]\ndevice = d\nsize = 4K\nqueue_depth = 8\n"
+                               "count = 100000\n";
+    const char *never[] = {"machine.io_timeout=0"};
+    struct scenario *s = parse(text, NULL, 0);
+    struct run_result r;
+    char *json;
+
+    run_ok(s, &r);
+    ck_assert_ptr_nonnull(strstr(r.stopped, "has been outstanding for"));
+    ck_assert_ptr_nonnull(strstr(r.stopped, "of device d"));
+    ck_assert_uint_ge(r.stopped_ns, 100000);
+    ck_assert_uint_gt(r.devices[0].lost, 0);
+    ck_assert_uint_lt(r.devices[0].ios, 100000);
+    json = json_of(&r);
+    ck_assert_ptr_nonnull(strstr(json, "\"stopped\": \"I/O #"));
+    free(json);
+    run_result_free(&r);
+    scenario_free(s);
+    /* without the watchdog the stalled slots retire and the run ends on its own */
+    s = parse(text, never, 1);
+    run_ok(s, &r);
+    ck_assert_str_eq(r.stopped, "");
+    json = json_of(&r);
+    ck_assert_ptr_null(strstr(json, "\"stopped\""));
+    free(json);
+    run_result_free(&r);
+    scenario_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("run");
@@ -556,6 +643,8 @@ int main(void)
     tcase_add_test(tc, test_stop_before_start);
     tcase_add_test(tc, test_common_buffer_exhausted);
     tcase_add_test(tc, test_many_devices);
+    tcase_add_test(tc, test_kmdf_pci9656);
+    tcase_add_test(tc, test_io_timeout);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

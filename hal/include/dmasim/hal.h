@@ -323,6 +323,12 @@ int dms_machine_set_placement(struct dms_machine *m, enum dms_placement placemen
  * that opted out is not remapped (its logical addresses are physical, and it is
  * double-buffered as without an IOMMU). Devices opt in by default. 0, or DMS_EINVAL. */
 int dms_device_set_dma_remapping(PDEVICE_OBJECT pdo, bool compatible);
+/* dms_device_set_dma_limit - the platform's limit on the device's DMA reach, in address bits
+ * (0: none), as firmware reports one (an ACPI _DMA range, a bridge that forwards fewer bits):
+ * an adapter for the device never reaches above it, whatever its driver declares, so a page
+ * above it is double-buffered (or remapped) rather than truncated on the wires. 24..64, or 0;
+ * 0 or DMS_EINVAL. */
+int dms_device_set_dma_limit(PDEVICE_OBJECT pdo, unsigned bits);
 PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
                                  ULONG device_extension_bytes);
 const char *dms_device_name(PDEVICE_OBJECT dev);

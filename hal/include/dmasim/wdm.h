@@ -140,6 +140,14 @@ typedef ULONG64 POOL_FLAGS;
 #define FORCEINLINE static inline
 #define DECLSPEC_ALIGN(x) __attribute__((aligned(x)))
 #define UNREFERENCED_PARAMETER(P) ((void)(P))
+#ifndef NOMINMAX /* ntdef.h's */
+#ifndef min
+#define min(a, b) (((a) < (b)) ? (a) : (b))
+#endif
+#ifndef max
+#define max(a, b) (((a) > (b)) ? (a) : (b))
+#endif
+#endif
 #define DBG_UNREFERENCED_PARAMETER(P) ((void)(P))
 #define DBG_UNREFERENCED_LOCAL_VARIABLE(V) ((void)(V))
 
@@ -1506,6 +1514,9 @@ VOID WRITE_PORT_BUFFER_ULONG(PULONG Port, PULONG Buffer, ULONG Count);
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
                    MEMORY_CACHING_TYPE CacheType);
 PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, ULONG Protect);
+/* A routine the kernel exports, by name; NULL for one dmasim does not have (the driver falls
+ * back, as on an older kernel). */
+PVOID MmGetSystemRoutineAddress(PUNICODE_STRING SystemRoutineName);
 VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
 #define PAGE_READWRITE 0x04
 #define PAGE_NOCACHE   0x200

@@ -106,6 +106,11 @@ static struct adapter *adapter_new(struct dms_machine *m, struct device *d,
     ad->remap = m->cfg.iommu_remap && ad->master && !ad->verified && !d->no_remap;
     ad->sg = desc->Master && desc->ScatterGather;
     address_limit(desc, &ad->max_address, &ad->address_bits);
+    if (d->dma_limit_bits != 0 && d->dma_limit_bits < ad->address_bits) {
+        /* the platform says the device reaches less than its driver declares */
+        ad->address_bits = d->dma_limit_bits;
+        ad->max_address = ad->address_bits == 64 ? UINT64_MAX : (1ULL << ad->address_bits) - 1;
+    }
     m->dma->adapters[m->dma->n_adapters++] = ad;
     return ad;
 }

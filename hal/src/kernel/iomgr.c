@@ -217,6 +217,16 @@ int dms_device_set_dma_remapping(PDEVICE_OBJECT pdo, bool compatible)
     return 0;
 }
 
+int dms_device_set_dma_limit(PDEVICE_OBJECT pdo, unsigned bits)
+{
+    struct device *d = device_of(pdo);
+
+    if (d == NULL || (bits != 0 && (bits < 24 || bits > 64)))
+        return DMS_EINVAL;
+    d->dma_limit_bits = bits;
+    return 0;
+}
+
 PDEVICE_OBJECT dms_device_create(struct dms_machine *m, const char *name,
                                  ULONG device_extension_bytes)
 {

@@ -59,6 +59,7 @@ struct device {
     void *extension; /* inside obj's block */
     struct bus_master bm;    /* the device as the machine sees it (hw/) */
     bool no_remap;           /* its driver did not opt in to DMA remapping */
+    unsigned dma_limit_bits; /* the platform's limit on its DMA reach (0: none) */
     struct adapter *adapter; /* the DMA layer's: the latest adapter obtained for it */
 };
 
