@@ -25,8 +25,11 @@
  */
 #include "dmasim/wdf.h"
 
-#include "pci9656_card.h"
 #include "pci9656_hw.h"
+
+/* the entry: DriverEntry's role, under this name in dmasim (pci9656_card.h), or wrapped by a
+ * DriverEntry of the driver's own out of the tree (tests/drivers/kmdf_out_of_tree.sh) */
+DRIVER_INITIALIZE Pci9656DriverEntry;
 
 #define STAGE_BYTES 8192 /* the enabler's MaximumLength: the longest stage */
 #define DTE_COUNT   (BYTES_TO_PAGES(STAGE_BYTES) + 1) /* a stage at any page offset */
