@@ -142,6 +142,7 @@ struct dms_machine {
     struct dms_rng fault_rng;              /* fault injection's own */
     uint64_t faults[DMS_FAULT_COUNT];      /* injected, by kind */
     struct trampoline *spare_tramps; /* scheduled-work records, recycled */
+    struct trampoline *all_tramps;   /* every one made */
     uint32_t faults_held; /* dms_faults_hold: no fault is drawn while above 0 */
     /* the frameworks' state (frameworks/), freed first when the machine goes */
     void *frameworks[DMS_FRAMEWORK_COUNT];

@@ -255,6 +255,7 @@ struct trampoline {
     void *arg;
     KIRQL irql;
     struct trampoline *next; /* on the machine's spare list */
+    struct trampoline *all;  /* every record the machine made: freed with it, queued or not */
 };
 
 /* A record for scheduled work: a spare one (every I/O schedules several), or a new one. */
@@ -263,11 +264,19 @@ static struct trampoline *tramp_new(struct dms_machine *m, dms_work_fn fn, void 
 {
     struct trampoline *t = m->spare_tramps;
 
-    if (t != NULL)
+    if (t != NULL) {
         m->spare_tramps = t->next;
-    else if ((t = malloc(sizeof(*t))) == NULL)
-        abort(); /* work that never ran would hang whoever waits for it */
-    *t = (struct trampoline){m, fn, arg, irql, NULL};
+    } else {
+        if ((t = malloc(sizeof(*t))) == NULL)
+            abort(); /* work that never ran would hang whoever waits for it */
+        t->all = m->all_tramps;
+        m->all_tramps = t;
+    }
+    t->m = m;
+    t->fn = fn;
+    t->arg = arg;
+    t->irql = irql;
+    t->next = NULL;
     return t;
 }
 
@@ -284,13 +293,15 @@ static void run_trampoline(void *p)
     t.m->irql = saved;
 }
 
+/* Every record, spare or still queued (a run stopped with work scheduled). */
 void hal_tramps_free(struct dms_machine *m)
 {
-    while (m->spare_tramps != NULL) {
-        struct trampoline *next = m->spare_tramps->next;
-        free(m->spare_tramps);
-        m->spare_tramps = next;
+    while (m->all_tramps != NULL) {
+        struct trampoline *next = m->all_tramps->all;
+        free(m->all_tramps);
+        m->all_tramps = next;
     }
+    m->spare_tramps = NULL;
 }
 
 static int pend_push(struct dms_machine *m, struct pending item)

@@ -105,6 +105,7 @@ struct dpc_token {
     PRKDPC dpc;
     bool cancelled;
     struct dpc_token *next; /* on the kernel's spare list */
+    struct dpc_token *all;  /* every token made: freed with the machine, queued or not */
 };
 
 /* A token is given back once its scheduled run has happened (run or cancelled). */
@@ -116,11 +117,12 @@ static void token_put(struct dms_machine *m, struct dpc_token *t)
 
 void dpc_tokens_free(struct dms_machine *m)
 {
-    while (m->kern->spare_tokens != NULL) {
-        struct dpc_token *next = m->kern->spare_tokens->next;
-        free(m->kern->spare_tokens);
-        m->kern->spare_tokens = next;
+    while (m->kern->all_tokens != NULL) {
+        struct dpc_token *next = m->kern->all_tokens->all;
+        free(m->kern->all_tokens);
+        m->kern->all_tokens = next;
     }
+    m->kern->spare_tokens = NULL;
 }
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
@@ -173,12 +175,14 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
     if (Dpc->DpcData != NULL)
         return FALSE; /* already queued */
     token = m->kern->spare_tokens;
-    if (token != NULL)
+    if (token != NULL) {
         m->kern->spare_tokens = token->next;
-    else
-        token = malloc(sizeof(*token));
-    if (token == NULL)
-        abort();
+    } else {
+        if ((token = malloc(sizeof(*token))) == NULL)
+            abort();
+        token->all = m->kern->all_tokens;
+        m->kern->all_tokens = token;
+    }
     token->dpc = Dpc;
     token->cancelled = false;
     Dpc->DpcData = token;

@@ -121,6 +121,7 @@ struct hal_kernel {
     uint32_t locks_held;             /* spin locks held now, all CPUs' work */
     struct irp_node *sent_irps;      /* dms_irp_send's requests not yet completed */
     struct dpc_token *spare_tokens;  /* queued-DPC tokens, recycled (kernel.c) */
+    struct dpc_token *all_tokens;    /* every one made */
     struct device *acting;           /* whose driver code runs now (dispatch, StartIo, ISR,
                                       * its DPC), or NULL: what its calls are counted to */
     KSPIN_LOCK cancel_lock;
