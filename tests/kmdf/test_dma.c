@@ -13,7 +13,7 @@
 #include <ntddk.h>
 #include <wdf.h>
 
-#include "helpers.h"
+#include "kmdf_rig.h"
 
 #define STAGE 8192 /* the enabler's MaximumLength: PLX9x5x's */
 
@@ -53,20 +53,9 @@ static NTSTATUS Entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     return WdfDriverCreate(DriverObject, RegistryPath, NULL, &config, NULL);
 }
 
-struct rig {
-    struct dms_machine *m;
-    PDEVICE_OBJECT pdo;
-};
-
-static void rig_up(struct rig *r, uint64_t ram, enum dms_placement placement)
+static void start(struct rig *r, uint64_t ram, enum dms_placement placement)
 {
-    PDRIVER_OBJECT drv;
-
-    r->m = machine_new(ram, placement);
-    r->pdo = dms_device_create(r->m, "card", 0);
-    ck_assert_int_eq(dms_driver_load(r->m, "kmdfdma", Entry, &drv), STATUS_SUCCESS);
-    ck_assert_int_eq(dms_driver_add_device(drv, r->pdo), STATUS_SUCCESS);
-    ck_assert_int_eq(dms_pnp_start(r->pdo), STATUS_SUCCESS);
+    rig_up(r, ram, placement, RIG_NONE, "kmdfdma", Entry, 0);
 }
 
 static WDFDMAENABLER enabler(WDF_DMA_PROFILE profile, ULONG version)
@@ -171,7 +160,7 @@ START_TEST(test_enabler_profiles)
     WDFDMAENABLER e, duplex;
     struct dms_adapter_info info;
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     /* PLX9x5x's enabler: duplex, one adapter a direction, version 3 */
     duplex = enabler(WdfDmaProfileScatterGather64Duplex, 3);
     ck_assert_ptr_ne(WdfDmaEnablerWdmGetDmaAdapter(duplex, WdfDmaDirectionReadFromDevice),
@@ -218,7 +207,7 @@ START_TEST(test_enabler_profiles)
                                           e, WdfDmaDirectionReadFromDevice), &info), 0);
     ck_assert_uint_eq(info.version, 3);
     ck_assert_uint_eq(info.max_address, (1ULL << 36) - 1);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 
@@ -234,7 +223,7 @@ START_TEST(test_stages)
     int stages;
     size_t len = 128 * 1024;
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     e = enabler(WdfDmaProfileScatterGather64Duplex, 3);
     buf = dms_buffer_alloc(r.m, r.pdo, len + 4096);
     mdl = mdl_over(buf + 100, len);
@@ -279,7 +268,7 @@ START_TEST(test_stages)
     WdfObjectDelete(e); /* its transaction with it */
     IoFreeMdl(mdl);
     ExFreePool(buf);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 
@@ -293,7 +282,7 @@ START_TEST(test_completed_with_length_and_final)
     NTSTATUS status;
     KIRQL old;
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     e = enabler(WdfDmaProfileScatterGather64, 0);
     buf = dms_buffer_alloc(r.m, r.pdo, 32 * 1024);
     mdl = mdl_over(buf, 32 * 1024);
@@ -334,7 +323,7 @@ START_TEST(test_completed_with_length_and_final)
                           e, WdfDmaDirectionReadFromDevice))->sg_lists_outstanding, 0);
     IoFreeMdl(mdl);
     ExFreePool(buf);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 
@@ -350,7 +339,7 @@ START_TEST(test_transaction_states)
     PMDL mdl;
     int stages;
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     e = enabler(WdfDmaProfileScatterGather64, 0);
     buf = dms_buffer_alloc(r.m, r.pdo, 4096);
     mdl = mdl_over(buf, 4096);
@@ -400,7 +389,7 @@ START_TEST(test_transaction_states)
                           e, WdfDmaDirectionWriteToDevice))->sg_lists_outstanding, 0);
     IoFreeMdl(mdl);
     ExFreePool(buf);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 
@@ -416,7 +405,7 @@ START_TEST(test_fragment_limits_and_single_transfer)
     PMDL mdl;
     int stages;
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     e = enabler(WdfDmaProfileScatterGather64, 3);
     WdfDmaEnablerSetMaximumScatterGatherElements(e, 1);
     ck_assert_uint_eq(WdfDmaEnablerGetMaximumScatterGatherElements(e), 1);
@@ -455,7 +444,7 @@ START_TEST(test_fragment_limits_and_single_transfer)
     ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x4));
     IoFreeMdl(mdl);
     ExFreePool(buf);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 
@@ -473,7 +462,7 @@ static void bounce_round(WDF_DMA_PROFILE profile, ULONG version, bool expect_bou
     size_t len = 40000;
     const struct dms_adapter_stats *st;
 
-    rig_up(&r, 64 * GIB, DMS_PLACE_HIGH_FIRST);
+    start(&r, 64 * GIB, DMS_PLACE_HIGH_FIRST);
     e = enabler(profile, version);
     buf = dms_buffer_alloc(r.m, r.pdo, len);
     for (size_t i = 0; i < len; i++)
@@ -515,7 +504,7 @@ static void bounce_round(WDF_DMA_PROFILE profile, ULONG version, bool expect_bou
         ck_assert_uint_eq(buf[i], (UCHAR)(0x5A ^ i));
     IoFreeMdl(mdl);
     ExFreePool(buf);
-    machine_done(r.m);
+    rig_down(&r);
 }
 
 START_TEST(test_bounce_32bit_profiles)
@@ -539,7 +528,7 @@ START_TEST(test_initialize_using_request)
     int stages;
     struct dms_request q = {.major = IRP_MJ_WRITE, .length = 20000};
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     e = enabler(WdfDmaProfileScatterGather64Duplex, 3);
     buf = dms_buffer_alloc(r.m, r.pdo, 20000);
     q.buffer = buf;
@@ -567,7 +556,7 @@ START_TEST(test_initialize_using_request)
     ck_assert_ptr_null(WdfDmaTransactionGetRequest(t));
     ck_assert_uint_eq(dms_finding_count(r.m), 0);
     ExFreePool(buf);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 
@@ -584,7 +573,7 @@ START_TEST(test_common_buffers)
     uint64_t pa;
     PDMA_ADAPTER a;
 
-    rig_up(&r, 16 * GIB, DMS_PLACE_RANDOM);
+    start(&r, 16 * GIB, DMS_PLACE_RANDOM);
     e = enabler(WdfDmaProfileScatterGather64Duplex, 3);
     a = WdfDmaEnablerWdmGetDmaAdapter(e, WdfDmaDirectionReadFromDevice);
     ck_assert_int_eq(WdfCommonBufferCreate(e, 96, NULL, &b), STATUS_SUCCESS);
@@ -610,7 +599,7 @@ START_TEST(test_common_buffers)
     /* the enabler takes the rest: no PutDmaAdapter with a common buffer out (E6 0x07) */
     WdfObjectDelete(e);
     ck_assert_uint_eq(dms_finding_count_code(r.m, DMS_E6_PUT_WITH_COMMON_BUFFERS), 0);
-    machine_done(r.m);
+    rig_down(&r);
 }
 END_TEST
 

@@ -11,7 +11,7 @@
 #include <ntddk.h>
 #include <wdf.h>
 
-#include "helpers.h"
+#include "kmdf_rig.h"
 
 static struct {
     char calls[512];
@@ -27,8 +27,7 @@ static struct {
 
 static void call(const char *what)
 {
-    snprintf(seen.calls + strlen(seen.calls), sizeof(seen.calls) - strlen(seen.calls), "%s ",
-             what);
+    log_call(seen.calls, sizeof(seen.calls), what);
 }
 
 static BOOLEAN TestIsr(WDFINTERRUPT Interrupt, ULONG MessageID)
@@ -166,44 +165,9 @@ static NTSTATUS TestDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Reg
     return WdfDriverCreate(DriverObject, RegistryPath, NULL, &config, NULL);
 }
 
-struct rig {
-    struct dms_machine *m;
-    PDEVICE_OBJECT pdo;
-    PDRIVER_OBJECT drv;
-    uint8_t *buf;
-};
-
-static void rig_up(struct rig *r)
+static void start(struct rig *r)
 {
-    r->m = machine_new(16 * GIB, DMS_PLACE_RANDOM);
-    r->pdo = dms_device_create(r->m, "card", 0);
-    ck_assert_int_eq(dms_device_add_interrupt(r->pdo, LevelSensitive), 0);
-    ck_assert_int_eq(dms_driver_load(r->m, "kmdfint", TestDriverEntry, &r->drv),
-                     STATUS_SUCCESS);
-    ck_assert_int_eq(dms_driver_add_device(r->drv, r->pdo), STATUS_SUCCESS);
-    ck_assert_int_eq(dms_pnp_start(r->pdo), STATUS_SUCCESS);
-    r->buf = dms_buffer_alloc(r->m, r->pdo, 4096);
-}
-
-static void rig_down(struct rig *r)
-{
-    ExFreePool(r->buf);
-    machine_done(r->m);
-}
-
-struct sent {
-    int done;
-    NTSTATUS status;
-    ULONG_PTR information;
-};
-
-static void on_done(void *ctx, NTSTATUS status, ULONG_PTR information)
-{
-    struct sent *s = ctx;
-
-    s->done++;
-    s->status = status;
-    s->information = information;
+    rig_up(r, 16 * GIB, DMS_PLACE_RANDOM, RIG_INTERRUPT, "kmdfint", TestDriverEntry, 4096);
 }
 
 START_TEST(test_interrupt_round_trip)
@@ -213,7 +177,7 @@ START_TEST(test_interrupt_round_trip)
     struct dms_request q;
 
     memset(&seen, 0, sizeof(seen));
-    rig_up(&r);
+    start(&r);
     ck_assert_str_eq(seen.calls, "d0entry enable post ");
     ck_assert_uint_gt(seen.enable_irql, DISPATCH_LEVEL); /* at the interrupt's DIRQL */
     ck_assert_ptr_nonnull(WdfInterruptWdmGetInterrupt(seen.interrupt));
@@ -255,7 +219,7 @@ START_TEST(test_interrupt_misuse)
     seen.lock_in_isr = TRUE;
     seen.second_interrupt = TRUE;
     seen.late_create = TRUE;
-    rig_up(&r);
+    start(&r);
     /* the second interrupt object has no resource: said at the start */
     ck_assert_uint_eq(dms_finding_count_code(r.m, DMS_CHECK_DRIVER), 1);
     ck_assert_ptr_null(WdfInterruptWdmGetInterrupt(seen.spare));

@@ -10,7 +10,7 @@
 #include <ntddk.h>
 #include <wdf.h>
 
-#include "helpers.h"
+#include "kmdf_rig.h"
 
 #define IOCTL_TEST_ECHO CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_TEST_HOLD CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)
@@ -39,8 +39,7 @@ static struct {
 
 static void call(const char *what)
 {
-    snprintf(seen.calls + strlen(seen.calls), sizeof(seen.calls) - strlen(seen.calls), "%s ",
-             what);
+    log_call(seen.calls, sizeof(seen.calls), what);
 }
 
 static EVT_WDF_DRIVER_DEVICE_ADD TestDeviceAdd;
@@ -224,70 +223,16 @@ static NTSTATUS TestDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Reg
 }
 
 /* ---- the harness: a card, the driver on it, requests sent as the I/O manager sends them ---- */
-static uint64_t reg_read(void *ctx, uint64_t offset, unsigned bytes)
-{
-    (void)ctx;
-    (void)offset;
-    (void)bytes;
-    return 0;
-}
-
-static void reg_write(void *ctx, uint64_t offset, unsigned bytes, uint64_t value)
-{
-    (void)ctx;
-    (void)offset;
-    (void)bytes;
-    (void)value;
-}
-
-static const struct dms_register_ops regs = {reg_read, reg_write};
-
-struct sent {
-    int done;
-    NTSTATUS status;
-    ULONG_PTR information;
-};
-
-static void on_done(void *ctx, NTSTATUS status, ULONG_PTR information)
-{
-    struct sent *s = ctx;
-
-    s->done++;
-    s->status = status;
-    s->information = information;
-}
-
-struct rig {
-    struct dms_machine *m;
-    PDEVICE_OBJECT pdo;
-    PDRIVER_OBJECT drv;
-    uint8_t *buf;
-};
-
-static void rig_up(struct rig *r, WDF_SYNCHRONIZATION_SCOPE scope,
-                   WDF_IO_QUEUE_DISPATCH_TYPE write_dispatch)
+static void start(struct rig *r, WDF_SYNCHRONIZATION_SCOPE scope,
+                  WDF_IO_QUEUE_DISPATCH_TYPE write_dispatch)
 {
     memset(&seen, 0, sizeof(seen));
     seen.scope = scope;
     seen.io_type = WdfDeviceIoDirect;
     seen.write_dispatch = write_dispatch;
-    r->m = machine_new(16 * GIB, DMS_PLACE_RANDOM);
-    r->pdo = dms_device_create(r->m, "card", 0);
-    ck_assert_int_eq(dms_device_add_memory(r->pdo, 0xF0000000u, 0x200, &regs, NULL), 0);
-    ck_assert_int_eq(dms_device_add_interrupt(r->pdo, LevelSensitive), 0);
-    ck_assert_int_eq(dms_driver_load(r->m, "kmdftest", TestDriverEntry, &r->drv),
-                     STATUS_SUCCESS);
+    rig_up(r, 16 * GIB, DMS_PLACE_RANDOM, RIG_BAR | RIG_INTERRUPT, "kmdftest", TestDriverEntry,
+           64 * 1024);
     ck_assert_ptr_eq(r->drv->MajorFunction[IRP_MJ_READ], r->drv->MajorFunction[IRP_MJ_WRITE]);
-    ck_assert_int_eq(dms_driver_add_device(r->drv, r->pdo), STATUS_SUCCESS);
-    ck_assert_int_eq(dms_pnp_start(r->pdo), STATUS_SUCCESS);
-    r->buf = dms_buffer_alloc(r->m, r->pdo, 64 * 1024);
-    ck_assert_ptr_nonnull(r->buf);
-}
-
-static void rig_down(struct rig *r)
-{
-    ExFreePool(r->buf);
-    machine_done(r->m);
 }
 
 static NTSTATUS send_rw(struct rig *r, UCHAR major, ULONG length, struct sent *s)
@@ -302,7 +247,7 @@ START_TEST(test_pnp_sequence_and_resources)
     struct rig r;
     PDEVICE_CONTEXT ctx;
 
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
     ck_assert_str_eq(seen.calls, "add prepare d0entry ");
     ck_assert_int_eq(seen.d0_from, WdfPowerDeviceD3Final);
     ctx = DeviceGetContext(seen.device);
@@ -331,7 +276,7 @@ START_TEST(test_sequential_queue)
     struct rig r;
     struct sent s[3] = {{0}};
 
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 512u << i, &s[i]), STATUS_PENDING);
     ck_assert_int_eq(seen.n_held, 1);
@@ -361,7 +306,7 @@ START_TEST(test_parallel_and_default_queues)
     struct rig r;
     struct sent s[4] = {{0}}, rd = {0};
 
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchParallel);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchParallel);
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[i]), STATUS_PENDING);
     ck_assert_int_eq(seen.n_held, 4);
@@ -387,7 +332,7 @@ START_TEST(test_device_control_buffers)
                             .in = in, .in_length = sizeof(in), .out = out,
                             .out_length = sizeof(out)};
 
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
     memset(out, 0, sizeof(out));
     ck_assert_int_eq(dms_irp_send(r.pdo, &q, on_done, &s), STATUS_PENDING);
     ck_assert_int_eq(s.done, 1);
@@ -415,7 +360,7 @@ START_TEST(test_zero_length_and_unhandled)
     struct sent z = {0}, other = {0};
     struct dms_request q = {.major = IRP_MJ_FLUSH_BUFFERS};
 
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
     ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 0, &z), STATUS_PENDING);
     ck_assert_int_eq(z.done, 1);
     ck_assert_int_eq(z.status, STATUS_SUCCESS);
@@ -435,14 +380,14 @@ START_TEST(test_synchronization_scope)
     struct rig r;
     struct sent s = {0};
 
-    rig_up(&r, WdfSynchronizationScopeDevice, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeDevice, WdfIoQueueDispatchSequential);
     seen.complete_at_once = TRUE;
     ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s), STATUS_PENDING);
     ck_assert_int_eq(s.done, 1);
     ck_assert_int_eq(seen.write_irql, DISPATCH_LEVEL);
     ck_assert_uint_eq(dms_finding_count(r.m), 0);
     rig_down(&r);
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
     seen.complete_at_once = TRUE;
     memset(&s, 0, sizeof(s));
     ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s), STATUS_PENDING);
@@ -459,7 +404,7 @@ START_TEST(test_remove_with_requests_out)
     struct rig r;
     struct sent s[3] = {{0}};
 
-    rig_up(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchSequential);
     for (int i = 0; i < 3; i++)
         send_rw(&r, IRP_MJ_WRITE, 4096, &s[i]);
     ck_assert_int_eq(seen.n_held, 1);
