@@ -555,6 +555,17 @@ START_TEST(test_initialize_using_request)
     ck_assert_int_eq(WdfDmaTransactionRelease(t), STATUS_SUCCESS);
     ck_assert_ptr_null(WdfDmaTransactionGetRequest(t));
     ck_assert_uint_eq(dms_finding_count(r.m), 0);
+    /* a request completed between Initialize and Execute: refused, said, nothing read
+     * through what is gone */
+    held_request = NULL;
+    ck_assert_int_eq(dms_irp_send(r.pdo, &q, NULL, NULL), STATUS_PENDING);
+    ck_assert_int_eq(WdfDmaTransactionInitializeUsingRequest(t, held_request, Program,
+                                                             WdfDmaDirectionWriteToDevice),
+                     STATUS_SUCCESS);
+    WdfRequestComplete(held_request, STATUS_CANCELLED);
+    ck_assert_int_eq(WdfDmaTransactionExecute(t, &dev), STATUS_INVALID_DEVICE_REQUEST);
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x5));
+    ck_assert_int_eq(WdfDmaTransactionRelease(t), STATUS_SUCCESS);
     ExFreePool(buf);
     rig_down(&r);
 }

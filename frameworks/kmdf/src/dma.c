@@ -50,7 +50,8 @@ struct fx_dma_transaction {
     PFN_WDF_PROGRAM_DMA program;
     WDF_DMA_DIRECTION direction;
     WDFCONTEXT context;
-    struct fx_request *request;         /* InitializeUsingRequest's, until Release */
+    WDFREQUEST request;                 /* InitializeUsingRequest's, until Release: a handle,
+                                         * as the request may be completed and gone by then */
     bool request_referenced;            /* from Execute to the transaction's end */
     PMDL mdl;                           /* the transaction's first MDL */
     size_t offset, length;              /* into the MDL chain */
@@ -606,9 +607,12 @@ static void release_resources(struct fx_dma_transaction *t)
     t->channel = false;
     t->map_register_base = NULL;
     KeLowerIrql(old);
-    if (t->request_referenced)
-        fx_dereference(&t->request->obj, "WdfDmaTransaction");
-    t->request_referenced = false; /* the pointer stays for GetRequest until Release */
+    if (t->request_referenced) { /* our reference keeps it alive until here */
+        struct fx_object *r = fx_get(t->request, FX_REQUEST, "WdfDmaTransaction", true);
+        if (r != NULL)
+            fx_dereference(r, "WdfDmaTransaction");
+    }
+    t->request_referenced = false; /* the handle stays for GetRequest until Release */
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -810,7 +814,7 @@ NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransactio
     if (!NT_SUCCESS(status))
         return status;
     status = tx_initialize(t, routine, EvtProgramDmaFunction, DmaDirection, mdl, 0, length);
-    t->request = NT_SUCCESS(status) ? r : NULL;
+    t->request = NT_SUCCESS(status) ? Request : NULL;
     return status;
 }
 
@@ -829,12 +833,15 @@ NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT C
                                                          : "initialize it first");
         return STATUS_INVALID_DEVICE_REQUEST;
     }
-    t->context = Context;
-    t->state = TX_TRANSFER;
     if (t->request != NULL) {
-        fx_reference(&t->request->obj);
+        struct fx_object *r = fx_get(t->request, FX_REQUEST, routine, false);
+        if (r == NULL) /* completed between Initialize and Execute: said by fx_get */
+            return STATUS_INVALID_DEVICE_REQUEST;
+        fx_reference(r);
         t->request_referenced = true;
     }
+    t->context = Context;
+    t->state = TX_TRANSFER;
     status = stage(t, true);
     if (!NT_SUCCESS(status)) {
         /* the driver must release it now */
@@ -980,7 +987,7 @@ WDFREQUEST WdfDmaTransactionGetRequest(WDFDMATRANSACTION DmaTransaction)
 {
     struct fx_dma_transaction *t = tx_get(DmaTransaction, "WdfDmaTransactionGetRequest");
 
-    return t != NULL && t->request != NULL ? (WDFREQUEST)t->request->obj.handle : NULL;
+    return t != NULL ? t->request : NULL;
 }
 
 WDFDEVICE WdfDmaTransactionGetDevice(WDFDMATRANSACTION DmaTransaction)
