@@ -133,7 +133,8 @@ static void text_faults(FILE *out, const struct run_device *d)
         fprintf(out, ". The driver coped: every fault failed an I/O cleanly or cost none\n");
 }
 
-static void text_device(FILE *out, const struct run_device *d, bool total, bool faults)
+static void text_device(FILE *out, const struct run_device *d, bool total, bool faults,
+                        bool stopped)
 {
     struct derived x;
     char a[32], b[32], c[32], e[32];
@@ -159,9 +160,9 @@ static void text_device(FILE *out, const struct run_device *d, bool total, bool 
     if (d->failed > 0)
         fprintf(out, "  first failure   status 0x%08x\n", (unsigned)d->first_failure);
     if (d->lost > 0)
-        fprintf(out, "  LOST            %" PRIu64 " I/Os never completed: nothing was left to "
-                "happen while the driver held their IRPs (it never called IoCompleteRequest "
-                "for them)\n", d->lost);
+        fprintf(out, "  LOST            %" PRIu64 " I/Os never completed: %s while the driver "
+                "held their IRPs (it never called IoCompleteRequest for them)\n", d->lost,
+                stopped ? "the I/O watchdog stopped the run" : "nothing was left to happen");
     for (uint32_t i = 0; i < d->n_lost_where; i++)
         fprintf(out, "    lost I/O %u: %s\n", i + 1, d->lost_where[i]);
     if (faults)
@@ -248,9 +249,9 @@ static void text_report(FILE *out, const struct run_result *r, bool with_host)
                 r->stopped);
     }
     for (uint32_t i = 0; i < r->n_devices; i++)
-        text_device(out, &r->devices[i], false, faults_on(s));
+        text_device(out, &r->devices[i], false, faults_on(s), r->stopped[0] != '\0');
     if (r->n_devices > 1)
-        text_device(out, &r->total, true, faults_on(s));
+        text_device(out, &r->total, true, faults_on(s), r->stopped[0] != '\0');
     units_format_time(r->elapsed_ns, t, sizeof(t));
     fprintf(out, "\nCPUs busy %.1f%% of %s virtual\n",
             r->elapsed_ns ? 100.0 * (double)r->cpu_busy_ns /

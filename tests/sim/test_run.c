@@ -28,15 +28,20 @@ static void run_ok(struct scenario *s, struct run_result *r)
     ck_assert_msg(run_scenario(s, NULL, r, why, sizeof(why)) == 0, "%s", why);
 }
 
-static char *json_of(const struct run_result *r)
+static char *report_of(const struct run_result *r, enum report_format format)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
 
-    report_write(f, r, REPORT_JSON, false);
+    report_write(f, r, format, false);
     fclose(f);
     return buf;
+}
+
+static char *json_of(const struct run_result *r)
+{
+    return report_of(r, REPORT_JSON);
 }
 
 /* ---- every pattern on every adapter, at 24, 32 and 64 bits ------------------------------- */
@@ -239,11 +244,15 @@ START_TEST(test_lost_completions)
         "[workload w]\ndevice = d\nsize = 4K\ncount = 100\nqueue_depth = 4\n";
     struct scenario *s = parse(text, NULL, 0);
     struct run_result r;
+    char *report;
 
     run_ok(s, &r);
     ck_assert_uint_eq(r.devices[0].lost, 4);
     ck_assert_uint_eq(r.devices[0].ios, 0);
     ck_assert_uint_gt(r.findings, 0);
+    report = report_of(&r, REPORT_TEXT);
+    ck_assert_ptr_nonnull(strstr(report, "4 I/Os never completed: nothing was left to happen"));
+    free(report);
     run_result_free(&r);
     scenario_free(s);
 }
@@ -604,6 +613,12 @@ START_TEST(test_io_timeout)
     ck_assert_uint_lt(r.devices[0].ios, 100000);
     json = json_of(&r);
     ck_assert_ptr_nonnull(strstr(json, "\"stopped\": \"I/O #"));
+    free(json);
+    /* the text says why they are lost: the watchdog, not a run with nothing left to happen */
+    json = report_of(&r, REPORT_TEXT);
+    ck_assert_ptr_nonnull(strstr(json, "STOPPED at "));
+    ck_assert_ptr_nonnull(strstr(json, "never completed: the I/O watchdog stopped the run"));
+    ck_assert_ptr_null(strstr(json, "nothing was left to happen"));
     free(json);
     run_result_free(&r);
     scenario_free(s);
