@@ -38,6 +38,8 @@ struct story {
     uint64_t pages, bounced, bytes_to, bytes_from, regs, dev_read, dev_written, calls;
 };
 
+#define EXPLAIN_CPUS 1024
+
 struct explainer {
     const struct scenario *s;
     uint32_t device;
@@ -47,7 +49,10 @@ struct explainer {
     struct story *stories; /* [n] */
     uint64_t seq;
     uint32_t completed;
-    int depth[1024];      /* call depth per CPU */
+    /* per CPU, and one last for work on none: the call depth, and the framework routines
+     * (Wdf...) entered and not left */
+    int depth[EXPLAIN_CPUS + 1];
+    int framework[EXPLAIN_CPUS + 1];
     uint64_t common[8][2]; /* the device's common buffers: [logical, end) */
     uint32_t n_common;
     bool ring;             /* its driver copies each I/O into a ring in a common buffer */
@@ -126,11 +131,9 @@ static void where(const struct explainer *x, uint64_t a, char *out, size_t len)
  */
 static int *depth_of(struct explainer *x, int cpu)
 {
-    static int none;
-
-    if (cpu < 0 || cpu >= (int)(sizeof(x->depth) / sizeof(x->depth[0]))) {
-        none = 0;
-        return &none;
+    if (cpu < 0 || cpu >= EXPLAIN_CPUS) {
+        x->depth[EXPLAIN_CPUS] = x->framework[EXPLAIN_CPUS] = 0;
+        return &x->depth[EXPLAIN_CPUS];
     }
     return &x->depth[cpu];
 }
@@ -278,6 +281,33 @@ static void map_step(struct explainer *x, struct story *st, const struct dms_eve
     }
 }
 
+static bool framework_routine(const char *routine)
+{
+    return routine != NULL && strncmp(routine, "Wdf", 3) == 0;
+}
+
+/* The framework calls open on the CPU whose call depth this is (depth_of's). */
+static int *framework_of(struct explainer *x, const int *depth)
+{
+    return &x->framework[depth - x->depth];
+}
+
+/* The call depth, and the framework calls open, as a CALL or RETURN passes. */
+static void track_call(struct explainer *x, const struct dms_event *ev, int *depth)
+{
+    int *framework = framework_of(x, depth);
+
+    if (ev->type == DMS_EV_CALL) {
+        (*depth)++;
+        *framework += framework_routine(ev->routine);
+    } else if (ev->type == DMS_EV_RETURN) {
+        if (*depth > 0)
+            (*depth)--;
+        if (framework_routine(ev->routine) && *framework > 0)
+            (*framework)--;
+    }
+}
+
 static void hal_step(struct explainer *x, struct story *st, const struct dms_event *ev,
                      int *depth)
 {
@@ -287,13 +317,12 @@ static void hal_step(struct explainer *x, struct story *st, const struct dms_eve
 
     switch (ev->type) {
     case DMS_EV_CALL:
-        st->calls++;
+        st->calls += !framework_routine(ev->routine); /* DMA_OPERATIONS calls */
         say(x, st, ev->time_ns, *depth, "-> %s(%s)", r, ev->detail ? ev->detail : "");
-        (*depth)++;
+        track_call(x, ev, depth);
         break;
     case DMS_EV_RETURN:
-        if (*depth > 0)
-            (*depth)--;
+        track_call(x, ev, depth);
         say(x, st, ev->time_ns, *depth, "<- %s %s", r, ev->detail ? ev->detail : "returns");
         break;
     case DMS_EV_CHANNEL_WAIT:
@@ -352,8 +381,12 @@ static void hal_step(struct explainer *x, struct story *st, const struct dms_eve
             ev->count == 1 ? "" : "s");
         break;
     case DMS_EV_CALLBACK:
-        say(x, st, ev->time_ns, *depth, "the HAL calls the driver's %s at DISPATCH_LEVEL",
-            r);
+        if (ev->detail != NULL) /* a framework's callback, with what it passes */
+            say(x, st, ev->time_ns, *depth, "the framework calls the driver's %s: %s", r,
+                ev->detail);
+        else
+            say(x, st, ev->time_ns, *depth, "the HAL calls the %s's %s at DISPATCH_LEVEL",
+                *framework_of(x, depth) > 0 ? "framework" : "driver", r);
         break;
     case DMS_EV_MAP:
         st->pages += ev->count;
@@ -442,11 +475,7 @@ static void on_hal_event(void *ctx, const struct dms_event *ev, uint32_t device,
         x->common[x->n_common++][1] = ev->logical + ev->length;
     }
     if (st == NULL || !st->submitted || st->completed) {
-        /* keep the call depth right even for work we do not tell */
-        if (ev->type == DMS_EV_CALL)
-            (*depth)++;
-        else if (ev->type == DMS_EV_RETURN && *depth > 0)
-            (*depth)--;
+        track_call(x, ev, depth); /* right even for work we do not tell */
         return;
     }
     hal_step(x, st, ev, depth);

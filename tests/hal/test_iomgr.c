@@ -756,6 +756,48 @@ START_TEST(test_whereabouts_and_fault_accounting)
 }
 END_TEST
 
+/* A framework's routines in the call trace: recorded only when the machine traces calls, and
+ * only as CALL, RETURN or CALLBACK; an IRP context asked for what is no IRP switches nothing. */
+START_TEST(test_framework_trace_and_context)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m;
+    uint64_t saved = 1;
+    int junk[64] = {0};
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 1 * DMS_GIB;
+    m = machine_with(&cfg);
+    ck_assert(!dms_tracing_calls(m));
+    dms_trace_call(m, DMS_EV_CALL, "WdfDmaTransactionExecute", 0, "%d bytes", 8);
+    ck_assert_uint_eq(tp.n_events, 0);
+    ck_assert(!dms_irp_context_enter(m, NULL, &saved));
+    ck_assert_uint_eq(saved, 0);
+    saved = 1;
+    ck_assert(!dms_irp_context_enter(m, (PIRP)junk, &saved));
+    ck_assert_uint_eq(saved, 0);
+    dms_irp_context_leave(m, false, saved);
+    ck_assert(!dms_irp_context_enter(NULL, (PIRP)junk, &saved));
+    machine_done(m);
+
+    cfg.call_events = 1;
+    m = machine_with(&cfg);
+    ck_assert(dms_tracing_calls(m));
+    dms_trace_call(m, DMS_EV_CALL, "WdfDmaTransactionExecute", 0, "%d bytes", 8);
+    dms_trace_call(m, DMS_EV_CALLBACK, "EvtProgramDma", 0, "stage %u", 1u);
+    dms_trace_call(m, DMS_EV_RETURN, "WdfDmaTransactionExecute", 5, "returns");
+    dms_trace_call(m, DMS_EV_MAP, "WdfDmaTransactionExecute", 0, "not a call");
+    dms_trace_call(m, DMS_EV_CALL, NULL, 0, "no routine");
+    ck_assert_uint_eq(tp.n_events, 3);
+    ck_assert_int_eq(tp.events[0].type, DMS_EV_CALL);
+    ck_assert_str_eq(tp.events[1].routine, "EvtProgramDma");
+    ck_assert_int_eq(tp.events[2].type, DMS_EV_RETURN);
+    ck_assert_int_eq(tp.events[2].status, 5);
+    machine_done(m);
+    dms_trace_call(NULL, DMS_EV_CALL, "WdfDmaTransactionExecute", 0, "no machine");
+}
+END_TEST
+
 static Suite *iomgr_suite(void)
 {
     Suite *s = suite_create("hal/iomgr");
@@ -775,6 +817,7 @@ static Suite *iomgr_suite(void)
     tcase_add_loop_test(tc, test_pnp_start_and_direct_io, 0, 2);
     tcase_add_test(tc, test_driver_entry_fails);
     tcase_add_test(tc, test_whereabouts_and_fault_accounting);
+    tcase_add_test(tc, test_framework_trace_and_context);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -571,6 +571,62 @@ START_TEST(test_explain_startio_is_its_irps)
 }
 END_TEST
 
+/* A KMDF driver's transfers are told inside the framework's calls: the transaction initialized
+ * and executed, each stage the framework programs through EvtProgramDma (numbered, with its
+ * place in the transaction), the HAL calling the framework's AdapterListControl, and
+ * DmaCompleted programming the next stage or ending the transaction. A request the
+ * sequential queue presents from the completion of the one before it, and the stages the
+ * device's DPC completes, are that request's own steps. */
+START_TEST(test_explain_kmdf)
+{
+    static const char *const says[] = {
+        "-> WdfDmaTransactionInitializeUsingRequest(",
+        "-> WdfDmaTransactionExecute(",
+        "bytes, in stages of at most 8192)",
+        "the HAL calls the framework's AdapterListControl at DISPATCH_LEVEL",
+        "the framework calls the driver's EvtProgramDma: stage 1: 8192 bytes at byte 0 of the "
+        "transaction's ",
+        "the framework calls the driver's EvtProgramDma: stage 2: 8192 bytes at byte 8192 of "
+        "the transaction's ",
+        "-> WdfDmaTransactionDmaCompleted(stage 1 of 8192 bytes done)",
+        "<- WdfDmaTransactionDmaCompleted returns FALSE: stage 2 is programmed, ",
+        "<- WdfDmaTransactionDmaCompleted returns TRUE: the transaction is over, ",
+        "bytes transferred, *Status=0x00000000",
+        "ExecutionRoutine=the caller's",
+        "into the bounce page at",
+    };
+    char path[512];
+    const char *p;
+    int sections = 0;
+
+    snprintf(path, sizeof(path), "%s/scenarios/kmdf-pci9656.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "explain", path, "--transfers", "3", "--set",
+                           "device.plx.address_bits=32", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+        ck_assert_msg(strstr(o.out, says[i]) != NULL, "no '%s'", says[i]);
+    ck_assert_ptr_null(strstr(o.out, "the HAL calls the driver's AdapterListControl"));
+    /* each transfer maps its own buffer's pages, every one once: no other I/O's stage is
+     * told as its, and none of its stages is told as another's */
+    for (p = o.out; (p = strstr(p, ", in a buffer of ")) != NULL; p++) {
+        long buffer, calls, pages, b;
+        const char *all = strstr(p, "In all: ");
+        ck_assert_int_eq(sscanf(p, ", in a buffer of %ld pages", &buffer), 1);
+        ck_assert_ptr_nonnull(all);
+        ck_assert_int_eq(sscanf(all, "In all: %ld DMA routine calls, %ld pages mapped, %ld "
+                                     "bounced", &calls, &pages, &b), 3);
+        ck_assert_msg(pages == buffer && b > 0 && calls > 0, "transfer %d: a buffer of %ld "
+                      "pages, %ld mapped, %ld bounced, %ld calls", sections + 1, buffer, pages,
+                      b, calls);
+        sections++;
+    }
+    ck_assert_int_eq(sections, 3);
+}
+END_TEST
+
 START_TEST(test_explain_bad_input)
 {
     char path[512];
@@ -617,6 +673,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_explain_agrees);
     tcase_add_loop_test(tc, test_explain_other_devices, 0, 7);
     tcase_add_test(tc, test_explain_startio_is_its_irps);
+    tcase_add_test(tc, test_explain_kmdf);
     tcase_add_test(tc, test_explain_bad_input);
     suite_add_tcase(s, tc);
     return s;

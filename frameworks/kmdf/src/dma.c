@@ -59,6 +59,7 @@ struct fx_dma_transaction {
     PMDL stage_mdl;                     /* where the current stage begins */
     size_t stage_offset, stage_length;
     size_t max_stage;
+    unsigned stage_number;              /* the current stage's, from 1 (the call trace's) */
     bool single, single_set;
     /* scatter/gather */
     PVOID list_buffer;                  /* the preallocated list (BuildScatterGatherList) */
@@ -434,6 +435,11 @@ static void program(struct fx_dma_transaction *t, PSCATTER_GATHER_LIST list)
 {
     struct fx_device *d = t->enabler->device;
 
+    dms_trace_call(dms_machine_current(), DMS_EV_CALLBACK, "EvtProgramDma",
+                   0, "stage %u: %zu bytes at byte %zu of the transaction's %zu, in %u "
+                   "element%s", t->stage_number, t->stage_length, t->transferred,
+                   t->length, (unsigned)list->NumberOfElements,
+                   list->NumberOfElements == 1 ? "" : "s");
     /* documented: the return value is ignored */
     (void)t->program((WDFDMATRANSACTION)t->obj.handle, (WDFDEVICE)d->obj.handle, t->context,
                      t->direction, list);
@@ -523,6 +529,7 @@ static NTSTATUS stage(struct fx_dma_transaction *t, bool first)
     if (e->sg && pages > e->max_sg_elements)
         return STATUS_WDF_TOO_FRAGMENTED;
     t->remaining -= t->stage_length;
+    t->stage_number = first ? 1 : t->stage_number + 1;
     KeRaiseIrql(DISPATCH_LEVEL, &old);
     if (!e->sg && t->channel) {
         status = packet_map(t);
@@ -768,6 +775,21 @@ static NTSTATUS tx_initialize(struct fx_dma_transaction *t, const char *routine,
     return STATUS_SUCCESS;
 }
 
+/* tx_initialize, in the call trace. */
+static NTSTATUS tx_initialize_traced(struct fx_dma_transaction *t, const char *routine,
+                                     PFN_WDF_PROGRAM_DMA fn, WDF_DMA_DIRECTION dir, PMDL mdl,
+                                     size_t offset, size_t length)
+{
+    struct dms_machine *m = dms_machine_current();
+    NTSTATUS status;
+
+    dms_trace_call(m, DMS_EV_CALL, routine, 0, "%zu bytes %s", length,
+                   dir == WdfDmaDirectionWriteToDevice ? "to the device" : "from the device");
+    status = tx_initialize(t, routine, fn, dir, mdl, offset, length);
+    dms_trace_call(m, DMS_EV_RETURN, routine, status, "returns 0x%08x", (unsigned)status);
+    return status;
+}
+
 NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction,
                                      PFN_WDF_PROGRAM_DMA EvtProgramDmaFunction,
                                      WDF_DMA_DIRECTION DmaDirection, PMDL Mdl,
@@ -791,7 +813,8 @@ NTSTATUS WdfDmaTransactionInitialize(WDFDMATRANSACTION DmaTransaction,
                      "MDL's buffer", routine, VirtualAddress);
         return STATUS_INVALID_PARAMETER;
     }
-    return tx_initialize(t, routine, EvtProgramDmaFunction, DmaDirection, Mdl, va - base, Length);
+    return tx_initialize_traced(t, routine, EvtProgramDmaFunction, DmaDirection, Mdl, va - base,
+                                Length);
 }
 
 NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransaction,
@@ -813,7 +836,8 @@ NTSTATUS WdfDmaTransactionInitializeUsingRequest(WDFDMATRANSACTION DmaTransactio
     status = fx_request_dma_buffer(r, DmaDirection, &mdl, &length);
     if (!NT_SUCCESS(status))
         return status;
-    status = tx_initialize(t, routine, EvtProgramDmaFunction, DmaDirection, mdl, 0, length);
+    status = tx_initialize_traced(t, routine, EvtProgramDmaFunction, DmaDirection, mdl, 0,
+                                  length);
     t->request = NT_SUCCESS(status) ? Request : NULL;
     return status;
 }
@@ -842,38 +866,28 @@ NTSTATUS WdfDmaTransactionExecute(WDFDMATRANSACTION DmaTransaction, WDFCONTEXT C
     }
     t->context = Context;
     t->state = TX_TRANSFER;
+    dms_trace_call(dms_machine_current(), DMS_EV_CALL, routine, 0,
+                   "%zu bytes, in stages of at most %zu", t->length, t->max_stage);
     status = stage(t, true);
     if (!NT_SUCCESS(status)) {
         /* the driver must release it now */
         t->state = TX_DONE;
         release_resources(t);
     }
+    dms_trace_call(dms_machine_current(), DMS_EV_RETURN, routine, status,
+                   "returns 0x%08x", (unsigned)status);
     return status;
 }
 
 /* DmaCompleted, ...WithLength and ...Final (A5.4). */
 enum completion { FULL, PARTIAL, ABORT };
 
-static BOOLEAN completed(WDFDMATRANSACTION h, enum completion kind, size_t len,
-                         NTSTATUS *Status, const char *routine)
+/* The stage's end, and the next stage or the transaction's end. */
+static BOOLEAN stage_completed(struct fx_dma_transaction *t, enum completion kind, size_t len,
+                               NTSTATUS *Status)
 {
-    struct fx_dma_transaction *t = tx_get(h, routine);
     NTSTATUS status = STATUS_SUCCESS, st;
 
-    if (Status != NULL)
-        *Status = STATUS_INVALID_DEVICE_STATE;
-    if (t == NULL)
-        return FALSE;
-    if (Status == NULL) {
-        fx_violation(routine, 0x4, 0, 0, "%s: Status is NULL", routine);
-        return FALSE;
-    }
-    if (!irql_at_most(DISPATCH_LEVEL, routine))
-        return FALSE;
-    if (t->state != TX_TRANSFER) {
-        tx_violation(t, routine, "no stage is running (completed already, or never executed)");
-        return FALSE;
-    }
     if (kind != FULL && len > t->stage_length) {
         status = STATUS_INVALID_PARAMETER;
         goto done;
@@ -908,6 +922,56 @@ done:
     t->stage_length = 0;
     *Status = status;
     return TRUE;
+}
+
+static BOOLEAN completed(WDFDMATRANSACTION h, enum completion kind, size_t len,
+                         NTSTATUS *Status, const char *routine)
+{
+    struct fx_dma_transaction *t = tx_get(h, routine);
+    struct dms_machine *m = dms_machine_current();
+    struct fx_request *r = NULL;
+    uint64_t saved;
+    bool entered;
+    BOOLEAN over;
+
+    if (Status != NULL)
+        *Status = STATUS_INVALID_DEVICE_STATE;
+    if (t == NULL)
+        return FALSE;
+    if (Status == NULL) {
+        fx_violation(routine, 0x4, 0, 0, "%s: Status is NULL", routine);
+        return FALSE;
+    }
+    if (!irql_at_most(DISPATCH_LEVEL, routine))
+        return FALSE;
+    if (t->state != TX_TRANSFER) {
+        tx_violation(t, routine, "no stage is running (completed already, or never executed)");
+        return FALSE;
+    }
+    /* the driver's DPC serves the device, not one request: the stage's end and the next
+     * stage are the transaction's request's work (the I/O it is charged and told as) */
+    if (t->request_referenced)
+        r = (struct fx_request *)fx_get(t->request, FX_REQUEST, routine, true);
+    entered = r != NULL && r->state != FX_REQ_COMPLETED &&
+              dms_irp_context_enter(m, r->irp, &saved);
+    if (kind == FULL)
+        dms_trace_call(m, DMS_EV_CALL, routine, 0, "stage %u of %zu bytes done",
+                       t->stage_number, t->stage_length);
+    else
+        dms_trace_call(m, DMS_EV_CALL, routine, 0, "stage %u: %zu of its %zu bytes done%s",
+                       t->stage_number, len, t->stage_length,
+                       kind == ABORT ? ", and the transaction ends" : "");
+    over = stage_completed(t, kind, len, Status);
+    if (over)
+        dms_trace_call(m, DMS_EV_RETURN, routine, *Status,
+                       "returns TRUE: the transaction is over, %zu bytes transferred, "
+                       "*Status=0x%08x", t->transferred, (unsigned)*Status);
+    else
+        dms_trace_call(m, DMS_EV_RETURN, routine, *Status,
+                       "returns FALSE: stage %u is programmed, %zu bytes left after it",
+                       t->stage_number, t->remaining);
+    dms_irp_context_leave(m, entered, saved);
+    return over;
 }
 
 BOOLEAN WdfDmaTransactionDmaCompleted(WDFDMATRANSACTION DmaTransaction, NTSTATUS *Status)

@@ -81,11 +81,17 @@ static void present(struct fx_queue *q, struct fx_request *r)
                                                                : NULL;
     bool *held = lock == &q->device->sync_lock ? &q->device->sync_held : &q->lock_held;
     KIRQL old = PASSIVE_LEVEL;
+    struct dms_machine *m = dms_machine_current();
+    uint64_t saved;
+    bool entered;
 
     if (!c->AllowZeroLengthRequests && zero_length(r)) {
         request_complete(r, STATUS_SUCCESS, 0);
         return;
     }
+    /* presented from the completion of the request before it (a sequential queue), or
+     * from a queue start: what the driver does now is this request's I/O */
+    entered = dms_irp_context_enter(m, r->irp, &saved);
     if (lock != NULL && !*held) { /* held already: this runs inside a callback it serialises */
         KeAcquireSpinLock(lock, &old);
         *held = true;
@@ -135,6 +141,7 @@ static void present(struct fx_queue *q, struct fx_request *r)
         *held = false;
         KeReleaseSpinLock(lock, old);
     }
+    dms_irp_context_leave(m, entered, saved);
 }
 
 /* Present what the queue's dispatch type allows now. Re-entered from a completion inside a

@@ -622,6 +622,24 @@ void dms_findings_clear(struct dms_machine *m);
 void dms_report_finding(struct dms_machine *m, const char *routine, uint32_t code, uint64_t p2,
                         uint64_t p3, uint64_t p4, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* dms_trace_call - a framework's own routine in the call trace, like the HAL's DMA_OPERATIONS
+ * (dms_machine_config.call_events): type is DMS_EV_CALL as the driver enters routine (detail:
+ * the arguments), DMS_EV_RETURN as it leaves (detail: the results), or DMS_EV_CALLBACK as the
+ * framework calls the driver's routine (detail: what it is given). Charged to the device whose
+ * driver code is running; nothing when the machine does not trace calls, so it costs a
+ * framework's hot path one test. routine must outlive the machine (a string literal). */
+void dms_trace_call(struct dms_machine *m, enum dms_event_type type, const char *routine,
+                    int32_t status, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Whether dms_trace_call records anything: a framework formats nothing when it does not. */
+bool dms_tracing_calls(const struct dms_machine *m);
+/* dms_irp_context_enter - run as Irp's work until dms_irp_context_leave: what runs is charged,
+ * traced and explained as that I/O's, the way StartIo runs an IRP IoStartNextPacket took from
+ * the device queue inside another I/O's DPC. For a framework that presents a queued request
+ * to its driver from wherever the request before it completed. Returns whether it switched
+ * (*saved: what ran before); an IRP the HAL does not know, or a platform without I/O
+ * contexts, switches nothing. */
+bool dms_irp_context_enter(struct dms_machine *m, PIRP Irp, uint64_t *saved);
+void dms_irp_context_leave(struct dms_machine *m, bool entered, uint64_t saved);
 
 /* dms_dma_dump - the machine's DMA adapters in the layout of the debugger's !dma (dmasim dma;
  * docs/driver-guide.md): adapter DMS_DMA_DUMP_LIST lists them and their owners; 0 shows every

@@ -89,7 +89,7 @@ static NTSTATUS t_AllocateAdapterChannel(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, ULO
     NTSTATUS st;
 
     emit(a, DMS_EV_CALL, "AllocateAdapterChannel", 0, "NumberOfMapRegisters=%u, "
-         "ExecutionRoutine=%s", (unsigned)N, Exec ? "the driver's" : "NULL");
+         "ExecutionRoutine=%s", (unsigned)N, Exec ? "the caller's" : "NULL");
     st = real(a)->AllocateAdapterChannel(a, Dev, N, Exec, Context);
     emit(a, DMS_EV_RETURN, "AllocateAdapterChannel", st, "returns 0x%08x", (unsigned)st);
     return st;
@@ -335,7 +335,7 @@ static NTSTATUS t_AllocateAdapterChannelEx(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, P
     NTSTATUS st;
 
     emit(a, DMS_EV_CALL, "AllocateAdapterChannelEx", 0, "NumberOfMapRegisters=%u, Flags=%s, "
-         "ExecutionRoutine=%s", (unsigned)N, flags_text(Flags), Exec ? "the driver's" : "NULL");
+         "ExecutionRoutine=%s", (unsigned)N, flags_text(Flags), Exec ? "the caller's" : "NULL");
     st = hal_ops_v3.AllocateAdapterChannelEx(a, Dev, Context, N, Flags, Exec, ExecContext, Base);
     emit(a, DMS_EV_RETURN, "AllocateAdapterChannelEx", st, "returns 0x%08x", (unsigned)st);
     return st;
@@ -371,7 +371,7 @@ static NTSTATUS t_MapTransferEx(PDMA_ADAPTER a, PMDL Mdl, PVOID Base, ULONGLONG 
     emit(a, DMS_EV_CALL, "MapTransferEx", 0, "Offset=%llu, DeviceOffset=%u, Length=%u, "
          "WriteToDevice=%s, ScatterGatherBufferLength=%u, DmaCompletionRoutine=%s",
          (unsigned long long)Offset, (unsigned)DeviceOffset, Length ? (unsigned)*Length : 0,
-         TF(Write), (unsigned)SgLength, Done ? "the driver's" : "NULL");
+         TF(Write), (unsigned)SgLength, Done ? "the caller's" : "NULL");
     st = hal_ops_v3.MapTransferEx(a, Mdl, Base, Offset, DeviceOffset, Length, Write, Sg,
                                   SgLength, Done, DoneContext);
     emit(a, DMS_EV_RETURN, "MapTransferEx", st, "returns 0x%08x, *Length=%u, %u element(s)",
@@ -390,7 +390,7 @@ static NTSTATUS t_GetScatterGatherListEx(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, PVO
 
     emit(a, DMS_EV_CALL, "GetScatterGatherListEx", 0, "Offset=%llu, Length=%u, Flags=%s, "
          "ExecutionRoutine=%s, WriteToDevice=%s", (unsigned long long)Offset, (unsigned)Length,
-         flags_text(Flags), Fn ? "the driver's" : "NULL", TF(Write));
+         flags_text(Flags), Fn ? "the caller's" : "NULL", TF(Write));
     st = hal_ops_v3.GetScatterGatherListEx(a, Dev, Context, Mdl, Offset, Length, Flags, Fn,
                                            FnContext, Write, Done, DoneContext, List);
     emit(a, DMS_EV_RETURN, "GetScatterGatherListEx", st, "returns 0x%08x", (unsigned)st);
@@ -409,7 +409,7 @@ static NTSTATUS t_BuildScatterGatherListEx(PDMA_ADAPTER a, PDEVICE_OBJECT Dev, P
     emit(a, DMS_EV_CALL, "BuildScatterGatherListEx", 0, "Offset=%llu, Length=%u, Flags=%s, "
          "ExecutionRoutine=%s, WriteToDevice=%s, ScatterGatherLength=%u",
          (unsigned long long)Offset, (unsigned)Length, flags_text(Flags),
-         Fn ? "the driver's" : "NULL", TF(Write), (unsigned)BufferLength);
+         Fn ? "the caller's" : "NULL", TF(Write), (unsigned)BufferLength);
     st = hal_ops_v3.BuildScatterGatherListEx(a, Dev, Context, Mdl, Offset, Length, Flags, Fn,
                                              FnContext, Write, Buffer, BufferLength, Done,
                                              DoneContext, List);

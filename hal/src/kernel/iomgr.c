@@ -626,6 +626,27 @@ void dms_report_finding(struct dms_machine *m, const char *routine, uint32_t cod
     va_end(ap);
 }
 
+bool dms_tracing_calls(const struct dms_machine *m)
+{
+    return m != NULL && m->cfg.call_events != 0;
+}
+
+void dms_trace_call(struct dms_machine *m, enum dms_event_type type, const char *routine,
+                    int32_t status, const char *fmt, ...)
+{
+    char detail[320];
+    struct dms_event ev = {.type = type, .routine = routine, .status = status, .detail = detail};
+    va_list ap;
+
+    if (!dms_tracing_calls(m) || routine == NULL ||
+        (type != DMS_EV_CALL && type != DMS_EV_RETURN && type != DMS_EV_CALLBACK))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    hal_emit(m, acting_account(m), &ev);
+}
+
 struct hal_account *acting_account(struct dms_machine *m)
 {
     const struct device *d = m->kern->acting;
@@ -653,6 +674,18 @@ void irp_context_leave(struct dms_machine *m, bool entered, uint64_t saved)
 {
     if (entered)
         m->plat.context_set(m->plat.ctx, saved);
+}
+
+bool dms_irp_context_enter(struct dms_machine *m, PIRP Irp, uint64_t *saved)
+{
+    *saved = 0;
+    return m != NULL && Irp != NULL && irp_context_enter(m, irp_node(m, Irp), saved);
+}
+
+void dms_irp_context_leave(struct dms_machine *m, bool entered, uint64_t saved)
+{
+    if (m != NULL)
+        irp_context_leave(m, entered, saved);
 }
 
 /* IofCompleteRequest - the completion walk: from the completing driver's stack location up,
