@@ -54,6 +54,7 @@ struct pci9656_card {
     const struct dms_bus *bus;
     PDEVICE_OBJECT pdo;
     unsigned address_bits;
+    bool descriptor_high_always; /* [device] descriptor_high = always */
     uint32_t intcsr, cntrl;
     struct plx_channel ch[2];
     uint8_t *sram;            /* full mode */
@@ -170,7 +171,7 @@ static void channel_run(struct pci9656_card *c, int channel)
             uint64_t at = next & PCI9656_DPR_ADDRESS_MASK;
             uint64_t high = ch->dac;
             devdma_fetch(&c->dma, at, desc, 16);
-            if (ch->mode & PCI9656_DMAMODE_DAC_CHAIN_LOAD) {
+            if ((ch->mode & PCI9656_DMAMODE_DAC_CHAIN_LOAD) || c->descriptor_high_always) {
                 devdma_fetch(&c->dma, at + PCI9656_DESC_PCI_HIGH, &desc[4], 4);
                 high = desc[4];
             }
@@ -369,6 +370,7 @@ int pci9656_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_devic
     c->bus = bus;
     c->pdo = pdo;
     c->address_bits = s->address_bits;
+    c->descriptor_high_always = s->descriptor_high_always;
     reset(c);
     /* the firmware reports the bridge's DMA reach, its address lines: a driver that declares
      * more (Microsoft's sample always declares 64) gets an adapter that reaches no higher */

@@ -57,7 +57,7 @@ struct scn_sizes {
 
 struct scn_machine {
     uint64_t memory, mmio_hole_start, mmio_hole_end, reserved_low;
-    uint64_t placement, range_start, range_end;
+    uint64_t placement, range_start, range_end, contiguous;
     uint64_t cpus, seed, data, map_register_limit, bounce_pool, coherent;
     uint64_t isa_dma, soc_dma_channels, soc_dma_request_lines, verifier, iommu;
     uint64_t iommu_invalidation, iotlb_entries;
@@ -76,7 +76,7 @@ struct scn_device {
     uint64_t adapter;        /* index into dms_adapter_kinds */
     uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
     uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line,
-        periods, dma_remapping;
+        periods, dma_remapping, descriptor_high;
     char driver[SCN_PATH_MAX];      /* driver = FILE, as written ("" for auto) */
     char driver_path[SCN_PATH_MAX]; /* the same, resolved against the scenario's folder */
     uint64_t register_base;         /* cards at their registers: the BAR, or SCN_AUTO */

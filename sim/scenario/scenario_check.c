@@ -185,6 +185,9 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     if (scn_line(s, inst, "periods") != 0 && strcmp(kind->name, "audio") != 0)
         err_at(err, s, blame(s, inst, "periods", d->line),
                "periods applies only to adapter = audio, not %s%s", kind->name, "");
+    if (scn_line(s, inst, "descriptor_high") != 0 && strcmp(kind->name, "pci9656") != 0)
+        err_at(err, s, blame(s, inst, "descriptor_high", d->line),
+               "descriptor_high applies only to adapter = pci9656, not %s%s", kind->name, "");
     if (scn_line(s, inst, "dma_line") != 0 && kind->controller_bits == 0)
         err_at(err, s, blame(s, inst, "dma_line", d->line),
                "dma_line applies only to subordinate devices (uart, audio), not %s, which "
@@ -392,6 +395,7 @@ void scenario_machine_config(const struct scenario *s, struct dms_machine_config
     cfg->range_start = m->range_start;
     cfg->range_end = m->range_end;
     cfg->seed = m->seed;
+    cfg->contiguous_low_first = m->contiguous == 1;
     cfg->map_register_limit = (uint32_t)m->map_register_limit;
     cfg->bounce_pool_bytes = m->bounce_pool;
     cfg->metadata_only = m->data == DATA_METADATA;
@@ -432,6 +436,7 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->ring_entries = (uint32_t)d->ring_entries;
     out->dma_line = (uint32_t)d->dma_line;
     out->periods = (uint32_t)d->periods;
+    out->descriptor_high_always = d->descriptor_high == 1;
     switch (d->flush_io_buffers) {
     case 1: /* yes */
         out->flush_io_buffers = true;

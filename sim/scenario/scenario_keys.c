@@ -16,6 +16,7 @@
 
 static const char *const placement_names[] = {"random", "low-first", "high-first", "range", NULL};
 static const char *const data_names[] = {"full", "metadata", NULL};
+static const char *const contiguous_names[] = {"high-first", "low-first", NULL};
 static const char *const verifier_names[] = {"off", "dma", NULL};
 static const char *const iommu_names[] = {"off", "remap", "passthrough", NULL};
 static const char *const invalidation_names[] = {"strict", "deferred", NULL};
@@ -23,6 +24,7 @@ static const char *const op_names[] = {"read", "write", "mix", "ioctl", NULL};
 static const char *const offsets_names[] = {"random", "sequential", NULL};
 static const char *const buffers_names[] = {"pool", "fresh", NULL};
 static const char *const flush_names[] = {"auto", "yes", "no", NULL};
+static const char *const descriptor_high_names[] = {"dac-chain-load", "always", NULL};
 
 #define M(f) offsetof(struct scn_machine, f)
 #define C(f) offsetof(struct cost_model, f)
@@ -55,6 +57,12 @@ const struct key_def scn_keys[] = {
      "placement = range: lowest physical address used.", NULL},
     {SEC_MACHINE, "range_end", KT_SIZE, M(range_end), 0, BIG, NULL, false, "0",
      "placement = range: physical address the range stops below.", NULL},
+    {SEC_MACHINE, "contiguous", KT_ENUM, M(contiguous), 0, 0, contiguous_names, false,
+     "high-first",
+     "Where common buffers and MmAllocateContiguousMemory land: high-first, the highest free "
+     "run below the device's reach (as Windows' contiguous allocator searches: a 64-bit card's "
+     "common buffer lands above 4 GiB), or low-first, the lowest (a driver that programs only "
+     "the low 32 bits of a common buffer's address then works). Bounce pools stay high.", NULL},
     {SEC_MACHINE, "cpus", KT_COUNT, M(cpus), 1, 1024, NULL, false, "4",
      "CPUs that run application work, dispatch, ISRs, DPCs and bounce copies.", NULL},
     {SEC_MACHINE, "seed", KT_COUNT, M(seed), 0, BIG, NULL, false, "1",
@@ -247,6 +255,12 @@ const struct key_def scn_keys[] = {
     {SEC_DEVICE, "periods", KT_COUNT, D(periods), 2, 32, NULL, false, "4",
      "audio only: periods in the ring buffer, each max_transfer bytes and one interrupt; the "
      "ring may not cross the channel's 64K (8-bit) or 128K (16-bit) line.", NULL},
+    {SEC_DEVICE, "descriptor_high", KT_ENUM, D(descriptor_high), 0, 0, descriptor_high_names,
+     false, "dac-chain-load",
+     "pci9656 only: where a chained descriptor's upper 32 PCI address bits come from. "
+     "dac-chain-load (the datasheet): its fifth dword only when DMAMODE's DAC_CHAIN_LOAD bit is "
+     "set, else DMADAC, so a driver that never sets the bit has its buffers above 4 GiB cut to "
+     "32 bits; always: the fifth dword whatever the bit (a card that forgives it).", NULL},
     {SEC_DEVICE, "dma_remapping", KT_BOOL, D(dma_remapping), 0, 1, NULL, false, "yes",
      "machine.iommu = remap: whether the device's driver opted in to DMA remapping (its INF's "
      "DmaRemappingCompatible). no: its DMA is not remapped - physical logical addresses, and "

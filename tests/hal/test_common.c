@@ -32,6 +32,46 @@ START_TEST(test_common_buffer_below_limit_and_contiguous)
 }
 END_TEST
 
+/* A 64-bit card's common buffer lands at the top of memory, as Windows' contiguous allocator
+ * searches; a device told only its low 32 bits reads free memory, and the finding says whose
+ * address it was cut from. [machine] contiguous = low-first puts it at the bottom instead. */
+START_TEST(test_common_buffer_high_and_a_truncated_address_named)
+{
+    struct dms_machine_config cfg;
+    struct dms_machine *m = machine_new(64 * GIB, DMS_PLACE_RANDOM);
+    PDEVICE_OBJECT dev = dms_device_create(m, "plx0", 0);
+    PDMA_ADAPTER a = adapter_new(dev, 64, TRUE, 65536, 3, NULL);
+    PHYSICAL_ADDRESS la;
+    uint8_t *va = a->DmaOperations->AllocateCommonBuffer(a, 96, &la, TRUE), chain[32];
+    const struct dms_finding *f;
+
+    ck_assert_ptr_nonnull(va);
+    ck_assert_uint_ge((uint64_t)la.QuadPart, 64 * GIB); /* 64 GiB of RAM reaches 65 GiB */
+    dms_device_dma_read(dev, 64, (uint64_t)la.LowPart + 32, chain, sizeof(chain), NULL);
+    ck_assert_finding(m, DMS_CHECK_STRAY_ACCESS);
+    f = dms_finding_get(m, dms_finding_count(m) - 1);
+    ck_assert_ptr_nonnull(strstr(f->message, "which is free memory; it is the low 32 bits of "
+                                             "0x0000_0010_3fff_f020 (common buffer #1 of plx0)"));
+    ck_assert_ptr_nonnull(strstr(f->message, "an address cut to 32 bits"));
+    machine_done(m);
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 64 * GIB;
+    cfg.contiguous_low_first = 1;
+    m = machine_with(&cfg);
+    dev = dms_device_create(m, "plx0", 0);
+    a = adapter_new(dev, 64, TRUE, 65536, 3, NULL);
+    va = a->DmaOperations->AllocateCommonBuffer(a, 96, &la, TRUE);
+    ck_assert_ptr_nonnull(va);
+    ck_assert_uint_eq((uint64_t)la.QuadPart, 1 * MIB); /* the lowest frame not firmware's */
+    memset(va, 0x5a, 96);
+    dms_device_dma_read(dev, 64, (uint64_t)la.LowPart + 32, chain, sizeof(chain), NULL);
+    ck_assert_uint_eq(chain[31], 0x5a);
+    ck_assert_uint_eq(dms_finding_count(m), 0);
+    machine_done(m);
+}
+END_TEST
+
 START_TEST(test_small_length_gets_a_page)
 {
     struct dms_machine *m = machine_new(8 * GIB, DMS_PLACE_RANDOM);
@@ -143,6 +183,7 @@ static Suite *make(void)
     TCase *tc = tcase_create("common");
 
     tcase_add_test(tc, test_common_buffer_below_limit_and_contiguous);
+    tcase_add_test(tc, test_common_buffer_high_and_a_truncated_address_named);
     tcase_add_test(tc, test_small_length_gets_a_page);
     tcase_add_test(tc, test_free_must_match);
     tcase_add_test(tc, test_low_memory_runs_out);

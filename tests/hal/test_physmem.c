@@ -202,15 +202,15 @@ START_TEST(test_contiguous_top_down_and_fragmented)
 
     ck_assert_int_eq(owner_new(m, OWNER_BUFFER, "t", 1, &owner), 0);
     /* the highest run below 16 MiB */
-    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 16 * MIB >> 12, 0, owner, &base), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 16 * MIB >> 12, 0, false, owner, &base), 0);
     ck_assert_uint_eq(base, (16 * MIB >> 12) - 4);
     phys_release(m, host, 4);
     /* fragment everything below 16 MiB: every other page taken */
     for (uint64_t pfn = 256; pfn < 4096; pfn += 2)
-        ck_assert_int_eq(phys_alloc_contig(m, pages + pfn * 4096, 1, pfn, pfn + 1, 0, owner, &base),
+        ck_assert_int_eq(phys_alloc_contig(m, pages + pfn * 4096, 1, pfn, pfn + 1, 0, false, owner, &base),
                          0);
-    ck_assert_int_eq(phys_alloc_contig(m, host, 2, 0, 16 * MIB >> 12, 0, owner, &base), DMS_ENOSPC);
-    ck_assert_int_eq(phys_alloc_contig(m, host, 1, 0, 16 * MIB >> 12, 0, owner, &base), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 2, 0, 16 * MIB >> 12, 0, false, owner, &base), DMS_ENOSPC);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 1, 0, 16 * MIB >> 12, 0, false, owner, &base), 0);
     machine_done(m);
     host_pages_free(NULL, host, 4);
     host_pages_free(NULL, pages, 4096);
@@ -227,17 +227,56 @@ START_TEST(test_contiguous_within_boundary)
 
     ck_assert_int_eq(owner_new(m, OWNER_BUFFER, "t", 1, &owner), 0);
     /* below 16 MiB + 8 KiB the highest 4 pages would be 0xFFE-0x1001, across 0x1000 */
-    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 0x1002, 16, owner, &base), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 0x1002, 16, false, owner, &base), 0);
     ck_assert_uint_eq(base, 0x1000 - 4);
     phys_release(m, host, 4);
     /* without the boundary the same call takes the crossing run */
-    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 0x1002, 0, owner, &base), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 0x1002, 0, false, owner, &base), 0);
     ck_assert_uint_eq(base, 0x1002 - 4);
     phys_release(m, host, 4);
     /* more pages than a line holds: none */
-    ck_assert_int_eq(phys_alloc_contig(m, host, 32, 0, 0x1002, 16, owner, &base), DMS_ENOSPC);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 32, 0, 0x1002, 16, false, owner, &base), DMS_ENOSPC);
     machine_done(m);
     host_pages_free(NULL, host, 32);
+}
+END_TEST
+
+/* [machine] contiguous = low-first: the lowest run instead, past used frames, and within a
+ * boundary the lowest run that crosses no multiple of it. */
+START_TEST(test_contiguous_low_first)
+{
+    struct dms_machine *m = machine_new(64 * MIB, DMS_PLACE_LOW_FIRST);
+    uint8_t *host = host_pages_alloc(NULL, 32), *pages = host_pages_alloc(NULL, 8);
+    uint64_t base = 0, lowest = 1 * MIB >> 12; /* the firmware keeps the first MiB */
+    uint32_t owner;
+
+    ck_assert_int_eq(owner_new(m, OWNER_BUFFER, "t", 1, &owner), 0);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 16 * MIB >> 12, 0, true, owner, &base), 0);
+    ck_assert_uint_eq(base, lowest);
+    phys_release(m, host, 4);
+    /* a used frame at lowest + 2: the first run of 4 starts just above it */
+    ck_assert_int_eq(phys_alloc_contig(m, pages, 1, lowest + 2, lowest + 3, 0, true, owner,
+                                       &base), 0);
+    ck_assert_uint_eq(base, lowest + 2);
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, 0, 16 * MIB >> 12, 0, true, owner, &base), 0);
+    ck_assert_uint_eq(base, lowest + 3);
+    phys_release(m, host, 4);
+    /* two pages still fit below it */
+    ck_assert_int_eq(phys_alloc_contig(m, host, 2, 0, 16 * MIB >> 12, 0, true, owner, &base), 0);
+    ck_assert_uint_eq(base, lowest);
+    phys_release(m, host, 2);
+    /* a boundary of 16 pages: from lowest + 14 a run of 4 would cross lowest + 16 */
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, lowest + 14, 16 * MIB >> 12, 16, true, owner,
+                                       &base), 0);
+    ck_assert_uint_eq(base, lowest + 16);
+    phys_release(m, host, 4);
+    /* no run of 4 free in [lowest, lowest + 5) with lowest + 2 used: none */
+    ck_assert_int_eq(phys_alloc_contig(m, host, 4, lowest, lowest + 5, 0, true, owner, &base),
+                     DMS_ENOSPC);
+    phys_release(m, pages, 1);
+    machine_done(m);
+    host_pages_free(NULL, host, 32);
+    host_pages_free(NULL, pages, 8);
 }
 END_TEST
 
@@ -387,6 +426,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_exhaustion);
     tcase_add_test(tc, test_contiguous_top_down_and_fragmented);
     tcase_add_test(tc, test_contiguous_within_boundary);
+    tcase_add_test(tc, test_contiguous_low_first);
     tcase_add_test(tc, test_describe_address);
     tcase_add_test(tc, test_format_address);
     tcase_add_test(tc, test_u64map_against_reference);

@@ -64,6 +64,9 @@ struct dms_device_settings {
     bool flush_io_buffers;  /* the driver calls KeFlushIoBuffers around each I/O */
     uint32_t dma_line;      /* a subordinate device's DMA request line or 8237 channel */
     uint32_t periods;       /* audio: periods in the ring buffer (each max_transfer bytes) */
+    /* pci9656: a chained descriptor's fifth dword gives the upper PCI address bits even
+     * without DMAMODE's DAC_CHAIN_LOAD (the datasheet: only with it, else DMADAC) */
+    bool descriptor_high_always;
 };
 
 /* One I/O request, as the simulator keeps it: the workload builds its IRP from it, and the

@@ -83,6 +83,11 @@ struct dms_machine_config {
     enum dms_placement placement;
     uint64_t range_start, range_end; /* for DMS_PLACE_RANGE: physical addresses */
     uint64_t seed;             /* PRNG seed for random placement */
+    /* Where common buffers and MmAllocateContiguousMemory* land: 0 (the default) the highest
+     * free run the caller may have, as Windows' contiguous allocator searches; 1 the lowest
+     * (a HAL that keeps them low, so a driver that programs only the low 32 bits of a common
+     * buffer's address works on a 64-bit card). Bounce pools stay high either way. */
+    uint8_t contiguous_low_first;
     uint32_t map_register_limit; /* platform cap on map registers granted to one adapter */
     uint64_t bounce_pool_bytes;  /* per address limit: bounce pages shared by adapters */
     uint32_t dma_alignment;    /* GetDmaAlignment; 1 on x86/x64 */

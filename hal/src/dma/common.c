@@ -46,8 +46,8 @@ PVOID common_alloc(struct adapter *ad, const char *routine, ULONG length, uint64
         goto fail;
     /* an 8237 channel's address register does not carry into its page register: a buffer
      * it runs over whole (an autoinitialized ring) may not cross the channel's line */
-    if (phys_alloc_contig(m, cb->va, pages, lo_pfn, hi_pfn, ad->boundary_pages, owner,
-                          &base) != 0) {
+    if (phys_alloc_contig(m, cb->va, pages, lo_pfn, hi_pfn, ad->boundary_pages,
+                          m->cfg.contiguous_low_first, owner, &base) != 0) {
         owner_put(m, owner);
         goto fail;
     }

@@ -53,7 +53,7 @@ struct bounce_pool *pool_get(struct dms_machine *m, uint64_t limit)
         pool->host = host_pages_alloc(m, pages);
         if (pool->host == NULL)
             continue;
-        if (phys_alloc_contig(m, pool->host, pages, 0, hi_pfn, 0, pool->owner,
+        if (phys_alloc_contig(m, pool->host, pages, 0, hi_pfn, 0, false, pool->owner,
                               &pool->base_pfn) == 0) {
             pool->pages = (uint32_t)pages;
             break;

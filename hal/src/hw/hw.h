@@ -163,10 +163,11 @@ void owner_put(struct dms_machine *m, uint32_t id);
 struct frame *phys_frame(struct dms_machine *m, uint64_t pfn);
 /* Place npages frames for host pages host..host+npages*4096 by the machine's policy. */
 int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, uint32_t owner);
-/* npages contiguous frames in [lo_pfn, hi_pfn), the highest free run; with boundary (pages,
- * 0 none) a run that crosses no multiple of it. */
+/* npages contiguous frames in [lo_pfn, hi_pfn), the highest free run (low_first: the lowest);
+ * with boundary (pages, 0 none) a run that crosses no multiple of it. */
 int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uint64_t lo_pfn,
-                      uint64_t hi_pfn, uint64_t boundary, uint32_t owner, uint64_t *base_pfn);
+                      uint64_t hi_pfn, uint64_t boundary, bool low_first, uint32_t owner,
+                      uint64_t *base_pfn);
 void phys_release(struct dms_machine *m, uint8_t *host, uint64_t npages);
 bool phys_va_to_pfn(struct dms_machine *m, const void *va, uint64_t *pfn);
 uint8_t *host_pages_alloc(struct dms_machine *m, uint64_t npages);

@@ -13,7 +13,9 @@
  * (3-4 GiB by default) with the RAM it displaces moved above 4 GiB, so 8 GiB of RAM reaches
  * 9 GiB. Driver buffers get frames by a placement policy; common buffers and bounce pools get
  * contiguous runs, searched from the top of the allowed range down as Windows' contiguous
- * allocator does, and that can fail when the memory below a limit is taken or fragmented.
+ * allocator does (common buffers and contiguous memory from the bottom up with [machine]
+ * contiguous = low-first), and that can fail when the memory below a limit is taken or
+ * fragmented.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -550,15 +552,115 @@ int phys_alloc_scattered(struct dms_machine *m, uint8_t *host, uint64_t npages, 
     return err;
 }
 
+/* The lowest frame in use in [lo, hi), or UINT64_MAX: empty blocks are passed at once. */
+static uint64_t lowest_used(struct dms_machine *m, uint64_t lo, uint64_t hi)
+{
+    struct hal_hw *hw = m->hw;
+
+    for (uint64_t p = lo; p < hi;) {
+        if (used_in(&hw->used_b, p >> BLOCK_SHIFT_B) == 0) {
+            p = ((p >> BLOCK_SHIFT_B) + 1) << BLOCK_SHIFT_B;
+            continue;
+        }
+        if (used_in(&hw->used_a, p >> BLOCK_SHIFT_A) == 0) {
+            p = ((p >> BLOCK_SHIFT_A) + 1) << BLOCK_SHIFT_A;
+            continue;
+        }
+        if (used_in(&hw->used_c, p >> BLOCK_SHIFT_C) == 0) {
+            p = ((p >> BLOCK_SHIFT_C) + 1) << BLOCK_SHIFT_C;
+            continue;
+        }
+        if (frame_used(m, p))
+            return p;
+        p++;
+    }
+    return UINT64_MAX;
+}
+
+/* The lowest free frame at or above pfn, below hi; hi when there is none: full blocks are
+ * passed at once. */
+static uint64_t lowest_free(struct dms_machine *m, uint64_t pfn, uint64_t hi)
+{
+    struct hal_hw *hw = m->hw;
+
+    for (uint64_t p = pfn; p < hi;) {
+        if (used_in(&hw->used_b, p >> BLOCK_SHIFT_B) == 1ULL << BLOCK_SHIFT_B) {
+            p = ((p >> BLOCK_SHIFT_B) + 1) << BLOCK_SHIFT_B;
+            continue;
+        }
+        if (used_in(&hw->used_a, p >> BLOCK_SHIFT_A) == 1ULL << BLOCK_SHIFT_A) {
+            p = ((p >> BLOCK_SHIFT_A) + 1) << BLOCK_SHIFT_A;
+            continue;
+        }
+        if (used_in(&hw->used_c, p >> BLOCK_SHIFT_C) == 1ULL << BLOCK_SHIFT_C) {
+            p = ((p >> BLOCK_SHIFT_C) + 1) << BLOCK_SHIFT_C;
+            continue;
+        }
+        if (!frame_used(m, p))
+            return p;
+        p++;
+    }
+    return hi;
+}
+
+/* Give the frames [base, base + npages) to host's pages; on failure none is kept. */
+static int claim_run(struct dms_machine *m, uint8_t *host, uint64_t base, uint64_t npages,
+                     uint32_t owner)
+{
+    for (uint64_t i = 0; i < npages; i++) {
+        int err = frame_add(m, base + i, host + i * HAL_PAGE_SIZE, owner);
+        if (err) {
+            while (i-- > 0)
+                frame_remove(m, base + i);
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* The lowest run instead ([machine] contiguous = low-first): the window slides up past the
+ * lowest used frame it meets, the mirror of the search below. */
+static int alloc_contig_low(struct dms_machine *m, uint8_t *host, uint64_t npages,
+                            uint64_t lo_pfn, uint64_t hi_pfn, uint64_t boundary, uint32_t owner,
+                            uint64_t *base_pfn)
+{
+    for (int r = 0; r < m->hw->n_ranges; r++) {
+        uint64_t start = m->hw->ranges[r].start_pfn > lo_pfn ? m->hw->ranges[r].start_pfn : lo_pfn;
+        uint64_t end = m->hw->ranges[r].end_pfn < hi_pfn ? m->hw->ranges[r].end_pfn : hi_pfn;
+
+        while (end > start && end - start >= npages) {
+            uint64_t used;
+            if (boundary != 0 && start / boundary != (start + npages - 1) / boundary) {
+                start = (start / boundary + 1) * boundary; /* above the line it would cross */
+                continue;
+            }
+            used = lowest_used(m, start, start + npages);
+            if (used == UINT64_MAX) {
+                int err = claim_run(m, host, start, npages, owner);
+                if (err == 0)
+                    *base_pfn = start;
+                return err;
+            }
+            start = lowest_free(m, used + 1, end);
+        }
+    }
+    return DMS_ENOSPC;
+}
+
 /* phys_alloc_contig - npages consecutive RAM frames within [lo_pfn, hi_pfn), the highest such
- * run. The window slides down past the highest used frame it meets, so each frame is looked
- * at about once: O(range) in the worst case, O(npages) when the top of the range is free.
+ * run (or with low_first the lowest: [machine] contiguous = low-first puts a driver's common
+ * buffers and contiguous memory there; bounce pools stay high). The window slides down past the
+ * highest used frame it meets, so each frame is looked at about once: O(range) in the worst
+ * case, O(npages) when the top of the range is free.
  * Returns 0 and *base_pfn, or DMS_ENOSPC / DMS_ENOMEM with nothing allocated. */
 int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uint64_t lo_pfn,
-                      uint64_t hi_pfn, uint64_t boundary, uint32_t owner, uint64_t *base_pfn)
+                      uint64_t hi_pfn, uint64_t boundary, bool low_first, uint32_t owner,
+                      uint64_t *base_pfn)
 {
     if (boundary != 0 && npages > boundary)
         return DMS_ENOSPC;
+    if (low_first)
+        return alloc_contig_low(m, host, npages, lo_pfn, hi_pfn, boundary, owner, base_pfn);
     for (int r = m->hw->n_ranges - 1; r >= 0; r--) {
         uint64_t start = m->hw->ranges[r].start_pfn > lo_pfn ? m->hw->ranges[r].start_pfn : lo_pfn;
         uint64_t end = m->hw->ranges[r].end_pfn < hi_pfn ? m->hw->ranges[r].end_pfn : hi_pfn;
@@ -571,17 +673,10 @@ int phys_alloc_contig(struct dms_machine *m, uint8_t *host, uint64_t npages, uin
             }
             used = highest_used(m, end - npages, end);
             if (used == UINT64_MAX) {
-                uint64_t base = end - npages;
-                for (uint64_t i = 0; i < npages; i++) {
-                    int err = frame_add(m, base + i, host + i * HAL_PAGE_SIZE, owner);
-                    if (err) {
-                        while (i-- > 0)
-                            frame_remove(m, base + i);
-                        return err;
-                    }
-                }
-                *base_pfn = base;
-                return 0;
+                int err = claim_run(m, host, end - npages, npages, owner);
+                if (err == 0)
+                    *base_pfn = end - npages;
+                return err;
             }
             /* every window ending above the free frame below the used run holds a used one:
              * the next to try ends just above it (the highest free run is still found) */
@@ -738,16 +833,48 @@ struct stray_run {
     bool open;
 };
 
+/* A stray access below 4 GiB whose address, with some bits above 31 put back, is memory the
+ * device may reach: an address cut to 32 bits on the way (a driver that programs only LowPart
+ * of a logical address, or a 32-bit register). Appends what it is to whose. Looks at most
+ * 4096 candidates (16 TiB), and only when a finding is made. */
+static void truncation_hint(const struct bus_master *d, uint64_t addr, char *whose, size_t len)
+{
+    struct dms_machine *m = d->m;
+    uint64_t pfn = addr_to_pfn(addr);
+    size_t used = strlen(whose);
+
+    if (addr >> 32 != 0 || d->dom != NULL || used + 1 >= len)
+        return;
+    for (uint64_t k = 1; k <= 4096; k++) {
+        uint64_t high = pfn + (k << (32 - HAL_PAGE_SHIFT));
+        struct frame *f;
+        char at[24], what[120];
+
+        if (high >= m->hw->top_pfn)
+            break;
+        f = phys_frame(m, high);
+        if (f == NULL || !may_touch(d, m, high, f))
+            continue;
+        dms_format_address(pfn_to_addr(high) | (addr & HAL_PAGE_MASK), at);
+        describe_owner(m, high, f, what, sizeof(what));
+        snprintf(whose + used, len - used,
+                 "; it is the low 32 bits of %s (%s): an address cut to 32 bits", at, what);
+        return;
+    }
+}
+
 static void stray_report(const struct bus_master *d, struct stray_run *run, bool to_memory,
                          unsigned bits)
 {
-    char where[24], told[24], whose[120];
+    char where[24], told[24], whose[320];
 
     if (!run->open)
         return;
     dms_format_address(run->addr, where);
     dms_format_address(run->told, told);
     dms_describe_address(d->m, run->addr, whose, sizeof(whose));
+    if (run->told == run->addr)
+        truncation_hint(d, run->addr, whose, sizeof(whose));
     if (run->told != run->addr)
         hal_finding(d->m, d->acct, "device", DMS_CHECK_STRAY_ACCESS, run->addr, run->bytes,
                     run->told,

@@ -162,7 +162,8 @@ static uint8_t *pages_alloc(struct dms_machine *m, const char *label, uint64_t n
     m->hw->owners[owner].pages = npages;
     if (contiguous || lo > 0 || hi < dms_machine_top_address(m) - 1)
         err = phys_alloc_contig(m, host, npages, addr_to_pfn(lo + HAL_PAGE_MASK),
-                                addr_to_pfn(hi) + 1, boundary, owner, &base_pfn);
+                                addr_to_pfn(hi) + 1, boundary,
+                                contiguous && m->cfg.contiguous_low_first, owner, &base_pfn);
     else
         err = phys_alloc_scattered(m, host, npages, owner);
     if (err != 0) {
