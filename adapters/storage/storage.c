@@ -1,8 +1,9 @@
 /*
  * storage.c - the storage controller, as the simulator knows it: a block device in the
  * shape of NVMe, modelled at its registers (storage_card.c; datasheet docs/hardware/storage.md)
- * and driven by a WDM driver through IRPs: the one shipped for it (storage_wdm.c, by every
- * calling pattern), or a scenario's driver = FILE.
+ * and driven through IRPs by the WDM driver shipped for it (storage_wdm.c, by every calling
+ * pattern), by the KMDF driver shipped for it (storage_kmdf.c, pattern = kmdf), or by a
+ * scenario's driver = FILE.
  */
 #include "dmasim/adapter.h"
 #include "storage_card.h"
@@ -27,6 +28,8 @@ static void card_detach(struct dms_card *card)
 static const struct dms_hardware storage_card = {
     .driver_entry = StorDriverEntry,
     .driver_name = "storage",
+    .kmdf_driver_entry = StorKmdfDriverEntry,
+    .kmdf_driver_name = "storage_kmdf",
     .attach = card_attach,
     .needs = "AllocateCommonBuffer to find contiguous memory the controller reaches for "
              "its command table and completion queue, and with pattern = common-buffer "
@@ -41,7 +44,7 @@ const struct dms_adapter_kind dms_adapter_storage = {
                "scatter/gather bus master, queue depth",
     .patterns = 1u << DMS_PATTERN_PACKET | 1u << DMS_PATTERN_SG | 1u << DMS_PATTERN_SG_BUILD |
                 1u << DMS_PATTERN_COMMON_BUFFER | 1u << DMS_PATTERN_V3 |
-                1u << DMS_PATTERN_V3_SYNC,
+                1u << DMS_PATTERN_V3_SYNC | 1u << DMS_PATTERN_KMDF,
     .scatter_gather = true,
     .sg_fixed = false,
     .max_transfer_limit = 16u << 20,

@@ -14,7 +14,9 @@ int stor_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
 void stor_card_settle(struct stor_card *c, struct dms_io *io);
 void stor_card_free(struct stor_card *c);
 
-/* The driver shipped for the controller: a WDM driver (storage_wdm.c). */
+/* The drivers shipped for the controller: a WDM driver (storage_wdm.c), and a KMDF driver
+ * (storage_kmdf.c) for pattern = kmdf. */
 DRIVER_INITIALIZE StorDriverEntry;
+DRIVER_INITIALIZE StorKmdfDriverEntry;
 
 #endif

@@ -48,12 +48,13 @@ struct wdm_driver {
 };
 
 static struct wdm_driver *driver_get(struct sim_run *run, const struct sim_device *d,
-                                     char *why, size_t len)
+                                     enum dms_pattern pattern, char *why, size_t len)
 {
     const struct dms_hardware *hw = d->kind->hardware;
     const char *file = d->cfg->driver_path[0] != '\0' ? d->cfg->driver_path : NULL;
-    const char *name = file != NULL ? file : hw->driver_name;
-    PDRIVER_INITIALIZE entry = hw->driver_entry;
+    bool kmdf = pattern == DMS_PATTERN_KMDF && hw->kmdf_driver_entry != NULL;
+    const char *name = file != NULL ? file : kmdf ? hw->kmdf_driver_name : hw->driver_name;
+    PDRIVER_INITIALIZE entry = kmdf ? hw->kmdf_driver_entry : hw->driver_entry;
     struct wdm_driver *w;
     char service[64];
     const char *base;
@@ -113,7 +114,7 @@ int wdm_attach(struct sim_device *d, const struct dms_device_settings *set, char
                  hw->needs != NULL ? hw->needs : "");
         return -1;
     }
-    w = driver_get(run, d, why, len);
+    w = driver_get(run, d, set->pattern, why, len);
     if (w == NULL)
         return -1;
     /* A legacy driver has no AddDevice: it made its devices in DriverEntry, and the requests

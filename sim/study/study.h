@@ -53,6 +53,9 @@ struct study_figures {
     uint64_t pages_mapped, pages_bounced, pages_above_limit;
     uint64_t bytes_bounced;
     uint64_t map_register_waits, map_register_wait_ns;
+    uint64_t mappings;           /* stages mapped: S/G lists put, MapTransfer runs flushed */
+    uint64_t sg_elements;        /* elements of the S/G lists built */
+    uint64_t map_registers_peak; /* map registers held at once, at most */
     uint64_t verified, mismatches, findings, lost;
     uint64_t cache_lines;   /* non-coherent machines: lines cleaned or invalidated */
     uint64_t stale_bytes;   /* bytes a device or the CPU read stale (maintenance missing) */

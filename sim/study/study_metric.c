@@ -31,6 +31,9 @@ GET(p50, f->p50_ns)
 GET(p99, f->p99_ns)
 GET(max, f->max_ns)
 GET(pages_mapped, f->pages_mapped)
+GET(mappings_per_io, per_io(f->mappings, f->ios))
+GET(elements_per_mapping, per_io(f->sg_elements, f->mappings))
+GET(mapregs_peak, f->map_registers_peak)
 GET(pages_bounced, f->pages_bounced)
 GET(bounced_share, share(f->pages_bounced, f->pages_mapped))
 GET(above_share, share(f->pages_above_limit, f->pages_mapped))
@@ -58,6 +61,11 @@ const struct study_metric study_metrics[] = {
     {"latency_p99_ns", "latency p99", MK_NS, get_p99, true, true},
     {"latency_max_ns", "latency max", MK_NS, get_max, false, false},
     {"pages_mapped", "pages mapped", MK_COUNT, get_pages_mapped, false, false},
+    {"mappings_per_io", "mappings (stages) per I/O", MK_RATE, get_mappings_per_io, true, false},
+    {"sg_elements_per_mapping", "S/G elements per mapping", MK_RATE, get_elements_per_mapping,
+     false, false},
+    {"map_registers_peak", "map registers held, peak", MK_COUNT, get_mapregs_peak, false,
+     false},
     {"pages_bounced", "pages bounced", MK_COUNT, get_pages_bounced, true, false},
     {"bounced_share", "share of pages bounced", MK_SHARE, get_bounced_share, false, true},
     {"above_limit_share", "share above the device's reach", MK_SHARE, get_above_share, false,

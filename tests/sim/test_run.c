@@ -591,6 +591,70 @@ START_TEST(test_kmdf_pci9656)
 }
 END_TEST
 
+/* The storage controller's KMDF driver (pattern = kmdf) against its WDM driver: the same
+ * requests verified; a 32-bit controller double-buffered through the framework, a 64-bit one
+ * not; the framework stages a request by the map registers when they are short; a controller
+ * without scatter/gather gets a packet profile (no lists); a failed command fails its request
+ * through DmaCompletedFinal, nothing lost or found. */
+START_TEST(test_kmdf_storage)
+{
+    static const char text[] = "[machine]\nmemory = 64G\nseed = 3\n"
+                               "[device disk]\nadapter = storage\naddress_bits = 32\n"
+                               "pattern = kmdf\n"
+                               "[workload w]\ndevice = disk\nop = mix\nsize = 4K..128K\n"
+                               "queue_depth = 8\ncount = 300\n";
+    static const struct {
+        const char *sets[2];
+        int n;
+    } cases[] = {
+        {{"device.disk.pattern=sg"}, 1},           /* 0: the WDM driver */
+        {{NULL}, 0},                                /* 1: KMDF, 32-bit */
+        {{"device.disk.address_bits=64"}, 1},      /* 2: KMDF, 64-bit */
+        {{"machine.map_register_limit=8"}, 1},     /* 3: staged by map registers */
+        {{"device.disk.scatter_gather=no"}, 1},    /* 4: packet profile */
+        {{"faults.device_errors=5%"}, 1},          /* 5: failed commands */
+    };
+    uint64_t bytes_wdm = 0;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct scenario *s = parse(text, cases[i].sets, cases[i].n);
+        struct run_result r;
+        const struct run_device *d;
+        run_ok(s, &r);
+        d = &r.devices[0];
+        ck_assert_uint_eq(d->ios, 300);
+        ck_assert_uint_eq(d->lost, 0);
+        ck_assert_uint_eq(d->mismatches, 0);
+        ck_assert_uint_eq(r.findings, 0);
+        if (i == 5) {
+            ck_assert_uint_gt(d->failed, 0);
+            ck_assert_uint_eq(d->verified + d->failed, 300);
+        } else {
+            ck_assert_uint_eq(d->failed, 0);
+            ck_assert_uint_eq(d->verified, 300);
+        }
+        if (i == 0)
+            bytes_wdm = d->bytes;
+        else if (i != 5)
+            ck_assert_uint_eq(d->bytes, bytes_wdm); /* the same requests */
+        if (i == 2)
+            ck_assert_uint_eq(d->hal.pages_bounced, 0);
+        else
+            ck_assert_uint_gt(d->hal.pages_bounced, 0);
+        if (i == 3)
+            ck_assert_uint_gt(d->hal.transfers, 300); /* more stages than requests */
+        else if (i != 5)
+            ck_assert_uint_eq(d->hal.transfers, 300);
+        if (i == 4)
+            ck_assert_uint_eq(d->hal.sg_lists_built, 0);
+        else
+            ck_assert_uint_gt(d->hal.sg_lists_built, 0);
+        run_result_free(&r);
+        scenario_free(s);
+    }
+}
+END_TEST
+
 /* [machine] io_timeout: an I/O outstanding that long while the run goes on (a card wedged on
  * it, the others working) stops the run, which reports it (STOPPED, the I/O lost); 0: never. */
 START_TEST(test_io_timeout)
@@ -659,6 +723,7 @@ int main(void)
     tcase_add_test(tc, test_common_buffer_exhausted);
     tcase_add_test(tc, test_many_devices);
     tcase_add_test(tc, test_kmdf_pci9656);
+    tcase_add_test(tc, test_kmdf_storage);
     tcase_add_test(tc, test_io_timeout);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

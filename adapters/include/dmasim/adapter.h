@@ -116,6 +116,10 @@ struct dms_card;
 struct dms_hardware {
     PDRIVER_INITIALIZE driver_entry; /* the WDM driver shipped for the card */
     const char *driver_name;         /* its service name: \Driver\NAME */
+    /* A KMDF driver shipped for the same card, loaded instead with pattern = kmdf (NULL: the
+     * driver above is the card's only one, whatever its pattern) */
+    PDRIVER_INITIALIZE kmdf_driver_entry;
+    const char *kmdf_driver_name;
     /* Model the card behind pdo, its registers at bus address bar (the firmware's choice).
      * Returns 0 and *out, or a DMS_E* code. */
     int (*attach)(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_settings *s,
