@@ -42,8 +42,12 @@ static void text_title(FILE *out, const struct study *st)
         fprintf(out, "  each figure is the mean of %u runs, one per seed; \xc2\xb1 is its 95 %% "
                 "confidence interval; a change is paired seed by seed, \"noise\" when its "
                 "interval holds 0\n", st->n_seeds);
+    int width = 16; /* a name, then at least one space before its settings */
+    for (uint32_t v = 0; v < st->n_variants; v++)
+        if ((int)strlen(st->variants[v].name) + 1 > width)
+            width = (int)strlen(st->variants[v].name) + 1;
     for (uint32_t v = 0; v < st->n_variants; v++) {
-        fprintf(out, "  %-16s", st->variants[v].name);
+        fprintf(out, "  %-*s", width, st->variants[v].name);
         for (uint32_t j = 0; j < st->variants[v].n_sets; j++)
             fprintf(out, "%s%s", j ? ", " : "", st->variants[v].sets[j].text);
         fprintf(out, "%s\n", st->variants[v].n_sets ? "" : "(the scenario as written)");

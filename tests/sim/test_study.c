@@ -234,6 +234,25 @@ static int count_of(const char *hay, const char *needle)
     return n;
 }
 
+/* Each variant's name stands apart from its settings, however long it is. */
+START_TEST(test_long_variant_names)
+{
+    static const char text[] =
+        "[machine]\nmemory = 8G\ndata = metadata\n"
+        "[device d]\nadapter = storage\n"
+        "[workload w]\ndevice = d\ncount = 50\n"
+        "[variant short]\n"
+        "[variant a-twenty-character-name]\ndevice.d.address_bits = 32\n";
+    const char *path = write_file("long-names.ini", text);
+    const char *argv[] = {"dmasim", "compare", path, NULL};
+
+    run_cli(argv, 0, &o);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    ck_assert_ptr_nonnull(strstr(o.out, "\n  a-twenty-character-name device.d.address_bits=32\n"));
+    ck_assert_ptr_nonnull(strstr(o.out, "\n  short                   (the scenario as written)\n"));
+}
+END_TEST
+
 START_TEST(test_formats_agree)
 {
     const char *json_path = "/tmp/dmasim-study-test.json", *csv_path = "/tmp/dmasim-study.csv",
@@ -1016,6 +1035,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_variant_parse);
     tcase_add_test(tc, test_axis);
     tcase_add_test(tc, test_formats_agree);
+    tcase_add_test(tc, test_long_variant_names);
     tcase_add_test(tc, test_sweep_any_jobs);
     tcase_add_test(tc, test_flagship);
     tcase_add_test(tc, test_remap_crossover);
