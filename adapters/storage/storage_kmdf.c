@@ -46,6 +46,7 @@ typedef struct _STOR_DEVICE {
     WDFDEVICE Device;
     WDFINTERRUPT Interrupt;
     WDFDMAENABLER DmaEnabler;
+    WDFQUEUE Queue;               /* the default queue, made at the first start */
     WDFCOMMONBUFFER QueueBuffer;  /* the command table, then the completion queue */
     PUCHAR Queues;
     PHYSICAL_ADDRESS QueuesLogical;
@@ -123,17 +124,19 @@ static NTSTATUS StorEvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
                               &stor->Interrupt);
 }
 
-/* The default queue, once the slots are known: parallel, presenting a request a slot. */
+/* The default queue, once the slots are known (at the first start; a later start keeps it):
+ * parallel, presenting a request a slot. */
 static NTSTATUS QueueCreate(PSTOR_DEVICE Stor)
 {
     WDF_IO_QUEUE_CONFIG queueConfig;
 
+    if (Stor->Queue != NULL)
+        return STATUS_SUCCESS;
     WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&queueConfig, WdfIoQueueDispatchParallel);
     queueConfig.Settings.Parallel.NumberOfPresentedRequests = Stor->Slots;
     queueConfig.EvtIoRead = StorEvtIoRead;
     queueConfig.EvtIoWrite = StorEvtIoWrite;
-    return WdfIoQueueCreate(Stor->Device, &queueConfig, WDF_NO_OBJECT_ATTRIBUTES,
-                            WDF_NO_HANDLE);
+    return WdfIoQueueCreate(Stor->Device, &queueConfig, WDF_NO_OBJECT_ATTRIBUTES, &Stor->Queue);
 }
 
 static NTSTATUS SlotsCreate(PSTOR_DEVICE Stor)

@@ -836,7 +836,7 @@ struct stray_run {
 /* A stray access below 4 GiB whose address, with some bits above 31 put back, is memory the
  * device may reach: an address cut to 32 bits on the way (a driver that programs only LowPart
  * of a logical address, or a 32-bit register). Appends what it is to whose. Looks at most
- * 4096 candidates (16 TiB), and only when a finding is made. */
+ * 1024 candidates (4 TiB of RAM), and only when a finding is made. */
 static void truncation_hint(const struct bus_master *d, uint64_t addr, char *whose, size_t len)
 {
     struct dms_machine *m = d->m;
@@ -845,7 +845,7 @@ static void truncation_hint(const struct bus_master *d, uint64_t addr, char *who
 
     if (addr >> 32 != 0 || d->dom != NULL || used + 1 >= len)
         return;
-    for (uint64_t k = 1; k <= 4096; k++) {
+    for (uint64_t k = 1; k <= 1024; k++) {
         uint64_t high = pfn + (k << (32 - HAL_PAGE_SHIFT));
         struct frame *f;
         char at[24], what[120];
