@@ -930,7 +930,7 @@ static BOOLEAN completed(WDFDMATRANSACTION h, enum completion kind, size_t len,
     struct fx_dma_transaction *t = tx_get(h, routine);
     struct dms_machine *m = dms_machine_current();
     struct fx_request *r = NULL;
-    uint64_t saved;
+    uint64_t saved = 0; /* read only when entered */
     bool entered;
     BOOLEAN over;
 

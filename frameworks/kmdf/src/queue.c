@@ -82,7 +82,7 @@ static void present(struct fx_queue *q, struct fx_request *r)
     bool *held = lock == &q->device->sync_lock ? &q->device->sync_held : &q->lock_held;
     KIRQL old = PASSIVE_LEVEL;
     struct dms_machine *m = dms_machine_current();
-    uint64_t saved;
+    uint64_t saved = 0;
     bool entered;
 
     if (!c->AllowZeroLengthRequests && zero_length(r)) {

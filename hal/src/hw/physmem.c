@@ -71,7 +71,7 @@ uint8_t *host_pages_alloc(struct dms_machine *m, uint64_t npages)
         struct host_arena *a = m->hw->arena;
         uint8_t *run = a->spare[npages];
         if (run != NULL) {
-            memcpy(&a->spare[npages], run, sizeof(run));
+            memcpy(&a->spare[npages], run, sizeof(uint8_t *)); /* the next spare run */
             memset(run, 0, bytes);
             return run;
         }
@@ -112,7 +112,7 @@ void host_pages_free(struct dms_machine *m, uint8_t *host, uint64_t npages)
         munmap(host, bytes);
     } else if (HOST_ARENA && m != NULL && npages > 0) {
         struct host_arena *a = m->hw->arena;
-        memcpy(host, &a->spare[npages], sizeof(host));
+        memcpy(host, &a->spare[npages], sizeof(uint8_t *));
         a->spare[npages] = host;
     } else {
         free(host);
