@@ -2,7 +2,8 @@
  * test_queues.c - a whole KMDF driver on the emulated kernel: WdfDriverCreate taking over the
  * driver object, AddDevice through EvtDriverDeviceAdd, the PnP sequence with the resource
  * lists, and requests through sequential, parallel and manual queues, with the documented
- * results of the request methods, the synchronisation scope, and removal.
+ * results of the request methods, the synchronisation scope, cancellation and forwarding, and
+ * removal.
  */
 #include <check.h>
 #include <string.h>
@@ -163,6 +164,19 @@ static VOID TestEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t Ou
     WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, OutputBufferLength);
 }
 
+static VOID TestEvtRequestCancel(WDFREQUEST Request)
+{
+    call("cancel");
+    WdfRequestComplete(Request, STATUS_CANCELLED);
+}
+
+static VOID TestEvtIoCanceledOnQueue(WDFQUEUE Queue, WDFREQUEST Request)
+{
+    (void)Queue;
+    call("canceled-on-queue");
+    WdfRequestComplete(Request, STATUS_CANCELLED);
+}
+
 static NTSTATUS TestDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
     WDF_PNPPOWER_EVENT_CALLBACKS pnp;
@@ -201,6 +215,11 @@ static NTSTATUS TestDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
     if (!NT_SUCCESS(status))
         return status;
     status = WdfDeviceConfigureRequestDispatching(device, ctx->WriteQueue, WdfRequestTypeWrite);
+    if (!NT_SUCCESS(status))
+        return status;
+    WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+    qc.EvtIoCanceledOnQueue = TestEvtIoCanceledOnQueue;
+    status = WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, &ctx->ManualQueue);
     if (!NT_SUCCESS(status))
         return status;
     WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchParallel);
@@ -485,6 +504,120 @@ START_TEST(test_manual_queue)
 }
 END_TEST
 
+/* The IRP a request was sent in, while it is out. */
+struct irp_find {
+    void *ctx;
+    PIRP irp;
+};
+
+static void find_irp(void *ctx, void *done_ctx, PIRP irp, const char *where)
+{
+    struct irp_find *f = ctx;
+
+    (void)where;
+    if (done_ctx == f->ctx)
+        f->irp = irp;
+}
+
+static PIRP irp_of(struct rig *r, struct sent *s)
+{
+    struct irp_find f = {s, NULL};
+
+    dms_irp_whereabouts(r->m, find_irp, &f);
+    ck_assert_ptr_nonnull(f.irp);
+    return f.irp;
+}
+
+/* Cancellation as "Canceling I/O Requests" and the request methods document it: a request
+ * still in its queue is completed by the framework with STATUS_CANCELLED, the driver never
+ * seeing it; a request the driver holds is cancelled only through the EvtRequestCancel it was
+ * marked with (MarkCancelableEx refuses one cancelled already, MarkCancelable calls the
+ * routine at once); UnmarkCancelable; a request completed while still cancelable is a
+ * finding; a forwarded request cancelled in a queue goes to EvtIoCanceledOnQueue. */
+START_TEST(test_cancellation)
+{
+    struct rig r;
+    struct sent s[8] = {{0}};
+    PDEVICE_CONTEXT ctx;
+    WDFREQUEST req;
+
+    start(&r, WdfSynchronizationScopeDevice, WdfIoQueueDispatchSequential);
+    ctx = DeviceGetContext(seen.device);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[i]), STATUS_PENDING);
+    ck_assert_int_eq(seen.n_held, 1); /* #0 presented, #1 and #2 wait */
+    /* #2, waiting: the framework completes it; the driver never sees it */
+    ck_assert(IoCancelIrp(irp_of(&r, &s[2])));
+    ck_assert_int_eq(s[2].done, 1);
+    ck_assert_int_eq(s[2].status, STATUS_CANCELLED);
+    ck_assert_int_eq(seen.n_held, 1);
+    /* #0, the driver's and cancelable: its EvtRequestCancel completes it; #1 comes next */
+    ck_assert(!WdfRequestIsCanceled(seen.held[0]));
+    ck_assert_int_eq(WdfRequestMarkCancelableEx(seen.held[0], TestEvtRequestCancel),
+                     STATUS_SUCCESS);
+    ck_assert_int_eq(WdfRequestMarkCancelableEx(seen.held[0], TestEvtRequestCancel),
+                     STATUS_INVALID_DEVICE_REQUEST); /* cancelable already */
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x6));
+    seen.calls[0] = '\0';
+    ck_assert(IoCancelIrp(WdfRequestWdmGetIrp(seen.held[0])));
+    ck_assert_str_eq(seen.calls, "cancel write ");
+    ck_assert_int_eq(s[0].status, STATUS_CANCELLED);
+    ck_assert_int_eq(seen.n_held, 2);
+    /* #1, cancelled while not cancelable: only marked; MarkCancelableEx says so */
+    ck_assert(!IoCancelIrp(WdfRequestWdmGetIrp(seen.held[1])));
+    ck_assert_int_eq(s[1].done, 0);
+    ck_assert(WdfRequestIsCanceled(seen.held[1]));
+    ck_assert_int_eq(WdfRequestMarkCancelableEx(seen.held[1], TestEvtRequestCancel),
+                     STATUS_CANCELLED);
+    ck_assert_int_eq(s[1].done, 0);
+    WdfRequestComplete(seen.held[1], STATUS_CANCELLED);
+    ck_assert_int_eq(s[1].status, STATUS_CANCELLED);
+    /* #3: marked, unmarked, completed */
+    ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[3]), STATUS_PENDING);
+    req = seen.held[2]; /* #2 never reached the driver */
+    ck_assert_int_eq(WdfRequestUnmarkCancelable(req), STATUS_INVALID_PARAMETER);
+    WdfRequestMarkCancelable(req, TestEvtRequestCancel);
+    ck_assert_int_eq(WdfRequestUnmarkCancelable(req), STATUS_SUCCESS);
+    ck_assert(!IoCancelIrp(WdfRequestWdmGetIrp(req))); /* no routine: not cancelable */
+    WdfRequestComplete(req, STATUS_SUCCESS);
+    ck_assert_int_eq(s[3].status, STATUS_SUCCESS);
+    /* #4: cancelled first; WdfRequestMarkCancelable calls EvtRequestCancel before it returns */
+    ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[4]), STATUS_PENDING);
+    IoCancelIrp(WdfRequestWdmGetIrp(seen.held[3]));
+    seen.calls[0] = '\0';
+    WdfRequestMarkCancelable(seen.held[3], TestEvtRequestCancel);
+    ck_assert_str_eq(seen.calls, "cancel ");
+    ck_assert_int_eq(s[4].status, STATUS_CANCELLED);
+    ck_assert_int_eq(seen.n_held, 4);
+    /* #5: completed while cancelable: a finding, and completed all the same */
+    ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[5]), STATUS_PENDING);
+    WdfRequestMarkCancelable(seen.held[4], TestEvtRequestCancel);
+    WdfRequestComplete(seen.held[4], STATUS_SUCCESS);
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x6));
+    ck_assert_int_eq(s[5].status, STATUS_SUCCESS);
+    /* #6 forwarded to the manual queue and cancelled there: EvtIoCanceledOnQueue; #7
+     * forwarded and retrieved */
+    ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[6]), STATUS_PENDING);
+    ck_assert_int_eq(WdfRequestForwardToIoQueue(seen.held[5], ctx->WriteQueue),
+                     STATUS_INVALID_DEVICE_REQUEST); /* the queue it came from */
+    ck_assert_int_eq(WdfRequestForwardToIoQueue(seen.held[5], ctx->ManualQueue), STATUS_SUCCESS);
+    ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[7]), STATUS_PENDING);
+    ck_assert_int_eq(seen.n_held, 7); /* the write queue went on: #6 is no longer presented */
+    ck_assert_int_eq(WdfRequestForwardToIoQueue(seen.held[6], ctx->ManualQueue), STATUS_SUCCESS);
+    seen.calls[0] = '\0';
+    ck_assert(IoCancelIrp(irp_of(&r, &s[6])));
+    ck_assert_str_eq(seen.calls, "canceled-on-queue ");
+    ck_assert_int_eq(s[6].status, STATUS_CANCELLED);
+    ck_assert_int_eq(WdfIoQueueRetrieveNextRequest(ctx->ManualQueue, &req), STATUS_SUCCESS);
+    ck_assert_ptr_eq(req, seen.held[6]);
+    WdfRequestComplete(req, STATUS_SUCCESS);
+    ck_assert_int_eq(s[7].status, STATUS_SUCCESS);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(s[i].done, 1);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("kmdf/queues");
@@ -498,6 +631,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_synchronization_scope);
     tcase_add_test(tc, test_remove_with_requests_out);
     tcase_add_test(tc, test_manual_queue);
+    tcase_add_test(tc, test_cancellation);
     suite_add_tcase(s, tc);
     return s;
 }

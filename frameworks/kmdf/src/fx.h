@@ -182,6 +182,12 @@ struct fx_request {
     enum fx_request_state state;
     ULONG_PTR information;
     PMDL own_mdl; /* built over a buffered request's system buffer (WdfRequestRetrieve*WdmMdl) */
+    /* cancellation: marked cancelable by the driver (WdfRequestMarkCancelable*), with its
+     * EvtRequestCancel; cancel_called once the framework called it; delivered once the driver
+     * has had the request (a forwarded request cancelled in a queue goes to
+     * EvtIoCanceledOnQueue, an undelivered one is completed by the framework) */
+    bool cancelable, cancel_called, delivered;
+    PFN_WDF_REQUEST_CANCEL evt_cancel;
 };
 
 struct fx_queue {

@@ -68,6 +68,39 @@ static bool zero_length(const struct fx_request *r)
            (r->type == WdfRequestTypeWrite && sp->Parameters.Write.Length == 0);
 }
 
+/* The queue's synchronisation for a callback: its device's or its own lock by the scope,
+ * taken unless a callback it serialises is running already (then NULL: nothing to release). */
+struct sync_hold {
+    PKSPIN_LOCK lock;
+    bool *held;
+    KIRQL old;
+};
+
+static void sync_enter(struct fx_queue *q, struct sync_hold *h)
+{
+    WDF_SYNCHRONIZATION_SCOPE scope = fx_sync_scope(&q->obj);
+
+    h->lock = scope == WdfSynchronizationScopeDevice  ? &q->device->sync_lock
+              : scope == WdfSynchronizationScopeQueue ? &q->lock
+                                                      : NULL;
+    h->held = h->lock == &q->device->sync_lock ? &q->device->sync_held : &q->lock_held;
+    h->old = PASSIVE_LEVEL;
+    if (h->lock != NULL && !*h->held) {
+        KeAcquireSpinLock(h->lock, &h->old);
+        *h->held = true;
+    } else {
+        h->lock = NULL;
+    }
+}
+
+static void sync_leave(struct sync_hold *h)
+{
+    if (h->lock != NULL) {
+        *h->held = false;
+        KeReleaseSpinLock(h->lock, h->old);
+    }
+}
+
 /* Hand r to the driver's callback for its type, under the queue's synchronisation. */
 static void present(struct fx_queue *q, struct fx_request *r)
 {
@@ -75,12 +108,7 @@ static void present(struct fx_queue *q, struct fx_request *r)
     const WDF_IO_QUEUE_CONFIG *c = &q->config;
     WDFQUEUE qh = (WDFQUEUE)q->obj.handle;
     WDFREQUEST rh = (WDFREQUEST)r->obj.handle;
-    WDF_SYNCHRONIZATION_SCOPE scope = fx_sync_scope(&q->obj);
-    PKSPIN_LOCK lock = scope == WdfSynchronizationScopeDevice  ? &q->device->sync_lock
-                       : scope == WdfSynchronizationScopeQueue ? &q->lock
-                                                               : NULL;
-    bool *held = lock == &q->device->sync_lock ? &q->device->sync_held : &q->lock_held;
-    KIRQL old = PASSIVE_LEVEL;
+    struct sync_hold hold;
     struct dms_machine *m = dms_machine_current();
     uint64_t saved = 0;
     bool entered;
@@ -89,15 +117,11 @@ static void present(struct fx_queue *q, struct fx_request *r)
         request_complete(r, STATUS_SUCCESS, 0);
         return;
     }
+    r->delivered = true;
     /* presented from the completion of the request before it (a sequential queue), or
      * from a queue start: what the driver does now is this request's I/O */
     entered = dms_irp_context_enter(m, r->irp, &saved);
-    if (lock != NULL && !*held) { /* held already: this runs inside a callback it serialises */
-        KeAcquireSpinLock(lock, &old);
-        *held = true;
-    } else {
-        lock = NULL;
-    }
+    sync_enter(q, &hold);
     switch (r->type) {
     case WdfRequestTypeRead:
         if (c->EvtIoRead != NULL)
@@ -137,10 +161,7 @@ static void present(struct fx_queue *q, struct fx_request *r)
             request_complete(r, STATUS_INVALID_DEVICE_REQUEST, 0);
         break;
     }
-    if (lock != NULL) {
-        *held = false;
-        KeReleaseSpinLock(lock, old);
-    }
+    sync_leave(&hold);
     dms_irp_context_leave(m, entered, saved);
 }
 
@@ -153,11 +174,85 @@ static void queue_dispatch(struct fx_queue *q)
     q->dispatching = true;
     while (q->head != NULL && may_present(q)) {
         struct fx_request *r = queue_pop(q);
+        IoSetCancelRoutine(r->irp, NULL); /* the driver's now: cancelable only if it says */
         r->state = FX_REQ_PRESENTED;
         q->presented++;
         present(q, r);
     }
     q->dispatching = false;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Cancellation (wdf "Canceling I/O Requests"): a request waiting in a queue is the
+ * framework's to cancel: completed with STATUS_CANCELLED, or, when the driver had it before and
+ * forwarded it, given to the queue's EvtIoCanceledOnQueue. A request the driver holds is
+ * cancelled only through the EvtRequestCancel it marked it with. The framework's own cancel
+ * routine is set on the IRP while the request waits, or while the driver has it cancelable.
+ */
+static void queue_unlink(struct fx_queue *q, struct fx_request *r)
+{
+    struct fx_request **p = &q->head, *prev = NULL;
+
+    while (*p != NULL && *p != r) {
+        prev = *p;
+        p = &(*p)->next;
+    }
+    if (*p != r)
+        return;
+    *p = r->next;
+    if (q->tail == r)
+        q->tail = prev;
+    r->next = NULL;
+}
+
+/* The cancel of r, which waits in its queue or is the driver's and cancelable. */
+static void request_cancel(struct fx_request *r)
+{
+    struct fx_queue *q = r->queue;
+    WDFREQUEST rh = (WDFREQUEST)r->obj.handle;
+    struct sync_hold hold;
+
+    if (r->state == FX_REQ_QUEUED) {
+        queue_unlink(q, r);
+        r->state = FX_REQ_PRESENTED; /* out of the queue: the driver's, or completed now */
+        q->presented++;
+        if (r->delivered && q->config.EvtIoCanceledOnQueue != NULL) {
+            sync_enter(q, &hold);
+            q->config.EvtIoCanceledOnQueue((WDFQUEUE)q->obj.handle, rh);
+            sync_leave(&hold);
+        } else {
+            request_complete(r, STATUS_CANCELLED, 0);
+        }
+        return;
+    }
+    if (r->state == FX_REQ_PRESENTED && r->cancelable) {
+        r->cancelable = false;
+        r->cancel_called = true;
+        if (q != NULL)
+            sync_enter(q, &hold);
+        r->evt_cancel(rh);
+        if (q != NULL)
+            sync_leave(&hold);
+    }
+}
+
+static VOID fx_irp_cancel(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    struct fx_request *r = Irp->Tail.Overlay.DriverContext[3];
+
+    (void)DeviceObject;
+    IoReleaseCancelSpinLock(Irp->CancelIrql);
+    if (r != NULL)
+        request_cancel(r);
+}
+
+/* Set the framework's cancel routine on r's IRP; false when the IRP was cancelled already
+ * (the routine is not left set: the caller cancels). */
+static bool cancel_arm(struct fx_request *r)
+{
+    r->irp->Tail.Overlay.DriverContext[3] = r;
+    IoSetCancelRoutine(r->irp, fx_irp_cancel);
+    return !(r->irp->Cancel && IoSetCancelRoutine(r->irp, NULL) != NULL);
 }
 
 static void queue_append(struct fx_queue *q, struct fx_request *r)
@@ -170,6 +265,8 @@ static void queue_append(struct fx_queue *q, struct fx_request *r)
     else
         q->head = r;
     q->tail = r;
+    if (!cancel_arm(r)) /* cancelled before it got here */
+        request_cancel(r);
 }
 
 NTSTATUS fx_queue_irp(struct fx_device *d, PIRP irp)
@@ -215,6 +312,7 @@ void fx_queues_purge(struct fx_device *d, NTSTATUS status)
     for (struct fx_queue *q = d->queues; q != NULL; q = q->next) {
         struct fx_request *r;
         while ((r = queue_pop(q)) != NULL) {
+            IoSetCancelRoutine(r->irp, NULL);
             r->state = FX_REQ_PRESENTED; /* completed from the queue, never presented */
             q->presented++;
             request_complete(r, status, 0);
@@ -366,6 +464,8 @@ NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
     r = queue_pop(q);
     if (r == NULL)
         return STATUS_NO_MORE_ENTRIES;
+    IoSetCancelRoutine(r->irp, NULL);
+    r->delivered = true;
     r->state = FX_REQ_PRESENTED;
     q->presented++;
     *OutRequest = (WDFREQUEST)r->obj.handle;
@@ -388,6 +488,8 @@ static void request_complete(struct fx_request *r, NTSTATUS status, ULONG_PTR in
     if (r->state == FX_REQ_PRESENTED && q != NULL)
         q->presented--;
     r->state = FX_REQ_COMPLETED;
+    IoSetCancelRoutine(irp, NULL);
+    irp->Tail.Overlay.DriverContext[3] = NULL;
     if (r->own_mdl != NULL)
         IoFreeMdl(r->own_mdl);
     r->own_mdl = NULL;
@@ -419,6 +521,11 @@ static void complete_checked(WDFREQUEST Request, NTSTATUS status, bool with_info
                      routine);
         return;
     }
+    if (r->cancelable) /* completed all the same: the framework takes its cancel routine off */
+        fx_violation(routine, 0x6, 0x6, (uint64_t)(uintptr_t)Request,
+                     "%s of a request still marked cancelable: call WdfRequestUnmarkCancelable "
+                     "first, and complete it only if that does not return STATUS_CANCELLED "
+                     "(the ReqNotCanceledLocal rule)", routine);
     request_complete(r, status, with_information ? information : r->information);
 }
 
@@ -718,4 +825,106 @@ NTSTATUS WdfRequestRetrieveInputWdmMdl(WDFREQUEST Request, PMDL *Mdl)
 NTSTATUS WdfRequestRetrieveOutputWdmMdl(WDFREQUEST Request, PMDL *Mdl)
 {
     return retrieve_mdl(Request, true, Mdl, "WdfRequestRetrieveOutputWdmMdl");
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Cancellation and forwarding: the driver's calls.
+ */
+static NTSTATUS mark_cancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel,
+                                bool ex, const char *routine)
+{
+    struct fx_request *r = request_get(Request, routine);
+
+    if (r == NULL)
+        return STATUS_INVALID_HANDLE;
+    if (EvtRequestCancel == NULL) {
+        fx_violation(routine, 0x4, 0, 0, "%s without an EvtRequestCancel", routine);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (r->state != FX_REQ_PRESENTED || r->cancelable) {
+        fx_violation(routine, 0x6, 0x7, (uint64_t)(uintptr_t)Request, "%s of a request %s",
+                     routine, r->cancelable ? "cancelable already"
+                                            : "the driver does not own (still in a queue)");
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    r->evt_cancel = EvtRequestCancel;
+    r->cancelable = true;
+    if (cancel_arm(r))
+        return STATUS_SUCCESS;
+    /* cancelled before it was marked: MarkCancelable calls EvtRequestCancel before it
+     * returns, MarkCancelableEx leaves the cancel to the driver */
+    if (ex) {
+        r->cancelable = false;
+        return STATUS_CANCELLED;
+    }
+    request_cancel(r);
+    return STATUS_SUCCESS;
+}
+
+VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)
+{
+    (void)mark_cancelable(Request, EvtRequestCancel, false, "WdfRequestMarkCancelable");
+}
+
+NTSTATUS WdfRequestMarkCancelableEx(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)
+{
+    return mark_cancelable(Request, EvtRequestCancel, true, "WdfRequestMarkCancelableEx");
+}
+
+NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request)
+{
+    static const char routine[] = "WdfRequestUnmarkCancelable";
+    struct fx_request *r = request_get(Request, routine);
+
+    if (r == NULL)
+        return STATUS_INVALID_HANDLE;
+    if (r->state != FX_REQ_PRESENTED)
+        return STATUS_INVALID_DEVICE_REQUEST; /* the driver does not own it */
+    if (r->cancel_called)
+        return STATUS_CANCELLED; /* EvtRequestCancel has it: it completes the request */
+    if (!r->cancelable)
+        return STATUS_INVALID_PARAMETER; /* not cancelable */
+    r->cancelable = false;
+    if (IoSetCancelRoutine(r->irp, NULL) == NULL) {
+        /* the I/O manager took the routine: the cancel is under way and will call it */
+        r->cancel_called = true;
+        return STATUS_CANCELLED;
+    }
+    return STATUS_SUCCESS;
+}
+
+BOOLEAN WdfRequestIsCanceled(WDFREQUEST Request)
+{
+    struct fx_request *r = request_get(Request, "WdfRequestIsCanceled");
+
+    return r != NULL && r->irp->Cancel;
+}
+
+NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueue)
+{
+    static const char routine[] = "WdfRequestForwardToIoQueue";
+    struct fx_request *r = request_get(Request, routine);
+    struct fx_queue *to = (struct fx_queue *)fx_get(DestinationQueue, FX_QUEUE, routine, false);
+    struct fx_queue *from;
+
+    if (r == NULL || to == NULL)
+        return STATUS_INVALID_HANDLE;
+    if (r->state != FX_REQ_PRESENTED || r->cancelable || to->device != r->device ||
+        to == r->queue) {
+        fx_violation(routine, 0x6, 0x8, (uint64_t)(uintptr_t)Request,
+                     "%s of a request %s", routine,
+                     r->state != FX_REQ_PRESENTED ? "the driver does not own"
+                     : r->cancelable              ? "marked cancelable (unmark it first)"
+                     : to->device != r->device    ? "to another device's queue"
+                                                  : "to the queue it came from");
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    from = r->queue;
+    if (from != NULL)
+        from->presented--;
+    queue_append(to, r); /* cancelled while it waits: EvtIoCanceledOnQueue, if any */
+    if (from != NULL)
+        queue_dispatch(from);
+    queue_dispatch(to);
+    return STATUS_SUCCESS;
 }

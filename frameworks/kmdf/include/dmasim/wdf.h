@@ -583,6 +583,16 @@ FORCEINLINE VOID WDF_REQUEST_PARAMETERS_INIT(_Out_ PWDF_REQUEST_PARAMETERS Param
     Parameters->Size = sizeof(WDF_REQUEST_PARAMETERS);
 }
 
+typedef VOID EVT_WDF_REQUEST_CANCEL(_In_ WDFREQUEST Request);
+typedef EVT_WDF_REQUEST_CANCEL *PFN_WDF_REQUEST_CANCEL;
+
+VOID WdfRequestMarkCancelable(_In_ WDFREQUEST Request,
+                              _In_ PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
+NTSTATUS WdfRequestMarkCancelableEx(_In_ WDFREQUEST Request,
+                                    _In_ PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
+NTSTATUS WdfRequestUnmarkCancelable(_In_ WDFREQUEST Request);
+BOOLEAN WdfRequestIsCanceled(_In_ WDFREQUEST Request);
+NTSTATUS WdfRequestForwardToIoQueue(_In_ WDFREQUEST Request, _In_ WDFQUEUE DestinationQueue);
 VOID WdfRequestComplete(_In_ WDFREQUEST Request, _In_ NTSTATUS Status);
 VOID WdfRequestCompleteWithInformation(_In_ WDFREQUEST Request, _In_ NTSTATUS Status,
                                        _In_ ULONG_PTR Information);
