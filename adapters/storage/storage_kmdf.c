@@ -342,7 +342,7 @@ static BOOLEAN StorEvtProgramDma(WDFDMATRANSACTION Transaction, WDFDEVICE Device
 
     UNREFERENCED_PARAMETER(Device);
     if (SgList->NumberOfElements > stor->MaxElements) { /* the enabler's limit keeps this away */
-        WdfDmaTransactionDmaCompletedFinal(Transaction, done, &status);
+        WdfDmaTransactionDmaCompletedFinal(Transaction, 0, &status);
         return FALSE;
     }
     c->Offset = (ULONGLONG)(slot->Offset + (LONGLONG)done);
@@ -401,9 +401,9 @@ static VOID StorEvtInterruptDpc(WDFINTERRUPT Interrupt, WDFOBJECT AssociatedObje
             continue; /* an entry for no request: the controller wrote garbage */
         tx = stor->Transactions[entry.Tag];
         if (!NT_SUCCESS(entry.Status)) {
-            /* the controller failed the stage: the transaction ends with what came before */
-            WdfDmaTransactionDmaCompletedFinal(tx, WdfDmaTransactionGetBytesTransferred(tx),
-                                               &status);
+            /* the controller failed the stage: the transaction ends with what came before
+             * (FinalTransferredLength is the current stage's bytes: none of them count) */
+            WdfDmaTransactionDmaCompletedFinal(tx, 0, &status);
             CompleteSlot(stor, tx, entry.Status);
         } else if (WdfDmaTransactionDmaCompleted(tx, &status)) {
             CompleteSlot(stor, tx, status);

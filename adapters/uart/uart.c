@@ -3,7 +3,8 @@
  * (a FIFO on a SoC system DMA controller's request line, no DMA engine of its own), modelled
  * at its registers (uart_card.c; datasheet docs/hardware/uart.md) and driven by a WDM driver
  * through IRPs: the one shipped for it (uart_wdm.c, version-3 system DMA: MapTransferEx and a
- * DmaCompletionRoutine), or a scenario's driver = FILE.
+ * DmaCompletionRoutine), its KMDF driver (uart_kmdf.c, the framework's system profile; pattern
+ * = kmdf), or a scenario's driver = FILE.
  */
 #include "dmasim/adapter.h"
 #include "uart_card.h"
@@ -27,6 +28,8 @@ static void card_detach(struct dms_card *card)
 static const struct dms_hardware uart_card = {
     .driver_entry = UartDriverEntry,
     .driver_name = "uart",
+    .kmdf_driver_entry = UartKmdfDriverEntry,
+    .kmdf_driver_name = "uart_kmdf",
     .attach = card_attach,
     .needs = "a SoC DMA controller whose request lines include its dma_line ([machine] "
              "soc_dma_channels, soc_dma_request_lines)",
@@ -38,7 +41,7 @@ const struct dms_adapter_kind dms_adapter_uart = {
     .name = "uart",
     .summary = "UART/SPI-like subordinate device: a FIFO on a SoC DMA controller's request "
                "line, driven with MapTransferEx and a DmaCompletionRoutine",
-    .patterns = 1u << DMS_PATTERN_V3,
+    .patterns = 1u << DMS_PATTERN_V3 | 1u << DMS_PATTERN_KMDF,
     .scatter_gather = true, /* the controller's */
     .stream = true,
     .controller_bits = 32, /* the SoC controller's */

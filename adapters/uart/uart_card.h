@@ -14,7 +14,9 @@ int uart_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
 void uart_card_settle(struct uart_card *c, struct dms_io *io);
 void uart_card_free(struct uart_card *c);
 
-/* The driver shipped for the card: a WDM driver (uart_wdm.c). */
+/* The drivers shipped for the card: a WDM driver (uart_wdm.c), and a KMDF driver on the
+ * framework's system profile (uart_kmdf.c) for pattern = kmdf. */
 DRIVER_INITIALIZE UartDriverEntry;
+DRIVER_INITIALIZE UartKmdfDriverEntry;
 
 #endif

@@ -384,9 +384,16 @@ static void hal_step(struct explainer *x, struct story *st, const struct dms_eve
         if (ev->detail != NULL) /* a framework's callback, with what it passes */
             say(x, st, ev->time_ns, *depth, "the framework calls the driver's %s: %s", r,
                 ev->detail);
-        else
+        else /* inside a framework call, or a system transfer's completion under KMDF (the
+              * framework's system profile registers the DmaCompletionRoutine) */
             say(x, st, ev->time_ns, *depth, "the HAL calls the %s's %s at DISPATCH_LEVEL",
-                *framework_of(x, depth) > 0 ? "framework" : "driver", r);
+                *framework_of(x, depth) > 0 ||
+                        (strcmp(ev->routine, "DmaCompletionRoutine") == 0 &&
+                         x->s->devices[x->device].pattern == DMS_PATTERN_KMDF &&
+                         x->s->devices[x->device].driver_path[0] == '\0')
+                    ? "framework"
+                    : "driver",
+                r);
         break;
     case DMS_EV_MAP:
         st->pages += ev->count;

@@ -5,7 +5,9 @@
  * transaction's states (release and reuse, execute twice, complete with nothing running),
  * single-transfer transactions, InitializeUsingRequest, double-buffering of a 32-bit profile
  * on a machine whose memory lies above 4 GiB (the bytes checked end to end), the packet
- * profile's channel and map registers, and common buffers with their alignment.
+ * profile's channel and map registers, common buffers with their alignment, and the system
+ * profile on a SoC DMA controller's channel (its configuration, the transfer-complete
+ * callback, StopSystemTransfer).
  */
 #include <check.h>
 #include <string.h>
@@ -198,7 +200,8 @@ START_TEST(test_enabler_profiles)
     c.AddressWidthOverride = 40; /* more than a 32-bit profile */
     ck_assert_int_eq(WdfDmaEnablerCreate(the_device, &c, NULL, &e), STATUS_INVALID_PARAMETER);
     WDF_DMA_ENABLER_CONFIG_INIT(&c, WdfDmaProfileSystem, STAGE);
-    ck_assert_int_eq(WdfDmaEnablerCreate(the_device, &c, NULL, &e), STATUS_NOT_SUPPORTED);
+    c.AddressWidthOverride = 32; /* must be 0 for a system profile */
+    ck_assert_int_eq(WdfDmaEnablerCreate(the_device, &c, NULL, &e), STATUS_INVALID_PARAMETER);
     /* an address width override asks for version 3 and that width */
     WDF_DMA_ENABLER_CONFIG_INIT(&c, WdfDmaProfileScatterGather64, STAGE);
     c.AddressWidthOverride = 36;
@@ -574,6 +577,186 @@ END_TEST
 /* Common buffers: the device's alignment by default (FILE_OCTA_ALIGNMENT here), a config's
  * larger one aligning the logical address (and the VA by the same offset); freed with the
  * enabler, so the adapters go back with none outstanding. */
+/* ---- the system profile on a SoC DMA controller ------------------------------------------ */
+#define SYS_LINE     3
+#define SYS_FIFO_BUS 0xFE000000ull /* the device's registers */
+#define SYS_TX       0x200         /* its data register: the transactions' device offset */
+
+static struct {
+    int completions;
+    DMA_COMPLETION_STATUS last;
+    BOOLEAN done;
+    NTSTATUS status;
+} sys;
+
+static VOID SysTransferComplete(WDFDMATRANSACTION Transaction, WDFDEVICE Device,
+                                WDFCONTEXT Context, WDF_DMA_DIRECTION Direction,
+                                DMA_COMPLETION_STATUS Status)
+{
+    ck_assert_ptr_eq(Device, the_device);
+    ck_assert_ptr_eq(Context, &sys);
+    ck_assert_int_eq(Direction, WdfDmaDirectionWriteToDevice);
+    ck_assert_int_eq(KeGetCurrentIrql(), DISPATCH_LEVEL);
+    sys.completions++;
+    sys.last = Status;
+    sys.done = WdfDmaTransactionDmaCompleted(Transaction, &sys.status);
+}
+
+/* The device asserts its request line until the transaction is done (or nothing moves). */
+static uint32_t sys_drain(struct dms_machine *m, uint8_t *fifo, uint32_t cap)
+{
+    uint32_t got = 0;
+
+    for (int i = 0; i < 256 && !sys.done; i++) {
+        uint32_t moved = 0;
+        ck_assert_int_eq(dms_sysdma_request_line(m, SYS_LINE, SYS_FIFO_BUS + SYS_TX, fifo + got,
+                                                 cap - got, 1, &moved, NULL), 0);
+        got += moved;
+        dms_machine_run_pending(m);
+    }
+    return got;
+}
+
+START_TEST(test_system_profile)
+{
+    struct dms_machine_config cfg;
+    struct rig r = {0};
+    WDF_DMA_ENABLER_CONFIG c;
+    WDF_DMA_SYSTEM_PROFILE_CONFIG p;
+    CM_PARTIAL_RESOURCE_DESCRIPTOR line = {.Type = CmResourceTypeDma, .Flags = CM_RESOURCE_DMA_V3};
+    CM_PARTIAL_RESOURCE_DESCRIPTOR memory = {.Type = CmResourceTypeMemory};
+    PHYSICAL_ADDRESS bus = {.QuadPart = (LONGLONG)SYS_FIFO_BUS};
+    WDFDMAENABLER e, sg, duplex;
+    WDFDMATRANSACTION t, tsg;
+    WDFCOMMONBUFFER cb;
+    struct dms_adapter_info info;
+    static uint8_t fifo[16384];
+    uint8_t *buf;
+    PMDL mdl;
+    uint32_t got;
+
+    dms_machine_config_init(&cfg);
+    cfg.ram_bytes = 4 * GIB;
+    cfg.soc_dma_channels = 2;
+    cfg.soc_dma_request_lines = 8;
+    r.m = machine_with(&cfg);
+    r.pdo = dms_device_create(r.m, "card", 0);
+    ck_assert_int_eq(dms_driver_load(r.m, "kmdfsys", Entry, &r.drv), STATUS_SUCCESS);
+    ck_assert_int_eq(dms_driver_add_device(r.drv, r.pdo), STATUS_SUCCESS);
+    ck_assert_int_eq(dms_pnp_start(r.pdo), STATUS_SUCCESS);
+    line.u.DmaV3.RequestLine = SYS_LINE;
+
+    /* partly initialised: no adapter, no transaction or common buffer to use, until the
+     * profile is configured */
+    WDF_DMA_ENABLER_CONFIG_INIT(&c, WdfDmaProfileSystem, STAGE);
+    ck_assert_int_eq(WdfDmaEnablerCreate(the_device, &c, NULL, &e), STATUS_SUCCESS);
+    ck_assert_ptr_null(WdfDmaEnablerWdmGetDmaAdapter(e, WdfDmaDirectionWriteToDevice));
+    ck_assert_int_eq(WdfCommonBufferCreate(e, 4096, NULL, &cb), STATUS_INVALID_DEVICE_REQUEST);
+    ck_assert_int_eq(WdfDmaTransactionCreate(e, NULL, &t), STATUS_SUCCESS);
+    buf = dms_buffer_alloc(r.m, r.pdo, 3 * 4096);
+    for (int i = 0; i < 3 * 4096; i++)
+        buf[i] = (uint8_t)(i * 7 + 1);
+    mdl = mdl_over(buf + 100, 10000);
+    ck_assert_int_eq(WdfDmaTransactionInitialize(t, Program, WdfDmaDirectionWriteToDevice, mdl,
+                                                 MmGetMdlVirtualAddress(mdl), 10000),
+                     STATUS_INVALID_DEVICE_REQUEST);
+    /* WdfDmaEnablerConfigureSystemProfile's documented refusals */
+    WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(&p, bus, Width8Bits, &line);
+    p.DemandMode = TRUE;
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(e, NULL, WdfDmaDirectionWriteToDevice),
+                     STATUS_INVALID_PARAMETER);
+    p.Size--;
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(e, &p, WdfDmaDirectionWriteToDevice),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    p.Size++;
+    p.DmaDescriptor = &memory;
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(e, &p, WdfDmaDirectionWriteToDevice),
+                     STATUS_INVALID_PARAMETER);
+    p.DmaDescriptor = &line;
+    sg = enabler(WdfDmaProfileScatterGather, 0);
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(sg, &p, WdfDmaDirectionWriteToDevice),
+                     STATUS_INVALID_DEVICE_REQUEST);
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x4));
+    /* configured: a version-3 adapter on the line, not a bus master */
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(e, &p, WdfDmaDirectionWriteToDevice),
+                     STATUS_SUCCESS);
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(e, &p, WdfDmaDirectionWriteToDevice),
+                     STATUS_INVALID_DEVICE_REQUEST); /* once */
+    ck_assert_ptr_eq(WdfDmaEnablerWdmGetDmaAdapter(e, WdfDmaDirectionWriteToDevice),
+                     WdfDmaEnablerWdmGetDmaAdapter(e, WdfDmaDirectionReadFromDevice));
+    ck_assert_int_eq(dms_adapter_info(WdfDmaEnablerWdmGetDmaAdapter(
+                                          e, WdfDmaDirectionWriteToDevice), &info), 0);
+    ck_assert_uint_eq(info.version, 3);
+    /* the callback and the device offset belong to system transactions, set after Initialize */
+    ck_assert_int_eq(WdfDmaTransactionCreate(sg, NULL, &tsg), STATUS_SUCCESS);
+    WdfDmaTransactionSetTransferCompleteCallback(tsg, SysTransferComplete, &sys);
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x4));
+    WdfDmaTransactionSetDeviceAddressOffset(t, SYS_TX); /* before Initialize */
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x8));
+
+    /* a transaction: stages mapped to the data register; the controller's completion of each
+     * calls the callback, whose DmaCompleted maps the next; every byte reaches the FIFO */
+    memset(&dev, 0, sizeof(dev));
+    memset(&sys, 0, sizeof(sys));
+    ck_assert_int_eq(WdfDmaTransactionInitialize(t, Program, WdfDmaDirectionWriteToDevice, mdl,
+                                                 MmGetMdlVirtualAddress(mdl), 10000),
+                     STATUS_SUCCESS);
+    WdfDmaTransactionSetDeviceAddressOffset(t, SYS_TX);
+    WdfDmaTransactionSetTransferCompleteCallback(t, SysTransferComplete, &sys);
+    ck_assert_int_eq(WdfDmaTransactionExecute(t, &dev), STATUS_SUCCESS);
+    ck_assert_int_eq(dev.programs, 1);
+    got = sys_drain(r.m, fifo, sizeof(fifo));
+    ck_assert(sys.done);
+    ck_assert_int_eq(sys.status, STATUS_SUCCESS);
+    ck_assert_int_eq(sys.last, DmaComplete);
+    ck_assert_int_eq(sys.completions, dev.programs);
+    ck_assert_int_gt(dev.programs, 1); /* 10000 bytes over three pages: more than one stage */
+    ck_assert_uint_eq(got, 10000);
+    for (uint32_t i = 0; i < got; i++)
+        ck_assert_uint_eq(fifo[i], (uint8_t)((i + 100) * 7 + 1));
+    ck_assert_uint_eq(WdfDmaTransactionGetBytesTransferred(t), 10000);
+    ck_assert_int_eq(WdfDmaTransactionRelease(t), STATUS_SUCCESS);
+
+    /* StopSystemTransfer: the channel stops, the completion says DmaCancelled, and
+     * DmaCompleted ends the transaction with STATUS_CANCELLED */
+    memset(&dev, 0, sizeof(dev));
+    memset(&sys, 0, sizeof(sys));
+    ck_assert_int_eq(WdfDmaTransactionInitialize(t, Program, WdfDmaDirectionWriteToDevice, mdl,
+                                                 MmGetMdlVirtualAddress(mdl), 10000),
+                     STATUS_SUCCESS);
+    WdfDmaTransactionSetDeviceAddressOffset(t, SYS_TX);
+    WdfDmaTransactionSetTransferCompleteCallback(t, SysTransferComplete, &sys);
+    ck_assert_int_eq(WdfDmaTransactionExecute(t, &dev), STATUS_SUCCESS);
+    WdfDmaTransactionStopSystemTransfer(t);
+    dms_machine_run_pending(r.m);
+    ck_assert(sys.done);
+    ck_assert_int_eq(sys.last, DmaCancelled);
+    ck_assert_int_eq(sys.status, STATUS_CANCELLED);
+    ck_assert_int_eq(WdfDmaTransactionRelease(t), STATUS_SUCCESS);
+
+    /* SystemDuplex: each direction configured on its own before it is used */
+    WDF_DMA_ENABLER_CONFIG_INIT(&c, WdfDmaProfileSystemDuplex, STAGE);
+    ck_assert_int_eq(WdfDmaEnablerCreate(the_device, &c, NULL, &duplex), STATUS_SUCCESS);
+    line.u.DmaV3.RequestLine = SYS_LINE + 1;
+    ck_assert_int_eq(WdfDmaEnablerConfigureSystemProfile(duplex, &p,
+                                                         WdfDmaDirectionReadFromDevice),
+                     STATUS_SUCCESS);
+    ck_assert_ptr_nonnull(WdfDmaEnablerWdmGetDmaAdapter(duplex, WdfDmaDirectionReadFromDevice));
+    ck_assert_ptr_null(WdfDmaEnablerWdmGetDmaAdapter(duplex, WdfDmaDirectionWriteToDevice));
+    ck_assert_int_eq(WdfDmaTransactionCreate(duplex, NULL, &tsg), STATUS_SUCCESS);
+    ck_assert_int_eq(WdfDmaTransactionInitialize(tsg, Program, WdfDmaDirectionWriteToDevice, mdl,
+                                                 MmGetMdlVirtualAddress(mdl), 4096),
+                     STATUS_INVALID_DEVICE_REQUEST);
+    ck_assert_int_eq(WdfDmaTransactionInitialize(tsg, Program, WdfDmaDirectionReadFromDevice,
+                                                 mdl, MmGetMdlVirtualAddress(mdl), 4096),
+                     STATUS_SUCCESS);
+    ck_assert_int_eq(WdfDmaTransactionRelease(tsg), STATUS_SUCCESS);
+    IoFreeMdl(mdl);
+    ExFreePool(buf);
+    rig_down(&r);
+}
+END_TEST
+
 START_TEST(test_common_buffers)
 {
     struct rig r;
@@ -628,6 +811,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_bounce_32bit_profiles);
     tcase_add_test(tc, test_initialize_using_request);
     tcase_add_test(tc, test_common_buffers);
+    tcase_add_test(tc, test_system_profile);
     suite_add_tcase(s, tc);
     return s;
 }

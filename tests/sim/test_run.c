@@ -655,6 +655,51 @@ START_TEST(test_kmdf_storage)
 }
 END_TEST
 
+/* The SoC UART's KMDF driver (the framework's system profile) against its WDM driver: the
+ * same bytes verified on a non-coherent SoC, nothing read stale (MapTransferEx cleans,
+ * FlushAdapterBuffersEx invalidates, as the WDM driver's calls do); a line error fails its
+ * request through DmaCompletedFinal, nothing lost or found. */
+START_TEST(test_kmdf_uart)
+{
+    static const char text[] = "[machine]\nmemory = 2G\ncoherent = no\nsoc_dma_channels = 4\n"
+                               "soc_dma_request_lines = 32\nseed = 3\n"
+                               "[device spi0]\nadapter = uart\npattern = kmdf\ndma_line = 5\n"
+                               "max_transfer = 4K\nlink_bandwidth = 2MB/s\n"
+                               "[workload w]\ndevice = spi0\nop = mix\nsize = 16..4K\n"
+                               "queue_depth = 2\ncount = 150\n";
+    static const char *const sets[][1] = {{"device.spi0.pattern=v3"}, {NULL},
+                                          {"faults.device_errors=10%"}};
+    uint64_t bytes_wdm = 0;
+
+    for (size_t i = 0; i < 3; i++) {
+        struct scenario *s = parse(text, sets[i], sets[i][0] != NULL ? 1 : 0);
+        struct run_result r;
+        const struct run_device *d;
+        run_ok(s, &r);
+        d = &r.devices[0];
+        ck_assert_uint_eq(d->ios, 150);
+        ck_assert_uint_eq(d->lost, 0);
+        ck_assert_uint_eq(d->mismatches, 0);
+        ck_assert_uint_eq(r.findings, 0);
+        ck_assert_uint_eq(d->hal.stale_bytes_to_device + d->hal.stale_bytes_to_cpu, 0);
+        ck_assert_uint_gt(d->hal.cache_lines_cleaned, 0);
+        if (i == 2) {
+            ck_assert_uint_gt(d->failed, 0);
+            ck_assert_uint_eq(d->verified + d->failed, 150);
+        } else {
+            ck_assert_uint_eq(d->failed, 0);
+            ck_assert_uint_eq(d->verified, 150);
+        }
+        if (i == 0)
+            bytes_wdm = d->bytes;
+        else if (i == 1)
+            ck_assert_uint_eq(d->bytes, bytes_wdm);
+        run_result_free(&r);
+        scenario_free(s);
+    }
+}
+END_TEST
+
 /* [machine] io_timeout: an I/O outstanding that long while the run goes on (a card wedged on
  * it, the others working) stops the run, which reports it (STOPPED, the I/O lost); 0: never. */
 START_TEST(test_io_timeout)
@@ -724,6 +769,7 @@ int main(void)
     tcase_add_test(tc, test_many_devices);
     tcase_add_test(tc, test_kmdf_pci9656);
     tcase_add_test(tc, test_kmdf_storage);
+    tcase_add_test(tc, test_kmdf_uart);
     tcase_add_test(tc, test_io_timeout);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

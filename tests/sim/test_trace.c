@@ -627,6 +627,40 @@ START_TEST(test_explain_kmdf)
 }
 END_TEST
 
+/* The framework's system profile, told: the channel taken once (AllocateAdapterChannelEx),
+ * each stage mapped to the FIFO with the framework's DmaCompletionRoutine, the driver's
+ * EvtDmaTransactionDmaTransferComplete when the controller is done, and the flush. */
+START_TEST(test_explain_kmdf_system)
+{
+    static const char *const says[] = {
+        "-> WdfDmaTransactionExecute(",
+        "-> AllocateAdapterChannelEx(",
+        "the HAL calls the framework's AdapterControl at DISPATCH_LEVEL",
+        "-> MapTransferEx(Offset=0, DeviceOffset=",
+        "DmaCompletionRoutine=the caller's",
+        "the framework calls the driver's EvtProgramDma: stage 1: ",
+        "the HAL calls the framework's DmaCompletionRoutine at DISPATCH_LEVEL",
+        "the framework calls the driver's EvtDmaTransactionDmaTransferComplete: stage 1 of ",
+        "-> WdfDmaTransactionDmaCompleted(stage 1 of ",
+        "-> FlushAdapterBuffersEx(",
+        "<- WdfDmaTransactionDmaCompleted returns TRUE: the transaction is over, ",
+        "-> FreeAdapterChannel(",
+    };
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/scenarios/soc-uart.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "explain", path, "--transfers", "2", "--set",
+                           "device.spi0.pattern=kmdf", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+        ck_assert_msg(strstr(o.out, says[i]) != NULL, "no '%s'", says[i]);
+    ck_assert_ptr_null(strstr(o.out, "the HAL calls the driver's DmaCompletionRoutine"));
+}
+END_TEST
+
 START_TEST(test_explain_bad_input)
 {
     char path[512];
@@ -674,6 +708,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_explain_other_devices, 0, 7);
     tcase_add_test(tc, test_explain_startio_is_its_irps);
     tcase_add_test(tc, test_explain_kmdf);
+    tcase_add_test(tc, test_explain_kmdf_system);
     tcase_add_test(tc, test_explain_bad_input);
     suite_add_tcase(s, tc);
     return s;

@@ -18,6 +18,15 @@
  * MapTransfer(Ex), flushes it with FlushAdapterBuffers(Ex), and frees the map registers at the
  * end. EvtProgramDma gets each stage at DISPATCH_LEVEL; DmaCompleted* ends the stage and either
  * programs the next (FALSE, STATUS_MORE_PROCESSING_REQUIRED) or ends the transaction (TRUE).
+ *
+ * The system profiles (KMDF 1.11) drive a system DMA controller's channel for a subordinate
+ * device: the enabler has no adapter until WdfDmaEnablerConfigureSystemProfile describes the
+ * channel (version 3, not a bus master, the request line or channel of the DMA resource, the
+ * device register and its width); a transaction takes the channel once
+ * (AllocateAdapterChannelEx, KeepObject), maps each stage with MapTransferEx to the device
+ * register with a DmaCompletionRoutine, and when the controller finishes the stage the
+ * framework calls the driver's EvtDmaTransactionDmaTransferComplete, from which it calls
+ * DmaCompleted*; the channel is given back with FreeAdapterChannel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +48,8 @@ struct fx_dma_enabler {
     size_t fragment_length[2];
     size_t max_sg_elements;
     ULONG alignment;                    /* of its common buffers: one less than the boundary */
+    bool system;                        /* a system profile: adapters once configured */
+    bool configured[2];                 /* system: WdfDmaEnablerConfigureSystemProfile done */
 };
 
 enum tx_state { TX_CREATED, TX_INITIALIZED, TX_TRANSFER, TX_DONE, TX_RELEASED };
@@ -69,8 +80,15 @@ struct fx_dma_transaction {
     PVOID map_register_base;
     ULONG map_registers;                /* what the channel was allocated with */
     bool channel;                       /* the channel's map registers are held */
+    size_t stage_mapped;                /* what MapTransfer(Ex) mapped of the stage, until it
+                                         * is flushed (a partial completion counts fewer) */
     _Alignas(16) UCHAR packet_list[sizeof(SCATTER_GATHER_LIST) + sizeof(SCATTER_GATHER_ELEMENT)];
     _Alignas(16) UCHAR transfer_context[DMA_TRANSFER_CONTEXT_SIZE_V1]; /* version 3 */
+    /* system profiles */
+    PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE transfer_complete;
+    PVOID transfer_complete_context;
+    ULONG device_offset;                /* from the profile's DeviceAddress */
+    bool stopped;                       /* WdfDmaTransactionStopSystemTransfer */
 };
 
 struct fx_common_buffer {
@@ -222,13 +240,11 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config,
         return STATUS_INFO_LENGTH_MISMATCH;
     if (Config->Profile <= WdfDmaProfileInvalid || Config->Profile > WdfDmaProfileSystemDuplex)
         return STATUS_INVALID_PARAMETER;
-    if (Config->Profile == WdfDmaProfileSystem || Config->Profile == WdfDmaProfileSystemDuplex) {
-        /* system-mode DMA goes through WdfDmaEnablerConfigureSystemProfile, which this
-         * framework does not have: said, not pretended */
-        dms_report_finding(dms_machine_current(), routine, DMS_CHECK_DRIVER, Config->Profile, 0,
-                           0, "%s: the system-mode profiles are not supported by dmasim's "
-                           "KMDF (use a WDM driver for system DMA)", routine);
-        return STATUS_NOT_SUPPORTED;
+    if ((Config->Profile == WdfDmaProfileSystem || Config->Profile == WdfDmaProfileSystemDuplex) &&
+        Config->AddressWidthOverride != 0) {
+        fx_violation(routine, 0x4, Config->AddressWidthOverride, 0, "%s: AddressWidthOverride "
+                     "must be 0 for a system profile", routine);
+        return STATUS_INVALID_PARAMETER;
     }
     if (Config->MaximumLength == 0) {
         fx_violation(routine, 0x4, 0, 0, "%s: MaximumLength is 0", routine);
@@ -253,9 +269,19 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config,
             Config->Profile == WdfDmaProfileScatterGatherDuplex ||
             Config->Profile == WdfDmaProfileScatterGather64Duplex;
     e->duplex = Config->Profile == WdfDmaProfileScatterGatherDuplex ||
-                Config->Profile == WdfDmaProfileScatterGather64Duplex;
+                Config->Profile == WdfDmaProfileScatterGather64Duplex ||
+                Config->Profile == WdfDmaProfileSystemDuplex;
+    e->system = Config->Profile == WdfDmaProfileSystem ||
+                Config->Profile == WdfDmaProfileSystemDuplex;
     e->next = d->enablers;
     d->enablers = e;
+    if (e->system) {
+        /* partly initialised: the channel comes with WdfDmaEnablerConfigureSystemProfile */
+        e->version = DEVICE_DESCRIPTION_VERSION3;
+        e->alignment = d->wdm->AlignmentRequirement;
+        *DmaEnablerHandle = (WDFDMAENABLER)e->obj.handle;
+        return STATUS_SUCCESS;
+    }
     status = describe(e, &dd, routine);
     if (NT_SUCCESS(status))
         status = enabler_adapters(e, &dd);
@@ -268,6 +294,88 @@ NTSTATUS WdfDmaEnablerCreate(WDFDEVICE Device, PWDF_DMA_ENABLER_CONFIG Config,
     if (align > 0 && align - 1 > e->alignment)
         e->alignment = align - 1;
     *DmaEnablerHandle = (WDFDMAENABLER)e->obj.handle;
+    return STATUS_SUCCESS;
+}
+
+static struct fx_dma_enabler *enabler_get(WDFDMAENABLER h, const char *routine);
+
+NTSTATUS WdfDmaEnablerConfigureSystemProfile(WDFDMAENABLER DmaEnabler,
+                                             PWDF_DMA_SYSTEM_PROFILE_CONFIG ProfileConfig,
+                                             WDF_DMA_DIRECTION ConfigDirection)
+{
+    static const char routine[] = "WdfDmaEnablerConfigureSystemProfile";
+    struct fx_dma_enabler *e = enabler_get(DmaEnabler, routine);
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR desc;
+    DEVICE_DESCRIPTION dd;
+    PDMA_ADAPTER a;
+    ULONG n = 0;
+    int k;
+
+    if (e == NULL)
+        return STATUS_INVALID_HANDLE;
+    if (!irql_at_most(PASSIVE_LEVEL, routine))
+        return STATUS_INVALID_DEVICE_STATE;
+    if (ProfileConfig == NULL)
+        return STATUS_INVALID_PARAMETER;
+    if (ProfileConfig->Size != sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    desc = ProfileConfig->DmaDescriptor;
+    if (desc == NULL || desc->Type != CmResourceTypeDma ||
+        (e->duplex && ConfigDirection != WdfDmaDirectionReadFromDevice &&
+         ConfigDirection != WdfDmaDirectionWriteToDevice)) {
+        fx_violation(routine, 0x4, 0, 0, "%s: %s", routine,
+                     desc == NULL ? "no DmaDescriptor"
+                     : desc->Type != CmResourceTypeDma
+                         ? "the DmaDescriptor is not a CmResourceTypeDma resource"
+                         : "no WDF_DMA_DIRECTION for a duplex enabler");
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!e->system) {
+        fx_violation(routine, 0x4, e->config.Profile, 0, "%s of an enabler whose profile is not "
+                     "WdfDmaProfileSystem or WdfDmaProfileSystemDuplex", routine);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    k = e->duplex ? dir_index(ConfigDirection) : DIR_READ;
+    if (e->configured[k]) {
+        fx_violation(routine, 0x4, 0, 0, "%s: the %s configured already", routine,
+                     e->duplex ? "direction is" : "enabler is");
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    memset(&dd, 0, sizeof(dd));
+    dd.Version = DEVICE_DESCRIPTION_VERSION3;
+    dd.Master = FALSE;
+    dd.DemandMode = ProfileConfig->DemandMode;
+    dd.AutoInitialize = ProfileConfig->LoopedTransfer;
+    dd.DmaWidth = ProfileConfig->DmaWidth;
+    dd.DeviceAddress = ProfileConfig->DeviceAddress;
+    dd.MaximumLength = e->config.MaximumLength > 0xFFFFFFFFu ? 0xFFFFFFFFu
+                                                             : (ULONG)e->config.MaximumLength;
+    if (desc->Flags & CM_RESOURCE_DMA_V3) {
+        dd.DmaChannel = desc->u.DmaV3.Channel;
+        dd.DmaRequestLine = desc->u.DmaV3.RequestLine;
+    } else {
+        dd.DmaChannel = desc->u.Dma.Channel;
+        dd.DmaPort = desc->u.Dma.Port;
+    }
+    a = IoGetDmaAdapter(e->device->pdo, &dd, &n);
+    if (a == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    e->adapter[k] = a;
+    e->map_registers[k] = n;
+    /* MapTransferEx gives one element a map register at most */
+    e->sg_list_size[k] =
+        (ULONG)(sizeof(SCATTER_GATHER_LIST) + (n + 1) * sizeof(SCATTER_GATHER_ELEMENT));
+    e->fragment_length[k] = (size_t)(n > 1 ? n - 1 : 1) << PAGE_SHIFT;
+    if (e->fragment_length[k] > e->config.MaximumLength)
+        e->fragment_length[k] = e->config.MaximumLength;
+    e->configured[k] = true;
+    if (!e->duplex) {
+        e->adapter[DIR_WRITE] = a;
+        e->map_registers[DIR_WRITE] = n;
+        e->sg_list_size[DIR_WRITE] = e->sg_list_size[DIR_READ];
+        e->fragment_length[DIR_WRITE] = e->fragment_length[DIR_READ];
+        e->configured[DIR_WRITE] = true;
+    }
     return STATUS_SUCCESS;
 }
 
@@ -456,7 +564,9 @@ static VOID list_control(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_
     program(t, SgList);
 }
 
-/* Map the current stage of a packet transaction and program it. */
+static DMA_COMPLETION_ROUTINE system_done;
+
+/* Map the current stage of a packet (or system) transaction and program it. */
 static NTSTATUS packet_map(struct fx_dma_transaction *t)
 {
     PDMA_ADAPTER a = tx_adapter(t);
@@ -465,7 +575,17 @@ static NTSTATUS packet_map(struct fx_dma_transaction *t)
     PHYSICAL_ADDRESS la;
     BOOLEAN write = t->direction == WdfDmaDirectionWriteToDevice;
 
-    if (v3(t)) {
+    if (t->enabler->system) {
+        /* to the device register, the controller's completion routine told when it is done;
+         * the list says what the channel moves, an element a map register at most */
+        NTSTATUS status;
+        list = t->list_buffer;
+        status = a->DmaOperations->MapTransferEx(
+            a, t->stage_mdl, t->map_register_base, t->stage_offset, t->device_offset, &len,
+            write, list, t->list_buffer_length, system_done, t);
+        if (!NT_SUCCESS(status))
+            return status;
+    } else if (v3(t)) {
         NTSTATUS status = a->DmaOperations->MapTransferEx(
             a, t->stage_mdl, t->map_register_base, t->stage_offset, 0, &len, write, list,
             sizeof(t->packet_list), NULL, NULL);
@@ -485,6 +605,7 @@ static NTSTATUS packet_map(struct fx_dma_transaction *t)
         t->remaining += t->stage_length - len;
         t->stage_length = len;
     }
+    t->stage_mapped = len;
     program(t, list);
     return STATUS_SUCCESS;
 }
@@ -499,7 +620,38 @@ static IO_ALLOCATION_ACTION adapter_control(PDEVICE_OBJECT DeviceObject, PIRP Ir
     t->map_register_base = MapRegisterBase;
     t->channel = true;
     (void)packet_map(t);
-    return DeallocateObjectKeepRegisters;
+    /* system DMA keeps the channel for the transaction; a bus master only its registers */
+    return t->enabler->system ? KeepObject : DeallocateObjectKeepRegisters;
+}
+
+/* The controller finished (or cancelled) the stage: the driver's
+ * EvtDmaTransactionDmaTransferComplete, as that request's I/O. At DISPATCH_LEVEL. */
+static VOID system_done(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+                        PVOID CompletionContext, DMA_COMPLETION_STATUS Status)
+{
+    struct fx_dma_transaction *t = CompletionContext;
+    struct dms_machine *m = dms_machine_current();
+    struct fx_request *r = NULL;
+    uint64_t saved = 0; /* read only when entered */
+    bool entered;
+
+    (void)DmaAdapter;
+    (void)DeviceObject;
+    if (t->state != TX_TRANSFER || t->transfer_complete == NULL)
+        return; /* no callback: the device's own interrupt tells the driver */
+    if (t->request_referenced)
+        r = (struct fx_request *)fx_get(t->request, FX_REQUEST, "system DMA", true);
+    entered = r != NULL && r->state != FX_REQ_COMPLETED &&
+              dms_irp_context_enter(m, r->irp, &saved);
+    dms_trace_call(m, DMS_EV_CALLBACK, "EvtDmaTransactionDmaTransferComplete", 0,
+                   "stage %u of %zu bytes: %s", t->stage_number, t->stage_length,
+                   Status == DmaComplete ? "DmaComplete" : Status == DmaCancelled
+                                                               ? "DmaCancelled"
+                                                               : "DmaAborted");
+    t->transfer_complete((WDFDMATRANSACTION)t->obj.handle,
+                         (WDFDEVICE)t->enabler->device->obj.handle,
+                         t->transfer_complete_context, t->direction, Status);
+    dms_irp_context_leave(m, entered, saved);
 }
 
 /* The next stage: its bounds, then its mapping (A5.3). */
@@ -578,17 +730,19 @@ static NTSTATUS stage_end(struct fx_dma_transaction *t)
         if (t->list != NULL)
             a->DmaOperations->PutScatterGatherList(a, t->list, write);
         t->list = NULL;
-    } else if (t->channel && t->stage_length > 0) {
+    } else if (t->channel && t->stage_mapped > 0) {
+        /* the whole mapping is flushed, however much of it the completion counted */
         BOOLEAN ok;
         if (v3(t))
             ok = NT_SUCCESS(a->DmaOperations->FlushAdapterBuffersEx(
-                a, t->stage_mdl, t->map_register_base, t->stage_offset, (ULONG)t->stage_length,
+                a, t->stage_mdl, t->map_register_base, t->stage_offset, (ULONG)t->stage_mapped,
                 write));
         else
             ok = a->DmaOperations->FlushAdapterBuffers(
                 a, t->stage_mdl, t->map_register_base,
                 (PUCHAR)MmGetMdlVirtualAddress(t->stage_mdl) + t->stage_offset,
-                (ULONG)t->stage_length, write);
+                (ULONG)t->stage_mapped, write);
+        t->stage_mapped = 0;
         if (!ok)
             status = STATUS_UNSUCCESSFUL;
     }
@@ -609,9 +763,12 @@ static void release_resources(struct fx_dma_transaction *t)
         a->DmaOperations->PutScatterGatherList(a, t->list,
                                                t->direction == WdfDmaDirectionWriteToDevice);
     t->list = NULL;
-    if (t->channel)
+    if (t->channel && t->enabler->system)
+        a->DmaOperations->FreeAdapterChannel(a); /* the channel, and its map registers */
+    else if (t->channel)
         a->DmaOperations->FreeMapRegisters(a, t->map_register_base, t->map_registers);
     t->channel = false;
+    t->stage_mapped = 0;
     t->map_register_base = NULL;
     KeLowerIrql(old);
     if (t->request_referenced) { /* our reference keeps it alive until here */
@@ -724,6 +881,19 @@ static NTSTATUS tx_initialize(struct fx_dma_transaction *t, const char *routine,
                      "chain", routine, offset, length);
         return STATUS_INVALID_PARAMETER;
     }
+    if (e->system && !e->configured[dir_index(dir)]) {
+        fx_violation(routine, 0x4, 0, 0, "%s: the system profile is not configured for this "
+                     "direction (WdfDmaEnablerConfigureSystemProfile)", routine);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    if (e->system && t->list_buffer == NULL) { /* sized once the channel is known */
+        t->list_buffer_length = e->sg_list_size[DIR_READ] > e->sg_list_size[DIR_WRITE]
+                                    ? e->sg_list_size[DIR_READ]
+                                    : e->sg_list_size[DIR_WRITE];
+        t->list_buffer = calloc(1, t->list_buffer_length);
+        if (t->list_buffer == NULL)
+            return STATUS_INSUFFICIENT_RESOURCES;
+    }
     if (!e->sg && !v3(t) && mdl->Next != NULL) {
         fx_violation(routine, 0x4, 0, 0, "%s: a packet profile before DMA version 3 takes no "
                      "MDL chain", routine);
@@ -737,6 +907,7 @@ static NTSTATUS tx_initialize(struct fx_dma_transaction *t, const char *routine,
     t->length = t->remaining = length;
     t->transferred = 0;
     t->stage_length = 0;
+    t->stopped = false;
     t->max_stage = e->fragment_length[dir_index(dir)];
     t->single = t->single_set || (e->config.Flags & WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER);
     a = tx_adapter(t);
@@ -904,6 +1075,10 @@ static BOOLEAN stage_completed(struct fx_dma_transaction *t, enum completion kin
         status = st;
         goto done;
     }
+    if (t->stopped) { /* WdfDmaTransactionStopSystemTransfer */
+        status = STATUS_CANCELLED;
+        goto done;
+    }
     if (t->single && t->remaining > 0) {
         status = STATUS_WDF_TOO_MANY_TRANSFERS;
         goto done;
@@ -1014,7 +1189,76 @@ NTSTATUS WdfDmaTransactionRelease(WDFDMATRANSACTION DmaTransaction)
     t->length = t->remaining = t->transferred = t->stage_length = 0;
     t->offset = t->stage_offset = 0;
     t->context = NULL;
+    t->transfer_complete = NULL; /* documented: Release clears the callback */
+    t->transfer_complete_context = NULL;
+    t->device_offset = 0;
+    t->stopped = false;
     return STATUS_SUCCESS;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * System-mode transactions.
+ */
+static struct fx_dma_transaction *system_tx(WDFDMATRANSACTION h, const char *routine)
+{
+    struct fx_dma_transaction *t = tx_get(h, routine);
+
+    if (t != NULL && !t->enabler->system) {
+        fx_violation(routine, 0x4, 0, 0, "%s is for a transaction of a system-profile enabler",
+                     routine);
+        return NULL;
+    }
+    return t;
+}
+
+VOID WdfDmaTransactionSetTransferCompleteCallback(
+    WDFDMATRANSACTION DmaTransaction,
+    PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine, PVOID DmaCompletionContext)
+{
+    static const char routine[] = "WdfDmaTransactionSetTransferCompleteCallback";
+    struct fx_dma_transaction *t = system_tx(DmaTransaction, routine);
+
+    if (t == NULL)
+        return;
+    if (t->state != TX_INITIALIZED) {
+        tx_violation(t, routine, "set it between Initialize and Execute");
+        return;
+    }
+    t->transfer_complete = DmaCompletionRoutine;
+    t->transfer_complete_context = DmaCompletionContext;
+}
+
+VOID WdfDmaTransactionSetDeviceAddressOffset(WDFDMATRANSACTION DmaTransaction, ULONG Offset)
+{
+    static const char routine[] = "WdfDmaTransactionSetDeviceAddressOffset";
+    struct fx_dma_transaction *t = system_tx(DmaTransaction, routine);
+
+    if (t == NULL)
+        return;
+    if (t->state != TX_INITIALIZED) {
+        tx_violation(t, routine, "set it between Initialize and Execute");
+        return;
+    }
+    t->device_offset = Offset;
+}
+
+VOID WdfDmaTransactionStopSystemTransfer(WDFDMATRANSACTION DmaTransaction)
+{
+    static const char routine[] = "WdfDmaTransactionStopSystemTransfer";
+    struct fx_dma_transaction *t = system_tx(DmaTransaction, routine);
+    PDMA_ADAPTER a;
+
+    if (t == NULL || !irql_at_most(DISPATCH_LEVEL, routine))
+        return;
+    if (t->state != TX_TRANSFER) {
+        tx_violation(t, routine, "no transfer is running");
+        return;
+    }
+    /* the channel stops; the completion comes with DmaCancelled, and the transaction's
+     * DmaCompleted* ends it with STATUS_CANCELLED */
+    t->stopped = true;
+    a = tx_adapter(t);
+    (void)a->DmaOperations->CancelMappedTransfer(a, t->transfer_context);
 }
 
 size_t WdfDmaTransactionGetBytesTransferred(WDFDMATRANSACTION DmaTransaction)
@@ -1143,7 +1387,13 @@ NTSTATUS WdfCommonBufferCreateWithConfig(WDFDMAENABLER DmaEnabler, size_t Length
     /* page-aligned from the HAL: a larger boundary takes padding, the logical address aligned
      * and the virtual one moved by as much */
     b->allocated = (ULONG)(align > PAGE_SIZE - 1 ? Length + align : Length);
-    a = e->adapter[DIR_READ];
+    a = e->adapter[DIR_READ] != NULL ? e->adapter[DIR_READ] : e->adapter[DIR_WRITE];
+    if (a == NULL) { /* a system profile not configured yet */
+        fx_violation(routine, 0x4, 0, 0, "%s on a system-profile enabler not configured yet "
+                     "(WdfDmaEnablerConfigureSystemProfile)", routine);
+        fx_delete(&b->obj);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
     b->va = a->DmaOperations->AllocateCommonBuffer(a, b->allocated, &b->la, TRUE);
     if (b->va == NULL) {
         fx_delete(&b->obj);

@@ -854,6 +854,31 @@ size_t WdfDmaEnablerGetFragmentLength(_In_ WDFDMAENABLER DmaEnabler,
 PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(_In_ WDFDMAENABLER DmaEnabler,
                                            _In_ WDF_DMA_DIRECTION DmaDirection);
 
+/* System-mode DMA (KMDF 1.11): the controller's channel for a subordinate device. */
+typedef struct _WDF_DMA_SYSTEM_PROFILE_CONFIG {
+    ULONG Size;
+    BOOLEAN DemandMode;
+    BOOLEAN LoopedTransfer;
+    DMA_WIDTH DmaWidth;
+    PHYSICAL_ADDRESS DeviceAddress;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR DmaDescriptor;
+} WDF_DMA_SYSTEM_PROFILE_CONFIG, *PWDF_DMA_SYSTEM_PROFILE_CONFIG;
+
+FORCEINLINE VOID WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(
+    _Out_ PWDF_DMA_SYSTEM_PROFILE_CONFIG DmaConfig, _In_ PHYSICAL_ADDRESS Address,
+    _In_ DMA_WIDTH DmaWidth, _In_ PCM_PARTIAL_RESOURCE_DESCRIPTOR DmaDescriptor)
+{
+    RtlZeroMemory(DmaConfig, sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG));
+    DmaConfig->Size = sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG);
+    DmaConfig->DeviceAddress = Address;
+    DmaConfig->DmaWidth = DmaWidth;
+    DmaConfig->DmaDescriptor = DmaDescriptor;
+}
+
+NTSTATUS WdfDmaEnablerConfigureSystemProfile(_In_ WDFDMAENABLER DmaEnabler,
+                                             _In_ PWDF_DMA_SYSTEM_PROFILE_CONFIG ProfileConfig,
+                                             _In_ WDF_DMA_DIRECTION ConfigDirection);
+
 typedef BOOLEAN EVT_WDF_PROGRAM_DMA(_In_ WDFDMATRANSACTION Transaction, _In_ WDFDEVICE Device,
                                     _In_ WDFCONTEXT Context, _In_ WDF_DMA_DIRECTION Direction,
                                     _In_ PSCATTER_GATHER_LIST SgList);
@@ -889,6 +914,22 @@ size_t WdfDmaTransactionGetCurrentDmaTransferLength(_In_ WDFDMATRANSACTION DmaTr
 WDFDEVICE WdfDmaTransactionGetDevice(_In_ WDFDMATRANSACTION DmaTransaction);
 VOID WdfDmaTransactionSetSingleTransferRequirement(_In_ WDFDMATRANSACTION DmaTransaction,
                                                    _In_ BOOLEAN RequireSingleTransfer);
+
+typedef VOID EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE(_In_ WDFDMATRANSACTION Transaction,
+                                                           _In_ WDFDEVICE Device,
+                                                           _In_ WDFCONTEXT Context,
+                                                           _In_ WDF_DMA_DIRECTION Direction,
+                                                           _In_ DMA_COMPLETION_STATUS Status);
+typedef EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE
+    *PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE;
+
+VOID WdfDmaTransactionSetTransferCompleteCallback(
+    _In_ WDFDMATRANSACTION DmaTransaction,
+    _In_opt_ PFN_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine,
+    _In_opt_ PVOID DmaCompletionContext);
+VOID WdfDmaTransactionSetDeviceAddressOffset(_In_ WDFDMATRANSACTION DmaTransaction,
+                                             _In_ ULONG Offset);
+VOID WdfDmaTransactionStopSystemTransfer(_In_ WDFDMATRANSACTION DmaTransaction);
 
 typedef struct _WDF_COMMON_BUFFER_CONFIG {
     ULONG Size;
