@@ -36,6 +36,9 @@ static struct {
     WDF_IO_QUEUE_DISPATCH_TYPE write_dispatch;
     WDFDEVICE device;
     BOOLEAN complete_at_once; /* EvtIoWrite completes what it gets */
+    int stops;                /* EvtIoStop: calls, and what it does with the n-th: */
+    char stop_plan[8];        /* 'c' complete, 'r' requeue, 'k' keep (acknowledge) */
+    ULONG stop_flags[8];
 } seen;
 
 static void call(const char *what)
@@ -164,6 +167,23 @@ static VOID TestEvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, size_t Ou
     WdfRequestCompleteWithInformation(Request, STATUS_SUCCESS, OutputBufferLength);
 }
 
+static VOID TestEvtIoStop(WDFQUEUE Queue, WDFREQUEST Request, ULONG ActionFlags)
+{
+    int i = seen.stops++;
+
+    (void)Queue;
+    call("stop");
+    seen.stop_flags[i] = ActionFlags;
+    /* a cancelable request is unmarked first, unless its cancel has it already */
+    if ((ActionFlags & WdfRequestStopRequestCancelable) &&
+        WdfRequestUnmarkCancelable(Request) == STATUS_CANCELLED)
+        return;
+    if (seen.stop_plan[i] == 'c')
+        WdfRequestComplete(Request, STATUS_CANCELLED);
+    else
+        WdfRequestStopAcknowledge(Request, seen.stop_plan[i] == 'r');
+}
+
 static VOID TestEvtRequestCancel(WDFREQUEST Request)
 {
     call("cancel");
@@ -211,6 +231,7 @@ static NTSTATUS TestDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
         return status;
     WDF_IO_QUEUE_CONFIG_INIT(&qc, seen.write_dispatch);
     qc.EvtIoWrite = TestEvtIoWrite;
+    qc.EvtIoStop = TestEvtIoStop;
     status = WdfIoQueueCreate(device, &qc, WDF_NO_OBJECT_ATTRIBUTES, &ctx->WriteQueue);
     if (!NT_SUCCESS(status))
         return status;
@@ -618,6 +639,46 @@ START_TEST(test_cancellation)
 }
 END_TEST
 
+/* Removal with requests the driver holds: EvtIoStop for each (WdfRequestStopActionPurge, with
+ * WdfRequestStopRequestCancelable for one marked cancelable); one it completes there, one it
+ * requeues with WdfRequestStopAcknowledge (the removal then completes it from the queue), one
+ * it keeps; an acknowledgement outside EvtIoStop is a finding. */
+START_TEST(test_stop_on_removal)
+{
+    struct rig r;
+    struct sent s[3] = {{0}};
+    size_t findings;
+
+    start(&r, WdfSynchronizationScopeNone, WdfIoQueueDispatchParallel);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(send_rw(&r, IRP_MJ_WRITE, 4096, &s[i]), STATUS_PENDING);
+    ck_assert_int_eq(seen.n_held, 3);
+    WdfRequestStopAcknowledge(seen.held[0], FALSE); /* nothing is stopping */
+    ck_assert_finding(r.m, DMS_BUGCHECK_10D(0x6));
+    ck_assert_int_eq(WdfRequestMarkCancelableEx(seen.held[2], TestEvtRequestCancel),
+                     STATUS_SUCCESS);
+    memcpy(seen.stop_plan, "crk", 3);
+    seen.calls[0] = '\0';
+    findings = dms_finding_count(r.m);
+    ck_assert_int_eq(dms_pnp_remove(r.pdo, TRUE), STATUS_SUCCESS);
+    ck_assert_uint_eq(dms_finding_count(r.m), findings); /* the driver did it right */
+    ck_assert_int_eq(seen.stops, 3);
+    /* the newest held first: the framework walks what the driver holds */
+    for (int i = 0; i < 3; i++)
+        ck_assert_uint_eq(seen.stop_flags[i] & WdfRequestStopActionPurge,
+                          WdfRequestStopActionPurge);
+    ck_assert_uint_eq(seen.stop_flags[0] & WdfRequestStopRequestCancelable,
+                      WdfRequestStopRequestCancelable); /* #2, marked cancelable */
+    ck_assert_int_eq(s[2].done, 1);
+    ck_assert_int_eq(s[2].status, STATUS_CANCELLED); /* completed in EvtIoStop */
+    ck_assert_int_eq(s[1].done, 1);
+    ck_assert_int_eq(s[1].status, STATUS_DELETE_PENDING); /* requeued, then purged */
+    ck_assert_int_eq(s[0].done, 0); /* kept by the driver */
+    ck_assert(strstr(seen.calls, "stop stop stop ") == seen.calls);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("kmdf/queues");
@@ -632,6 +693,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_remove_with_requests_out);
     tcase_add_test(tc, test_manual_queue);
     tcase_add_test(tc, test_cancellation);
+    tcase_add_test(tc, test_stop_on_removal);
     suite_add_tcase(s, tc);
     return s;
 }

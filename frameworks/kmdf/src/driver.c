@@ -174,6 +174,7 @@ static void stop_device(struct fx_device *d)
 
     if (d->state != FX_PNP_STARTED)
         return;
+    fx_queues_stop(d);
     fx_queues_purge(d, STATUS_DELETE_PENDING);
     if (d->pnp.EvtDeviceSelfManagedIoSuspend != NULL)
         d->pnp.EvtDeviceSelfManagedIoSuspend(h);

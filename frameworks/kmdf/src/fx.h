@@ -154,6 +154,7 @@ struct fx_device {
     uint32_t interfaces;
     struct fx_interrupt *interrupts; /* in creation order: the n-th takes the n-th resource */
     struct fx_dma_enabler *enablers;
+    struct fx_request *owned; /* the requests the driver holds (presented, not completed) */
 };
 
 struct fx_device *fx_device_of(PDEVICE_OBJECT wdm);
@@ -188,6 +189,9 @@ struct fx_request {
      * EvtIoCanceledOnQueue, an undelivered one is completed by the framework) */
     bool cancelable, cancel_called, delivered;
     PFN_WDF_REQUEST_CANCEL evt_cancel;
+    struct fx_request *owned_next; /* on its device's owned list, while the driver holds it */
+    bool owned;
+    bool stopping; /* EvtIoStop called, WdfRequestStopAcknowledge not yet */
 };
 
 struct fx_queue {
@@ -207,6 +211,9 @@ NTSTATUS fx_queue_irp(struct fx_device *d, PIRP irp);
 /* Start every queue of d (after D0Entry), or fail what waits in them (at removal). */
 void fx_queues_start(struct fx_device *d);
 void fx_queues_purge(struct fx_device *d, NTSTATUS status);
+/* The device is being removed: EvtIoStop (WdfRequestStopActionPurge) for each request the
+ * driver holds from a queue that has one, before the queues are purged. */
+void fx_queues_stop(struct fx_device *d);
 /* The MDL and length of a request's buffer for a DMA transaction in direction dir, as
  * WdfDmaTransactionInitializeUsingRequest takes them (STATUS_INVALID_DEVICE_REQUEST for a
  * direction the request does not go, or no buffer). */

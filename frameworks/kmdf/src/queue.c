@@ -60,6 +60,31 @@ static struct fx_request *queue_pop(struct fx_queue *q)
 
 static void request_complete(struct fx_request *r, NTSTATUS status, ULONG_PTR information);
 
+/* The driver holds r now (presented, retrieved, or handed to EvtIoCanceledOnQueue). */
+static void own(struct fx_request *r)
+{
+    if (r->owned)
+        return;
+    r->owned = true;
+    r->owned_next = r->device->owned;
+    r->device->owned = r;
+}
+
+/* It does no more (completed, forwarded, requeued). */
+static void disown(struct fx_request *r)
+{
+    struct fx_request **p = &r->device->owned;
+
+    if (!r->owned)
+        return;
+    while (*p != NULL && *p != r)
+        p = &(*p)->owned_next;
+    if (*p == r)
+        *p = r->owned_next;
+    r->owned = false;
+    r->owned_next = NULL;
+}
+
 static bool zero_length(const struct fx_request *r)
 {
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(r->irp);
@@ -176,6 +201,7 @@ static void queue_dispatch(struct fx_queue *q)
         struct fx_request *r = queue_pop(q);
         IoSetCancelRoutine(r->irp, NULL); /* the driver's now: cancelable only if it says */
         r->state = FX_REQ_PRESENTED;
+        own(r);
         q->presented++;
         present(q, r);
     }
@@ -217,6 +243,7 @@ static void request_cancel(struct fx_request *r)
         r->state = FX_REQ_PRESENTED; /* out of the queue: the driver's, or completed now */
         q->presented++;
         if (r->delivered && q->config.EvtIoCanceledOnQueue != NULL) {
+            own(r);
             sync_enter(q, &hold);
             q->config.EvtIoCanceledOnQueue((WDFQUEUE)q->obj.handle, rh);
             sync_leave(&hold);
@@ -257,6 +284,8 @@ static bool cancel_arm(struct fx_request *r)
 
 static void queue_append(struct fx_queue *q, struct fx_request *r)
 {
+    disown(r);
+    r->stopping = false;
     r->queue = q;
     r->state = FX_REQ_QUEUED;
     r->next = NULL;
@@ -467,6 +496,7 @@ NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
     IoSetCancelRoutine(r->irp, NULL);
     r->delivered = true;
     r->state = FX_REQ_PRESENTED;
+    own(r);
     q->presented++;
     *OutRequest = (WDFREQUEST)r->obj.handle;
     return STATUS_SUCCESS;
@@ -488,6 +518,7 @@ static void request_complete(struct fx_request *r, NTSTATUS status, ULONG_PTR in
     if (r->state == FX_REQ_PRESENTED && q != NULL)
         q->presented--;
     r->state = FX_REQ_COMPLETED;
+    disown(r);
     IoSetCancelRoutine(irp, NULL);
     irp->Tail.Overlay.DriverContext[3] = NULL;
     if (r->own_mdl != NULL)
@@ -927,4 +958,76 @@ NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueu
         queue_dispatch(from);
     queue_dispatch(to);
     return STATUS_SUCCESS;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Stopping: the device is being removed.
+ */
+void fx_queues_stop(struct fx_device *d)
+{
+    /* a callback may complete (unlink) the request it is given, or others: walk a snapshot */
+    size_t n = 0, i = 0;
+    struct fx_request **list;
+
+    for (struct fx_request *r = d->owned; r != NULL; r = r->owned_next)
+        n++;
+    if (n == 0 || (list = calloc(n, sizeof(*list))) == NULL)
+        return;
+    for (struct fx_request *r = d->owned; r != NULL; r = r->owned_next)
+        list[i++] = r;
+    for (i = 0; i < n; i++) {
+        struct fx_request *r = list[i];
+        struct fx_queue *q = r->queue;
+        struct sync_hold hold;
+        ULONG flags = WdfRequestStopActionPurge;
+        bool still = false;
+
+        for (struct fx_request *o = d->owned; o != NULL && !still; o = o->owned_next)
+            still = o == r;
+        if (!still || q == NULL || !power_managed(q) || q->config.EvtIoStop == NULL)
+            continue;
+        if (r->cancelable)
+            flags |= WdfRequestStopRequestCancelable;
+        r->stopping = true;
+        sync_enter(q, &hold);
+        q->config.EvtIoStop((WDFQUEUE)q->obj.handle, (WDFREQUEST)r->obj.handle, flags);
+        sync_leave(&hold);
+    }
+    free(list);
+}
+
+VOID WdfRequestStopAcknowledge(WDFREQUEST Request, BOOLEAN Requeue)
+{
+    static const char routine[] = "WdfRequestStopAcknowledge";
+    struct fx_request *r = request_get(Request, routine);
+    struct fx_queue *q;
+
+    if (r == NULL)
+        return;
+    if (!r->stopping) {
+        fx_violation(routine, 0x6, 0x9, (uint64_t)(uintptr_t)Request,
+                     "%s of a request the framework is not stopping (call it from EvtIoStop, "
+                     "or after it, once)", routine);
+        return;
+    }
+    r->stopping = false;
+    q = r->queue;
+    if (!Requeue || q == NULL)
+        return; /* the driver keeps it, and completes it */
+    /* back to the head of its queue: a removal completes it from there */
+    if (r->cancelable) {
+        fx_violation(routine, 0x6, 0xA, (uint64_t)(uintptr_t)Request,
+                     "%s requeues a request still marked cancelable (unmark it first)",
+                     routine);
+        return;
+    }
+    q->presented--;
+    disown(r);
+    r->state = FX_REQ_QUEUED;
+    r->next = q->head;
+    q->head = r;
+    if (q->tail == NULL)
+        q->tail = r;
+    if (!cancel_arm(r))
+        request_cancel(r);
 }

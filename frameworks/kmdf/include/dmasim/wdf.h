@@ -592,6 +592,7 @@ NTSTATUS WdfRequestMarkCancelableEx(_In_ WDFREQUEST Request,
                                     _In_ PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
 NTSTATUS WdfRequestUnmarkCancelable(_In_ WDFREQUEST Request);
 BOOLEAN WdfRequestIsCanceled(_In_ WDFREQUEST Request);
+VOID WdfRequestStopAcknowledge(_In_ WDFREQUEST Request, _In_ BOOLEAN Requeue);
 NTSTATUS WdfRequestForwardToIoQueue(_In_ WDFREQUEST Request, _In_ WDFQUEUE DestinationQueue);
 VOID WdfRequestComplete(_In_ WDFREQUEST Request, _In_ NTSTATUS Status);
 VOID WdfRequestCompleteWithInformation(_In_ WDFREQUEST Request, _In_ NTSTATUS Status,
@@ -644,6 +645,13 @@ typedef VOID EVT_WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL(_In_ WDFQUEUE Queue,
                                                          _In_ size_t InputBufferLength,
                                                          _In_ ULONG IoControlCode);
 typedef EVT_WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL *PFN_WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL;
+typedef enum _WDF_REQUEST_STOP_ACTION_FLAGS {
+    WdfRequestStopActionInvalid = 0,
+    WdfRequestStopActionSuspend = 0x01,
+    WdfRequestStopActionPurge = 0x02,
+    WdfRequestStopRequestCancelable = 0x10000000,
+} WDF_REQUEST_STOP_ACTION_FLAGS;
+
 typedef VOID EVT_WDF_IO_QUEUE_IO_STOP(_In_ WDFQUEUE Queue, _In_ WDFREQUEST Request,
                                       _In_ ULONG ActionFlags);
 typedef EVT_WDF_IO_QUEUE_IO_STOP *PFN_WDF_IO_QUEUE_IO_STOP;
