@@ -63,7 +63,7 @@ const struct study_metric study_metrics[] = {
     {"pages_mapped", "pages mapped", MK_COUNT, get_pages_mapped, false, false},
     {"mappings_per_io", "mappings (stages) per I/O", MK_RATE, get_mappings_per_io, true, false},
     {"sg_elements_per_mapping", "S/G elements per mapping", MK_RATE, get_elements_per_mapping,
-     false, false},
+     false, false, true},
     {"map_registers_peak", "map registers held, peak", MK_COUNT, get_mapregs_peak, false,
      false},
     {"pages_bounced", "pages bounced", MK_COUNT, get_pages_bounced, true, false},
