@@ -260,7 +260,8 @@ int stor_card_attach(PDEVICE_OBJECT pdo, uint64_t bar, const struct dms_device_s
     priv.u.DevicePrivate.Data[STOR_PRIVATE_DECLARED_BITS] = s->declared_bits;
     priv.u.DevicePrivate.Data[STOR_PRIVATE_MAX_TRANSFER] = s->max_transfer;
     priv.u.DevicePrivate.Data[STOR_PRIVATE_CONFIG] =
-        (ULONG)s->pattern | (s->flush_io_buffers ? 0x100u : 0) | (s->slots << 16);
+        (ULONG)s->pattern | (s->flush_io_buffers ? 0x100u : 0) |
+        (s->queue_contiguous ? STOR_CONFIG_QUEUE_CONTIGUOUS : 0) | (s->slots << 16);
     err = devdma_init(&c->dma, pdo, s->address_bits, bus, s->max_transfer, devdma_salt(s->name));
     if (err == 0)
         err = devcard_present(pdo, bar, STOR_BAR_BYTES, &card_ops, c, &priv, 1);

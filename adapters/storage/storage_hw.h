@@ -60,7 +60,8 @@ typedef struct _STOR_COMPLETION {
 #define STOR_PRIVATE_DECLARED_BITS 0 /* Data[0]: address bits to declare */
 #define STOR_PRIVATE_MAX_TRANSFER  1 /* Data[1]: the most bytes one request carries */
 #define STOR_PRIVATE_CONFIG        2 /* Data[2]: bits 0-7 the calling pattern (enum
-                                      * dms_pattern), bit 8 KeFlushIoBuffers, bits 16-31 the
-                                      * queue depth */
+                                      * dms_pattern), bit 8 KeFlushIoBuffers, bit 9 the queues
+                                      * in contiguous memory, bits 16-31 the queue depth */
+#define STOR_CONFIG_QUEUE_CONTIGUOUS 0x200u
 
 #endif

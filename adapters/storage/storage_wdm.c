@@ -45,6 +45,7 @@ typedef struct _STOR_EXTENSION {
     PUCHAR Queues;             /* common buffer: the command table, then the completion queue */
     PHYSICAL_ADDRESS QueuesLogical;
     ULONG QueuesBytes, CommandStride, Slots, MaxTransfer;
+    BOOLEAN QueuesContiguous;  /* the wrong way: MmAllocateContiguousMemory's, by physical */
     ULONG CqHead;
     USHORT CqPhase;
     struct dmatx_queue Queue;  /* the slots: free, waiting requests, failed */
@@ -246,8 +247,20 @@ static NTSTATUS StorQueues(PSTOR_EXTENSION Ext)
     ULONGLONG cq;
 
     Ext->QueuesBytes = Ext->Slots * Ext->CommandStride + Ext->Slots * sizeof(STOR_COMPLETION);
-    Ext->Queues = a->DmaOperations->AllocateCommonBuffer(a, Ext->QueuesBytes,
-                                                         &Ext->QueuesLogical, TRUE);
+    if (Ext->QueuesContiguous) {
+        /* the way the DMA guidance warns against: contiguous memory anywhere, and the CPU's
+         * physical address of it for the controller, as if the two were the same */
+        PHYSICAL_ADDRESS low = {.QuadPart = 0}, high = {.QuadPart = -1}, none = {.QuadPart = 0};
+        Ext->Queues = MmAllocateContiguousMemorySpecifyCache(Ext->QueuesBytes, low, high, none,
+                                                             MmCached);
+        if (Ext->Queues != NULL)
+            Ext->QueuesLogical = MmGetPhysicalAddress(Ext->Queues);
+    } else {
+        Ext->Queues = a->DmaOperations->AllocateCommonBuffer(a, Ext->QueuesBytes,
+                                                             &Ext->QueuesLogical, TRUE);
+    }
+    if (Ext->Queues != NULL)
+        RtlZeroMemory(Ext->Queues, Ext->QueuesBytes);
     if (Ext->Queues == NULL ||
         !NT_SUCCESS(dmatx_queue_init(&Ext->Queue, Ext->Slots, StorStart, Ext)))
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -322,6 +335,7 @@ static NTSTATUS StorStartDevice(PSTOR_EXTENSION Ext, PCM_RESOURCE_LIST Translate
     if (!NT_SUCCESS(status))
         return status;
     Ext->Dma.flush_io_buffers = (config & 0x100) != 0;
+    Ext->QueuesContiguous = (config & STOR_CONFIG_QUEUE_CONTIGUOUS) != 0;
     status = StorQueues(Ext);
     if (NT_SUCCESS(status))
         Ext->Started = TRUE;
@@ -337,7 +351,9 @@ static VOID StorStopDevice(PSTOR_EXTENSION Ext)
     if (Ext->Interrupt != NULL)
         IoDisconnectInterrupt(Ext->Interrupt);
     Ext->Interrupt = NULL;
-    if (Ext->Queues != NULL && a != NULL)
+    if (Ext->Queues != NULL && Ext->QueuesContiguous)
+        MmFreeContiguousMemorySpecifyCache(Ext->Queues, Ext->QueuesBytes, MmCached);
+    else if (Ext->Queues != NULL && a != NULL)
         a->DmaOperations->FreeCommonBuffer(a, Ext->QueuesBytes, Ext->QueuesLogical, Ext->Queues,
                                            TRUE);
     Ext->Queues = NULL;

@@ -77,6 +77,11 @@ size_t study_sentence(const struct study *st, uint32_t point, uint32_t v, char *
     fmt("cpu_per_io_ns", b->cpu_per_io_ns, cb, sizeof(cb));
     fmt("throughput", f->throughput, tv, sizeof(tv));
     fmt("throughput", b->throughput, tb, sizeof(tb));
+    if (f->lost > 0 && b->lost == 0) /* its figures are of what finished: no cost to tell */
+        return (size_t)snprintf(out, len, "%s lost %" PRIu64 " I/O%s: the run ended with the "
+                                "driver holding them (%" PRIu64 " findings name the cause), "
+                                "after %" PRIu64 " completed. ", vn, f->lost,
+                                f->lost == 1 ? "" : "s", f->findings, f->ios);
     if (f->mismatches > 0 && b->mismatches == 0) {
         size_t n = (size_t)snprintf(out, len, "%s returned wrong data: %" PRIu64 " of %" PRIu64
                                     " I/Os checked differ (%" PRIu64 " findings name the "

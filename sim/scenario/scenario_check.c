@@ -185,6 +185,13 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     if (scn_line(s, inst, "periods") != 0 && strcmp(kind->name, "audio") != 0)
         err_at(err, s, blame(s, inst, "periods", d->line),
                "periods applies only to adapter = audio, not %s%s", kind->name, "");
+    if (scn_line(s, inst, "queue_memory") != 0 && strcmp(kind->name, "storage") != 0)
+        err_at(err, s, blame(s, inst, "queue_memory", d->line),
+               "queue_memory applies only to adapter = storage, not %s%s", kind->name, "");
+    else if (d->queue_memory == 1 && (d->pattern == DMS_PATTERN_KMDF || d->driver[0] != '\0'))
+        err_at(err, s, blame(s, inst, "queue_memory", d->line),
+               "queue_memory = contiguous is the shipped WDM driver's choice: not with %s%s",
+               d->driver[0] != '\0' ? "driver = FILE" : "pattern = kmdf", "");
     if (scn_line(s, inst, "descriptor_high") != 0 && strcmp(kind->name, "pci9656") != 0)
         err_at(err, s, blame(s, inst, "descriptor_high", d->line),
                "descriptor_high applies only to adapter = pci9656, not %s%s", kind->name, "");
@@ -437,6 +444,7 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->dma_line = (uint32_t)d->dma_line;
     out->periods = (uint32_t)d->periods;
     out->descriptor_high_always = d->descriptor_high == 1;
+    out->queue_contiguous = d->queue_memory == 1;
     switch (d->flush_io_buffers) {
     case 1: /* yes */
         out->flush_io_buffers = true;

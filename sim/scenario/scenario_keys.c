@@ -25,6 +25,7 @@ static const char *const offsets_names[] = {"random", "sequential", NULL};
 static const char *const buffers_names[] = {"pool", "fresh", NULL};
 static const char *const flush_names[] = {"auto", "yes", "no", NULL};
 static const char *const descriptor_high_names[] = {"dac-chain-load", "always", NULL};
+static const char *const queue_memory_names[] = {"common-buffer", "contiguous", NULL};
 
 #define M(f) offsetof(struct scn_machine, f)
 #define C(f) offsetof(struct cost_model, f)
@@ -261,6 +262,13 @@ const struct key_def scn_keys[] = {
      "dac-chain-load (the datasheet): its fifth dword only when DMAMODE's DAC_CHAIN_LOAD bit is "
      "set, else DMADAC, so a driver that never sets the bit has its buffers above 4 GiB cut to "
      "32 bits; always: the fifth dword whatever the bit (a card that forgives it).", NULL},
+    {SEC_DEVICE, "queue_memory", KT_ENUM, D(queue_memory), 0, 0, queue_memory_names, false,
+     "common-buffer",
+     "storage only: where its WDM driver puts the command table and completion queue. "
+     "common-buffer: AllocateCommonBuffer, and the logical address it gives; contiguous: "
+     "MmAllocateContiguousMemory and MmGetPhysicalAddress, the wrong way the DMA guidance "
+     "warns of (it works only where the physical address is one the device reaches and uses).",
+     NULL},
     {SEC_DEVICE, "dma_remapping", KT_BOOL, D(dma_remapping), 0, 1, NULL, false, "yes",
      "machine.iommu = remap: whether the device's driver opted in to DMA remapping (its INF's "
      "DmaRemappingCompatible). no: its DMA is not remapped - physical logical addresses, and "

@@ -192,6 +192,14 @@ static const struct {
      "queue_depth = 32\n", 3, "cannot hold 32 packets"},
     {"[device d]\nadapter = storage\nperiods = 8\n[workload w]\ndevice = d\n", 3,
      "periods applies only to adapter = audio"},
+    {"[device d]\nadapter = nic\nqueue_memory = contiguous\n[workload w]\ndevice = d\n", 3,
+     "queue_memory applies only to adapter = storage"},
+    {"[device d]\nadapter = storage\npattern = kmdf\nqueue_memory = contiguous\n"
+     "[workload w]\ndevice = d\n", 4, "queue_memory = contiguous is the shipped WDM driver's"},
+    {"[device d]\nadapter = storage\ndescriptor_high = always\n[workload w]\ndevice = d\n", 3,
+     "descriptor_high applies only to adapter = pci9656"},
+    {"[machine]\ncontiguous = sideways\n[device d]\nadapter = storage\n[workload w]\n"
+     "device = d\n", 2, "sideways"},
     {"[device d]\nadapter = legacy\ndma_line = 3\n[workload w]\ndevice = d\n", 3,
      "dma_line applies only to subordinate devices"},
 #define AUDIO "[device d]\nadapter = audio\n"

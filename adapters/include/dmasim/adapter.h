@@ -67,6 +67,9 @@ struct dms_device_settings {
     /* pci9656: a chained descriptor's fifth dword gives the upper PCI address bits even
      * without DMAMODE's DAC_CHAIN_LOAD (the datasheet: only with it, else DMADAC) */
     bool descriptor_high_always;
+    /* storage: its WDM driver puts its queues in MmAllocateContiguousMemory and gives the
+     * controller MmGetPhysicalAddress's address (the wrong way) */
+    bool queue_contiguous;
 };
 
 /* One I/O request, as the simulator keeps it: the workload builds its IRP from it, and the
