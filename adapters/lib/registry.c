@@ -11,6 +11,7 @@ extern const struct dms_adapter_kind dms_adapter_legacy;
 extern const struct dms_adapter_kind dms_adapter_uart;
 extern const struct dms_adapter_kind dms_adapter_audio;
 extern const struct dms_adapter_kind dms_adapter_pci9656;
+extern const struct dms_adapter_kind dms_adapter_display;
 
 const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_storage,
@@ -19,6 +20,7 @@ const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_uart,
     &dms_adapter_audio,
     &dms_adapter_pci9656,
+    &dms_adapter_display,
     NULL,
 };
 

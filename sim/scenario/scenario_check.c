@@ -185,6 +185,9 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     if (scn_line(s, inst, "periods") != 0 && strcmp(kind->name, "audio") != 0)
         err_at(err, s, blame(s, inst, "periods", d->line),
                "periods applies only to adapter = audio, not %s%s", kind->name, "");
+    if (scn_line(s, inst, "dma_adapters") != 0 && strcmp(kind->name, "display") != 0)
+        err_at(err, s, blame(s, inst, "dma_adapters", d->line),
+               "dma_adapters applies only to adapter = display, not %s%s", kind->name, "");
     if (scn_line(s, inst, "queue_memory") != 0 && strcmp(kind->name, "storage") != 0)
         err_at(err, s, blame(s, inst, "queue_memory", d->line),
                "queue_memory applies only to adapter = storage, not %s%s", kind->name, "");
@@ -445,6 +448,7 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->periods = (uint32_t)d->periods;
     out->descriptor_high_always = d->descriptor_high == 1;
     out->queue_contiguous = d->queue_memory == 1;
+    out->dma_adapters = (uint32_t)d->dma_adapters;
     switch (d->flush_io_buffers) {
     case 1: /* yes */
         out->flush_io_buffers = true;

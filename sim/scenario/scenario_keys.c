@@ -262,6 +262,10 @@ const struct key_def scn_keys[] = {
      "dac-chain-load (the datasheet): its fifth dword only when DMAMODE's DAC_CHAIN_LOAD bit is "
      "set, else DMADAC, so a driver that never sets the bit has its buffers above 4 GiB cut to "
      "32 bits; always: the fifth dword whatever the bit (a card that forgives it).", NULL},
+    {SEC_DEVICE, "dma_adapters", KT_COUNT, D(dma_adapters), 1, 2, NULL, false, "2",
+     "display only: the DMA adapters its miniport gets from VideoPortGetDmaAdapter for its two "
+     "engines: 2, one an engine (the guidance: one adapter for each concurrent path), or 1, "
+     "shared by both (its map registers too).", NULL},
     {SEC_DEVICE, "queue_memory", KT_ENUM, D(queue_memory), 0, 0, queue_memory_names, false,
      "common-buffer",
      "storage only: where its WDM driver puts the command table and completion queue. "

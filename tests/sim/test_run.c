@@ -700,6 +700,53 @@ START_TEST(test_kmdf_uart)
 }
 END_TEST
 
+/* The display adapter through the video port: every upload verified; a request moved in
+ * several StartDma/CompleteDma rounds; one adapter for both engines shares its map registers,
+ * so its rounds are more and the run longer than with one adapter an engine; a failed
+ * descriptor fails its request, nothing lost or found. */
+START_TEST(test_videoport_display)
+{
+    static const char text[] = "[machine]\nmemory = 16G\nseed = 1\n"
+                               "[device gpu]\nadapter = display\naddress_bits = 32\n"
+                               "engines = 2\n"
+                               "[workload w]\ndevice = gpu\nop = mix\nsize = 256K..1M\n"
+                               "queue_depth = 2\ncount = 60\n";
+    static const char *const sets[][1] = {{NULL}, {"device.gpu.dma_adapters=1"},
+                                          {"faults.device_errors=5%"}};
+    uint64_t elapsed_two = 0, rounds_two = 0;
+
+    for (size_t i = 0; i < 3; i++) {
+        struct scenario *s = parse(text, sets[i], sets[i][0] != NULL ? 1 : 0);
+        struct run_result r;
+        const struct run_device *d;
+        run_ok(s, &r);
+        d = &r.devices[0];
+        ck_assert_uint_eq(d->ios, 60);
+        ck_assert_uint_eq(d->lost, 0);
+        ck_assert_uint_eq(d->mismatches, 0);
+        ck_assert_uint_eq(r.findings, 0);
+        ck_assert_uint_gt(d->hal.pages_bounced, 0);
+        if (i == 2) {
+            ck_assert_uint_gt(d->failed, 0);
+            ck_assert_uint_eq(d->verified + d->failed, 60);
+        } else {
+            ck_assert_uint_eq(d->failed, 0);
+            ck_assert_uint_eq(d->verified, 60);
+            ck_assert_uint_gt(d->hal.transfers, 4 * 60); /* at least 4 rounds a request */
+        }
+        if (i == 0) {
+            elapsed_two = r.elapsed_ns;
+            rounds_two = d->hal.transfers;
+        } else if (i == 1) {
+            ck_assert_uint_gt(d->hal.transfers, rounds_two);
+            ck_assert_uint_gt(r.elapsed_ns, elapsed_two);
+        }
+        run_result_free(&r);
+        scenario_free(s);
+    }
+}
+END_TEST
+
 /* [machine] io_timeout: an I/O outstanding that long while the run goes on (a card wedged on
  * it, the others working) stops the run, which reports it (STOPPED, the I/O lost); 0: never. */
 START_TEST(test_io_timeout)
@@ -770,6 +817,7 @@ int main(void)
     tcase_add_test(tc, test_kmdf_pci9656);
     tcase_add_test(tc, test_kmdf_storage);
     tcase_add_test(tc, test_kmdf_uart);
+    tcase_add_test(tc, test_videoport_display);
     tcase_add_test(tc, test_io_timeout);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -38,7 +38,8 @@ extern "C" {
     X(COMMON_BUFFER, "common-buffer") /* the driver copies through its common buffer */      \
     X(V3, "v3")                       /* v3: AllocateAdapterChannelEx, MapTransferEx, ...  */ \
     X(V3_SYNC, "v3-sync")             /* the same with DMA_SYNCHRONOUS_CALLBACK            */ \
-    X(KMDF, "kmdf")                   /* KMDF: a DMA enabler and transactions (wdf.h)      */
+    X(KMDF, "kmdf")                   /* KMDF: a DMA enabler and transactions (wdf.h)      */ \
+    X(VIDEOPORT, "videoport")         /* a video miniport: StartDma/CompleteDma (video.h)  */
 
 enum dms_pattern {
 #define DMS_PATTERN_ENUM(name, text) DMS_PATTERN_##name,
@@ -70,6 +71,7 @@ struct dms_device_settings {
     /* storage: its WDM driver puts its queues in MmAllocateContiguousMemory and gives the
      * controller MmGetPhysicalAddress's address (the wrong way) */
     bool queue_contiguous;
+    uint32_t dma_adapters;  /* display: the DMA adapters its miniport gets for two engines */
 };
 
 /* One I/O request, as the simulator keeps it: the workload builds its IRP from it, and the
