@@ -131,6 +131,30 @@ static void state_free(void *p)
 {
     struct vp_state *st = p;
 
+    /* devices never removed (the machine goes first): the port's own records of them; what
+     * they hold of the HAL's, the machine frees itself */
+    for (struct vp_device *d = st->devices; d != NULL; d = d->next) {
+        while (d->rounds != NULL) {
+            struct vp_round *r = d->rounds;
+            d->rounds = r->next;
+            free(r);
+        }
+        while (d->adapters != NULL) {
+            struct __VP_DMA_ADAPTER *a = d->adapters;
+            d->adapters = a->next;
+            while (a->waiting != NULL) {
+                struct vp_round *r = a->waiting;
+                a->waiting = r->next;
+                free(r);
+            }
+            while (a->commons != NULL) {
+                struct vp_common *c = a->commons;
+                a->commons = c->next;
+                free(c);
+            }
+            free(a);
+        }
+    }
     for (struct vp_driver *d = st->drivers, *n; d != NULL; d = n) {
         n = d->next;
         free(d);
@@ -791,12 +815,14 @@ VP_STATUS VideoPortCompleteDma(PVOID HwDeviceExtension, PVP_DMA_ADAPTER VpDmaAda
 {
     struct dms_machine *m = dms_machine_current();
     struct vp_device *d = find_device(HwDeviceExtension); /* complete_dma says if not */
+    ULONG elements = 0; /* read from the list only once it is known to be one of ours */
     VP_STATUS status;
 
     /* what the DPC does from here (this call, the following round, the event) is the work of
      * the transfer the list belongs to */
     for (struct vp_round *r = d != NULL ? d->rounds : NULL; r != NULL; r = r->next)
         if ((PVOID)r->list == (PVOID)VpScatterGather && r->list != NULL) {
+            elements = r->list->NumberOfElements;
             if (r->irp != NULL && KeGetCurrentIrql() == DISPATCH_LEVEL &&
                 d->context_irp != r->irp) {
                 if (d->context_entered)
@@ -807,8 +833,7 @@ VP_STATUS VideoPortCompleteDma(PVOID HwDeviceExtension, PVP_DMA_ADAPTER VpDmaAda
             break;
         }
     dms_trace_call(m, DMS_EV_CALL, "VideoPortCompleteDma", 0, "a list of %u element%s",
-                   VpScatterGather != NULL ? (unsigned)VpScatterGather->NumberOfElements : 0u,
-                   VpScatterGather != NULL && VpScatterGather->NumberOfElements == 1 ? "" : "s");
+                   (unsigned)elements, elements == 1 ? "" : "s");
     status = complete_dma(HwDeviceExtension, VpDmaAdapter, VpScatterGather, WriteToDevice);
     dms_trace_call(m, DMS_EV_RETURN, "VideoPortCompleteDma", 0, "returns %ld", (long)status);
     return status;
