@@ -26,6 +26,9 @@ struct disp_engine {
     DISP_DESCRIPTOR *fetched;   /* the engine's copy of its descriptor */
     struct devdma_element el[DISP_MAX_ELEMENTS];
     uint32_t pending_strays;    /* stray pages before the descriptor's run is open */
+    uint64_t done_ns;           /* when it last finished a descriptor */
+    uint64_t done_end;          /* where in video memory that descriptor ended */
+    bool done_valid;
 };
 
 struct disp_card {
@@ -79,6 +82,9 @@ static void engine_done(void *arg)
         run->end = d->VramOffset + d->Bytes;
     }
     g->pending_strays = 0;
+    g->done_ns = c->bus->now != NULL ? c->bus->now(c->bus->ctx) : 0;
+    g->done_end = d->VramOffset + d->Bytes;
+    g->done_valid = true;
     /* fault injection: the engine reports the descriptor failed */
     g->status = dms_device_error(c->pdo) ? DISP_STATUS_ERROR : 0;
     raise_done(c, e);
@@ -118,6 +124,14 @@ static void start_arrives(void *arg)
         raise_done(c, s->engine);
         return;
     }
+    /* the next part of the request this engine moved last: it was idle since, waiting */
+    if (g->done_valid && !(d->Flags & DISP_DESC_FIRST) && d->VramOffset == g->done_end &&
+        c->bus->now != NULL) {
+        struct devlog_run *run = devlog_find(&c->log, d->VramOffset - 1);
+        if (run != NULL)
+            run->idle_ns += c->bus->now(c->bus->ctx) - g->done_ns;
+    }
+    g->done_valid = false;
     if (dms_device_stall(c->pdo)) {
         devpost_done(s); /* fault injection: the engine takes the descriptor and never ends */
         g->status = DISP_STATUS_BUSY;

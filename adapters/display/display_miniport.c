@@ -28,8 +28,11 @@
  */
 #include <dmasim/video.h>
 
-#include "display_card.h"
 #include "display_hw.h"
+
+/* the entry: DriverEntry's role, under this name in dmasim (display_card.h), or wrapped by a
+ * DriverEntry of the driver's own out of the tree (tests/drivers/videoport_out_of_tree.sh) */
+DRIVER_INITIALIZE DisplayDriverEntry;
 
 #define DISP_PENDING 64 /* requests waiting for an engine */
 

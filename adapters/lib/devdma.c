@@ -168,6 +168,7 @@ void devlog_settle(struct devlog *l, struct dms_io *io)
         io->crc_device = r->crc;
         io->stray_pages = r->strays;
         io->dma_transfers = r->transfers;
+        io->idle_ns = r->idle_ns;
         l->run[i] = l->run[--l->n];
         return;
     }

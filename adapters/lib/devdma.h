@@ -68,6 +68,7 @@ int devcard_present(PDEVICE_OBJECT pdo, uint64_t bar, uint32_t bar_bytes,
 struct devlog_run {
     uint64_t start, end; /* media offsets [start, end) */
     uint32_t crc, strays, transfers;
+    uint64_t idle_ns;    /* the engine idle between the run's transfers (a card that says) */
 };
 
 struct devlog {
@@ -81,7 +82,7 @@ struct devlog_run *devlog_open(struct devlog *l, uint64_t media_offset, bool fre
 /* The run that covers media_offset, or NULL. */
 struct devlog_run *devlog_find(struct devlog *l, uint64_t media_offset);
 /* Take the run that covers [offset, offset+bytes) exactly into io (crc_device, stray_pages,
- * dma_transfers), and forget it. Nothing matching: io's fields stay 0. */
+ * dma_transfers, idle_ns), and forget it. Nothing matching: io's fields stay 0. */
 void devlog_settle(struct devlog *l, struct dms_io *io);
 void devlog_free(struct devlog *l);
 

@@ -197,6 +197,12 @@ static void text_device(FILE *out, const struct run_device *d, bool total, bool 
     fprintf(out, "  S/G elements    %.2f per list (%" PRIu64 " lists); %" PRIu64
             " device transfers\n", x.elements_per_transfer, d->hal.sg_lists_built,
             d->dma_transfers);
+    if (d->device_idle_ns > 0 && d->ios > 0) {
+        units_format_time(d->device_idle_ns / d->ios, a, sizeof(a));
+        fprintf(out, "  rounds          %.2f device transfers per I/O; the device idle %s per "
+                "I/O between them, waiting for its driver to start the next\n",
+                (double)d->dma_transfers / (double)d->ios, a);
+    }
     units_format_size(d->common_buffer_bytes, a, sizeof(a));
     units_format_time(d->engine.queue_ns, b, sizeof(b));
     fprintf(out, "  common buffers  %s; device engine busy %.1f%%, %" PRIu64
@@ -358,6 +364,7 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_f(j, "elements_per_list", x.elements_per_transfer);
     json_u64(j, "map_calls", d->hal.map_calls);
     json_u64(j, "device_transfers", d->dma_transfers);
+    json_u64(j, "device_idle_ns", d->device_idle_ns);
     json_close(j, '}');
     json_u64(j, "common_buffer_bytes", d->common_buffer_bytes);
     json_open(j, "cache", '{');

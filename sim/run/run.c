@@ -47,6 +47,11 @@ static void bus_set_context(void *ctx, uint64_t context)
     engine_set_tag(((struct sim_device *)ctx)->run->engine, context);
 }
 
+static uint64_t bus_now(void *ctx)
+{
+    return engine_now(((struct sim_device *)ctx)->run->engine);
+}
+
 static void bus_post(void *ctx, void (*fn)(void *), void *arg)
 {
     struct sim_device *d = ctx;
@@ -73,7 +78,7 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->kind = dms_adapter_kinds[d->cfg->adapter];
     d->out = out;
     d->bus = (struct dms_bus){d,         run->full,   bus_device_work, bus_post,
-                              bus_crc32, bus_context, bus_set_context};
+                              bus_crc32, bus_context, bus_set_context, bus_now};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
     /* a driver of the user's has its own calling pattern: the report names the driver */
@@ -251,6 +256,7 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->map_registers_granted += d->map_registers_granted;
     t->common_buffer_bytes += d->common_buffer_bytes;
     t->dma_transfers += d->dma_transfers;
+    t->device_idle_ns += d->device_idle_ns;
     t->engine.busy_ns += d->engine.busy_ns;
     t->engine.transfers += d->engine.transfers;
     t->engine.queued += d->engine.queued;

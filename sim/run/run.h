@@ -47,6 +47,8 @@ struct run_device {
     uint32_t map_registers_granted;  /* what IoGetDmaAdapter returned */
     uint64_t common_buffer_bytes;    /* held while running */
     uint64_t dma_transfers;          /* device operations (more than I/Os when split) */
+    uint64_t device_idle_ns;         /* the device idle between an I/O's operations (a card
+                                      * that measures it: the display adapter's engines) */
     struct engine_device_stats engine;
     uint64_t verified, mismatches;
     struct run_mismatch mismatch[RUN_MISMATCH_DETAILS];

@@ -258,6 +258,7 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
                         engine_cpu_index(d->run->engine));
     out->ios++;
     out->dma_transfers += io->dma_transfers;
+    out->device_idle_ns += io->idle_ns;
     if (io->stray_pages > 0)
         out->stray_ios++;
     if (NT_SUCCESS(io->status)) {

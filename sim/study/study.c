@@ -429,6 +429,7 @@ static void figures_of(const struct study *st, const struct run_result *r,
     f->mappings = d->hal.transfers;
     f->sg_elements = d->hal.sg_elements;
     f->map_registers_peak = d->hal.map_registers_peak;
+    f->device_idle_ns = d->device_idle_ns;
     f->verified = d->verified;
     f->mismatches = d->mismatches;
     f->findings = st->device[0] != '\0' ? d->findings : r->findings;
@@ -470,7 +471,7 @@ static void cell_of(struct study *st, uint32_t c)
     struct study_run *cell = &st->cells[c];
     const struct study_run *r = &st->runs[c * st->n_seeds];
     struct study_figures *m = &cell->fig;
-    double n = st->n_seeds, sum[15] = {0}, thr = 0, iops = 0, cpu = 0, t[STUDY_TIME_COUNT] = {0};
+    double n = st->n_seeds, sum[16] = {0}, thr = 0, iops = 0, cpu = 0, t[STUDY_TIME_COUNT] = {0};
 
     cell->state = RUN_DONE;
     for (uint32_t i = 0; i < st->n_seeds; i++) {
@@ -490,11 +491,12 @@ static void cell_of(struct study *st, uint32_t c)
     memset(m, 0, sizeof(*m));
     for (uint32_t i = 0; i < st->n_seeds; i++) {
         const struct study_figures *f = &r[i].fig;
-        const uint64_t v[15] = {f->ios, f->failed, f->bytes, f->elapsed_ns, f->p50_ns,
+        const uint64_t v[16] = {f->ios, f->failed, f->bytes, f->elapsed_ns, f->p50_ns,
                                 f->p99_ns, f->max_ns, f->pages_mapped, f->pages_bounced,
                                 f->pages_above_limit, f->bytes_bounced, f->map_register_waits,
-                                f->mappings, f->sg_elements, f->map_registers_peak};
-        for (int k = 0; k < 15; k++)
+                                f->mappings, f->sg_elements, f->map_registers_peak,
+                                f->device_idle_ns};
+        for (int k = 0; k < 16; k++)
             sum[k] += (double)v[k];
         thr += f->throughput;
         iops += f->iops;
@@ -526,6 +528,7 @@ static void cell_of(struct study *st, uint32_t c)
     m->mappings = MEAN(sum[12]);
     m->sg_elements = MEAN(sum[13]);
     m->map_registers_peak = MEAN(sum[14]);
+    m->device_idle_ns = MEAN(sum[15]);
     m->map_register_wait_ns = MEAN((double)m->map_register_wait_ns);
     m->verified = MEAN((double)m->verified);
     m->cache_lines = MEAN((double)m->cache_lines);

@@ -56,6 +56,7 @@ struct study_figures {
     uint64_t mappings;           /* stages mapped: S/G lists put, MapTransfer runs flushed */
     uint64_t sg_elements;        /* elements of the S/G lists built */
     uint64_t map_registers_peak; /* map registers held at once, at most */
+    uint64_t device_idle_ns;     /* the device idle between I/Os' parts (display adapter) */
     uint64_t verified, mismatches, findings, lost;
     uint64_t cache_lines;   /* non-coherent machines: lines cleaned or invalidated */
     uint64_t stale_bytes;   /* bytes a device or the CPU read stale (maintenance missing) */

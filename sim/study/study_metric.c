@@ -34,6 +34,7 @@ GET(pages_mapped, f->pages_mapped)
 GET(mappings_per_io, per_io(f->mappings, f->ios))
 GET(elements_per_mapping, per_io(f->sg_elements, f->mappings))
 GET(mapregs_peak, f->map_registers_peak)
+GET(idle_per_io, per_io(f->device_idle_ns, f->ios))
 GET(pages_bounced, f->pages_bounced)
 GET(bounced_share, share(f->pages_bounced, f->pages_mapped))
 GET(above_share, share(f->pages_above_limit, f->pages_mapped))
@@ -66,6 +67,8 @@ const struct study_metric study_metrics[] = {
      false, false, true},
     {"map_registers_peak", "map registers held, peak", MK_COUNT, get_mapregs_peak, false,
      false},
+    {"device_idle_per_io_ns", "device idle between rounds, per I/O", MK_NS, get_idle_per_io,
+     true, false, true},
     {"pages_bounced", "pages bounced", MK_COUNT, get_pages_bounced, true, false},
     {"bounced_share", "share of pages bounced", MK_SHARE, get_bounced_share, false, true},
     {"above_limit_share", "share above the device's reach", MK_SHARE, get_above_share, false,

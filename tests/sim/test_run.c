@@ -733,6 +733,7 @@ START_TEST(test_videoport_display)
             ck_assert_uint_eq(d->failed, 0);
             ck_assert_uint_eq(d->verified, 60);
             ck_assert_uint_gt(d->hal.transfers, 4 * 60); /* at least 4 rounds a request */
+            ck_assert_uint_gt(d->device_idle_ns, 0);      /* idle between them */
         }
         if (i == 0) {
             elapsed_two = r.elapsed_ns;

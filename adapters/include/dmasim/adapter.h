@@ -87,6 +87,8 @@ struct dms_io {
     uint32_t crc_device;   /* full mode: crc32 of the bytes the device took or gave */
     uint32_t stray_pages;  /* device accesses outside what it was given, during this I/O */
     uint32_t dma_transfers; /* device operations it took (one, or more when split) */
+    uint64_t idle_ns;       /* the device's engine idle between those operations, waiting
+                             * for its driver to start the next (a card that measures it) */
     void *owner;           /* the simulator's own */
 };
 
@@ -110,6 +112,8 @@ struct dms_bus {
      * before device_work, so the work is counted, and traced, for the I/O it serves. */
     uint64_t (*context)(void *ctx);
     void (*set_context)(void *ctx, uint64_t context);
+    /* The virtual time now, in ns: for a card that measures its own idle time. */
+    uint64_t (*now)(void *ctx);
 };
 
 /* A card modelled at its registers: the simulator creates its physical device object,
