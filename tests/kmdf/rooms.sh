@@ -1,12 +1,19 @@
 #!/bin/sh
-# rooms.sh - the KMDF front-end stands on the HAL's public interface alone, as the real
-# framework stands on the kernel's (docs/architecture.md): its sources include only their
-# own header and the public dmasim/ headers, every HAL symbol its objects use is one a public
-# header declares, and no HAL source includes the framework.
+# rooms.sh - a front-end (KMDF; the video port with ROOMS_FRAMEWORK=videoport) stands on the
+# HAL's public interface alone, as the real framework stands on the kernel's
+# (docs/architecture.md): its sources include only their own header and the public dmasim/
+# headers, every HAL symbol its objects use is one a public header declares, and no HAL source
+# includes the framework.
 #
-# usage: rooms.sh SOURCE_DIR KMDF_OBJECTS... -- HAL_OBJECTS...
+# usage: [ROOMS_FRAMEWORK=kmdf|videoport] rooms.sh SOURCE_DIR FRAMEWORK_OBJECTS... -- HAL_OBJECTS...
 set -eu
 
+framework=${ROOMS_FRAMEWORK:-kmdf}
+case $framework in
+kmdf) own=fx.h; header='dmasim/wdf\.h' ;;
+videoport) own=none.h; header='dmasim/video\.h' ;;
+*) echo "rooms.sh: no front-end $framework" >&2; exit 2 ;;
+esac
 src=$1
 shift
 status=0
@@ -17,16 +24,17 @@ while [ "$1" != "--" ]; do
 done
 shift
 
-for f in "$src"/frameworks/kmdf/src/*.c "$src"/frameworks/kmdf/src/*.h; do
+for f in "$src"/frameworks/"$framework"/src/*.[ch]; do
+    [ -f "$f" ] || continue
     for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
         case $inc in
-        fx.h | dmasim/*) ;;
+        "$own" | dmasim/*) ;;
         *) echo "${f#"$src"/} includes \"$inc\": not the framework's own or a public header" >&2
            status=1 ;;
         esac
     done
 done
-framework_includes='^[[:space:]]*#[[:space:]]*include.*\(frameworks/\|dmasim/wdf\.h\|"fx\.h"\)'
+framework_includes="^[[:space:]]*#[[:space:]]*include.*\\(frameworks/\\|$header\\|\"$own\"\\)"
 if grep -l "$framework_includes" "$src"/hal/src/*.c "$src"/hal/src/*/*.[ch] >/dev/null; then
     echo "a HAL source includes the framework:" >&2
     grep -l "$framework_includes" "$src"/hal/src/*.c "$src"/hal/src/*/*.[ch] >&2
@@ -41,5 +49,5 @@ for sym in $(nm -u $kmdf | awk '{print $2}' | sort -u); do
         status=1
     fi
 done
-[ $status -eq 0 ] && echo "kmdf rooms: the framework uses the HAL's public interface only"
+[ $status -eq 0 ] && echo "$framework rooms: the framework uses the HAL's public interface only"
 exit $status
