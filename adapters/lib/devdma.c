@@ -239,6 +239,7 @@ void devrec_settle(struct devrec_log *l, struct dms_io *io, uint32_t keep)
     io->crc_device = r.crc;
     io->stray_pages = r.strays;
     io->dma_transfers = r.transfers;
+    io->device_done_ns = r.done_ns;
 }
 
 void devrec_free(struct devrec_log *l)

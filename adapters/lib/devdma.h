@@ -97,6 +97,7 @@ void devlog_free(struct devlog *l);
  */
 struct devrec {
     uint32_t bytes, crc, strays, transfers;
+    uint64_t done_ns; /* when the device finished it (0: not said) */
     uint16_t tag;
     bool open; /* not yet taken */
 };

@@ -12,6 +12,7 @@ extern const struct dms_adapter_kind dms_adapter_uart;
 extern const struct dms_adapter_kind dms_adapter_audio;
 extern const struct dms_adapter_kind dms_adapter_pci9656;
 extern const struct dms_adapter_kind dms_adapter_display;
+extern const struct dms_adapter_kind dms_adapter_capture;
 
 const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_storage,
@@ -21,6 +22,7 @@ const struct dms_adapter_kind *const dms_adapter_kinds[] = {
     &dms_adapter_audio,
     &dms_adapter_pci9656,
     &dms_adapter_display,
+    &dms_adapter_capture,
     NULL,
 };
 

@@ -203,6 +203,28 @@ static void text_device(FILE *out, const struct run_device *d, bool total, bool 
                 "I/O between them, waiting for its driver to start the next\n",
                 (double)d->dma_transfers / (double)d->ios, a);
     }
+    if (d->has_frames) {
+        const struct dms_frame_stats *f = &d->frames;
+        units_format_size(f->frames_done ? (d->hal.bytes_bounced_to_device +
+                                            d->hal.bytes_bounced_from_device) / f->frames_done
+                                         : 0, a, sizeof(a));
+        fprintf(out, "  frames          %" PRIu64 " captured, %" PRIu64 " dropped (no buffer "
+                "ready), %" PRIu64 " late (delivered over a frame interval after written), at "
+                "%.2f a second; %s bounced per frame\n", f->frames_done, f->frames_dropped,
+                d->frames_late, f->interval_ns ? 1e9 / (double)f->interval_ns : 0.0, a);
+        fprintf(out, "  frame locks     %" PRIu64 " tried, %" PRIu64 " failed; %.1f map "
+                "registers held a locked frame, %" PRIu64 " at most (%" PRIu64 " frames locked "
+                "at once); %.2f KSMAPPINGs a frame; adapter registered by %s",
+                f->lock_attempts, f->lock_failures,
+                f->frames_mapped ? (double)f->map_registers_mapped / (double)f->frames_mapped
+                                 : 0.0,
+                f->map_registers_peak, f->locked_peak,
+                f->frames_mapped ? (double)f->mappings / (double)f->frames_mapped : 0.0,
+                f->registered_ex ? "RegisterAdapterObjectEx" : "KsDeviceRegisterAdapterObject");
+        if (f->registered_ex)
+            fprintf(out, " (%u map registers)", f->registered_map_registers);
+        fprintf(out, "\n");
+    }
     units_format_size(d->common_buffer_bytes, a, sizeof(a));
     units_format_time(d->engine.queue_ns, b, sizeof(b));
     fprintf(out, "  common buffers  %s; device engine busy %.1f%%, %" PRIu64
@@ -367,6 +389,24 @@ static void json_device(struct json *j, const struct run_device *d, bool total)
     json_u64(j, "device_idle_ns", d->device_idle_ns);
     json_close(j, '}');
     json_u64(j, "common_buffer_bytes", d->common_buffer_bytes);
+    if (d->has_frames) {
+        const struct dms_frame_stats *f = &d->frames;
+        json_open(j, "frames", '{');
+        json_u64(j, "captured", f->frames_done);
+        json_u64(j, "dropped", f->frames_dropped);
+        json_u64(j, "late", d->frames_late);
+        json_u64(j, "interval_ns", f->interval_ns);
+        json_u64(j, "lock_attempts", f->lock_attempts);
+        json_u64(j, "lock_failures", f->lock_failures);
+        json_u64(j, "frames_mapped", f->frames_mapped);
+        json_u64(j, "map_registers_mapped", f->map_registers_mapped);
+        json_u64(j, "map_registers_peak", f->map_registers_peak);
+        json_u64(j, "locked_peak", f->locked_peak);
+        json_u64(j, "mappings", f->mappings);
+        json_str(j, "registration", f->registered_ex ? "ex" : "legacy");
+        json_u64(j, "registered_map_registers", f->registered_map_registers);
+        json_close(j, '}');
+    }
     json_open(j, "cache", '{');
     json_u64(j, "lines_cleaned", d->hal.cache_lines_cleaned);
     json_u64(j, "lines_invalidated", d->hal.cache_lines_invalidated);

@@ -52,6 +52,13 @@ static uint64_t bus_now(void *ctx)
     return engine_now(((struct sim_device *)ctx)->run->engine);
 }
 
+static void bus_after(void *ctx, uint64_t delay_ns, void (*fn)(void *), void *arg)
+{
+    struct sim_device *d = ctx;
+
+    engine_at(d->run->engine, delay_ns, fn, arg);
+}
+
 static void bus_post(void *ctx, void (*fn)(void *), void *arg)
 {
     struct sim_device *d = ctx;
@@ -78,7 +85,8 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     d->kind = dms_adapter_kinds[d->cfg->adapter];
     d->out = out;
     d->bus = (struct dms_bus){d,         run->full,   bus_device_work, bus_post,
-                              bus_crc32, bus_context, bus_set_context, bus_now};
+                              bus_crc32, bus_context, bus_set_context, bus_now,
+                              bus_after};
     snprintf(out->name, sizeof(out->name), "%s", d->cfg->name);
     out->adapter = d->kind->name;
     /* a driver of the user's has its own calling pattern: the report names the driver */
@@ -90,6 +98,8 @@ static void device_init(struct sim_run *run, uint32_t i, struct run_device *out)
     out->scatter_gather = d->cfg->scatter_gather != 0;
     out->max_transfer = (uint32_t)d->cfg->max_transfer;
     out->first_submit_ns = UINT64_MAX;
+    if (d->kind->frames && d->cfg->frame_rate > 0)
+        out->frame_interval_ns = 1000000000ull / d->cfg->frame_rate;
     hist_init(&out->latency);
 }
 
@@ -209,6 +219,10 @@ static void collect_device(struct sim_run *run, struct sim_device *d)
         out->common_buffer_bytes = st->common_buffer_bytes;
     }
     out->engine = *engine_device_stats(run->engine, d->index);
+    if (d->kind->hardware->frames != NULL && d->card != NULL) {
+        out->has_frames = true;
+        d->kind->hardware->frames(d->card, d->pdo, &out->frames);
+    }
     out->lost = d->in_flight;
     out->n_lost_where = 0;
     /* a run the watchdog stopped lasted until the stop for a device with I/O still out */
@@ -229,6 +243,17 @@ static void add_device(struct run_device *t, const struct run_device *d)
     t->bytes += d->bytes;
     t->lost += d->lost;
     t->leaks += d->leaks;
+    if (d->has_frames) {
+        t->has_frames = true;
+        t->frames.frames_done += d->frames.frames_done;
+        t->frames.frames_dropped += d->frames.frames_dropped;
+        t->frames.lock_attempts += d->frames.lock_attempts;
+        t->frames.lock_failures += d->frames.lock_failures;
+        t->frames.frames_mapped += d->frames.frames_mapped;
+        t->frames.map_registers_mapped += d->frames.map_registers_mapped;
+        t->frames.mappings += d->frames.mappings;
+        t->frames_late += d->frames_late;
+    }
     for (int k = 0; k < DMS_FAULT_COUNT; k++)
         t->hal.faults_injected[k] += d->hal.faults_injected[k];
     t->hal.spurious_claimed += d->hal.spurious_claimed;

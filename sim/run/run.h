@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dmasim/adapter.h"
 #include "dmasim/hal.h"
 #include "engine.h"
 #include "histogram.h"
@@ -50,6 +51,11 @@ struct run_device {
     uint64_t device_idle_ns;         /* the device idle between an I/O's operations (a card
                                       * that measures it: the display adapter's engines) */
     struct engine_device_stats engine;
+    /* a card that makes frames (capture): what it made, dropped, and its framework's locks */
+    bool has_frames;
+    struct dms_frame_stats frames;
+    uint64_t frames_late;            /* delivered more than a frame interval after written */
+    uint64_t frame_interval_ns;      /* the sensor's (0: no frames) */
     uint64_t verified, mismatches;
     struct run_mismatch mismatch[RUN_MISMATCH_DETAILS];
     uint64_t stray_ios;

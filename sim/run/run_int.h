@@ -35,6 +35,7 @@ struct sim_device {
     struct dms_rng payload_rng; /* full mode's payload bytes: apart, so both modes choose alike */
     struct wl_slot *slots;
     uint64_t issued, in_flight;
+    bool stream_stopped;    /* a pin's stream: stopped after the last read */
     uint64_t next_offset;   /* sequential offsets */
     bool has_offsets;       /* a block device: I/Os have device offsets (not a nic) */
     struct run_device *out;

@@ -246,6 +246,25 @@ static void verify(struct sim_device *d, struct wl_slot *sl)
     out->mismatches++;
 }
 
+/* The application's side of a pin's stream: run before the first read, stop after the last. */
+static void stream_stop(void *arg)
+{
+    struct sim_device *d = arg;
+
+    if (d->card != NULL && d->started)
+        d->kind->hardware->stream(d->card, d->file != NULL ? d->file->DeviceObject : d->pdo,
+                                  false);
+}
+
+static void stream_maybe_stop(struct sim_device *d)
+{
+    if (d->kind->hardware->stream == NULL || d->stream_stopped || d->in_flight > 0 ||
+        may_issue(d))
+        return;
+    d->stream_stopped = true;
+    engine_cpu(d->run->engine, 0, d->index, CPU_APP, PASSIVE_LEVEL, 0, stream_stop, d);
+}
+
 void workload_complete(struct sim_device *d, struct dms_io *io)
 {
     struct wl_slot *sl = io->owner;
@@ -270,6 +289,9 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
         else
             out->reads++;
         hist_add(&out->latency, now - sl->submit_ns);
+        if (out->frame_interval_ns != 0 && io->device_done_ns != 0 &&
+            now - io->device_done_ns > out->frame_interval_ns)
+            out->frames_late++; /* the frame reached the application a frame late */
         if (!io->write) /* the application takes the data: stale if never invalidated */
             dms_cpu_read(d->run->machine, sl->buffer, io->bytes);
         if (d->run->full && d->wl->op != OP_IOCTL) /* an IOCTL's meaning is the driver's */
@@ -284,9 +306,12 @@ void workload_complete(struct sim_device *d, struct dms_io *io)
     buffer_put(d, sl);
     /* A failed I/O under a duration may have taken no virtual time at all: retiring its slot
      * keeps the loop from spinning at one instant. */
-    if (!NT_SUCCESS(io->status) && d->wl->count == 0)
+    if (!NT_SUCCESS(io->status) && d->wl->count == 0) {
+        stream_maybe_stop(d);
         return;
+    }
     slot_next(sl);
+    stream_maybe_stop(d);
 }
 
 static uint32_t largest(const struct scn_sizes *z)
@@ -340,6 +365,9 @@ int workload_setup(struct sim_device *d, char *why, size_t len)
 
 void workload_start(struct sim_device *d)
 {
+    if (d->kind->hardware->stream != NULL && d->card != NULL && d->started)
+        d->kind->hardware->stream(d->card, d->file != NULL ? d->file->DeviceObject : d->pdo,
+                                  true);
     for (uint32_t i = 0; i < d->wl->queue_depth; i++)
         slot_next(&d->slots[i]);
 }

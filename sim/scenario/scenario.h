@@ -77,6 +77,7 @@ struct scn_device {
     uint64_t address_bits, declared_bits, scatter_gather, max_transfer, pattern;
     uint64_t engines, latency, link_bandwidth, ring_entries, flush_io_buffers, dma_line,
         periods, dma_remapping, descriptor_high, queue_memory, dma_adapters;
+    uint64_t frame_rate, locks, lock_policy, registration; /* capture */
     char driver[SCN_PATH_MAX];      /* driver = FILE, as written ("" for auto) */
     char driver_path[SCN_PATH_MAX]; /* the same, resolved against the scenario's folder */
     uint64_t register_base;         /* cards at their registers: the BAR, or SCN_AUTO */

@@ -188,6 +188,15 @@ static void resolve_device(struct scenario *s, uint32_t i, struct scn_errors *er
     if (scn_line(s, inst, "dma_adapters") != 0 && strcmp(kind->name, "display") != 0)
         err_at(err, s, blame(s, inst, "dma_adapters", d->line),
                "dma_adapters applies only to adapter = display, not %s%s", kind->name, "");
+    {
+        static const char *const capture_keys[] = {"frame_rate", "locks", "lock_policy",
+                                                   "registration"};
+        for (size_t k = 0; k < sizeof(capture_keys) / sizeof(capture_keys[0]); k++)
+            if (scn_line(s, inst, capture_keys[k]) != 0 && !kind->frames)
+                err_at(err, s, blame(s, inst, capture_keys[k], d->line),
+                       "%s applies only to adapter = capture, not %s", capture_keys[k],
+                       kind->name);
+    }
     if (scn_line(s, inst, "queue_memory") != 0 && strcmp(kind->name, "storage") != 0)
         err_at(err, s, blame(s, inst, "queue_memory", d->line),
                "queue_memory applies only to adapter = storage, not %s%s", kind->name, "");
@@ -254,6 +263,17 @@ static void check_sizes(struct scenario *s, uint32_t i, const struct scn_device 
                "op: [device %s] (adapter = %s) only plays: op = write", d->name,
                dms_adapter_kinds[d->adapter]->name);
 
+    if (dms_adapter_kinds[d->adapter]->frames) {
+        char frame[32];
+        units_format_size(d->max_transfer, frame, sizeof(frame));
+        if (w->op != OP_READ)
+            err_at(err, s, blame(s, inst, "op", w->line),
+                   "op: [device %s] (adapter = capture) captures: op = read%s", d->name, "");
+        if (w->size.count != 1 || w->size.kind != SIZES_FIXED ||
+            w->size.bytes[0] != d->max_transfer)
+            err_at(err, s, line, "size: each read of [device %s] is one frame buffer: size = "
+                   "%s (its max_transfer, the frame)", d->name, frame);
+    }
     if (largest_size(&w->size) > d->max_transfer) {
         units_format_size(largest_size(&w->size), most, sizeof(most));
         units_format_size(d->max_transfer, lim, sizeof(lim));
@@ -449,6 +469,10 @@ void scenario_device_settings(const struct scenario *s, uint32_t i,
     out->descriptor_high_always = d->descriptor_high == 1;
     out->queue_contiguous = d->queue_memory == 1;
     out->dma_adapters = (uint32_t)d->dma_adapters;
+    out->frame_rate = (uint32_t)d->frame_rate;
+    out->locks = (uint32_t)d->locks;
+    out->lock_ahead = d->lock_policy == 1;
+    out->legacy_registration = d->registration == 1;
     switch (d->flush_io_buffers) {
     case 1: /* yes */
         out->flush_io_buffers = true;

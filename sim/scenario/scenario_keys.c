@@ -26,6 +26,8 @@ static const char *const buffers_names[] = {"pool", "fresh", NULL};
 static const char *const flush_names[] = {"auto", "yes", "no", NULL};
 static const char *const descriptor_high_names[] = {"dac-chain-load", "always", NULL};
 static const char *const queue_memory_names[] = {"common-buffer", "contiguous", NULL};
+static const char *const lock_policy_names[] = {"programmed", "ahead", NULL};
+static const char *const registration_names[] = {"ex", "legacy", NULL};
 
 #define M(f) offsetof(struct scn_machine, f)
 #define C(f) offsetof(struct cost_model, f)
@@ -221,7 +223,8 @@ const struct key_def scn_keys[] = {
      "legacy: BUSY for good; uart and audio: the request line, drawn per burst): no data, no "
      "completion, no interrupt; the report says where each hung I/O stopped.", NULL},
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
-     "The simulated adapter: storage, nic, legacy, uart, audio or pci9656 (required).", NULL},
+     "The simulated adapter: storage, nic, legacy, uart, audio, pci9656, display or capture "
+     "(required).", NULL},
     {SEC_DEVICE, "hardware", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "Another name for adapter (one of the two is required): the card a driver drives.",
      NULL},
@@ -245,11 +248,12 @@ const struct key_def scn_keys[] = {
      "The DMA engine takes element lists. auto: the adapter's own (legacy has none).", NULL},
     {SEC_DEVICE, "max_transfer", KT_SIZE, D(max_transfer), 512, 16 << 20, NULL, true, "auto",
      "Largest I/O the device takes. auto: storage 128K, nic 2K, legacy 64K, uart 4K; audio: "
-     "the period, 4K.", NULL},
+     "the period, 4K; pci9656 128K; display 1M; capture: the frame, 4147200 (1920x1080 "
+     "YUY2).", NULL},
     {SEC_DEVICE, "pattern", KT_PATTERN, D(pattern), 0, 0, NULL, true, "auto",
-     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3, v3-sync or kmdf. "
-     "auto: sg where the driver offers it, else its first (uart: v3; audio: packet; pci9656: "
-     "kmdf).", NULL},
+     "The driver's calling pattern: packet, sg, sg-build, common-buffer, v3, v3-sync, kmdf, "
+     "videoport or avstream. auto: sg where the driver offers it, else its first (uart: v3; "
+     "audio: packet; pci9656: kmdf; display: videoport; capture: avstream).", NULL},
     {SEC_DEVICE, "dma_line", KT_COUNT, D(dma_line), 0, 65535, NULL, true, "auto",
      "Subordinate devices: uart, the SoC DMA controller request line it asserts (auto: 0); "
      "audio, its 8237 channel, 0-3 for bytes or 5-7 for 16-bit words (auto: 5).", NULL},
@@ -266,6 +270,24 @@ const struct key_def scn_keys[] = {
      "display only: the DMA adapters its miniport gets from VideoPortGetDmaAdapter for its two "
      "engines: 2, one an engine (the guidance: one adapter for each concurrent path), or 1, "
      "shared by both (its map registers too).", NULL},
+    {SEC_DEVICE, "frame_rate", KT_COUNT, D(frame_rate), 1, 1000, NULL, false, "30",
+     "capture only: frames its sensor makes a second, each max_transfer bytes (a frame no "
+     "buffer is ready for is dropped).", NULL},
+    {SEC_DEVICE, "locks", KT_COUNT, D(locks), 1, 64, NULL, false, "2",
+     "capture only: the most frames its AVStream minidriver keeps locked and programmed on the "
+     "card at once (each locked frame holds its mappings: with double-buffering, its map "
+     "registers).", NULL},
+    {SEC_DEVICE, "lock_policy", KT_ENUM, D(lock_policy), 0, 0, lock_policy_names, false,
+     "programmed",
+     "capture only: programmed, the minidriver locks a frame only when it programs it (at "
+     "most locks); ahead, it locks every frame as it arrives and programs each when the card's "
+     "ring has room (the locks held grow with the frames queued).", NULL},
+    {SEC_DEVICE, "registration", KT_ENUM, D(registration), 0, 0, registration_names, false,
+     "ex",
+     "capture only: how its minidriver registers the DMA adapter with AVStream. ex: "
+     "QueryInterface for IKsDeviceFunctions and RegisterAdapterObjectEx with the map register "
+     "count (the 64-bit guidance); legacy: KsDeviceRegisterAdapterObject, which gives AVStream "
+     "no count, so each frame is mapped in one request.", NULL},
     {SEC_DEVICE, "queue_memory", KT_ENUM, D(queue_memory), 0, 0, queue_memory_names, false,
      "common-buffer",
      "storage only: where its WDM driver puts the command table and completion queue. "
@@ -442,10 +464,10 @@ static int parse_choice(const char *const *choices, const char *text, uint64_t *
 
 static int parse_adapter(const char *text, uint64_t *out, char *why, size_t len)
 {
-    const char *names[8] = {NULL};
+    const char *names[16] = {NULL};
     int n = 0;
 
-    for (; dms_adapter_kinds[n] != NULL && n < 7; n++)
+    for (; dms_adapter_kinds[n] != NULL && n < 15; n++)
         names[n] = dms_adapter_kinds[n]->name;
     return parse_choice(names, text, out, why, len);
 }

@@ -112,7 +112,9 @@ static void hash_text(json_object *plan, char *out, size_t len)
     X(ios) X(failed) X(bytes) X(elapsed_ns) X(p50_ns) X(p99_ns) X(max_ns) X(pages_mapped) \
     X(pages_bounced) X(pages_above_limit) X(bytes_bounced) X(map_register_waits)          \
     X(map_register_wait_ns) X(verified) X(mismatches) X(findings) X(lost) X(cache_lines)  \
-    X(stale_bytes) X(mappings) X(sg_elements) X(map_registers_peak) X(device_idle_ns)
+    X(stale_bytes) X(mappings) X(sg_elements) X(map_registers_peak) X(device_idle_ns)   \
+    X(frames_captured) X(frames_dropped) X(frames_late) X(lock_attempts) X(lock_failures)   \
+    X(frames_mapped) X(frame_map_registers)
 #define FIG_DOUBLE(X) X(throughput) X(iops) X(cpu_per_io_ns)
 
 static json_object *figures_json(const struct study_figures *f)

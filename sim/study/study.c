@@ -430,6 +430,13 @@ static void figures_of(const struct study *st, const struct run_result *r,
     f->sg_elements = d->hal.sg_elements;
     f->map_registers_peak = d->hal.map_registers_peak;
     f->device_idle_ns = d->device_idle_ns;
+    f->frames_captured = d->frames.frames_done;
+    f->frames_dropped = d->frames.frames_dropped;
+    f->frames_late = d->frames_late;
+    f->lock_attempts = d->frames.lock_attempts;
+    f->lock_failures = d->frames.lock_failures;
+    f->frames_mapped = d->frames.frames_mapped;
+    f->frame_map_registers = d->frames.map_registers_mapped;
     f->verified = d->verified;
     f->mismatches = d->mismatches;
     f->findings = st->device[0] != '\0' ? d->findings : r->findings;
@@ -471,7 +478,7 @@ static void cell_of(struct study *st, uint32_t c)
     struct study_run *cell = &st->cells[c];
     const struct study_run *r = &st->runs[c * st->n_seeds];
     struct study_figures *m = &cell->fig;
-    double n = st->n_seeds, sum[16] = {0}, thr = 0, iops = 0, cpu = 0, t[STUDY_TIME_COUNT] = {0};
+    double n = st->n_seeds, sum[23] = {0}, thr = 0, iops = 0, cpu = 0, t[STUDY_TIME_COUNT] = {0};
 
     cell->state = RUN_DONE;
     for (uint32_t i = 0; i < st->n_seeds; i++) {
@@ -491,12 +498,14 @@ static void cell_of(struct study *st, uint32_t c)
     memset(m, 0, sizeof(*m));
     for (uint32_t i = 0; i < st->n_seeds; i++) {
         const struct study_figures *f = &r[i].fig;
-        const uint64_t v[16] = {f->ios, f->failed, f->bytes, f->elapsed_ns, f->p50_ns,
+        const uint64_t v[23] = {f->ios, f->failed, f->bytes, f->elapsed_ns, f->p50_ns,
                                 f->p99_ns, f->max_ns, f->pages_mapped, f->pages_bounced,
                                 f->pages_above_limit, f->bytes_bounced, f->map_register_waits,
                                 f->mappings, f->sg_elements, f->map_registers_peak,
-                                f->device_idle_ns};
-        for (int k = 0; k < 16; k++)
+                                f->device_idle_ns, f->frames_captured, f->frames_dropped,
+                                f->frames_late, f->lock_attempts, f->lock_failures,
+                                f->frames_mapped, f->frame_map_registers};
+        for (int k = 0; k < 23; k++)
             sum[k] += (double)v[k];
         thr += f->throughput;
         iops += f->iops;
@@ -529,6 +538,13 @@ static void cell_of(struct study *st, uint32_t c)
     m->sg_elements = MEAN(sum[13]);
     m->map_registers_peak = MEAN(sum[14]);
     m->device_idle_ns = MEAN(sum[15]);
+    m->frames_captured = MEAN(sum[16]);
+    m->frames_dropped = MEAN(sum[17]);
+    m->frames_late = MEAN(sum[18]);
+    m->lock_attempts = MEAN(sum[19]);
+    m->lock_failures = MEAN(sum[20]);
+    m->frames_mapped = MEAN(sum[21]);
+    m->frame_map_registers = MEAN(sum[22]);
     m->map_register_wait_ns = MEAN((double)m->map_register_wait_ns);
     m->verified = MEAN((double)m->verified);
     m->cache_lines = MEAN((double)m->cache_lines);

@@ -57,6 +57,9 @@ struct study_figures {
     uint64_t sg_elements;        /* elements of the S/G lists built */
     uint64_t map_registers_peak; /* map registers held at once, at most */
     uint64_t device_idle_ns;     /* the device idle between I/Os' parts (display adapter) */
+    /* cards that make frames (capture): frames written, dropped and late; AVStream's locks */
+    uint64_t frames_captured, frames_dropped, frames_late;
+    uint64_t lock_attempts, lock_failures, frames_mapped, frame_map_registers;
     uint64_t verified, mismatches, findings, lost;
     uint64_t cache_lines;   /* non-coherent machines: lines cleaned or invalidated */
     uint64_t stale_bytes;   /* bytes a device or the CPU read stale (maintenance missing) */

@@ -35,6 +35,11 @@ GET(mappings_per_io, per_io(f->mappings, f->ios))
 GET(elements_per_mapping, per_io(f->sg_elements, f->mappings))
 GET(mapregs_peak, f->map_registers_peak)
 GET(idle_per_io, per_io(f->device_idle_ns, f->ios))
+GET(frames_dropped, f->frames_dropped)
+GET(frames_late, f->frames_late)
+GET(lock_failures, f->lock_failures)
+GET(lock_failure_share, share(f->lock_failures, f->lock_attempts))
+GET(regs_per_lock, per_io(f->frame_map_registers, f->frames_mapped))
 GET(pages_bounced, f->pages_bounced)
 GET(bounced_share, share(f->pages_bounced, f->pages_mapped))
 GET(above_share, share(f->pages_above_limit, f->pages_mapped))
@@ -69,6 +74,13 @@ const struct study_metric study_metrics[] = {
      false},
     {"device_idle_per_io_ns", "device idle between rounds, per I/O", MK_NS, get_idle_per_io,
      true, false, true},
+    {"frames_dropped", "frames dropped", MK_COUNT, get_frames_dropped, true, false, true},
+    {"frames_late", "frames late", MK_COUNT, get_frames_late, true, false, true},
+    {"lock_failures", "frame locks failed", MK_COUNT, get_lock_failures, true, false, true},
+    {"lock_failure_share", "share of frame locks failed", MK_SHARE, get_lock_failure_share,
+     false, false, true},
+    {"map_registers_per_lock", "map registers a locked frame", MK_RATE, get_regs_per_lock, false,
+     false, true},
     {"pages_bounced", "pages bounced", MK_COUNT, get_pages_bounced, true, false},
     {"bounced_share", "share of pages bounced", MK_SHARE, get_bounced_share, false, true},
     {"above_limit_share", "share above the device's reach", MK_SHARE, get_above_share, false,

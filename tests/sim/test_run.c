@@ -704,6 +704,76 @@ END_TEST
  * several StartDma/CompleteDma rounds; one adapter for both engines shares its map registers,
  * so its rounds are more and the run longer than with one adapter an engine; a failed
  * descriptor fails its request, nothing lost or found. */
+/* AVStream: two 32-bit capture cards sharing the low memory behind their map registers. Locks
+ * held only for what is programmed never fail; one minidriver locking ahead holds so many
+ * frames' map registers that the other's locks fail and its card drops frames; 64-bit cards
+ * take no map registers and fail no lock; KsDeviceRegisterAdapterObject gives AVStream no map
+ * register count, so a frame larger than one grant never locks (the watchdog stops the run). */
+START_TEST(test_avstream_capture)
+{
+    static const char text[] = "[machine]\nmemory = 64G\nseed = 3\nbounce_pool = 8M\n"
+                               "io_timeout = 2s\n"
+                               "[device cam0]\nadapter = capture\naddress_bits = 32\n"
+                               "max_transfer = 1M\nlocks = 2\n"
+                               "[device cam1]\nadapter = capture\naddress_bits = 32\n"
+                               "max_transfer = 1M\nlocks = 2\n"
+                               "[workload w0]\ndevice = cam0\nsize = 1M\nqueue_depth = 12\n"
+                               "count = 40\n"
+                               "[workload w1]\ndevice = cam1\nsize = 1M\nqueue_depth = 12\n"
+                               "count = 40\n";
+    static const char *const sets[][2] = {
+        {NULL, NULL},
+        {"device.cam0.lock_policy=ahead", NULL},
+        {"device.cam0.address_bits=64", "device.cam1.address_bits=64"},
+        {"device.cam0.registration=legacy", "device.cam1.registration=legacy"}};
+
+    for (size_t i = 0; i < 4; i++) {
+        struct scenario *s = parse(text, sets[i], sets[i][0] == NULL ? 0 : sets[i][1] ? 2 : 1);
+        struct run_result r;
+        const struct run_device *c0, *c1;
+        run_ok(s, &r);
+        c0 = &r.devices[0];
+        c1 = &r.devices[1];
+        ck_assert(c0->has_frames && c1->has_frames);
+        ck_assert_uint_eq(r.findings, 0);
+        ck_assert_uint_eq(c0->mismatches + c1->mismatches, 0);
+        ck_assert_uint_eq(c0->frames.interval_ns, 1000000000ull / 30);
+        if (i == 3) { /* legacy: nothing locks, nothing arrives */
+            ck_assert_uint_eq(c0->ios + c1->ios, 0);
+            ck_assert_uint_gt(c0->lost, 0);
+            ck_assert_uint_eq(c0->frames.lock_failures, c0->frames.lock_attempts);
+            ck_assert_uint_gt(c0->frames.frames_dropped, 0);
+            ck_assert(!c0->frames.registered_ex);
+            ck_assert_str_ne(r.stopped, "");
+        } else {
+            ck_assert_uint_eq(c0->ios, 40);
+            ck_assert_uint_eq(c1->ios, 40);
+            ck_assert_uint_eq(c0->verified + c1->verified, 80);
+            ck_assert_uint_eq(c0->frames.frames_done, 40);
+            ck_assert(c0->frames.registered_ex);
+            ck_assert_uint_eq(c0->frames.registered_map_registers, r.devices[0].map_registers_granted);
+        }
+        if (i == 0) {
+            ck_assert_uint_eq(c0->frames.lock_failures + c1->frames.lock_failures, 0);
+            ck_assert_uint_eq(c0->frames.frames_dropped + c1->frames.frames_dropped, 0);
+            ck_assert_uint_eq(c0->frames.locked_peak, 2);
+            /* a page-aligned 1 MiB frame: 256 map registers, in pieces of 63 pages */
+            ck_assert_uint_eq(c0->frames.map_registers_mapped, 40 * 256);
+        } else if (i == 1) {
+            ck_assert_uint_gt(c0->frames.locked_peak, 2);  /* ahead: every frame queued */
+            ck_assert_uint_gt(c1->frames.lock_failures, 0);
+            ck_assert_uint_gt(c1->frames.frames_dropped, 0);
+        } else if (i == 2) {
+            ck_assert_uint_eq(c0->frames.lock_failures + c1->frames.lock_failures, 0);
+            ck_assert_uint_eq(c0->frames.map_registers_peak, 0);
+            ck_assert_uint_eq(c0->hal.pages_bounced, 0);
+        }
+        run_result_free(&r);
+        scenario_free(s);
+    }
+}
+END_TEST
+
 START_TEST(test_videoport_display)
 {
     static const char text[] = "[machine]\nmemory = 16G\nseed = 1\n"
@@ -819,6 +889,7 @@ int main(void)
     tcase_add_test(tc, test_kmdf_storage);
     tcase_add_test(tc, test_kmdf_uart);
     tcase_add_test(tc, test_videoport_display);
+    tcase_add_test(tc, test_avstream_capture);
     tcase_add_test(tc, test_io_timeout);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

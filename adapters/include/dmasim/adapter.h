@@ -39,7 +39,8 @@ extern "C" {
     X(V3, "v3")                       /* v3: AllocateAdapterChannelEx, MapTransferEx, ...  */ \
     X(V3_SYNC, "v3-sync")             /* the same with DMA_SYNCHRONOUS_CALLBACK            */ \
     X(KMDF, "kmdf")                   /* KMDF: a DMA enabler and transactions (wdf.h)      */ \
-    X(VIDEOPORT, "videoport")         /* a video miniport: StartDma/CompleteDma (video.h)  */
+    X(VIDEOPORT, "videoport")         /* a video miniport: StartDma/CompleteDma (video.h)  */ \
+    X(AVSTREAM, "avstream")           /* an AVStream minidriver: frame locks, mappings (ks.h) */
 
 enum dms_pattern {
 #define DMS_PATTERN_ENUM(name, text) DMS_PATTERN_##name,
@@ -72,6 +73,11 @@ struct dms_device_settings {
      * controller MmGetPhysicalAddress's address (the wrong way) */
     bool queue_contiguous;
     uint32_t dma_adapters;  /* display: the DMA adapters its miniport gets for two engines */
+    /* capture: the sensor's frames a second; the most frames its minidriver keeps locked (and
+     * on the card) at once; whether it locks every frame as it arrives instead; whether it
+     * registers its adapter with KsDeviceRegisterAdapterObject instead of the Ex routine */
+    uint32_t frame_rate, locks;
+    bool lock_ahead, legacy_registration;
 };
 
 /* One I/O request, as the simulator keeps it: the workload builds its IRP from it, and the
@@ -89,6 +95,7 @@ struct dms_io {
     uint32_t dma_transfers; /* device operations it took (one, or more when split) */
     uint64_t idle_ns;       /* the device's engine idle between those operations, waiting
                              * for its driver to start the next (a card that measures it) */
+    uint64_t device_done_ns; /* when the device finished its part (a card that says; else 0) */
     void *owner;           /* the simulator's own */
 };
 
@@ -114,6 +121,21 @@ struct dms_bus {
     void (*set_context)(void *ctx, uint64_t context);
     /* The virtual time now, in ns: for a card that measures its own idle time. */
     uint64_t (*now)(void *ctx);
+    /* fn(arg) runs delay_ns from now, as an event of its own: a card's own clock (a sensor's
+     * frame rate). */
+    void (*after)(void *ctx, uint64_t delay_ns, void (*fn)(void *), void *arg);
+};
+
+/* What a card that makes frames (a capture card) says of them. */
+struct dms_frame_stats {
+    uint64_t frames_done;     /* written into a buffer */
+    uint64_t frames_dropped;  /* made with no buffer ready */
+    uint64_t interval_ns;     /* between frames */
+    /* its framework's part (AVStream), where it has one */
+    uint64_t lock_attempts, lock_failures, frames_mapped, map_registers_mapped;
+    uint64_t map_registers_peak, locked_peak, mappings;
+    bool registered_ex;
+    uint32_t registered_map_registers;
 };
 
 /* A card modelled at its registers: the simulator creates its physical device object,
@@ -140,6 +162,13 @@ struct dms_hardware {
      * however the driver split it. */
     void (*settle)(struct dms_card *card, struct dms_io *io);
     void (*detach)(struct dms_card *card);
+    /* A card that makes frames: what it made and dropped, and what its framework did for them
+     * (NULL: not such a card). Read before the device is removed. */
+    void (*frames)(struct dms_card *card, PDEVICE_OBJECT pdo, struct dms_frame_stats *out);
+    /* A card whose driver streams through a pin: the application's side of the graph, the
+     * pin set to run (before the first read) or to stop (after the last), by an IRP sent to
+     * top, the top of the card's stack (NULL: not such a card). Called at PASSIVE_LEVEL. */
+    void (*stream)(struct dms_card *card, PDEVICE_OBJECT top, bool run);
 };
 
 struct dms_adapter_kind {
@@ -153,6 +182,9 @@ struct dms_adapter_kind {
     uint64_t default_latency_ns;   /* "latency = auto": media or wire time per transfer */
     bool stream;         /* bytes on a wire, no device offsets or sectors (nic, uart) */
     bool write_only;     /* the device only takes data (audio playback): op = write */
+    /* a capture device: each read is one frame buffer of max_transfer bytes, and the pin is
+     * set to run before the first and stopped after the last (IOCTL_KS_PROPERTY) */
+    bool frames;
     /* A subordinate device (no DMA engine: a system DMA controller moves its data, and
      * dma_line applies): the address lines of that controller. 0: a bus master. */
     unsigned controller_bits;

@@ -237,12 +237,22 @@ static uint8_t *stack_get(struct dms_machine *m)
 /* Only the stack of a thread whose routine returned is kept: one that ended in
  * PsTerminateSystemThread, or was still waiting when the machine went, left frames at any
  * depth. */
+/* A stack unmapped: its frames' redzones cleared from ASan's shadow first, or the next mapping
+ * at these addresses (simulated memory, a buffer) would be taken for a stack overflowed. */
+static void stack_unmap(uint8_t *map)
+{
+#ifdef HAL_ASAN_FIBERS
+    ASAN_UNPOISON_MEMORY_REGION(map + THREAD_GUARD_BYTES, THREAD_STACK_BYTES);
+#endif
+    munmap(map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+}
+
 static void stack_put(struct dms_machine *m, uint8_t *map, bool returned)
 {
     if (returned && m->kern->stack_cached < sizeof(m->kern->stack_cache) / sizeof(map))
         m->kern->stack_cache[m->kern->stack_cached++] = map;
     else
-        munmap(map, THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+        stack_unmap(map);
 }
 
 static void thread_free(struct kthread *t)
@@ -386,8 +396,7 @@ void hal_threads_free(struct dms_machine *m)
     while (m->kern->threads != NULL)
         thread_free(m->kern->threads);
     while (m->kern->stack_cached > 0)
-        munmap(m->kern->stack_cache[--m->kern->stack_cached],
-               THREAD_STACK_BYTES + THREAD_GUARD_BYTES);
+        stack_unmap(m->kern->stack_cache[--m->kern->stack_cached]);
 }
 
 static void wake_run(void *arg)
