@@ -284,7 +284,8 @@ static void map_step(struct explainer *x, struct story *st, const struct dms_eve
 static bool framework_routine(const char *routine)
 {
     return routine != NULL &&
-           (strncmp(routine, "Wdf", 3) == 0 || strncmp(routine, "VideoPort", 9) == 0);
+           (strncmp(routine, "Wdf", 3) == 0 || strncmp(routine, "VideoPort", 9) == 0 ||
+            strncmp(routine, "Ks", 2) == 0);
 }
 
 /* The framework calls open on the CPU whose call depth this is (depth_of's). */

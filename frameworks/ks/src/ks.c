@@ -54,6 +54,7 @@
  * finding and the call does nothing.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,7 @@ struct ks_device {
     ULONG map_registers, max_mapping, stride;
     DEVICE_DESCRIPTION description;
     struct dms_ks_stats stats;
+    char lock_why[200];             /* why the last lock failed, for the trace */
 };
 
 struct ks_state {
@@ -400,10 +402,37 @@ static void frame_unmap(struct ks_pin *p, struct ks_frame *f)
     f->mapped = false;
 }
 
-/* The frame's first lock in a mapped queue: its KSMAPPINGs. false: the lock fails. */
-static bool frame_map(struct ks_pin *p, struct ks_frame *f)
+static bool frame_map_traced(struct ks_pin *p, struct ks_frame *f, const char *routine);
+
+/* The frame's first lock in a mapped queue, in the routine that locks it: its KSMAPPINGs.
+ * false: the lock fails. Traced as a call of routine, its GetScatterGatherList calls inside. */
+static bool frame_map(struct ks_pin *p, struct ks_frame *f, const char *routine)
 {
-    static const char routine[] = "KSPIN_FLAG_GENERATE_MAPPINGS";
+    struct dms_machine *m = dms_machine_current();
+    bool ok;
+
+    if (dms_tracing_calls(m))
+        dms_trace_call(m, DMS_EV_CALL, routine, 0,
+                       "LOCKED: the frame's first lock, so AVStream maps its %u bytes through "
+                       "the registered adapter", (unsigned)f->header->FrameExtent);
+    ok = frame_map_traced(p, f, routine);
+    if (dms_tracing_calls(m)) {
+        if (ok)
+            dms_trace_call(m, DMS_EV_RETURN, routine, 0,
+                           "locks the frame: %u request%s, %u KSMAPPING%s, %u map registers "
+                           "held until the frame completes", (unsigned)f->lists,
+                           f->lists == 1 ? "" : "s", (unsigned)f->entries,
+                           f->entries == 1 ? "" : "s", (unsigned)f->registers);
+        else
+            dms_trace_call(m, DMS_EV_RETURN, routine, STATUS_DEVICE_NOT_READY,
+                           "cannot lock the frame (NULL, or STATUS_DEVICE_NOT_READY): %s",
+                           p->dev->lock_why);
+    }
+    return ok;
+}
+
+static bool frame_map_traced(struct ks_pin *p, struct ks_frame *f, const char *routine)
+{
     struct ks_device *d = p->dev;
     PDMA_ADAPTER a = d->adapter;
     struct dms_adapter_info info;
@@ -418,6 +447,7 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f)
 
     d->stats.lock_attempts++;
     if (a == NULL || dms_adapter_info(a, &info) != 0) {
+        snprintf(d->lock_why, sizeof(d->lock_why), "no DMA adapter is registered");
         ks_finding(routine, DMS_CHECK_DRIVER, 0,
                    "a pin that generates mappings locked a frame with no adapter registered (the "
                    "minidriver must call KsDeviceRegisterAdapterObject, or "
@@ -436,11 +466,9 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f)
     }
     if (info.needs_map_registers && need > dms_adapter_free_map_registers(a)) {
         d->stats.lock_failures++; /* low memory is short now: the lock cannot wait for it */
-        if (dms_tracing_calls(dms_machine_current()))
-            dms_trace_call(dms_machine_current(), DMS_EV_CALLBACK, "AVStream frame lock",
-                           STATUS_DEVICE_NOT_READY,
-                           "failed: the frame needs %u map registers, the bounce pool has %u "
-                           "free", (unsigned)need, (unsigned)dms_adapter_free_map_registers(a));
+        snprintf(d->lock_why, sizeof(d->lock_why), "the frame needs %u map registers and the "
+                 "bounce pool has %u free now (a lock cannot wait)", (unsigned)need,
+                 (unsigned)dms_adapter_free_map_registers(a));
         return false;
     }
     entered = dms_irp_context_enter(dms_machine_current(), f->irp, &saved);
@@ -476,13 +504,11 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f)
         lists_put(p, f);
         dms_irp_context_leave(dms_machine_current(), entered, saved);
         d->stats.lock_failures++;
-        if (dms_tracing_calls(dms_machine_current()))
-            dms_trace_call(dms_machine_current(), DMS_EV_CALLBACK, "AVStream frame lock", status,
-                           "failed: GetScatterGatherList refused the frame's %u bytes%s",
-                           (unsigned)length,
-                           d->registered_ex ? ""
-                                            : " in one request (KsDeviceRegisterAdapterObject "
-                                              "gave AVStream no map register count to split by)");
+        snprintf(d->lock_why, sizeof(d->lock_why), "GetScatterGatherList refused %s (0x%08x)%s",
+                 d->registered_ex ? "a piece of the frame" : "the frame's bytes in one request",
+                 (unsigned)status,
+                 d->registered_ex ? "" : ": KsDeviceRegisterAdapterObject gave AVStream no map "
+                                         "register count to split the frame by");
         return false;
     }
     max_mapping = d->max_mapping;
@@ -497,6 +523,7 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f)
         lists_put(p, f);
         dms_irp_context_leave(dms_machine_current(), entered, saved);
         d->stats.lock_failures++;
+        snprintf(d->lock_why, sizeof(d->lock_why), "no host memory for the mapping table");
         return false;
     }
     alignment = a->DmaOperations->GetDmaAlignment(a);
@@ -526,12 +553,6 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f)
         d->stats.map_registers_peak = p->registers_held;
     if (p->mapped_frames > d->stats.locked_peak)
         d->stats.locked_peak = p->mapped_frames;
-    if (dms_tracing_calls(dms_machine_current()))
-        dms_trace_call(dms_machine_current(), DMS_EV_CALLBACK, "AVStream frame lock", 0,
-                       "the frame's first lock: %u bytes mapped in %u request%s, %u KSMAPPING%s, "
-                       "%u map registers held until it completes", (unsigned)length,
-                       (unsigned)f->lists, f->lists == 1 ? "" : "s", (unsigned)entries,
-                       entries == 1 ? "" : "s", (unsigned)f->registers);
     dms_irp_context_leave(dms_machine_current(), entered, saved);
     return true;
 }
@@ -626,13 +647,13 @@ static void pointer_next(struct ks_pointer *ptr)
 
 /* Lock ptr on its frame (mapping it first if need be): STATUS_DEVICE_NOT_READY if it has none
  * or the frame cannot be mapped. */
-static NTSTATUS pointer_lock(struct ks_pointer *ptr)
+static NTSTATUS pointer_lock(struct ks_pointer *ptr, const char *routine)
 {
     struct ks_frame *f = ptr->frame;
 
     if (f == NULL)
         return STATUS_DEVICE_NOT_READY;
-    if (is_mapped_queue(ptr->pin) && !f->mapped && !frame_map(ptr->pin, f))
+    if (is_mapped_queue(ptr->pin) && !f->mapped && !frame_map(ptr->pin, f, routine))
         return STATUS_DEVICE_NOT_READY;
     if (is_mapped_queue(ptr->pin) && !ptr->mapped_offsets)
         pointer_reset(ptr);
@@ -762,7 +783,7 @@ PKSSTREAM_POINTER KsPinGetLeadingEdgeStreamPointer(PKSPIN Pin, KSSTREAM_POINTER_
     if (p->leading.locked)
         return &p->leading.sp;
     /* "acquire and lock": NULL when no frame is there, or the lock failed */
-    return NT_SUCCESS(pointer_lock(&p->leading)) ? &p->leading.sp : NULL;
+    return NT_SUCCESS(pointer_lock(&p->leading, routine)) ? &p->leading.sp : NULL;
 }
 
 PKSSTREAM_POINTER KsPinGetTrailingEdgeStreamPointer(PKSPIN Pin, KSSTREAM_POINTER_STATE State)
@@ -776,7 +797,7 @@ PKSSTREAM_POINTER KsPinGetTrailingEdgeStreamPointer(PKSPIN Pin, KSSTREAM_POINTER
         return NULL; /* a trailing edge exists only with KSPIN_FLAG_DISTINCT_TRAILING_EDGE */
     if (State == KSSTREAM_POINTER_STATE_UNLOCKED || p->trailing.locked)
         return &p->trailing.sp;
-    return NT_SUCCESS(pointer_lock(&p->trailing)) ? &p->trailing.sp : NULL;
+    return NT_SUCCESS(pointer_lock(&p->trailing, routine)) ? &p->trailing.sp : NULL;
 }
 
 NTSTATUS KsStreamPointerLock(PKSSTREAM_POINTER StreamPointer)
@@ -788,7 +809,7 @@ NTSTATUS KsStreamPointerLock(PKSSTREAM_POINTER StreamPointer)
         return STATUS_INVALID_PARAMETER;
     if (ptr->locked)
         return STATUS_SUCCESS;
-    return pointer_lock(ptr);
+    return pointer_lock(ptr, routine);
 }
 
 void KsStreamPointerUnlock(PKSSTREAM_POINTER StreamPointer, BOOLEAN Eject)
@@ -849,7 +870,7 @@ NTSTATUS KsStreamPointerAdvanceOffsets(PKSSTREAM_POINTER StreamPointer, ULONG In
     if (!advance(ptr, InUsed, OutUsed, Eject, routine))
         return STATUS_SUCCESS;
     /* on the next frame, relocked: it may fail (no frame yet, or it cannot be mapped) */
-    return pointer_lock(ptr);
+    return pointer_lock(ptr, routine);
 }
 
 void KsStreamPointerAdvanceOffsetsAndUnlock(PKSSTREAM_POINTER StreamPointer, ULONG InUsed,
@@ -880,7 +901,7 @@ NTSTATUS KsStreamPointerAdvance(PKSSTREAM_POINTER StreamPointer)
     was_locked = ptr->locked;
     pointer_next(ptr);
     /* an unlocked advance always succeeds; a locked one is relocked on the next frame */
-    return was_locked ? pointer_lock(ptr) : STATUS_SUCCESS;
+    return was_locked ? pointer_lock(ptr, routine) : STATUS_SUCCESS;
 }
 
 NTSTATUS KsStreamPointerClone(PKSSTREAM_POINTER StreamPointer, PFNKSSTREAMPOINTER CancelCallback,
