@@ -209,19 +209,25 @@ static void text_device(FILE *out, const struct run_device *d, bool total, bool 
                                             d->hal.bytes_bounced_from_device) / f->frames_done
                                          : 0, a, sizeof(a));
         fprintf(out, "  frames          %" PRIu64 " captured, %" PRIu64 " dropped (no buffer "
-                "ready), %" PRIu64 " late (delivered over a frame interval after written), at "
-                "%.2f a second; %s bounced per frame\n", f->frames_done, f->frames_dropped,
-                d->frames_late, f->interval_ns ? 1e9 / (double)f->interval_ns : 0.0, a);
+                "ready), %" PRIu64 " late (delivered over a frame interval after written)",
+                f->frames_done, f->frames_dropped, d->frames_late);
+        if (!total && f->interval_ns > 0)
+            fprintf(out, ", at %.2f a second", 1e9 / (double)f->interval_ns);
+        fprintf(out, "; %s bounced per frame\n", a);
         fprintf(out, "  frame locks     %" PRIu64 " tried, %" PRIu64 " failed; %.1f map "
-                "registers held a locked frame, %" PRIu64 " at most (%" PRIu64 " frames locked "
-                "at once); %.2f KSMAPPINGs a frame; adapter registered by %s",
-                f->lock_attempts, f->lock_failures,
+                "registers held a locked frame", f->lock_attempts, f->lock_failures,
                 f->frames_mapped ? (double)f->map_registers_mapped / (double)f->frames_mapped
-                                 : 0.0,
-                f->map_registers_peak, f->locked_peak,
-                f->frames_mapped ? (double)f->mappings / (double)f->frames_mapped : 0.0,
-                f->registered_ex ? "RegisterAdapterObjectEx" : "KsDeviceRegisterAdapterObject");
-        if (f->registered_ex)
+                                 : 0.0);
+        if (!total)
+            fprintf(out, ", %" PRIu64 " at most (%" PRIu64 " frames locked at once)",
+                    f->map_registers_peak, f->locked_peak);
+        fprintf(out, "; %.2f KSMAPPINGs a frame",
+                f->frames_mapped ? (double)f->mappings / (double)f->frames_mapped : 0.0);
+        if (!total)
+            fprintf(out, "; adapter registered by %s", f->registered_ex
+                                                          ? "RegisterAdapterObjectEx"
+                                                          : "KsDeviceRegisterAdapterObject");
+        if (!total && f->registered_ex)
             fprintf(out, " (%u map registers)", f->registered_map_registers);
         fprintf(out, "\n");
     }

@@ -1,17 +1,18 @@
 #!/bin/sh
-# rooms.sh - a front-end (KMDF; the video port with ROOMS_FRAMEWORK=videoport) stands on the
-# HAL's public interface alone, as the real framework stands on the kernel's
+# rooms.sh - a front-end (KMDF; the video port or AVStream with ROOMS_FRAMEWORK=videoport|ks)
+# stands on the HAL's public interface alone, as the real framework stands on the kernel's
 # (docs/architecture.md): its sources include only their own header and the public dmasim/
 # headers, every HAL symbol its objects use is one a public header declares, and no HAL source
 # includes the framework.
 #
-# usage: [ROOMS_FRAMEWORK=kmdf|videoport] rooms.sh SOURCE_DIR FRAMEWORK_OBJECTS... -- HAL_OBJECTS...
+# usage: [ROOMS_FRAMEWORK=kmdf|videoport|ks] rooms.sh SOURCE_DIR FRAMEWORK_OBJECTS... -- HAL_OBJECTS...
 set -eu
 
 framework=${ROOMS_FRAMEWORK:-kmdf}
 case $framework in
 kmdf) own=fx.h; header='dmasim/wdf\.h' ;;
 videoport) own=none.h; header='dmasim/video\.h' ;;
+ks) own=none.h; header='dmasim/ks\.h' ;;
 *) echo "rooms.sh: no front-end $framework" >&2; exit 2 ;;
 esac
 src=$1

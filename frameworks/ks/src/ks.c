@@ -693,12 +693,18 @@ static void process(struct ks_pin *p)
     p->processing = true;
     raise = processing_irql(p) == DISPATCH_LEVEL && KeGetCurrentIrql() < DISPATCH_LEVEL;
     do {
+        /* the work is the leading frame's: what Process programs is, mostly, that frame (the
+         * trace and the accounting charge it to that I/O, not to the one whose DPC asked) */
+        PIRP irp = p->leading.frame != NULL ? p->leading.frame->irp : NULL;
+        uint64_t saved = 0;
+        bool entered = irp != NULL && dms_irp_context_enter(dms_machine_current(), irp, &saved);
         p->again = false;
         if (raise)
             KeRaiseIrql(DISPATCH_LEVEL, &old);
         dispatch->Process(&p->pub);
         if (raise)
             KeLowerIrql(old);
+        dms_irp_context_leave(dms_machine_current(), entered, saved);
     } while (p->again && !p->dead && processing_state(p));
     p->processing = false;
 }
