@@ -13,6 +13,10 @@
 #include <string.h>
 
 #include "explain.h"
+
+/* A large buffer's pages are told one by one up to these, and summed up past them. */
+#define EXPLAIN_BUFFER_PAGES   32
+#define EXPLAIN_FRAGMENT_PAGES 8
 #include "run.h"
 #include "units.h"
 
@@ -240,6 +244,36 @@ static const char *what_is(const struct explainer *x, uint64_t logical)
     return "";
 }
 
+/* A large buffer's pages past the first EXPLAIN_BUFFER_PAGES, told by where they lie. */
+static void buffer_rest(struct explainer *x, struct story *st, uint64_t time_ns,
+                        const PFN_NUMBER *pfn, ULONG pages)
+{
+    char place[4][120], now[120], text[600];
+    uint32_t count[4] = {0}, kinds = 0, other = 0;
+    size_t at;
+
+    for (ULONG i = EXPLAIN_BUFFER_PAGES; i < pages; i++) {
+        uint32_t k;
+        where(x, (uint64_t)pfn[i] << PAGE_SHIFT, now, sizeof(now));
+        for (k = 0; k < kinds && strcmp(place[k], now) != 0; k++)
+            ;
+        if (k == kinds && kinds < 4)
+            snprintf(place[kinds++], sizeof(place[0]), "%s", now);
+        if (k < kinds)
+            count[k]++;
+        else
+            other++;
+    }
+    at = (size_t)snprintf(text, sizeof(text), "buffer pages %u to %u:", EXPLAIN_BUFFER_PAGES,
+                          (unsigned)pages - 1);
+    for (uint32_t k = 0; k < kinds && at < sizeof(text); k++)
+        at += (size_t)snprintf(text + at, sizeof(text) - at, "%s %u %s", k ? ";" : "",
+                               count[k], place[k]);
+    if (other > 0 && at < sizeof(text))
+        snprintf(text + at, sizeof(text) - at, "; %u elsewhere", other);
+    say(x, st, time_ns, 1, "%s", text);
+}
+
 /* A mapped fragment, page by page: where each buffer page is, and what the device gets. */
 static void map_step(struct explainer *x, struct story *st, const struct dms_event *ev,
                      int depth)
@@ -260,6 +294,17 @@ static void map_step(struct explainer *x, struct story *st, const struct dms_eve
                                                   "pages are not contiguous"
                                                 : "a page lies beyond the device's reach");
     for (uint32_t k = 0; k < ev->count; k++) {
+        if (k == EXPLAIN_FRAGMENT_PAGES && ev->count > EXPLAIN_FRAGMENT_PAGES + 1) {
+            /* a long fragment: its first pages say how the rest go */
+            if (ev->reason == DMS_BOUNCE_NONE)
+                say(x, st, ev->time_ns, depth + 1, "and %u pages more, the same way",
+                    ev->count - k);
+            else
+                say(x, st, ev->time_ns, depth + 1, "and %u pages more, the same way: map "
+                    "registers #%u to #%u", ev->count - k, ev->map_register + k,
+                    ev->map_register + ev->count - 1);
+            break;
+        }
         uint64_t phys = first >= 0 && (uint32_t)first + k < st->n_pages
                             ? st->page[first + k] + (k == 0 ? off : 0)
                             : ev->physical + (uint64_t)k * PAGE_SIZE;
@@ -523,12 +568,14 @@ static void on_io(void *ctx, enum run_io_event what, uint32_t device, const stru
             size, kind->stream ? "" : " at device offset ",
             kind->stream ? "" : hex(io->offset, off),
             (unsigned)pages, pages == 1 ? "" : "s");
-        for (ULONG i = 0; pfn != NULL && i < pages; i++) {
+        for (ULONG i = 0; pfn != NULL && i < pages && i < EXPLAIN_BUFFER_PAGES; i++) {
             uint64_t phys = (uint64_t)pfn[i] << PAGE_SHIFT;
             where(x, phys, place, sizeof(place));
             say(x, st, time_ns, 1, "buffer page %u at physical %s, %s", (unsigned)i,
                 hex(phys, a), place);
         }
+        if (pfn != NULL && pages > EXPLAIN_BUFFER_PAGES)
+            buffer_rest(x, st, time_ns, pfn, pages);
         return;
     }
     st->completed = true;

@@ -516,7 +516,9 @@ void study_svg_charts(FILE *out, const struct study *st)
             svg_bar_chart(out, st, &charts[c]);
     }
     for (int c = 0; c < n; c++) {
-        if (charts[c].key == NULL || chart_says(st, &charts[c]))
+        /* a metric shown only where used (frames, on a card that makes none) goes unsaid */
+        if (charts[c].key == NULL || chart_says(st, &charts[c]) ||
+            study_metric_find(charts[c].key)->if_used)
             continue;
         fputs(left_out++ ? ", " : "<p class=\"note\">Not drawn, 0 in every run: ", out);
         study_html_text(out, charts[c].title);

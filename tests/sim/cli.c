@@ -12,14 +12,19 @@
 
 #include "cli.h"
 
+/* Read fd to its end: the first cap - 1 bytes into buf, the rest drained (a command that
+ * prints more than the buffer holds must not block on a full pipe). */
 static void slurp_fd(int fd, char *buf, size_t cap)
 {
     size_t n = 0;
     ssize_t got;
+    char sink[4096];
 
     while (n + 1 < cap && (got = read(fd, buf + n, cap - 1 - n)) > 0)
         n += (size_t)got;
     buf[n] = '\0';
+    while (read(fd, sink, sizeof(sink)) > 0)
+        ;
 }
 
 /* Run dmasim with argv; if sigint_after_ms > 0, send SIGINT that long after the start. */

@@ -630,6 +630,44 @@ END_TEST
 /* The framework's system profile, told: the channel taken once (AllocateAdapterChannelEx),
  * each stage mapped to the FIFO with the framework's DmaCompletionRoutine, the driver's
  * EvtDmaTransactionDmaTransferComplete when the controller is done, and the flush. */
+/* explain tells a frame's first lock as a call of the Ks routine that locks it, AVStream's
+ * GetScatterGatherList requests inside it (their callbacks the framework's), what the frame
+ * holds, and - with KsDeviceRegisterAdapterObject - why the lock fails. */
+START_TEST(test_explain_avstream)
+{
+    static const char *const says[] = {
+        "-> KsPinGetLeadingEdgeStreamPointer(LOCKED: the frame's first lock, so AVStream maps "
+        "its 4147200 bytes through the registered adapter)",
+        "-> GetScatterGatherList(Mdl=(4147200 bytes), CurrentVa=+0x0 into the MDL, "
+        "Length=258048, WriteToDevice=FALSE)",
+        "the HAL calls the framework's AdapterListControl at DISPATCH_LEVEL",
+        "<- KsPinGetLeadingEdgeStreamPointer locks the frame: 17 requests, ",
+        "1013 map registers held until the frame completes",
+        "the driver completes the I/O from its DPC: status 0x00000000",
+    };
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/scenarios/avstream-capture.ini", DMASIM_SOURCE_DIR);
+    {
+        const char *a[] = {"dmasim", "explain", path, "--device", "cam0", "--transfers", "1",
+                           NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+        ck_assert_msg(strstr(o.out, says[i]) != NULL, "no '%s'", says[i]);
+    ck_assert_ptr_null(strstr(o.out, "the HAL calls the driver's AdapterListControl"));
+    {
+        const char *a[] = {"dmasim", "explain", path, "--device", "cam0", "--transfers", "1",
+                           "--set", "device.cam0.registration=legacy", NULL};
+        run_cli(a, 0, &o);
+    }
+    ck_assert_msg(strstr(o.out, "<- KsPinGetLeadingEdgeStreamPointer cannot lock the frame (NULL, "
+                                "or STATUS_DEVICE_NOT_READY): GetScatterGatherList refused the "
+                                "frame's bytes in one request") != NULL, "%s", o.out);
+}
+END_TEST
+
 START_TEST(test_explain_kmdf_system)
 {
     static const char *const says[] = {
@@ -709,6 +747,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_explain_startio_is_its_irps);
     tcase_add_test(tc, test_explain_kmdf);
     tcase_add_test(tc, test_explain_kmdf_system);
+    tcase_add_test(tc, test_explain_avstream);
     tcase_add_test(tc, test_explain_bad_input);
     suite_add_tcase(s, tc);
     return s;
