@@ -265,7 +265,7 @@ static void check_sizes(struct scenario *s, uint32_t i, const struct scn_device 
 
     if (dms_adapter_kinds[d->adapter]->frames) {
         char frame[32];
-        units_format_size(d->max_transfer, frame, sizeof(frame));
+        snprintf(frame, sizeof(frame), "%" PRIu64, d->max_transfer); /* bytes, as typed */
         if (w->op != OP_READ)
             err_at(err, s, blame(s, inst, "op", w->line),
                    "op: [device %s] (adapter = capture) captures: op = read%s", d->name, "");

@@ -202,6 +202,23 @@ static const struct {
      "device = d\n", 2, "sideways"},
     {"[device d]\nadapter = legacy\ndma_line = 3\n[workload w]\ndevice = d\n", 3,
      "dma_line applies only to subordinate devices"},
+    /* capture: frames, locks, registration */
+    {"[device d]\nadapter = storage\nlocks = 4\n[workload w]\ndevice = d\n", 3,
+     "locks applies only to adapter = capture, not storage"},
+    {"[device d]\nadapter = nic\nframe_rate = 60\n[workload w]\ndevice = d\n", 3,
+     "frame_rate applies only to adapter = capture"},
+    {"[device d]\nadapter = capture\nregistration = old\n[workload w]\ndevice = d\n"
+     "size = 4147200\n", 3, "accepted: ex, legacy"},
+    {"[device d]\nadapter = capture\nlock_policy = never\n[workload w]\ndevice = d\n"
+     "size = 4147200\n", 3, "accepted: programmed, ahead"},
+    {"[device d]\nadapter = capture\nlocks = 0\n[workload w]\ndevice = d\n"
+     "size = 4147200\n", 3, "out of range (accepted: 1 .. 64)"},
+    {"[device d]\nadapter = capture\n[workload w]\ndevice = d\nsize = 4K\n", 5,
+     "size: each read of [device d] is one frame buffer: size = 4147200 (its max_transfer"},
+    {"[device d]\nadapter = capture\nmax_transfer = 1M\n[workload w]\ndevice = d\n"
+     "size = 1M\nop = write\n", 7, "op: [device d] (adapter = capture) captures: op = read"},
+    {"[device d]\nadapter = capture\nmax_transfer = 1001\n[workload w]\ndevice = d\n"
+     "size = 1001\n", 3, "max_transfer: a frame is whole pixels"},
 #define AUDIO "[device d]\nadapter = audio\n"
 #define PLAY "[workload w]\ndevice = d\nop = write\n"
     {AUDIO "dma_line = 4\n" PLAY, 3, "dma_line: the 8237 pair has channels 0-3"},
