@@ -82,6 +82,23 @@ int dms_machine_set_framework(struct dms_machine *m, enum dms_framework which, v
     return 0;
 }
 
+void *dms_machine_framework_state(struct dms_machine *m, enum dms_framework which, size_t bytes,
+                                  void (*free_state)(void *state), bool *created)
+{
+    void *st = dms_machine_framework(m, which);
+
+    if (created != NULL)
+        *created = false;
+    if (st != NULL || m == NULL || (unsigned)which >= DMS_FRAMEWORK_COUNT)
+        return st;
+    if ((st = calloc(1, bytes)) == NULL)
+        return NULL;
+    dms_machine_set_framework(m, which, st, free_state);
+    if (created != NULL)
+        *created = true;
+    return st;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * MmGetSystemRoutineAddress: the routines a driver looks up at run time because older kernels
  * lack them (MmMapIoSpaceEx, ExAllocatePool2, ...), by name. A name dmasim does not export is

@@ -52,21 +52,13 @@ static void state_free(void *p)
 struct fx_state *fx_state(void)
 {
     struct dms_machine *m = dms_machine_current();
-    struct fx_state *st;
+    bool created;
+    struct fx_state *st = dms_machine_framework_state(m, DMS_FRAMEWORK_KMDF, sizeof(*st),
+                                                      state_free, &created);
 
-    if (m == NULL)
-        return NULL;
-    st = dms_machine_framework(m, DMS_FRAMEWORK_KMDF);
-    if (st != NULL)
-        return st;
-    st = calloc(1, sizeof(*st));
-    if (st == NULL)
-        return NULL;
-    st->m = m;
-    st->free_head = UINT32_MAX;
-    if (dms_machine_set_framework(m, DMS_FRAMEWORK_KMDF, st, state_free) != 0) {
-        free(st);
-        return NULL;
+    if (created) {
+        st->m = m;
+        st->free_head = UINT32_MAX;
     }
     return st;
 }

@@ -247,22 +247,8 @@ static void state_free(void *p)
 
 static struct ks_state *ks_state(void)
 {
-    struct dms_machine *m = dms_machine_current();
-    struct ks_state *st;
-
-    if (m == NULL)
-        return NULL;
-    st = dms_machine_framework(m, DMS_FRAMEWORK_KS);
-    if (st != NULL)
-        return st;
-    st = calloc(1, sizeof(*st));
-    if (st == NULL)
-        return NULL;
-    if (dms_machine_set_framework(m, DMS_FRAMEWORK_KS, st, state_free) != 0) {
-        free(st);
-        return NULL;
-    }
-    return st;
+    return dms_machine_framework_state(dms_machine_current(), DMS_FRAMEWORK_KS,
+                                       sizeof(struct ks_state), state_free, NULL);
 }
 
 static void ks_finding(const char *routine, uint32_t code, uint64_t p2, const char *what)

@@ -164,22 +164,8 @@ static void state_free(void *p)
 
 static struct vp_state *vp_state(void)
 {
-    struct dms_machine *m = dms_machine_current();
-    struct vp_state *st;
-
-    if (m == NULL)
-        return NULL;
-    st = dms_machine_framework(m, DMS_FRAMEWORK_VIDEOPORT);
-    if (st != NULL)
-        return st;
-    st = calloc(1, sizeof(*st));
-    if (st == NULL)
-        return NULL;
-    if (dms_machine_set_framework(m, DMS_FRAMEWORK_VIDEOPORT, st, state_free) != 0) {
-        free(st);
-        return NULL;
-    }
-    return st;
+    return dms_machine_framework_state(dms_machine_current(), DMS_FRAMEWORK_VIDEOPORT,
+                                       sizeof(struct vp_state), state_free, NULL);
 }
 
 static void vp_finding(const char *routine, uint32_t code, uint64_t p2, const char *what)

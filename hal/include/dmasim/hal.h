@@ -304,6 +304,10 @@ enum dms_framework { DMS_FRAMEWORK_KMDF, DMS_FRAMEWORK_KS, DMS_FRAMEWORK_VIDEOPO
 void *dms_machine_framework(struct dms_machine *m, enum dms_framework which);
 int dms_machine_set_framework(struct dms_machine *m, enum dms_framework which, void *state,
                               void (*free_state)(void *state));
+/* The framework's state on m, made (bytes, zeroed, freed by free_state) on first use: *created
+ * says so (created may be NULL). NULL without a machine or host memory. */
+void *dms_machine_framework_state(struct dms_machine *m, enum dms_framework which, size_t bytes,
+                                  void (*free_state)(void *state), bool *created);
 
 /* Run scheduled work (waiting ExecutionRoutines, DPCs, readied threads) of the trivial
  * platform until none is left. Returns how many items ran. A no-op under a platform with its
