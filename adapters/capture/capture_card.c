@@ -12,6 +12,7 @@
  * raised. The sensor keeps its pace whatever the driver does: a frame it cannot place is
  * gone.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,9 @@ struct cap_card {
     uint64_t frames_done, frames_dropped, frame_seq;
     uint64_t generation;          /* of the running clock: a tick of a stopped one is stale */
     bool busy;                    /* the engine is writing a frame */
+    bool stalled;                 /* fault injection: the engine wedged on a frame */
+    uint32_t eof;                 /* the ring entry that ends the buffer being written */
+    uint32_t next_tail;           /* TAIL once that buffer is written */
     CAP_ENTRY *fetched;           /* the card's copy of a buffer's entries */
     struct devdma_element *el;
     uint32_t n_el;
@@ -69,11 +73,23 @@ static uint32_t ring_used(const struct cap_card *c)
 static void frame_written(void *arg)
 {
     struct cap_card *c = arg;
-    struct devrec *r = devrec_push(&c->log, 0);
-    uint32_t crc = 0, strays;
+    struct devrec *r;
+    uint32_t crc = 0, strays, flags = CAP_ENTRY_END_OF_FRAME | CAP_ENTRY_DONE;
+    uint64_t eof = c->ring + (uint64_t)c->eof * sizeof(CAP_ENTRY) + offsetof(CAP_ENTRY, Flags);
 
     c->busy = false;
+    c->tail = c->next_tail; /* the buffer is the driver's again */
+    if (dms_device_error(c->pdo)) {
+        /* fault injection: the frame failed (the datasheet's ERROR write-back), no data */
+        flags |= CAP_ENTRY_ERROR;
+        devdma_store(&c->dma, eof, &flags, sizeof(flags));
+        c->frame_seq++;
+        raise_int(c, CAP_INT_FRAME_DONE);
+        return;
+    }
+    r = devrec_push(&c->log, 0);
     strays = devdma_move(&c->dma, c->el, c->n_el, 0, c->frame_seq * c->frame_bytes, &crc);
+    strays += devdma_store(&c->dma, eof, &flags, sizeof(flags));
     if (r != NULL) {
         uint32_t bytes = 0;
         for (uint32_t i = 0; i < c->n_el; i++)
@@ -116,7 +132,7 @@ static void tick(void *arg)
     devpost_done(p);
     schedule_tick(c); /* the sensor keeps its pace */
     used = ring_used(c);
-    if (!c->busy) {
+    if (!c->busy && !c->stalled) {
         for (uint32_t i = 0; i < used && n < CAP_MAX_ENTRIES; i++) {
             uint32_t at = (c->tail + i) % c->entries;
             CAP_ENTRY *e = &c->fetched[n];
@@ -146,8 +162,13 @@ static void tick(void *arg)
         c->el[c->n_el++] = (struct devdma_element){c->fetched[i].Address, len};
         bytes += len;
     }
-    c->tail = (c->tail + n) % c->entries;
+    c->eof = (c->tail + n - 1) % c->entries;
+    c->next_tail = (c->tail + n) % c->entries; /* TAIL moves when the frame is written */
     c->busy = true;
+    if (dms_device_stall(c->pdo)) {
+        c->stalled = true; /* fault injection: the engine wedges on this frame for good */
+        return;
+    }
     if (c->bus->set_context != NULL)
         c->bus->set_context(c->bus->ctx, context); /* the work of the I/O it programmed */
     c->bus->device_work(c->bus->ctx, bytes, n, frame_written, c);

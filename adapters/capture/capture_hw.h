@@ -29,6 +29,9 @@
 #define CAP_INT_DROPPED     0x2 /* a frame was dropped */
 
 #define CAP_ENTRY_END_OF_FRAME 0x1 /* the last entry of a buffer */
+#define CAP_ENTRY_DONE         0x2 /* (written back by the card into the buffer's last entry)
+                                    * the frame is in the buffer */
+#define CAP_ENTRY_ERROR        0x4 /* (written back, with DONE) the frame failed: no data */
 
 /* A ring entry, in host memory, 16 bytes: a piece of a frame buffer by logical address. A
  * buffer is the entries up to one with END_OF_FRAME. */

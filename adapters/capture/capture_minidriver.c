@@ -26,7 +26,8 @@
  *   ISR                the card's interrupt acknowledged, a DPC queued
  *   DPC                for each clone whose buffer the card has passed (RING_TAIL): DataUsed
  *                      set (a mapped queue's is the minidriver's), the time stamps, and
- *                      KsStreamPointerDelete, which completes the frame; then
+ *                      KsStreamPointerDelete, which completes the frame (a frame the card
+ *                      wrote back as failed: KsStreamPointerSetStatusCode first); then
  *                      KsPinAttemptProcessing when frames wait
  */
 #include <dmasim/ks.h>
@@ -64,6 +65,7 @@ typedef struct _CAP_CLONE {
     BOOLEAN Programmed;
     ULONG Entries;
     ULONG Bytes;
+    ULONG Last;                     /* its last ring entry, where the card writes back */
 } CAP_CLONE, *PCAP_CLONE;
 
 static ULONG RegRead(PCAP_DEVICE Cap, ULONG Offset)
@@ -98,6 +100,8 @@ static BOOLEAN CapProgram(PCAP_DEVICE Cap, PKSSTREAM_POINTER Clone)
         e->Address = (ULONGLONG)m[i].PhysicalAddress.QuadPart;
         e->Length = m[i].ByteCount;
         e->Flags = i + 1 == n ? CAP_ENTRY_END_OF_FRAME : 0;
+        if (i + 1 == n)
+            cc->Last = Cap->Head;
         bytes += m[i].ByteCount;
         Cap->Head = (Cap->Head + 1) % Cap->RingEntries;
     }
@@ -244,6 +248,14 @@ static VOID CapDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
             break;
         done -= cc->Entries;
         cap->TailSeen = (cap->TailSeen + cc->Entries) % cap->RingEntries;
+        if (cap->Ring[cc->Last].Flags & CAP_ENTRY_ERROR) {
+            /* the card failed this frame: the application hears so */
+            clone->StreamHeader->DataUsed = 0;
+            KsStreamPointerSetStatusCode(clone, STATUS_IO_DEVICE_ERROR);
+            KsStreamPointerDelete(clone);
+            cap->Locked--;
+            continue;
+        }
         clone->StreamHeader->DataUsed = cc->Bytes;
         clone->StreamHeader->Duration = cap->FrameInterval;
         clone->StreamHeader->PresentationTime.Time = cap->FrameNumber * cap->FrameInterval;

@@ -210,7 +210,8 @@ const struct key_def scn_keys[] = {
     {SEC_FAULTS, "device_errors", KT_PERCENT, F(device_errors), 0, 100, NULL, false, "0%",
      "Operations a card reports failed, as its datasheet says (storage: an error status in the "
      "completion; nic: a packet lost, DONE and ERROR; legacy: STATUS.ERROR; uart: LINE_ERROR for a "
-     "burst; audio: a period FAILED); each shipped driver fails the request.", NULL},
+     "burst; audio: a period FAILED; display: an engine's STATUS.ERROR; capture: a frame written "
+     "back ERROR, with no data); each shipped driver fails the request.", NULL},
     {SEC_FAULTS, "interrupts", KT_PERCENT, F(interrupts), 0, 100, NULL, false, "0%",
      "Device interrupts lost on the way: the card raised it, no ISR runs (a driver with no "
      "timeout hangs the I/O, and the report says so).", NULL},
@@ -220,7 +221,8 @@ const struct key_def scn_keys[] = {
      "claimed.", NULL},
     {SEC_FAULTS, "stalls", KT_PERCENT, F(stalls), 0, 100, NULL, false, "0%",
      "A card's engine wedges on the operation it starts (storage: one command; nic: its ring; "
-     "legacy: BUSY for good; uart and audio: the request line, drawn per burst): no data, no "
+     "legacy: BUSY for good; uart and audio: the request line, drawn per burst; display: an "
+     "engine's descriptor; capture: its engine, on a frame): no data, no "
      "completion, no interrupt; the report says where each hung I/O stopped.", NULL},
     {SEC_DEVICE, "adapter", KT_ADAPTER, D(adapter), 0, 0, NULL, false, NULL,
      "The simulated adapter: storage, nic, legacy, uart, audio, pci9656, display or capture "

@@ -774,6 +774,44 @@ START_TEST(test_avstream_capture)
 }
 END_TEST
 
+/* The capture card's faults: a frame written back ERROR fails its I/O with the minidriver's
+ * status and no data checked; an engine that wedges keeps its buffer (TAIL stays), so no
+ * frame is completed from it, and the I/Os still out are lost, never wrong. */
+START_TEST(test_avstream_faults)
+{
+    static const char text[] = "[machine]\nmemory = 64G\nseed = 2\nio_timeout = 1s\n"
+                               "[device cam]\nadapter = capture\naddress_bits = 32\n"
+                               "max_transfer = 256K\n"
+                               "[workload w]\ndevice = cam\nsize = 256K\nqueue_depth = 4\n"
+                               "count = 60\n";
+    static const char *const sets[][1] = {{"faults.device_errors=20%"}, {"faults.stalls=5%"}};
+
+    for (size_t i = 0; i < 2; i++) {
+        struct scenario *s = parse(text, sets[i], 1);
+        struct run_result r;
+        const struct run_device *d;
+        run_ok(s, &r);
+        d = &r.devices[0];
+        ck_assert_uint_eq(d->mismatches, 0);
+        if (i == 0) {
+            ck_assert_uint_eq(r.findings, 0);
+            ck_assert_uint_eq(d->ios, 60);
+            ck_assert_uint_gt(d->failed, 0);
+            ck_assert_int_eq(d->first_failure, STATUS_IO_DEVICE_ERROR);
+            ck_assert_uint_eq(d->verified + d->failed, 60);
+            ck_assert_uint_eq(d->frames.frames_done + d->failed, 60); /* a failed frame: none */
+        } else {
+            ck_assert_uint_gt(d->lost, 0);
+            ck_assert_uint_eq(d->verified, d->ios);
+            ck_assert_uint_gt(d->frames.frames_dropped, 0);
+            ck_assert_str_ne(r.stopped, "");
+        }
+        run_result_free(&r);
+        scenario_free(s);
+    }
+}
+END_TEST
+
 START_TEST(test_videoport_display)
 {
     static const char text[] = "[machine]\nmemory = 16G\nseed = 1\n"
@@ -890,6 +928,7 @@ int main(void)
     tcase_add_test(tc, test_kmdf_uart);
     tcase_add_test(tc, test_videoport_display);
     tcase_add_test(tc, test_avstream_capture);
+    tcase_add_test(tc, test_avstream_faults);
     tcase_add_test(tc, test_io_timeout);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
