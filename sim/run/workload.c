@@ -378,9 +378,12 @@ void workload_teardown(struct sim_device *d)
         return;
     for (uint32_t i = 0; i < d->wl->queue_depth; i++) {
         struct wl_slot *sl = &d->slots[i];
-        if (sl->mdl != NULL)
+        /* a slot whose I/O never completed (lost) keeps its buffer: the driver still holds
+         * the IRP and may hold its pages mapped, as a process's buffers stay while its I/O
+         * is out; the machine frees them with itself */
+        if (!sl->busy && sl->mdl != NULL)
             IoFreeMdl(sl->mdl);
-        if (sl->buffer != NULL)
+        if (!sl->busy && sl->buffer != NULL)
             ExFreePool(sl->buffer);
         free(sl->out);
     }
