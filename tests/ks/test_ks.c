@@ -597,6 +597,71 @@ START_TEST(test_double_buffered_locks)
 }
 END_TEST
 
+/* KSPIN_FLAG_DISTINCT_TRAILING_EDGE: frames the leading edge has passed wait for the trailing
+ * edge; without the flag there is no trailing edge. */
+START_TEST(test_trailing_edge)
+{
+    struct rig r;
+    struct sent s0 = {0}, s1 = {0};
+    PKSSTREAM_POINTER lead, trail;
+
+    up(&r, 8 * GIB, 0, 0);
+    ck_assert_ptr_null(KsPinGetTrailingEdgeStreamPointer(t.pin, KSSTREAM_POINTER_STATE_UNLOCKED));
+    rig_down(&r);
+
+    up(&r, 8 * GIB, KSPIN_FLAG_DISTINCT_TRAILING_EDGE, 0);
+    t.process = ProcessNothing;
+    set_state(&r, KSSTATE_RUN);
+    send_frame(&r, 0, FRAME, &s0);
+    send_frame(&r, 1, FRAME, &s1);
+    lead = KsPinGetLeadingEdgeStreamPointer(t.pin, KSSTREAM_POINTER_STATE_LOCKED);
+    ck_assert_ptr_nonnull(lead);
+    ck_assert_int_eq(KsStreamPointerAdvance(lead), STATUS_SUCCESS); /* relocked on frame 2 */
+    ck_assert_int_eq(s0.done, 0); /* between the edges: not complete */
+    trail = KsPinGetTrailingEdgeStreamPointer(t.pin, KSSTREAM_POINTER_STATE_LOCKED);
+    ck_assert_ptr_nonnull(trail);
+    ck_assert_ptr_ne(trail->StreamHeader, lead->StreamHeader);
+    trail->StreamHeader->DataUsed = 100;
+    KsStreamPointerUnlock(trail, TRUE); /* past frame 1 */
+    ck_assert_int_eq(s0.done, 1);
+    ck_assert_uint_eq(s0.information, 100);
+    ck_assert_int_eq(s1.done, 0); /* both edges on it */
+    ck_assert_uint_eq(dms_finding_count(r.m), 0);
+    rig_down(&r);
+}
+END_TEST
+
+/* Items in an object's bag are freed with it, by their Free routine; a bag AVStream never made
+ * is refused and said. */
+static int bag_freed;
+
+static void BagFree(PVOID Data)
+{
+    bag_freed++;
+    ExFreePool(Data);
+}
+
+START_TEST(test_object_bag)
+{
+    struct rig r;
+    int dummy;
+
+    up(&r, 8 * GIB, 0, 0);
+    bag_freed = 0;
+    ck_assert_int_eq(KsAddItemToObjectBag(t.pin->Bag, ExAllocatePool2(POOL_FLAG_NON_PAGED, 64,
+                                                                      'tsKT'), BagFree),
+                     STATUS_SUCCESS);
+    ck_assert_int_eq(KsAddItemToObjectBag(t.device->Bag, ExAllocatePool2(POOL_FLAG_NON_PAGED, 8,
+                                                                         'tsKT'), BagFree),
+                     STATUS_SUCCESS);
+    ck_assert_int_eq(KsAddItemToObjectBag(&dummy, &dummy, NULL), STATUS_INVALID_PARAMETER);
+    ck_assert_finding(r.m, DMS_CHECK_BAD_ARGUMENT);
+    ck_assert_int_eq(dms_pnp_remove(r.pdo, TRUE), STATUS_SUCCESS);
+    ck_assert_int_eq(bag_freed, 2); /* the pin's at its close, the device's at its removal */
+    rig_down(&r);
+}
+END_TEST
+
 /* The stream pointer routines run at DISPATCH_LEVEL or below. */
 START_TEST(test_irql)
 {
@@ -632,6 +697,8 @@ int main(void)
     tcase_add_test(tc, test_mappings);
     tcase_add_test(tc, test_double_buffered_locks);
     tcase_add_test(tc, test_irql);
+    tcase_add_test(tc, test_trailing_edge);
+    tcase_add_test(tc, test_object_bag);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
