@@ -388,7 +388,7 @@ static void frame_unmap(struct ks_pin *p, struct ks_frame *f)
     f->mapped = false;
 }
 
-static bool frame_map_traced(struct ks_pin *p, struct ks_frame *f, const char *routine);
+static bool frame_map_now(struct ks_pin *p, struct ks_frame *f, const char *routine);
 
 /* The frame's first lock in a mapped queue, in the routine that locks it: its KSMAPPINGs.
  * false: the lock fails. Traced as a call of routine, its GetScatterGatherList calls inside. */
@@ -401,7 +401,7 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f, const char *routine)
         dms_trace_call(m, DMS_EV_CALL, routine, 0,
                        "LOCKED: the frame's first lock, so AVStream maps its %u bytes through "
                        "the registered adapter", (unsigned)f->header->FrameExtent);
-    ok = frame_map_traced(p, f, routine);
+    ok = frame_map_now(p, f, routine);
     if (dms_tracing_calls(m)) {
         if (ok)
             dms_trace_call(m, DMS_EV_RETURN, routine, 0,
@@ -417,7 +417,7 @@ static bool frame_map(struct ks_pin *p, struct ks_frame *f, const char *routine)
     return ok;
 }
 
-static bool frame_map_traced(struct ks_pin *p, struct ks_frame *f, const char *routine)
+static bool frame_map_now(struct ks_pin *p, struct ks_frame *f, const char *routine)
 {
     struct ks_device *d = p->dev;
     PDMA_ADAPTER a = d->adapter;
