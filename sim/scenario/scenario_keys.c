@@ -231,8 +231,8 @@ const struct key_def scn_keys[] = {
      "Another name for adapter (one of the two is required): the card a driver drives.",
      NULL},
     {SEC_DEVICE, "driver", KT_PATH, D(driver), 0, 0, NULL, true, "auto",
-     "A WDM or KMDF driver to load for the card: a shared object with a DriverEntry, built "
-     "against the installed dmasim (a relative name is taken from the scenario's folder). "
+     "A WDM, KMDF, video miniport or AVStream driver to load for the card: a shared object "
+     "with a DriverEntry, built against the installed dmasim (a relative name is taken from the scenario's folder). "
      "Every card takes one (each is modelled at its registers; datasheets in docs/hardware/). "
      "auto: the driver shipped for the card.",
      NULL},

@@ -303,6 +303,7 @@ END_TEST
  * trigger Process (the leading edge has a frame). */
 static PKSSTREAM_POINTER clones[4];
 static int n_clones;
+static NTSTATUS advanced;
 
 static NTSTATUS ProcessClone(PKSPIN Pin)
 {
@@ -318,7 +319,8 @@ static NTSTATUS ProcessClone(PKSPIN Pin)
         ck_assert_uint_eq(c->OffsetOut.Remaining, sp->OffsetOut.Remaining);
         clones[n_clones++] = c;
         /* the leading edge on to the next frame, relocked there: none yet, so NOT_READY */
-        if (KsStreamPointerAdvanceOffsets(sp, 0, sp->OffsetOut.Remaining, FALSE) != STATUS_SUCCESS)
+        advanced = KsStreamPointerAdvanceOffsets(sp, 0, sp->OffsetOut.Remaining, FALSE);
+        if (advanced != STATUS_SUCCESS)
             break;
     }
     return STATUS_SUCCESS;
@@ -336,7 +338,19 @@ START_TEST(test_clones)
     set_state(&r, KSSTATE_RUN);
     send_frame(&r, 0, FRAME, &s0);
     ck_assert_int_eq(n_clones, 1);
+    ck_assert_int_eq(advanced, STATUS_DEVICE_NOT_READY); /* ran off the queue's end */
+    ck_assert_ptr_null(KsPinGetLeadingEdgeStreamPointer(t.pin,
+                                                        KSSTREAM_POINTER_STATE_UNLOCKED)
+                           ->StreamHeader);
     ck_assert_int_eq(s0.done, 0); /* the clone holds it */
+    /* an unlocked pointer: AdvanceOffsets refuses (NOT_READY), Unlock says so */
+    KsStreamPointerUnlock(clones[0], FALSE);
+    ck_assert_int_eq(KsStreamPointerAdvanceOffsets(clones[0], 0, 1, FALSE),
+                     STATUS_DEVICE_NOT_READY);
+    ck_assert_uint_eq(dms_finding_count(r.m), 0);
+    KsStreamPointerUnlock(clones[0], FALSE);
+    ck_assert_finding(r.m, DMS_CHECK_DRIVER);
+    ck_assert_int_eq(KsStreamPointerLock(clones[0]), STATUS_SUCCESS); /* its frame is there */
     ck_assert_ptr_eq(KsPinGetFirstCloneStreamPointer(t.pin), clones[0]);
     /* the leading edge ran off the queue: the next arrival finds it empty and triggers */
     send_frame(&r, 1, FRAME, &s1);
@@ -356,8 +370,8 @@ START_TEST(test_clones)
                      STATUS_SUCCESS);
     KsStreamPointerDelete(clones[1]);
     ck_assert_int_eq(s1.status, STATUS_IO_DEVICE_ERROR);
-    /* what no minidriver may do */
-    ck_assert_uint_eq(dms_finding_count(r.m), 0);
+    /* what no minidriver may do (one said already: the unlock above) */
+    ck_assert_uint_eq(dms_finding_count(r.m), 1);
     KsStreamPointerDelete(KsPinGetLeadingEdgeStreamPointer(t.pin,
                                                            KSSTREAM_POINTER_STATE_UNLOCKED));
     ck_assert_finding(r.m, DMS_CHECK_DRIVER);

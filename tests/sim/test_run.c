@@ -776,7 +776,8 @@ END_TEST
 
 /* The capture card's faults: a frame written back ERROR fails its I/O with the minidriver's
  * status and no data checked; an engine that wedges keeps its buffer (TAIL stays), so no
- * frame is completed from it, and the I/Os still out are lost, never wrong. */
+ * frame is completed from it, and the I/Os still out are lost, never wrong. Frames that reach
+ * the application more than a frame interval after the card wrote them are late. */
 START_TEST(test_avstream_faults)
 {
     static const char text[] = "[machine]\nmemory = 64G\nseed = 2\nio_timeout = 1s\n"
@@ -784,9 +785,10 @@ START_TEST(test_avstream_faults)
                                "max_transfer = 256K\n"
                                "[workload w]\ndevice = cam\nsize = 256K\nqueue_depth = 4\n"
                                "count = 60\n";
-    static const char *const sets[][1] = {{"faults.device_errors=20%"}, {"faults.stalls=5%"}};
+    static const char *const sets[][1] = {{"faults.device_errors=20%"}, {"faults.stalls=5%"},
+                                          {"cost.dpc_latency=40ms"}};
 
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         struct scenario *s = parse(text, sets[i], 1);
         struct run_result r;
         const struct run_device *d;
@@ -800,6 +802,14 @@ START_TEST(test_avstream_faults)
             ck_assert_int_eq(d->first_failure, STATUS_IO_DEVICE_ERROR);
             ck_assert_uint_eq(d->verified + d->failed, 60);
             ck_assert_uint_eq(d->frames.frames_done + d->failed, 60); /* a failed frame: none */
+        } else if (i == 2) {
+            /* a DPC starts 40 ms after the interrupt that queued it, later than a frame
+             * interval (33.3 ms): the frame it was queued for is late; the next frame's
+             * interrupt finds it still queued, and it completes that one 7 ms after */
+            ck_assert_uint_eq(r.findings, 0);
+            ck_assert_uint_eq(d->ios, 60);
+            ck_assert_uint_ge(d->frames_late, 29);
+            ck_assert_uint_le(d->frames_late, 31);
         } else {
             ck_assert_uint_gt(d->lost, 0);
             ck_assert_uint_eq(d->verified, d->ios);

@@ -486,7 +486,9 @@ static bool frame_map_now(struct ks_pin *p, struct ks_frame *f, const char *rout
         offset += n;
     }
     KeLowerIrql(old);
-    if (!NT_SUCCESS(status) || offset < length) {
+    if (NT_SUCCESS(status) && offset < length)
+        status = STATUS_INSUFFICIENT_RESOURCES; /* more requests than AVStream keeps a frame */
+    if (!NT_SUCCESS(status)) {
         lists_put(p, f);
         dms_irp_context_leave(dms_machine_current(), entered, saved);
         d->stats.lock_failures++;
